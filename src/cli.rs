@@ -1,0 +1,314 @@
+//! The command line: `serve`, and the admin commands `user add`, `webhook
+//! add|list|delete` and `token add`. The admin commands open the same data
+//! directory as a running server and may run beside it: SQLite arbitrates, and
+//! the server asks the store about any token it has not seen.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{self, ServeConfig};
+use crate::domain::credentials::{self, CredentialKind, Scopes, TokenHash};
+use crate::domain::users::NewUser;
+use crate::domain::{Timestamp, UserId};
+use crate::protocol::envelope::iso_date;
+use crate::server::{self, AppState};
+use crate::store::sqlite::SqliteStore;
+use crate::store::Store;
+
+#[derive(Debug, Parser)]
+#[command(name = "b24im", version, about = "A messenger server that speaks the Bitrix24 REST API")]
+pub struct Cli {
+    /// Data directory (SQLite database and state).
+    #[arg(long, global = true, env = "B24IM_DATA", default_value = config::DEFAULT_DATA_DIR)]
+    pub data: PathBuf,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage inbound webhooks.
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
+    /// Manage OAuth-style access tokens (for `auth=` and `Authorization: Bearer`).
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "B24IM_LISTEN", default_value = config::DEFAULT_LISTEN)]
+    pub listen: SocketAddr,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "B24IM_BODY_LIMIT", default_value_t = config::DEFAULT_BODY_LIMIT)]
+    pub body_limit: usize,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user and print its id.
+    Add {
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "")]
+        last_name: String,
+        #[arg(long)]
+        admin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WebhookCommand {
+    /// Create an inbound webhook for a user and print its base URL.
+    Add {
+        #[arg(long)]
+        user: i64,
+        /// Comma-separated scopes; every known scope when omitted.
+        #[arg(long)]
+        scope: Option<String>,
+        /// The base URL printed in front of /rest/ (default: from B24IM_LISTEN).
+        #[arg(long, env = "B24IM_BASE_URL")]
+        base_url: Option<String>,
+    },
+    /// List webhooks (their secrets are not stored and cannot be shown).
+    List,
+    /// Delete a webhook, given its secret or its URL.
+    Delete { token: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Mint an access token for a user (valid for one hour) and print it.
+    Add {
+        #[arg(long)]
+        user: i64,
+        #[arg(long)]
+        scope: Option<String>,
+    },
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Serve(args) => serve(cli.data, args).await,
+            Command::User(cmd) => user(cli.data, cmd).await,
+            Command::Webhook(cmd) => webhook(cli.data, cmd).await,
+            Command::Token(cmd) => token(cli.data, cmd).await,
+        }
+    })
+}
+
+fn open_store(data: &std::path::Path) -> anyhow::Result<Arc<SqliteStore>> {
+    let store = SqliteStore::open(data)
+        .with_context(|| format!("cannot open the database in {}", data.display()))?;
+    Ok(Arc::new(store))
+}
+
+fn parse_scopes(raw: Option<&str>) -> anyhow::Result<Scopes> {
+    match raw {
+        None => Ok(Scopes::all()),
+        Some(list) => Scopes::parse(list).map_err(anyhow::Error::msg),
+    }
+}
+
+fn default_base_url() -> String {
+    let listen = std::env::var("B24IM_LISTEN").unwrap_or_else(|_| config::DEFAULT_LISTEN.into());
+    listen
+        .parse::<SocketAddr>()
+        .map(|a| config::base_url(&a))
+        .unwrap_or_else(|_| format!("http://{listen}"))
+}
+
+async fn serve(data: PathBuf, args: ServeArgs) -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let store = open_store(&data)?;
+    let base = config::base_url(&args.listen);
+    if store.user_count().await? == 0 {
+        let admin = store
+            .create_user(NewUser::parse("Admin", "", true)?, Timestamp::now())
+            .await?;
+        let secret = credentials::issue(
+            store.as_ref(),
+            CredentialKind::Webhook,
+            admin.id,
+            Scopes::all(),
+        )
+        .await?;
+        println!("Created user {} (Admin) and a webhook with every scope:", admin.id);
+        println!("  {}", config::webhook_url(&base, admin.id.0, &secret.0));
+        println!("Keep it: its secret is stored only as a hash. More: `b24im webhook add --user 1`.");
+    }
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let local = listener.local_addr()?;
+    println!("b24im serving {} from {}", config::base_url(&local), data.display());
+    let state = AppState::new(
+        store,
+        ServeConfig {
+            listen: local,
+            data_dir: data,
+            body_limit: args.body_limit,
+        },
+    );
+    server::run(listener, state, shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}
+
+async fn user(data: PathBuf, cmd: UserCommand) -> anyhow::Result<()> {
+    let store = open_store(&data)?;
+    match cmd {
+        UserCommand::Add {
+            name,
+            last_name,
+            admin,
+        } => {
+            let new = NewUser::parse(&name, &last_name, admin)?;
+            let user = store.create_user(new, Timestamp::now()).await?;
+            println!("{}", user.id);
+        }
+    }
+    Ok(())
+}
+
+async fn webhook(data: PathBuf, cmd: WebhookCommand) -> anyhow::Result<()> {
+    let store = open_store(&data)?;
+    match cmd {
+        WebhookCommand::Add {
+            user,
+            scope,
+            base_url,
+        } => {
+            let scopes = parse_scopes(scope.as_deref())?;
+            let Some(user) = UserId::new(user) else {
+                bail!("--user must be a positive user id");
+            };
+            let secret =
+                credentials::issue(store.as_ref(), CredentialKind::Webhook, user, scopes)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("cannot create the webhook: {e}"))?;
+            let base = base_url.unwrap_or_else(default_base_url);
+            println!("{}", config::webhook_url(&base, user.0, &secret.0));
+        }
+        WebhookCommand::List => {
+            let hooks = store.webhooks().await?;
+            if hooks.is_empty() {
+                println!("no webhooks");
+            }
+            for h in hooks {
+                println!(
+                    "id={} user={} scopes={} created={} hash={}",
+                    h.id,
+                    h.user,
+                    h.scopes.to_list(),
+                    iso_date(h.created_at),
+                    &h.token_hash.0[..12]
+                );
+            }
+        }
+        WebhookCommand::Delete { token } => {
+            let secret = secret_from(&token);
+            if store.delete_webhook(TokenHash::of(secret)).await? {
+                println!("deleted");
+            } else {
+                bail!("no webhook with that secret");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Takes a bare secret or a webhook URL (`.../rest/1/SECRET/`).
+fn secret_from(input: &str) -> &str {
+    let trimmed = input.trim().trim_end_matches('/');
+    match trimmed.find("/rest/") {
+        Some(i) => trimmed[i + "/rest/".len()..]
+            .split('/')
+            .nth(1)
+            .unwrap_or(trimmed),
+        None => trimmed,
+    }
+}
+
+async fn token(data: PathBuf, cmd: TokenCommand) -> anyhow::Result<()> {
+    let store = open_store(&data)?;
+    match cmd {
+        TokenCommand::Add { user, scope } => {
+            let scopes = parse_scopes(scope.as_deref())?;
+            let Some(user) = UserId::new(user) else {
+                bail!("--user must be a positive user id");
+            };
+            let secret =
+                credentials::issue(store.as_ref(), CredentialKind::AccessToken, user, scopes)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("cannot create the token: {e}"))?;
+            println!("{}", secret.0);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_come_from_urls_or_stand_alone() {
+        assert_eq!(secret_from("abc123"), "abc123");
+        assert_eq!(secret_from("http://127.0.0.1:8080/rest/1/abc123/"), "abc123");
+        assert_eq!(secret_from("http://h/rest/12/abc123"), "abc123");
+    }
+
+    #[test]
+    fn cli_parses_the_contract() {
+        Cli::try_parse_from(["b24im", "serve", "--listen", "127.0.0.1:0", "--data", "/tmp/x"]).unwrap();
+        Cli::try_parse_from(["b24im", "--data", "d", "user", "add", "--name", "A", "--last-name", "B", "--admin"]).unwrap();
+        Cli::try_parse_from(["b24im", "webhook", "add", "--user", "1", "--scope", "im,imbot"]).unwrap();
+        Cli::try_parse_from(["b24im", "webhook", "list"]).unwrap();
+        Cli::try_parse_from(["b24im", "webhook", "delete", "tok"]).unwrap();
+    }
+}

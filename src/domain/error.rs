@@ -1,0 +1,56 @@
+//! What can go wrong in the messenger, in its own words. The protocol layer
+//! maps each variant to exactly one Bitrix error code (see `protocol::error`).
+
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A like or reaction that was already in the asked-for state, or a message
+    /// the caller cannot see (the two are indistinguishable on purpose).
+    #[error("action completed without changes")]
+    WithoutChanges,
+    /// The caller may not read this dialog (not a member, or no such chat).
+    #[error("no access to the dialog")]
+    NoDialogAccess,
+    /// The caller may not post into this chat.
+    #[error("cannot post into the chat")]
+    CannotPost,
+    /// A private dialog was addressed to a user that does not exist.
+    #[error("recipient not found")]
+    RecipientNotFound,
+    /// The caller may not add members to this chat.
+    #[error("cannot add users to the chat")]
+    CannotAddUsers,
+    /// Everyone named is already a member (or nobody named exists).
+    #[error("no user was added")]
+    NoUsersAdded,
+    /// The caller may not remove that member.
+    #[error("cannot remove the user from the chat")]
+    CannotKick,
+    /// The user to remove is not a member of the chat.
+    #[error("user is not a member of the chat")]
+    UserNotInChat,
+    /// The caller is not a member of the chat it tries to leave.
+    #[error("cannot leave the chat")]
+    CannotLeave,
+    /// The operation does not apply to this kind of chat (a private dialog).
+    #[error("action unavailable")]
+    ActionUnavailable,
+    /// The message does not exist, is deleted, or the caller is not allowed to change it.
+    #[error("cannot edit the message")]
+    CannotEditMessage,
+    /// A message with no text.
+    #[error("message is empty")]
+    MessageEmpty,
+    /// A message longer than the limit.
+    #[error("message is too long")]
+    MessageTooLong,
+    /// A user id that names nobody.
+    #[error("user does not exist")]
+    UserNotExists,
+    /// A chat colour that is not in the palette.
+    #[error("unknown colour")]
+    WrongColor,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}

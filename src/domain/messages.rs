@@ -1,0 +1,217 @@
+//! Messages: posting, editing, deleting and reading a chat's history.
+
+use super::{chats, ChatId, DialogRef, Error, MessageId, Timestamp, UserId};
+use crate::store::{EditOutcome, PostOutcome, Store};
+
+/// The longest message accepted, in characters (Bitrix24 cuts messages near this size).
+pub const MAX_TEXT_CHARS: usize = 20_000;
+/// The most messages one history page holds, and the default page size.
+pub const MAX_PAGE: u32 = 50;
+pub const DEFAULT_PAGE: u32 = 20;
+
+/// A message as read from the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub id: MessageId,
+    pub chat: ChatId,
+    /// `None` for system messages (Bitrix shows author 0).
+    pub author: Option<UserId>,
+    pub text: String,
+    pub date: Timestamp,
+    /// System event code such as `CHAT_JOIN`, for system messages.
+    pub system_code: Option<String>,
+    pub edited: bool,
+    pub deleted: bool,
+    /// Users who like the message, in the order they liked it.
+    pub likes: Vec<UserId>,
+}
+
+/// What a system message records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SystemEvent {
+    Join,
+    Leave,
+}
+
+impl SystemEvent {
+    pub fn code(self) -> &'static str {
+        match self {
+            SystemEvent::Join => "CHAT_JOIN",
+            SystemEvent::Leave => "CHAT_LEAVE",
+        }
+    }
+}
+
+/// Which slice of a history to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    /// The newest `limit` messages.
+    Latest { limit: u32 },
+    /// The newest `limit` messages with an id below `before`.
+    Before { before: i64, limit: u32 },
+    /// The oldest `limit` messages with an id above `after`.
+    After { after: i64, limit: u32 },
+}
+
+impl Page {
+    /// Clamps the limit to 1..=50 (0 or less means the default), as the method does.
+    pub fn limit(raw: Option<i64>) -> u32 {
+        match raw {
+            None => DEFAULT_PAGE,
+            Some(n) if n <= 0 => DEFAULT_PAGE,
+            Some(n) => n.min(MAX_PAGE as i64) as u32,
+        }
+    }
+}
+
+/// Validates message text: not blank, not oversized.
+pub fn check_text(text: &str) -> Result<(), Error> {
+    if text.trim().is_empty() {
+        return Err(Error::MessageEmpty);
+    }
+    if text.chars().count() > MAX_TEXT_CHARS {
+        return Err(Error::MessageTooLong);
+    }
+    Ok(())
+}
+
+/// `im.message.add`: posts into a group chat the caller belongs to, or into the
+/// private dialog with another user (opened on first message).
+pub async fn post(
+    store: &dyn Store,
+    caller: UserId,
+    dialog: DialogRef,
+    text: &str,
+) -> Result<MessageId, Error> {
+    check_text(text)?;
+    let text = text.trim();
+    let now = Timestamp::now();
+    let chat = match dialog {
+        DialogRef::Chat(id) => id,
+        DialogRef::User(other) => {
+            if store.user(other).await?.is_none() {
+                return Err(Error::RecipientNotFound);
+            }
+            store.open_private_chat(caller, other, now).await?
+        }
+    };
+    match store.post_message(chat, caller, text.to_owned(), now).await? {
+        PostOutcome::Posted(id) => Ok(id),
+        PostOutcome::NotMember => Err(Error::CannotPost),
+    }
+}
+
+/// `im.message.update`: the author changes the text; empty text deletes.
+pub async fn edit(
+    store: &dyn Store,
+    caller: UserId,
+    message: MessageId,
+    text: &str,
+) -> Result<(), Error> {
+    if text.trim().is_empty() {
+        return delete(store, caller, message).await;
+    }
+    check_text(text)?;
+    match store
+        .edit_message(message, caller, text.trim().to_owned(), Timestamp::now())
+        .await?
+    {
+        EditOutcome::Done => Ok(()),
+        EditOutcome::NotAllowed => Err(Error::CannotEditMessage),
+    }
+}
+
+/// `im.message.delete`: the author, or the owner of a group chat, deletes.
+/// The message stays in the history, emptied and marked deleted.
+pub async fn delete(store: &dyn Store, caller: UserId, message: MessageId) -> Result<(), Error> {
+    match store
+        .delete_message(message, caller, Timestamp::now())
+        .await?
+    {
+        EditOutcome::Done => Ok(()),
+        EditOutcome::NotAllowed => Err(Error::CannotEditMessage),
+    }
+}
+
+/// `im.dialog.messages.get`: a page of history, newest first, for a member.
+/// A private dialog never opened reads as empty with chat id `None`.
+pub async fn history(
+    store: &dyn Store,
+    caller: UserId,
+    dialog: DialogRef,
+    page: Page,
+) -> Result<(Option<ChatId>, Vec<Message>), Error> {
+    let Some(chat) = chats::readable(store, caller, dialog).await? else {
+        return Ok((None, Vec::new()));
+    };
+    let mut messages = store.messages(chat.id, page).await?;
+    messages.sort_by(|a, b| b.id.cmp(&a.id));
+    Ok((Some(chat.id), messages))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_limit_defaults_and_clamps() {
+        assert_eq!(Page::limit(None), 20);
+        assert_eq!(Page::limit(Some(0)), 20);
+        assert_eq!(Page::limit(Some(-4)), 20);
+        assert_eq!(Page::limit(Some(7)), 7);
+        assert_eq!(Page::limit(Some(500)), 50);
+    }
+
+    #[test]
+    fn text_must_have_content_and_fit() {
+        assert!(matches!(check_text("  \n"), Err(Error::MessageEmpty)));
+        assert!(matches!(
+            check_text(&"x".repeat(MAX_TEXT_CHARS + 1)),
+            Err(Error::MessageTooLong)
+        ));
+        assert!(check_text("hello").is_ok());
+    }
+}
+
+/// A `(user id, full name)` pair as system messages mention people.
+pub type Mention = (UserId, String);
+
+/// The text of a system message, in Bitrix24's BB-code mention format.
+pub fn system_text(event: SystemEvent, actor: &Mention, subjects: &[Mention]) -> String {
+    let tag = |(id, name): &Mention| format!("[USER={id} REPLACE]{name}[/USER]");
+    match event {
+        SystemEvent::Join => {
+            let names: Vec<String> = subjects.iter().map(tag).collect();
+            format!("{} invited {} to the chat", tag(actor), names.join(", "))
+        }
+        SystemEvent::Leave => match subjects.first() {
+            Some(subject) if subject.0 != actor.0 => {
+                format!("{} kicked {} from the chat", tag(actor), tag(subject))
+            }
+            _ => format!("{} left the chat", tag(actor)),
+        },
+    }
+}
+
+#[cfg(test)]
+mod system_text_tests {
+    use super::*;
+
+    #[test]
+    fn mentions_use_bitrix_bb_codes() {
+        let a = (UserId(1), "Klaus Weber".to_string());
+        let b = (UserId(2), "Anna Weber".to_string());
+        assert_eq!(
+            system_text(SystemEvent::Join, &a, std::slice::from_ref(&b)),
+            "[USER=1 REPLACE]Klaus Weber[/USER] invited [USER=2 REPLACE]Anna Weber[/USER] to the chat"
+        );
+        assert_eq!(
+            system_text(SystemEvent::Leave, &b, std::slice::from_ref(&b)),
+            "[USER=2 REPLACE]Anna Weber[/USER] left the chat"
+        );
+        assert_eq!(
+            system_text(SystemEvent::Leave, &a, &[b]),
+            "[USER=1 REPLACE]Klaus Weber[/USER] kicked [USER=2 REPLACE]Anna Weber[/USER] from the chat"
+        );
+    }
+}

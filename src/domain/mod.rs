@@ -1,0 +1,27 @@
+//! The messenger's rules: users, chats, messages, reactions and credentials.
+//!
+//! Nothing here knows HTTP, SQL, JSON or Bitrix field casing. Functions take a
+//! `&dyn Store` and plain values, and answer with domain types or a [`Error`].
+//! Rules that need atomicity (is the caller a member? is the like already set?)
+//! are decided by the store inside one transaction and come back as outcome enums.
+
+pub mod chats;
+pub mod credentials;
+pub mod error;
+pub mod ids;
+pub mod messages;
+pub mod reactions;
+pub mod users;
+
+pub use error::Error;
+pub use ids::{ChatId, DialogRef, MessageId, UserId};
+
+/// Seconds since the Unix epoch, the one clock unit stored and passed around.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Timestamp(pub i64);
+
+impl Timestamp {
+    pub fn now() -> Self {
+        Timestamp(chrono::Utc::now().timestamp())
+    }
+}

@@ -1,0 +1,106 @@
+//! Users: who they are, how they are named, and the use cases around them.
+
+use super::{Error, Timestamp, UserId};
+use crate::store::Store;
+
+/// A person (bots come later as a kind of user).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: UserId,
+    pub first_name: String,
+    pub last_name: String,
+    pub admin: bool,
+    pub active: bool,
+    pub created_at: Timestamp,
+}
+
+impl User {
+    /// "First Last", or whichever part is present.
+    pub fn full_name(&self) -> String {
+        match (self.first_name.is_empty(), self.last_name.is_empty()) {
+            (false, false) => format!("{} {}", self.first_name, self.last_name),
+            (false, true) => self.first_name.clone(),
+            (true, false) => self.last_name.clone(),
+            (true, true) => format!("User {}", self.id),
+        }
+    }
+
+    /// A stable avatar colour, picked from the palette by id as Bitrix24 does
+    /// for users without a chosen one.
+    pub fn color(&self) -> &'static str {
+        let palette = super::chats::Color::ALL;
+        let idx = (self.id.0.unsigned_abs() % palette.len() as u64) as usize;
+        palette[idx].hex()
+    }
+}
+
+/// A validated request to create a user.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub first_name: String,
+    pub last_name: String,
+    pub admin: bool,
+}
+
+/// The longest first or last name accepted, in characters.
+pub const MAX_NAME_CHARS: usize = 100;
+
+impl NewUser {
+    pub fn parse(first_name: &str, last_name: &str, admin: bool) -> Result<Self, NameError> {
+        let first_name = first_name.trim();
+        let last_name = last_name.trim();
+        if first_name.is_empty() {
+            return Err(NameError::Empty);
+        }
+        if first_name.chars().count() > MAX_NAME_CHARS || last_name.chars().count() > MAX_NAME_CHARS
+        {
+            return Err(NameError::TooLong);
+        }
+        if first_name.chars().chain(last_name.chars()).any(char::is_control) {
+            return Err(NameError::ControlCharacter);
+        }
+        Ok(NewUser {
+            first_name: first_name.to_owned(),
+            last_name: last_name.to_owned(),
+            admin,
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum NameError {
+    #[error("the name must not be empty")]
+    Empty,
+    #[error("a name is at most {MAX_NAME_CHARS} characters")]
+    TooLong,
+    #[error("a name must not contain control characters")]
+    ControlCharacter,
+}
+
+/// `im.user.get`: the caller itself when `id` is `None`.
+pub async fn get(store: &dyn Store, caller: UserId, id: Option<UserId>) -> Result<User, Error> {
+    store
+        .user(id.unwrap_or(caller))
+        .await?
+        .ok_or(Error::UserNotExists)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_trimmed_and_checked() {
+        let u = NewUser::parse("  Anna ", " Weber ", false).unwrap();
+        assert_eq!((u.first_name.as_str(), u.last_name.as_str()), ("Anna", "Weber"));
+        assert_eq!(NewUser::parse("  ", "x", false).unwrap_err(), NameError::Empty);
+        assert_eq!(
+            NewUser::parse(&"a".repeat(101), "", false).unwrap_err(),
+            NameError::TooLong
+        );
+        assert_eq!(
+            NewUser::parse("a\u{0}b", "", false).unwrap_err(),
+            NameError::ControlCharacter
+        );
+    }
+}

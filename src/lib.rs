@@ -1,0 +1,29 @@
+//! b24im: a messenger server that speaks the Bitrix24 REST API (scopes `im`
+//! and `imbot`), built around the like on a message.
+//!
+//! # Layout
+//! ```text
+//! main.rs          parse the CLI, call cli::run
+//! cli.rs           serve, user add, webhook add|list|delete, token add
+//! config.rs        defaults and ServeConfig
+//! server.rs        AppState, Router, run(listener, state, shutdown)
+//! protocol/        the Bitrix REST edge (HTTP, never SQL)
+//!   mod.rs         /rest/[USER/TOKEN/]METHOD[.json] routes, one entry handler
+//!   params.rs      query + form (PHP brackets) + JSON + multipart, merged
+//!   auth.rs        webhook path | auth | Bearer -> Caller
+//!   envelope.rs    {result, time, total, next} and {error, error_description}
+//!   error.rs       ApiError and the one domain -> Bitrix code table
+//!   registry.rs    METHODS: the only list of methods
+//!   batch.rs       batch: commands, $result references, halt, limits
+//! methods/         one file per Bitrix namespace: decode -> domain -> encode
+//! domain/          the messenger's rules (no HTTP, no SQL, no JSON)
+//! store/           the narrow storage boundary; sqlite.rs is the default
+//! ```
+
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod methods;
+pub mod protocol;
+pub mod server;
+pub mod store;

@@ -1,0 +1,97 @@
+//! `im.chat.*`: docs api-reference/chats/im-chat-add.md, im-chat-get.md and
+//! api-reference/chats/chat-users/.
+
+use serde_json::{json, Value};
+
+use super::{required_id, CHAT_ID_EMPTY, USER_ID_EMPTY};
+use crate::domain::chats::{self, ChatKind, Color, NewChat};
+use crate::domain::{ChatId, Timestamp, UserId};
+use crate::protocol::envelope::Reply;
+use crate::protocol::error::ApiError;
+use crate::protocol::params::{intval, Params};
+use crate::protocol::registry::Ctx;
+
+/// Positive user ids from a list parameter; anything else in it is skipped.
+fn user_ids(p: &Params, name: &str) -> Vec<UserId> {
+    let mut ids: Vec<UserId> = p
+        .list(name)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|v| UserId::new(intval(v)))
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    ids.retain(|id| seen.insert(*id));
+    ids
+}
+
+/// `im.chat.add`: docs api-reference/chats/im-chat-add.md
+pub async fn add(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    if let Some(users) = p.get("USERS") {
+        if !users.is_array() && !users.is_object() {
+            return Err(ApiError::param(
+                "USERS_EMPTY",
+                "Please select users before creating a new chat",
+            ));
+        }
+    }
+    let kind = match p.str("TYPE") {
+        Some(t) if t.eq_ignore_ascii_case("OPEN") => ChatKind::Open,
+        _ => ChatKind::Closed,
+    };
+    let new = NewChat {
+        kind,
+        owner: cx.user(),
+        users: user_ids(p, "USERS"),
+        title: p.str("TITLE"),
+        description: p.str("DESCRIPTION").unwrap_or_default(),
+        color: p.str("COLOR").as_deref().and_then(Color::parse),
+        entity_type: p.str("ENTITY_TYPE").unwrap_or_default(),
+        entity_id: p.str("ENTITY_ID").unwrap_or_default(),
+        first_message: p.str("MESSAGE").filter(|m| !m.trim().is_empty()),
+        created_at: Timestamp::now(),
+    };
+    let id = chats::create(cx.store(), new).await?;
+    Ok(Reply::value(id.0))
+}
+
+/// `im.chat.get`: docs api-reference/chats/im-chat-get.md
+pub async fn get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let entity_type = p.str("ENTITY_TYPE").unwrap_or_default();
+    let entity_id = p.str("ENTITY_ID").unwrap_or_default();
+    let found = chats::by_entity(cx.store(), &entity_type, &entity_id).await?;
+    Ok(Reply::value(match found {
+        Some(id) => json!({"ID": id.0}),
+        None => Value::Null,
+    }))
+}
+
+/// `im.chat.user.add`: docs api-reference/chats/chat-users/im-chat-user-add.md
+pub async fn user_add(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let chat = ChatId(required_id(p, "CHAT_ID", None, CHAT_ID_EMPTY)?);
+    chats::add_users(cx.store(), cx.user(), chat, user_ids(p, "USERS")).await?;
+    Ok(Reply::value(true))
+}
+
+/// `im.chat.user.delete`: docs api-reference/chats/chat-users/im-chat-user-delete.md
+pub async fn user_delete(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let chat = ChatId(required_id(p, "CHAT_ID", None, CHAT_ID_EMPTY)?);
+    let user = UserId(required_id(p, "USER_ID", None, USER_ID_EMPTY)?);
+    chats::remove_user(cx.store(), cx.user(), chat, user).await?;
+    Ok(Reply::value(true))
+}
+
+/// `im.chat.user.list`: docs api-reference/chats/chat-users/im-chat-user-list.md
+pub async fn user_list(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let chat = ChatId(required_id(p, "CHAT_ID", None, CHAT_ID_EMPTY)?);
+    let members = chats::members(cx.store(), cx.user(), chat).await?;
+    Ok(Reply::value(
+        members.iter().map(|m| Value::from(m.0)).collect::<Vec<_>>(),
+    ))
+}
+
+/// `im.chat.leave`: docs api-reference/chats/chat-users/im-chat-leave.md
+pub async fn leave(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let chat = ChatId(required_id(p, "CHAT_ID", None, CHAT_ID_EMPTY)?);
+    chats::leave(cx.store(), cx.user(), chat).await?;
+    Ok(Reply::value(true))
+}

@@ -1,0 +1,67 @@
+//! `im.message.*`: docs api-reference/chats/messages/.
+
+use serde_json::Value;
+
+use super::{required_id, CHAT_ID_EMPTY, MESSAGE_ID_ERROR, USER_ID_EMPTY};
+use crate::domain::reactions::{self, LikeAction};
+use crate::domain::{messages, ChatId, DialogRef, MessageId, UserId};
+use crate::protocol::envelope::Reply;
+use crate::protocol::error::ApiError;
+use crate::protocol::params::Params;
+use crate::protocol::registry::Ctx;
+
+/// `im.message.add`: docs api-reference/chats/messages/im-message-add.md
+pub async fn add(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let text = p.str("MESSAGE").unwrap_or_default();
+    if text.trim().is_empty() {
+        return Err(ApiError::param("MESSAGE_EMPTY", "Message can't be empty"));
+    }
+    let dialog = dialog_of(p)?;
+    let id = messages::post(cx.store(), cx.user(), dialog, &text).await?;
+    Ok(Reply::value(id.0))
+}
+
+/// The addressee: `DIALOG_ID`, or the older `CHAT_ID` / `USER_ID` pair.
+fn dialog_of(p: &Params) -> Result<DialogRef, ApiError> {
+    if let Some(raw) = p.str("DIALOG_ID") {
+        if raw.trim().to_ascii_lowercase().starts_with("chat") {
+            return DialogRef::parse(&raw)
+                .ok_or_else(|| ApiError::param(CHAT_ID_EMPTY.0, CHAT_ID_EMPTY.1));
+        }
+        return DialogRef::parse(&raw)
+            .ok_or_else(|| ApiError::param(USER_ID_EMPTY.0, USER_ID_EMPTY.1));
+    }
+    if p.has("USER_ID") {
+        return required_id(p, "USER_ID", None, USER_ID_EMPTY).map(|id| DialogRef::User(UserId(id)));
+    }
+    if p.has("CHAT_ID") {
+        return required_id(p, "CHAT_ID", None, CHAT_ID_EMPTY).map(|id| DialogRef::Chat(ChatId(id)));
+    }
+    Err(ApiError::param("PARAMS_ERROR", "Incorrect params"))
+}
+
+/// `im.message.update`: docs api-reference/chats/messages/im-message-update.md
+pub async fn update(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let id = MessageId(required_id(p, "MESSAGE_ID", Some("ID"), MESSAGE_ID_ERROR)?);
+    // Without MESSAGE there is nothing b24im changes (attachments, keyboards
+    // and menus are not supported), and Bitrix24 answers true.
+    if let Some(text) = p.str("MESSAGE") {
+        messages::edit(cx.store(), cx.user(), id, &text).await?;
+    }
+    Ok(Reply::value(true))
+}
+
+/// `im.message.delete`: docs api-reference/chats/messages/im-message-delete.md
+pub async fn delete(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let id = MessageId(required_id(p, "MESSAGE_ID", Some("ID"), MESSAGE_ID_ERROR)?);
+    messages::delete(cx.store(), cx.user(), id).await?;
+    Ok(Reply::value(true))
+}
+
+/// `im.message.like`: docs api-reference/chats/messages/im-message-like.md
+pub async fn like(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let id = MessageId(required_id(p, "MESSAGE_ID", Some("ID"), MESSAGE_ID_ERROR)?);
+    let action = LikeAction::parse(p.str("ACTION").as_deref());
+    reactions::like(cx.store(), cx.user(), id, action).await?;
+    Ok(Reply::value(Value::Bool(true)))
+}

@@ -1,0 +1,19 @@
+//! `im.user.*`: docs api-reference/chats/users/.
+
+use super::views;
+use crate::domain::{users, UserId};
+use crate::protocol::envelope::Reply;
+use crate::protocol::error::ApiError;
+use crate::protocol::params::Params;
+use crate::protocol::registry::Ctx;
+
+/// `im.user.get`: docs api-reference/chats/users/im-user-get.md
+pub async fn get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let id = match p.intval("ID") {
+        None => None,
+        Some(n) if n > 0 => Some(UserId(n)),
+        Some(_) => return Err(ApiError::param("ID_EMPTY", "User ID can't be empty")),
+    };
+    let user = users::get(cx.store(), cx.user(), id).await?;
+    Ok(Reply::value(views::user(&user)))
+}

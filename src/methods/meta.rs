@@ -1,0 +1,85 @@
+//! Methods about the API itself and the caller: `methods`, `scope`,
+//! `server.time`, `profile`, `user.current`.
+
+use serde_json::{json, Value};
+
+use crate::domain::credentials::KNOWN_SCOPES;
+use crate::domain::{users, Timestamp};
+use crate::protocol::envelope::{iso_date, Reply};
+use crate::protocol::error::ApiError;
+use crate::protocol::params::Params;
+use crate::protocol::registry::{Ctx, METHODS};
+
+/// `methods`: the methods this credential may call; `full=true` lists all,
+/// `scope=NAME` those of one scope.
+pub async fn methods(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let full = p.flag("full").unwrap_or(false);
+    let scope = p.str("scope").map(|s| s.to_ascii_lowercase());
+    let names: Vec<Value> = METHODS
+        .iter()
+        .filter(|m| match &scope {
+            Some(s) => m.scope.name() == s,
+            None => full || m.scope.allows(&cx.caller),
+        })
+        .map(|m| Value::from(m.name))
+        .collect();
+    Ok(Reply::value(names))
+}
+
+/// `scope`: the scopes this credential holds; `full=true` lists all known ones.
+pub async fn scope(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let names: Vec<Value> = if p.flag("full").unwrap_or(false) {
+        KNOWN_SCOPES.iter().map(|s| Value::from(*s)).collect()
+    } else {
+        cx.caller
+            .scopes
+            .names()
+            .iter()
+            .map(|s| Value::from(s.as_str()))
+            .collect()
+    };
+    Ok(Reply::value(names))
+}
+
+/// `server.time`: the server's current time, ISO 8601 with offset.
+pub async fn server_time(_cx: &Ctx, _p: &Params) -> Result<Reply, ApiError> {
+    Ok(Reply::value(iso_date(Timestamp::now())))
+}
+
+/// `profile`: the caller's basic profile.
+pub async fn profile(cx: &Ctx, _p: &Params) -> Result<Reply, ApiError> {
+    let u = users::get(cx.store(), cx.user(), None).await?;
+    let offset = chrono::Local::now().offset().local_minus_utc();
+    Ok(Reply::value(json!({
+        "ID": u.id.0.to_string(),
+        "ADMIN": u.admin,
+        "NAME": u.first_name,
+        "LAST_NAME": u.last_name,
+        "PERSONAL_GENDER": "",
+        "TIME_ZONE": "",
+        "TIME_ZONE_OFFSET": offset,
+    })))
+}
+
+/// `user.current`: docs api-reference/user/user-current.md
+pub async fn user_current(cx: &Ctx, _p: &Params) -> Result<Reply, ApiError> {
+    let u = users::get(cx.store(), cx.user(), None).await?;
+    let registered = iso_date(u.created_at);
+    Ok(Reply::value(json!({
+        "ID": u.id.0.to_string(),
+        "ACTIVE": u.active,
+        "NAME": u.first_name,
+        "LAST_NAME": u.last_name,
+        "EMAIL": "",
+        "LAST_LOGIN": registered,
+        "DATE_REGISTER": registered,
+        "IS_ONLINE": "Y",
+        "TIME_ZONE_OFFSET": "0",
+        "LAST_ACTIVITY_DATE": registered,
+        "PERSONAL_GENDER": "",
+        "PERSONAL_BIRTHDAY": "",
+        "WORK_POSITION": "",
+        "UF_EMPLOYMENT_DATE": "",
+        "UF_DEPARTMENT": [],
+    })))
+}

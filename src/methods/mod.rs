@@ -1,0 +1,35 @@
+//! One file per Bitrix namespace. Each handler decodes `Params` into domain
+//! values, calls one domain function, and encodes the answer with [`views`].
+//! No SQL, no transactions here.
+
+pub mod im_chat;
+pub mod im_dialog;
+pub mod im_message;
+pub mod im_user;
+pub mod meta;
+pub mod views;
+
+use crate::protocol::error::ApiError;
+use crate::protocol::params::Params;
+
+/// A positive id from `name`, falling back to `alias` (Bitrix accepts `ID` for
+/// `MESSAGE_ID`), or the method's documented error.
+fn required_id(
+    p: &Params,
+    name: &str,
+    alias: Option<&str>,
+    error: (&'static str, &'static str),
+) -> Result<i64, ApiError> {
+    let raw = if p.has(name) {
+        p.intval(name)
+    } else {
+        alias.and_then(|a| p.intval(a))
+    };
+    raw.filter(|n| *n > 0)
+        .ok_or_else(|| ApiError::param(error.0, error.1))
+}
+
+const MESSAGE_ID_ERROR: (&str, &str) = ("MESSAGE_ID_ERROR", "Message ID can't be empty");
+const CHAT_ID_EMPTY: (&str, &str) = ("CHAT_ID_EMPTY", "Chat ID can't be empty");
+const USER_ID_EMPTY: (&str, &str) = ("USER_ID_EMPTY", "User ID can't be empty");
+const DIALOG_ID_EMPTY: (&str, &str) = ("DIALOG_ID_EMPTY", "Dialog ID can't be empty");

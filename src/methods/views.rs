@@ -1,0 +1,181 @@
+//! Bitrix JSON views of domain objects: the field names, types and shapes of
+//! the official pages (`im.user.get`, `im.dialog.get`, `im.dialog.messages.get`).
+
+use serde_json::{json, Map, Value};
+
+use crate::domain::chats::{Chat, ChatKind};
+use crate::domain::messages::Message;
+use crate::domain::users::User;
+use crate::domain::UserId;
+use crate::protocol::envelope::iso_date;
+
+/// A user as the `im` methods show one.
+pub fn user(u: &User) -> Value {
+    json!({
+        "id": u.id.0,
+        "active": u.active,
+        "name": u.full_name(),
+        "first_name": u.first_name,
+        "last_name": u.last_name,
+        "work_position": "",
+        "color": u.color(),
+        "avatar": "",
+        "avatar_hr": "",
+        "gender": "",
+        "birthday": "",
+        "extranet": false,
+        "network": false,
+        "bot": false,
+        "connector": false,
+        "external_auth_id": "default",
+        "status": "online",
+        "idle": false,
+        "last_activity_date": iso_date(u.created_at),
+        "mobile_last_date": false,
+        "desktop_last_date": false,
+        "absent": false,
+        "departments": [],
+        "phones": false,
+        "bot_data": null,
+        "type": "user",
+        "website": "",
+        "email": "",
+    })
+}
+
+/// A message as `im.dialog.messages.get` shows one. `params` is `[]` when
+/// empty, as PHP encodes an empty array.
+pub fn message(m: &Message) -> Value {
+    let mut params = Map::new();
+    if !m.likes.is_empty() {
+        params.insert(
+            "LIKE".into(),
+            Value::Array(m.likes.iter().map(|u| u.0.into()).collect()),
+        );
+    }
+    if let Some(code) = &m.system_code {
+        params.insert("CODE".into(), json!([code]));
+        params.insert("NOTIFY".into(), json!("N"));
+    }
+    if m.edited {
+        params.insert("IS_EDITED".into(), json!("Y"));
+    }
+    if m.deleted {
+        params.insert("IS_DELETED".into(), json!("Y"));
+    }
+    json!({
+        "id": m.id.0,
+        "chat_id": m.chat.0,
+        "author_id": m.author.map_or(0, |a| a.0),
+        "date": iso_date(m.date),
+        "text": m.text,
+        "unread": false,
+        "uuid": null,
+        "replaces": [],
+        "params": if params.is_empty() { json!([]) } else { Value::Object(params) },
+        "disappearing_date": null,
+    })
+}
+
+/// A chat as `im.dialog.get` shows it to `caller`; `users` holds the members'
+/// records for names.
+pub fn chat(c: &Chat, caller: UserId, dialog_id: &str, users: &[User]) -> Value {
+    let name_of = |id: UserId| {
+        users
+            .iter()
+            .find(|u| u.id == id)
+            .map_or_else(|| format!("User {id}"), User::full_name)
+    };
+    let (name, color, kind) = match c.kind {
+        ChatKind::Private => {
+            let other = c
+                .members
+                .iter()
+                .copied()
+                .find(|m| *m != caller)
+                .unwrap_or(caller);
+            let color = users
+                .iter()
+                .find(|u| u.id == other)
+                .map_or(c.color.hex(), User::color);
+            (name_of(other), color, "private")
+        }
+        ChatKind::Closed => (c.title.clone(), c.color.hex(), "chat"),
+        ChatKind::Open => (c.title.clone(), c.color.hex(), "open"),
+    };
+    let role = if c.kind != ChatKind::Private && c.owner == caller {
+        "owner"
+    } else {
+        "member"
+    };
+    let readed_list: Vec<Value> = c
+        .members
+        .iter()
+        .filter(|m| **m != caller)
+        .map(|m| json!({"user_id": m.0, "user_name": name_of(*m), "message_id": 0, "date": null}))
+        .collect();
+    let group = c.kind != ChatKind::Private;
+    json!({
+        "id": c.id.0,
+        "parent_chat_id": 0,
+        "parent_message_id": 0,
+        "name": name,
+        "description": c.description,
+        "owner": if group { c.owner.0 } else { 0 },
+        "extranet": false,
+        "avatar": "",
+        "color": color,
+        "type": kind,
+        "counter": 0,
+        "user_counter": c.members.len(),
+        "message_count": c.message_count,
+        "unread_id": 0,
+        "restrictions": {
+            "avatar": group,
+            "rename": group,
+            "extend": group,
+            "call": true,
+            "mute": group,
+            "leave": group,
+            "leave_owner": group,
+            "send": true,
+            "user_list": true,
+            "path": "",
+            "path_title": "",
+        },
+        "last_message_id": c.last_message_id,
+        "last_id": c.last_message_id,
+        "marked_id": 0,
+        "disk_folder_id": 0,
+        "entity_type": c.entity_type,
+        "entity_id": c.entity_id,
+        "entity_data_1": "",
+        "entity_data_2": "",
+        "entity_data_3": "",
+        "mute_list": [],
+        "date_create": iso_date(c.created_at),
+        "message_type": c.kind.code(),
+        "public": "",
+        "role": role,
+        "entity_link": {"type": "", "url": "", "id": ""},
+        "text_field_enabled": true,
+        "background_id": null,
+        "permissions": {
+            "manage_users_add": "member",
+            "manage_users_delete": "manager",
+            "manage_ui": "member",
+            "manage_settings": "owner",
+            "manage_messages": "member",
+            "can_post": "member",
+        },
+        "is_new": false,
+        "readed_list": readed_list,
+        "manager_list": if group { vec![c.owner.0] } else { Vec::new() },
+        "last_message_views": {
+            "message_id": c.last_message_id,
+            "first_viewers": [],
+            "count_of_viewers": 0,
+        },
+        "dialog_id": dialog_id,
+    })
+}

@@ -1,0 +1,100 @@
+//! Who is calling: a webhook in the path (`/rest/USER/TOKEN/...`), or an access
+//! token in `auth` (query, form or JSON body) or `Authorization: Bearer`.
+//! Tokens are looked up by their SHA-256 hash and compared in constant time.
+//!
+//! A positive lookup is cached for [`CACHE_TTL`]: a webhook made by the CLI
+//! works at once (a miss always asks the store), and a deleted one stops
+//! working within that time.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::error::ApiError;
+use crate::domain::credentials::{Credential, CredentialKind, Scopes, TokenHash};
+use crate::domain::{Timestamp, UserId};
+use crate::store::Store;
+
+/// How long a looked-up credential is trusted without asking the store again.
+pub const CACHE_TTL: Duration = Duration::from_secs(1);
+const CACHE_LIMIT: usize = 10_000;
+
+/// The authenticated caller of a method.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub user: UserId,
+    pub scopes: Scopes,
+    pub kind: CredentialKind,
+}
+
+/// The credentials a request presented.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Presented {
+    Webhook { user: String, token: String },
+    AccessToken(String),
+    Nothing,
+}
+
+pub struct Authenticator {
+    store: Arc<dyn Store>,
+    cache: Mutex<HashMap<TokenHash, (Credential, Instant)>>,
+}
+
+impl Authenticator {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Authenticator {
+            store,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub async fn authenticate(&self, presented: Presented) -> Result<Caller, ApiError> {
+        let (token, kind, path_user) = match presented {
+            Presented::Nothing => return Err(ApiError::no_auth()),
+            Presented::Webhook { user, token } => (token, CredentialKind::Webhook, Some(user)),
+            Presented::AccessToken(token) => (token, CredentialKind::AccessToken, None),
+        };
+        if token.is_empty() || token.len() > 256 {
+            return Err(ApiError::no_auth());
+        }
+        let hash = TokenHash::of(&token);
+        let credential = self.lookup(&hash).await?.ok_or_else(ApiError::no_auth)?;
+        if credential.kind != kind || !credential.token_hash.matches(&hash) {
+            return Err(ApiError::no_auth());
+        }
+        if let Some(user) = path_user {
+            if user.parse::<i64>().ok() != Some(credential.user.0) {
+                return Err(ApiError::no_auth());
+            }
+        }
+        if credential.is_expired(Timestamp::now()) {
+            return Err(ApiError::expired_token());
+        }
+        Ok(Caller {
+            user: credential.user,
+            scopes: credential.scopes,
+            kind,
+        })
+    }
+
+    async fn lookup(&self, hash: &TokenHash) -> Result<Option<Credential>, ApiError> {
+        if let Ok(cache) = self.cache.lock() {
+            if let Some((c, at)) = cache.get(hash) {
+                if at.elapsed() < CACHE_TTL {
+                    return Ok(Some(c.clone()));
+                }
+            }
+        }
+        let found = self.store.credential(hash.clone()).await?;
+        if let (Some(c), Ok(mut cache)) = (&found, self.cache.lock()) {
+            if cache.len() >= CACHE_LIMIT {
+                cache.retain(|_, (_, at)| at.elapsed() < CACHE_TTL);
+                if cache.len() >= CACHE_LIMIT {
+                    cache.clear();
+                }
+            }
+            cache.insert(hash.clone(), (c.clone(), Instant::now()));
+        }
+        Ok(found)
+    }
+}

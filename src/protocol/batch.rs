@@ -1,0 +1,242 @@
+//! `batch`: up to 50 commands in one call, each a `method?query` string in PHP
+//! bracket syntax, run in order through the registry (never over HTTP).
+//! Later commands may refer to earlier results as `$result[key][field]...`.
+
+use serde_json::{Map, Value};
+
+use super::envelope::{Reply, Timing};
+use super::error::ApiError;
+use super::params::{scalar_text, truthy, Params};
+use super::registry::{self, Ctx};
+use axum::http::StatusCode;
+
+/// The most commands one batch runs; the rest fail with `ERROR_BATCH_LENGTH_EXCEEDED`.
+pub const MAX_COMMANDS: usize = 50;
+
+/// `batch`: docs settings/how-to-call-rest-api/batch.md
+pub async fn run(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let halt = p.get("halt").is_some_and(truthy);
+    let commands: Vec<(String, Value)> = match p.get("cmd") {
+        Some(Value::Object(map)) => map.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (i.to_string(), v.clone()))
+            .collect(),
+        _ => Vec::new(),
+    };
+
+    let mut results: Vec<(String, Value)> = Vec::new();
+    let mut errors: Vec<(String, Value)> = Vec::new();
+    let mut totals: Vec<(String, Value)> = Vec::new();
+    let mut nexts: Vec<(String, Value)> = Vec::new();
+    let mut times: Vec<(String, Value)> = Vec::new();
+    let mut done: Map<String, Value> = Map::new();
+
+    for (index, (key, command)) in commands.into_iter().enumerate() {
+        let timing = Timing::start();
+        let outcome = if index >= MAX_COMMANDS {
+            Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "ERROR_BATCH_LENGTH_EXCEEDED",
+                "Max batch length exceeded",
+            ))
+        } else {
+            run_one(cx, &command, &done).await
+        };
+        match outcome {
+            Ok(reply) => {
+                done.insert(key.clone(), reply.result.clone());
+                if let Some(total) = reply.total {
+                    totals.push((key.clone(), total.into()));
+                }
+                if let Some(next) = reply.next {
+                    nexts.push((key.clone(), next.into()));
+                }
+                times.push((key.clone(), timing.time()));
+                results.push((key, reply.result));
+            }
+            Err(e) => {
+                errors.push((key, super::envelope::error_body(&e)));
+                if halt {
+                    break;
+                }
+            }
+        }
+    }
+
+    let mut out = Map::new();
+    out.insert("result".into(), php_array(results));
+    out.insert("result_error".into(), php_array(errors));
+    out.insert("result_total".into(), php_array(totals));
+    out.insert("result_next".into(), php_array(nexts));
+    out.insert("result_time".into(), php_array(times));
+    Ok(Reply::value(Value::Object(out)))
+}
+
+async fn run_one(cx: &Ctx, command: &Value, done: &Map<String, Value>) -> Result<Reply, ApiError> {
+    let Some(command) = command.as_str() else {
+        return Err(ApiError::param(
+            "INVALID_REQUEST",
+            "A batch command must be a string 'method?parameters'",
+        ));
+    };
+    let (method, query) = command.split_once('?').unwrap_or((command, ""));
+    let method = method.trim();
+    let Some(found) = registry::find(method) else {
+        return Err(ApiError::method_not_found());
+    };
+    if !found.batchable {
+        return Err(ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "ERROR_BATCH_METHOD_NOT_ALLOWED",
+            "Method is not allowed for batch usage",
+        ));
+    }
+    let mut params = Params::parse_query(query.as_bytes())?;
+    // Commands run as the batch's caller; credentials inside a command mean nothing.
+    params.take("auth");
+    let params = Params::new(
+        params
+            .as_map()
+            .iter()
+            .map(|(k, v)| (k.clone(), substitute(v, done)))
+            .collect(),
+    );
+    registry::dispatch(cx, method, &params).await
+}
+
+/// Replaces `$result[key][field]...` references in string values with what
+/// earlier commands answered. A value that is exactly one reference takes the
+/// referenced value whole (a list stays a list); references inside longer text
+/// are written out as text. Unresolvable references are left as they are.
+fn substitute(v: &Value, done: &Map<String, Value>) -> Value {
+    match v {
+        Value::String(s) if s.contains("$result[") => {
+            if let Some((path, rest)) = parse_reference(s) {
+                if rest.is_empty() && s.starts_with("$result[") {
+                    if let Some(found) = resolve(&path, done) {
+                        return found.clone();
+                    }
+                }
+            }
+            Value::String(substitute_text(s, done))
+        }
+        Value::Array(items) => Value::Array(items.iter().map(|i| substitute(i, done)).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), substitute(v, done)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+fn substitute_text(s: &str, done: &Map<String, Value>) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find("$result[") {
+        out.push_str(&rest[..i]);
+        let candidate = &rest[i..];
+        match parse_reference(candidate) {
+            Some((path, after)) => {
+                let consumed = candidate.len() - after.len();
+                match resolve(&path, done).and_then(scalar_text) {
+                    Some(text) => out.push_str(&text),
+                    None => out.push_str(&candidate[..consumed]),
+                }
+                rest = after;
+            }
+            None => {
+                out.push_str("$result[");
+                rest = &candidate["$result[".len()..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Parses `$result[a][b]...` at the start of `s` into its path and the rest of `s`.
+fn parse_reference(s: &str) -> Option<(Vec<String>, &str)> {
+    let mut rest = s.strip_prefix("$result")?;
+    let mut path = Vec::new();
+    while let Some(inner) = rest.strip_prefix('[') {
+        let end = inner.find(']')?;
+        path.push(inner[..end].to_owned());
+        rest = &inner[end + 1..];
+    }
+    (!path.is_empty()).then_some((path, rest))
+}
+
+fn resolve<'a>(path: &[String], done: &'a Map<String, Value>) -> Option<&'a Value> {
+    let (first, rest) = path.split_first()?;
+    let mut node = done.get(first)?;
+    for key in rest {
+        node = match node {
+            Value::Object(m) => m.get(key)?,
+            Value::Array(a) => a.get(key.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(node)
+}
+
+/// Presents keyed results as PHP's `json_encode` would: a list when the keys
+/// are exactly 0..n in order (and `[]` when empty), otherwise an object.
+pub fn php_array(entries: Vec<(String, Value)>) -> Value {
+    let is_list = entries
+        .iter()
+        .enumerate()
+        .all(|(i, (k, _))| *k == i.to_string());
+    if is_list {
+        Value::Array(entries.into_iter().map(|(_, v)| v).collect())
+    } else {
+        Value::Object(entries.into_iter().collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn done() -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert("chat".into(), json!(12));
+        m.insert("user".into(), json!({"ID": "3", "DEPS": [7, 8]}));
+        m
+    }
+
+    #[test]
+    fn whole_references_keep_their_type() {
+        assert_eq!(substitute(&json!("$result[chat]"), &done()), json!(12));
+        assert_eq!(substitute(&json!("$result[user][DEPS]"), &done()), json!([7, 8]));
+        assert_eq!(substitute(&json!("$result[user][DEPS][1]"), &done()), json!(8));
+    }
+
+    #[test]
+    fn embedded_references_become_text() {
+        assert_eq!(
+            substitute(&json!("chat$result[chat] by $result[user][ID]"), &done()),
+            json!("chat12 by 3")
+        );
+    }
+
+    #[test]
+    fn unresolved_references_stay() {
+        assert_eq!(substitute(&json!("$result[nope][x]"), &done()), json!("$result[nope][x]"));
+        assert_eq!(substitute(&json!("$result[oops"), &done()), json!("$result[oops"));
+    }
+
+    #[test]
+    fn php_arrays_are_lists_only_for_sequential_keys() {
+        assert_eq!(php_array(vec![]), json!([]));
+        assert_eq!(
+            php_array(vec![("0".into(), json!(1)), ("1".into(), json!(2))]),
+            json!([1, 2])
+        );
+        assert_eq!(php_array(vec![("1".into(), json!(2))]), json!({"1": 2}));
+        assert_eq!(php_array(vec![("a".into(), json!(2))]), json!({"a": 2}));
+    }
+}

@@ -1,0 +1,152 @@
+//! `ApiError`: a Bitrix-style error (`error`, `error_description`, HTTP status),
+//! and the one table that maps messenger errors to Bitrix codes.
+
+use std::borrow::Cow;
+
+use axum::http::StatusCode;
+
+use super::params::ParamsError;
+use crate::domain;
+
+/// An error as a Bitrix24 client sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: Cow<'static, str>,
+    pub description: Cow<'static, str>,
+}
+
+impl ApiError {
+    pub fn new(
+        status: StatusCode,
+        code: impl Into<Cow<'static, str>>,
+        description: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        ApiError {
+            status,
+            code: code.into(),
+            description: description.into(),
+        }
+    }
+
+    /// A method's own parameter error: HTTP 400 with the documented code.
+    pub fn param(code: &'static str, description: &'static str) -> Self {
+        ApiError::new(StatusCode::BAD_REQUEST, code, description)
+    }
+
+    pub fn no_auth() -> Self {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "NO_AUTH_FOUND",
+            "Wrong authorization data",
+        )
+    }
+
+    pub fn expired_token() -> Self {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "expired_token",
+            "The access token provided has expired",
+        )
+    }
+
+    pub fn insufficient_scope() -> Self {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "insufficient_scope",
+            "The request requires higher privileges than provided by the webhook token",
+        )
+    }
+
+    pub fn method_not_found() -> Self {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "ERROR_METHOD_NOT_FOUND",
+            "Method not found!",
+        )
+    }
+
+    pub fn too_large(limit: usize) -> Self {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "REQUEST_TOO_LARGE",
+            format!("The request body is larger than {limit} bytes"),
+        )
+    }
+
+    /// A real bug or an unavailable database. The cause is logged by the
+    /// caller, never shown.
+    pub fn internal() -> Self {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "INTERNAL_SERVER_ERROR",
+            "Internal server error",
+        )
+    }
+}
+
+impl From<ParamsError> for ApiError {
+    fn from(e: ParamsError) -> Self {
+        ApiError::new(StatusCode::BAD_REQUEST, "INVALID_REQUEST", e.to_string())
+    }
+}
+
+/// The Bitrix code table: each messenger error has exactly one answer here.
+impl From<domain::Error> for ApiError {
+    fn from(e: domain::Error) -> Self {
+        use domain::Error as E;
+        let (status, code, description) = match e {
+            E::WithoutChanges => (400, "WITHOUT_CHANGES", "Action completed without changes"),
+            E::NoDialogAccess => (
+                403,
+                "ACCESS_ERROR",
+                "You do not have access to the specified dialog",
+            ),
+            E::CannotPost => (
+                400,
+                "ACCESS_ERROR",
+                "You don't have access or user isn't member in chat",
+            ),
+            E::RecipientNotFound => (400, "USER_NOT_FOUND", "User not found"),
+            E::CannotAddUsers => (
+                403,
+                "ACCESS_DENIED_EXTEND",
+                "Insufficient permissions to add participants to the chat",
+            ),
+            E::NoUsersAdded => (
+                400,
+                "WRONG_REQUEST",
+                "You don't have access or user already member in chat",
+            ),
+            E::CannotKick => (
+                403,
+                "ACCESS_DENIED_KICK",
+                "Insufficient rights to exclude participants from the chat",
+            ),
+            E::UserNotInChat => (400, "USER_NOT_FOUND", "The specified user is not in the chat"),
+            E::CannotLeave => (403, "ACCESS_DENIED_KICK", "Access denied to kick user from chat"),
+            E::ActionUnavailable => (403, "ACCESS_ERROR", "Action unavailable"),
+            E::CannotEditMessage => (
+                403,
+                "CANT_EDIT_MESSAGE",
+                "Time has expired for modification or you don't have access",
+            ),
+            E::MessageEmpty => (400, "MESSAGE_EMPTY", "Message can't be empty"),
+            E::MessageTooLong => (400, "MESSAGE_TOO_LONG", "Message is too long"),
+            E::UserNotExists => (400, "USER_NOT_EXISTS", "User does not exist"),
+            E::WrongColor => (400, "WRONG_COLOR", "This color currently unavailable"),
+            E::Store(err) => {
+                tracing::error!(error = %err, "store failure");
+                return ApiError::internal();
+            }
+        };
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+        ApiError::new(status, code, description)
+    }
+}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        ApiError::from(domain::Error::Store(e))
+    }
+}

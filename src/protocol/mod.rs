@@ -1,0 +1,210 @@
+//! The Bitrix24 REST edge: routes, request decoding, authentication and the
+//! response envelopes. It knows HTTP and the Bitrix protocol, never SQL.
+//!
+//! Every `/rest` route goes through [`entry`]: read the body (bounded), build
+//! [`Params`] from query and body, authenticate, look the method up in the
+//! registry, run it, and wrap the answer.
+
+pub mod auth;
+pub mod batch;
+pub mod envelope;
+pub mod error;
+pub mod params;
+pub mod registry;
+
+use axum::body::{to_bytes, Body};
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
+use axum::response::Response;
+use axum::routing::any;
+use axum::Router;
+use futures_util::stream;
+
+use self::auth::Presented;
+use self::envelope::{json_response, success_body, Timing};
+use self::error::ApiError;
+use self::params::{scalar_text, Params, ParamsError};
+use self::registry::Ctx;
+use crate::server::AppState;
+
+/// The `/rest` routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/rest/{method}", any(oauth_entry))
+        .route("/rest/{user}/{token}/{method}", any(webhook_entry))
+}
+
+/// Any other path: a JSON 404, never an HTML page.
+pub async fn not_found() -> Response {
+    json_response(
+        StatusCode::NOT_FOUND,
+        &envelope::error_body(&ApiError::new(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            "Not found: REST methods live under /rest/",
+        )),
+    )
+}
+
+async fn oauth_entry(
+    State(state): State<AppState>,
+    Path(method): Path<String>,
+    http_method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    entry(state, None, method, http_method, uri, headers, body).await
+}
+
+async fn webhook_entry(
+    State(state): State<AppState>,
+    Path((user, token, method)): Path<(String, String, String)>,
+    http_method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    entry(
+        state,
+        Some((user, token)),
+        method,
+        http_method,
+        uri,
+        headers,
+        body,
+    )
+    .await
+}
+
+async fn entry(
+    state: AppState,
+    webhook: Option<(String, String)>,
+    method: String,
+    http_method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let timing = Timing::start();
+    let started = std::time::Instant::now();
+    let outcome = handle(&state, webhook, &method, &http_method, &uri, &headers, body, &timing).await;
+    let response = match outcome {
+        Ok(body) => json_response(StatusCode::OK, &body),
+        Err(e) => json_response(e.status, &envelope::error_body(&e)),
+    };
+    tracing::info!(
+        method = %method,
+        http = %http_method,
+        status = response.status().as_u16(),
+        micros = started.elapsed().as_micros() as u64,
+        "request"
+    );
+    response
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn handle(
+    state: &AppState,
+    webhook: Option<(String, String)>,
+    method: &str,
+    http_method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Body,
+    timing: &Timing,
+) -> Result<serde_json::Value, ApiError> {
+    if *http_method != Method::GET && *http_method != Method::POST && *http_method != Method::HEAD {
+        return Err(ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+            "Use GET or POST",
+        ));
+    }
+    let limit = state.config.body_limit;
+    let bytes = to_bytes(body, limit)
+        .await
+        .map_err(|_| ApiError::too_large(limit))?;
+
+    let mut params = Params::parse_query(uri.query().unwrap_or("").as_bytes())?;
+    params.merge(parse_body(headers, bytes).await?);
+
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(|t| t.trim().to_owned());
+    let auth_param = params.take("auth").as_ref().and_then(scalar_text);
+    let presented = match (webhook, auth_param.or(bearer)) {
+        (Some((user, token)), _) => Presented::Webhook { user, token },
+        (None, Some(token)) => Presented::AccessToken(token),
+        (None, None) => Presented::Nothing,
+    };
+    let caller = state.auth.authenticate(presented).await?;
+
+    let cx = Ctx {
+        state: state.clone(),
+        caller,
+    };
+    let reply = registry::dispatch(&cx, method, &params).await?;
+    Ok(success_body(reply, timing))
+}
+
+/// Decodes a body by its `Content-Type`; without one, a body that looks like a
+/// JSON object is JSON and anything else is a form.
+async fn parse_body(headers: &HeaderMap, bytes: axum::body::Bytes) -> Result<Params, ApiError> {
+    if bytes.is_empty() {
+        return Ok(Params::default());
+    }
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if content_type.starts_with("application/json") {
+        return Ok(Params::parse_json(&bytes)?);
+    }
+    if content_type.starts_with("multipart/form-data") {
+        return parse_multipart(&content_type, bytes).await;
+    }
+    if content_type.starts_with("application/x-www-form-urlencoded") {
+        return Ok(Params::parse_query(&bytes)?);
+    }
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first == Some(&b'{') {
+        Ok(Params::parse_json(&bytes)?)
+    } else {
+        Ok(Params::parse_query(&bytes)?)
+    }
+}
+
+async fn parse_multipart(content_type: &str, bytes: axum::body::Bytes) -> Result<Params, ApiError> {
+    let boundary =
+        multer::parse_boundary(content_type).map_err(|_| ParamsError::MalformedMultipart)?;
+    let body = stream::once(async move { Ok::<_, std::io::Error>(bytes) });
+    let mut multipart = multer::Multipart::new(body, boundary);
+    let mut pairs = Vec::new();
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|_| ParamsError::MalformedMultipart)?
+    {
+        let Some(name) = field.name().map(str::to_owned) else {
+            continue;
+        };
+        // Files are not supported; their parts are skipped.
+        if field.file_name().is_some() {
+            continue;
+        }
+        let value = field
+            .bytes()
+            .await
+            .map_err(|_| ParamsError::MalformedMultipart)?;
+        let value = String::from_utf8(value.to_vec()).map_err(|_| ParamsError::InvalidUtf8)?;
+        pairs.push((name, value));
+        if pairs.len() > params::MAX_FIELDS {
+            return Err(ParamsError::TooManyFields.into());
+        }
+    }
+    Ok(Params::from_pairs(pairs)?)
+}

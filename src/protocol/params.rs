@@ -1,0 +1,611 @@
+//! `Params`: a method's parameters, merged from the query string and the body
+//! (form with PHP bracket syntax, JSON object, or multipart form), read the way
+//! Bitrix24 reads them: top-level names case-insensitive, numbers as strings
+//! accepted, PHP `intval` for ids.
+//!
+//! Decoding never panics and never recurses without bound: nesting, the number
+//! of fields and the input size are limited, and invalid UTF-8 is refused.
+
+use serde_json::{Map, Value};
+
+/// The deepest bracket or JSON nesting accepted (PHP's default is 64).
+pub const MAX_DEPTH: usize = 32;
+/// The most `name=value` fields one query string or form body may carry.
+pub const MAX_FIELDS: usize = 10_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParamsError {
+    #[error("the request is not valid UTF-8")]
+    InvalidUtf8,
+    #[error("the JSON body is malformed: {0}")]
+    MalformedJson(String),
+    #[error("the JSON body must be an object")]
+    JsonNotObject,
+    #[error("parameters are nested deeper than {MAX_DEPTH} levels")]
+    TooDeep,
+    #[error("more than {MAX_FIELDS} parameters")]
+    TooManyFields,
+    #[error("the multipart body is malformed")]
+    MalformedMultipart,
+}
+
+/// A method's parameters.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Params {
+    map: Map<String, Value>,
+}
+
+impl Params {
+    pub fn new(map: Map<String, Value>) -> Self {
+        Params { map }
+    }
+
+    pub fn from_json(value: Value) -> Result<Self, ParamsError> {
+        match value {
+            Value::Object(map) => {
+                if depth(&Value::Object(map.clone())) > MAX_DEPTH {
+                    return Err(ParamsError::TooDeep);
+                }
+                Ok(Params { map })
+            }
+            _ => Err(ParamsError::JsonNotObject),
+        }
+    }
+
+    /// Parses a JSON body. An empty body is no parameters.
+    pub fn parse_json(body: &[u8]) -> Result<Self, ParamsError> {
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Params::default());
+        }
+        std::str::from_utf8(body).map_err(|_| ParamsError::InvalidUtf8)?;
+        let value: Value = serde_json::from_slice(body).map_err(|e| {
+            if e.to_string().contains("recursion limit") {
+                ParamsError::TooDeep
+            } else {
+                ParamsError::MalformedJson(e.to_string())
+            }
+        })?;
+        Params::from_json(value)
+    }
+
+    /// Parses `a=1&b[]=2&c[x][y]=3` the way PHP's `parse_str` does.
+    pub fn parse_query(input: &[u8]) -> Result<Self, ParamsError> {
+        let mut pairs = Vec::new();
+        for field in input.split(|b| *b == b'&') {
+            if field.is_empty() {
+                continue;
+            }
+            if pairs.len() >= MAX_FIELDS {
+                return Err(ParamsError::TooManyFields);
+            }
+            let (name, value) = match field.iter().position(|b| *b == b'=') {
+                Some(i) => (&field[..i], &field[i + 1..]),
+                None => (field, &b""[..]),
+            };
+            pairs.push((url_decode(name)?, url_decode(value)?));
+        }
+        Params::from_pairs(pairs)
+    }
+
+    /// Builds parameters from decoded `(name, value)` pairs in PHP bracket syntax.
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> Result<Self, ParamsError> {
+        if pairs.len() > MAX_FIELDS {
+            return Err(ParamsError::TooManyFields);
+        }
+        let mut root = Value::Object(Map::new());
+        for (name, value) in pairs {
+            let Some(path) = bracket_path(&name)? else {
+                continue;
+            };
+            insert(&mut root, &path, Value::String(value));
+        }
+        let root = listify(root);
+        match root {
+            Value::Object(map) => Ok(Params { map }),
+            _ => Ok(Params::default()),
+        }
+    }
+
+    /// Overlays `other` on `self`: a top-level name in `other` replaces the same
+    /// name here (compared case-insensitively), as a POST field replaces a GET one in PHP.
+    pub fn merge(&mut self, other: Params) {
+        for (k, v) in other.map {
+            self.map.retain(|existing, _| !existing.eq_ignore_ascii_case(&k));
+            self.map.insert(k, v);
+        }
+    }
+
+    pub fn as_map(&self) -> &Map<String, Value> {
+        &self.map
+    }
+
+    /// Removes a top-level parameter (any casing) and returns the last one.
+    pub fn take(&mut self, name: &str) -> Option<Value> {
+        let keys: Vec<String> = self
+            .map
+            .keys()
+            .filter(|k| k.eq_ignore_ascii_case(name))
+            .cloned()
+            .collect();
+        let mut last = None;
+        for k in keys {
+            last = self.map.shift_remove(&k);
+        }
+        last
+    }
+
+    /// A top-level parameter by name, ignoring ASCII case (the last one wins,
+    /// as with PHP's `array_change_key_case`).
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.map
+            .iter()
+            .rev()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    }
+
+    /// True when the parameter is present (even if empty).
+    pub fn has(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    /// A scalar parameter as text: strings as they are, numbers and booleans
+    /// written out; arrays, objects and null are `None`.
+    pub fn str(&self, name: &str) -> Option<String> {
+        self.get(name).and_then(scalar_text)
+    }
+
+    /// PHP `intval` of a parameter: `None` if absent.
+    pub fn intval(&self, name: &str) -> Option<i64> {
+        self.get(name).map(intval)
+    }
+
+    /// A positive id (`intval` > 0), or `None` when absent, zero, negative or not a number.
+    pub fn positive_id(&self, name: &str) -> Option<i64> {
+        self.intval(name).filter(|n| *n > 0)
+    }
+
+    /// Whether the parameter is numeric in PHP's `is_numeric` sense.
+    pub fn is_numeric(&self, name: &str) -> bool {
+        match self.get(name) {
+            Some(Value::Number(_)) => true,
+            Some(Value::String(s)) => is_numeric(s),
+            _ => false,
+        }
+    }
+
+    /// A list parameter: a JSON array, a PHP list (`USERS[]=1&USERS[]=2`) or
+    /// an object's values; a scalar becomes a one-element list.
+    pub fn list(&self, name: &str) -> Option<Vec<Value>> {
+        match self.get(name)? {
+            Value::Array(items) => Some(items.clone()),
+            Value::Object(map) => Some(map.values().cloned().collect()),
+            Value::Null => None,
+            scalar => Some(vec![scalar.clone()]),
+        }
+    }
+
+    /// A boolean flag as Bitrix24 reads `Y`/`N`, `true`/`false`, `1`/`0`.
+    pub fn flag(&self, name: &str) -> Option<bool> {
+        self.get(name).map(truthy)
+    }
+}
+
+/// PHP-ish truthiness for flags such as `halt`: `true`, non-zero numbers,
+/// `"Y"`, `"true"`, `"1"` are true.
+pub fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        Value::String(s) => {
+            let s = s.trim().to_ascii_lowercase();
+            matches!(s.as_str(), "y" | "yes" | "true" | "1" | "on")
+        }
+        _ => false,
+    }
+}
+
+/// The text of a scalar JSON value.
+pub fn scalar_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(true) => Some("1".into()),
+        Value::Bool(false) => Some(String::new()),
+        _ => None,
+    }
+}
+
+/// PHP `intval`: leading whitespace, an optional sign, then digits; anything
+/// else stops the number. Saturates instead of overflowing. Arrays and objects
+/// count as 0 (PHP would give 1 for a non-empty array; an id never comes that way).
+pub fn intval(v: &Value) -> i64 {
+    match v {
+        Value::Number(n) => n
+            .as_i64()
+            .or_else(|| n.as_f64().map(|f| f.trunc().clamp(i64::MIN as f64, i64::MAX as f64) as i64))
+            .unwrap_or(0),
+        Value::String(s) => intval_str(s),
+        Value::Bool(b) => i64::from(*b),
+        _ => 0,
+    }
+}
+
+fn intval_str(s: &str) -> i64 {
+    let s = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let (negative, digits) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let mut n: i64 = 0;
+    for b in digits.bytes() {
+        if !b.is_ascii_digit() {
+            break;
+        }
+        let d = i64::from(b - b'0');
+        n = match n.checked_mul(10).and_then(|n| n.checked_add(d)) {
+            Some(n) => n,
+            None => return if negative { i64::MIN } else { i64::MAX },
+        };
+    }
+    if negative {
+        -n
+    } else {
+        n
+    }
+}
+
+/// PHP `is_numeric` for strings: optional whitespace, sign, digits with an
+/// optional fraction and exponent.
+pub fn is_numeric(s: &str) -> bool {
+    let t = s.trim_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let t = t.strip_prefix(['+', '-']).unwrap_or(t);
+    if t.is_empty() {
+        return false;
+    }
+    let (mantissa, exponent) = match t.find(['e', 'E']) {
+        Some(i) => (&t[..i], Some(&t[i + 1..])),
+        None => (t, None),
+    };
+    let mut parts = mantissa.splitn(2, '.');
+    let int = parts.next().unwrap_or("");
+    let frac = parts.next();
+    let digits = |x: &str| x.bytes().all(|b| b.is_ascii_digit());
+    let mantissa_ok = match frac {
+        Some(f) => digits(int) && digits(f) && !(int.is_empty() && f.is_empty()),
+        None => !int.is_empty() && digits(int),
+    };
+    let exponent_ok = exponent.is_none_or(|e| {
+        let e = e.strip_prefix(['+', '-']).unwrap_or(e);
+        !e.is_empty() && digits(e)
+    });
+    mantissa_ok && exponent_ok
+}
+
+/// Decodes `application/x-www-form-urlencoded` text: `+` is a space, `%XX` a byte.
+/// Malformed escapes are kept literally (as PHP does); the result must be UTF-8.
+pub fn url_decode(input: &[u8]) -> Result<String, ParamsError> {
+    let mut out = Vec::with_capacity(input.len());
+    let mut i = 0;
+    while i < input.len() {
+        match input[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < input.len() => {
+                match (hex(input[i + 1]), hex(input[i + 2])) {
+                    (Some(h), Some(l)) => {
+                        out.push(h << 4 | l);
+                        i += 2;
+                    }
+                    _ => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).map_err(|_| ParamsError::InvalidUtf8)
+}
+
+fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// One step of a bracket path: a named key, or `[]` (append).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Segment {
+    Key(String),
+    Append,
+}
+
+/// Splits `a[b][]` into `[Key(a), Key(b), Append]`, as PHP does: the base name
+/// ends at the first `[`; a segment without its `]` ends the path, and the rest
+/// is dropped. `None` for an empty base name (PHP ignores such fields).
+fn bracket_path(name: &str) -> Result<Option<Vec<Segment>>, ParamsError> {
+    let (base, mut rest) = match name.find('[') {
+        Some(i) if name[i..].contains(']') => (&name[..i], &name[i..]),
+        _ => (name, ""),
+    };
+    if base.is_empty() {
+        return Ok(None);
+    }
+    let mut path = vec![Segment::Key(base.to_owned())];
+    while let Some(stripped) = rest.strip_prefix('[') {
+        let Some(end) = stripped.find(']') else {
+            break;
+        };
+        let key = &stripped[..end];
+        path.push(if key.is_empty() {
+            Segment::Append
+        } else {
+            Segment::Key(key.to_owned())
+        });
+        if path.len() > MAX_DEPTH {
+            return Err(ParamsError::TooDeep);
+        }
+        rest = &stripped[end + 1..];
+    }
+    Ok(Some(path))
+}
+
+/// Writes `value` at `path` under `node`, creating containers on the way; a
+/// scalar in the way is replaced by a container, as PHP does.
+fn insert(node: &mut Value, path: &[Segment], value: Value) {
+    let Some((first, rest)) = path.split_first() else {
+        *node = value;
+        return;
+    };
+    if !node.is_object() {
+        *node = Value::Object(Map::new());
+    }
+    let Value::Object(map) = node else {
+        return;
+    };
+    let key = match first {
+        Segment::Key(k) => k.clone(),
+        Segment::Append => next_index(map).to_string(),
+    };
+    if rest.is_empty() {
+        map.insert(key, value);
+        return;
+    }
+    let child = map.entry(key).or_insert_with(|| Value::Object(Map::new()));
+    insert(child, rest, value);
+}
+
+/// PHP's next automatic index: one past the largest integer key, or 0.
+fn next_index(map: &Map<String, Value>) -> i64 {
+    map.keys()
+        .filter_map(|k| k.parse::<i64>().ok().filter(|n| *n >= 0 && n.to_string() == *k))
+        .max()
+        .map_or(0, |m| m + 1)
+}
+
+/// Turns objects whose keys are exactly `0..n` in order into arrays, which is
+/// how PHP's `json_encode` would present those lists.
+fn listify(v: Value) -> Value {
+    match v {
+        Value::Object(map) => {
+            let is_list = !map.is_empty()
+                && map
+                    .keys()
+                    .enumerate()
+                    .all(|(i, k)| k.parse::<usize>().ok() == Some(i) && k == &i.to_string());
+            if is_list {
+                Value::Array(map.into_iter().map(|(_, v)| listify(v)).collect())
+            } else {
+                Value::Object(map.into_iter().map(|(k, v)| (k, listify(v))).collect())
+            }
+        }
+        other => other,
+    }
+}
+
+fn depth(v: &Value) -> usize {
+    match v {
+        Value::Object(m) => 1 + m.values().map(depth).max().unwrap_or(0),
+        Value::Array(a) => 1 + a.iter().map(depth).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    fn q(s: &str) -> Value {
+        Value::Object(Params::parse_query(s.as_bytes()).unwrap().map)
+    }
+
+    #[test]
+    fn plain_fields_decode() {
+        assert_eq!(q("a=1&b=x+y&c=%D0%BF"), json!({"a": "1", "b": "x y", "c": "п"}));
+        assert_eq!(q("flag&&x="), json!({"flag": "", "x": ""}));
+    }
+
+    #[test]
+    fn php_brackets_build_lists_and_maps() {
+        assert_eq!(q("USERS[]=1&USERS[]=2"), json!({"USERS": ["1", "2"]}));
+        assert_eq!(
+            q("FIELDS[TITLE]=x&FIELDS[TAGS][]=a&FIELDS[TAGS][]=b"),
+            json!({"FIELDS": {"TITLE": "x", "TAGS": ["a", "b"]}})
+        );
+        assert_eq!(q("a[2]=x&a[]=y"), json!({"a": {"2": "x", "3": "y"}}));
+        assert_eq!(q("a[0]=x&a[1]=y"), json!({"a": ["x", "y"]}));
+    }
+
+    #[test]
+    fn later_fields_replace_earlier_ones() {
+        assert_eq!(q("a=1&a=2"), json!({"a": "2"}));
+        assert_eq!(q("a=1&a[x]=2"), json!({"a": {"x": "2"}}));
+    }
+
+    #[test]
+    fn unclosed_brackets_keep_the_literal_name() {
+        assert_eq!(q("a[b=1"), json!({"a[b": "1"}));
+        assert_eq!(q("a[b]c]=1"), json!({"a": {"b": "1"}}));
+        assert_eq!(q("[x]=1&=2"), json!({}));
+    }
+
+    #[test]
+    fn bad_percent_escapes_stay_literal() {
+        assert_eq!(q("a=%zz&b=%4"), json!({"a": "%zz", "b": "%4"}));
+    }
+
+    #[test]
+    fn invalid_utf8_is_refused() {
+        assert_eq!(
+            Params::parse_query(b"a=%ff%fe").unwrap_err(),
+            ParamsError::InvalidUtf8
+        );
+        assert_eq!(
+            Params::parse_json(b"{\"a\":\"\xff\"}").unwrap_err(),
+            ParamsError::InvalidUtf8
+        );
+    }
+
+    #[test]
+    fn absurd_nesting_is_refused() {
+        let deep = format!("a{}=1", "[x]".repeat(MAX_DEPTH + 1));
+        assert_eq!(
+            Params::parse_query(deep.as_bytes()).unwrap_err(),
+            ParamsError::TooDeep
+        );
+        let json = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+        let body = format!("{{\"a\":{json}}}");
+        assert_eq!(
+            Params::parse_json(body.as_bytes()).unwrap_err(),
+            ParamsError::TooDeep
+        );
+        let json = format!("{}1{}", "[".repeat(40), "]".repeat(40));
+        let body = format!("{{\"a\":{json}}}");
+        assert_eq!(
+            Params::parse_json(body.as_bytes()).unwrap_err(),
+            ParamsError::TooDeep
+        );
+    }
+
+    #[test]
+    fn json_must_be_an_object() {
+        assert_eq!(
+            Params::parse_json(b"[1,2]").unwrap_err(),
+            ParamsError::JsonNotObject
+        );
+        assert!(matches!(
+            Params::parse_json(b"{\"a\":").unwrap_err(),
+            ParamsError::MalformedJson(_)
+        ));
+        assert_eq!(Params::parse_json(b"  ").unwrap(), Params::default());
+    }
+
+    #[test]
+    fn names_are_case_insensitive_and_last_wins() {
+        let p = Params::parse_json(br#"{"message_id": 5, "MESSAGE_ID": "7"}"#).unwrap();
+        assert_eq!(p.positive_id("Message_Id"), Some(7));
+    }
+
+    #[test]
+    fn form_brackets_merge_with_json_body() {
+        let mut p = Params::parse_query(b"MESSAGE_ID=1&ACTION=plus&bx24_request_id=x").unwrap();
+        p.merge(Params::parse_json(br#"{"message_id": 2}"#).unwrap());
+        assert_eq!(p.positive_id("MESSAGE_ID"), Some(2));
+        assert_eq!(p.str("action").as_deref(), Some("plus"));
+    }
+
+    #[test]
+    fn intval_follows_php() {
+        for (input, expected) in [
+            (json!("12"), 12),
+            (json!(" 12abc"), 12),
+            (json!("abc"), 0),
+            (json!("-3"), -3),
+            (json!("+4"), 4),
+            (json!(""), 0),
+            (json!(5.9), 5),
+            (json!(true), 1),
+            (json!(null), 0),
+            (json!([1]), 0),
+            (json!("99999999999999999999999"), i64::MAX),
+        ] {
+            assert_eq!(intval(&input), expected, "{input}");
+        }
+    }
+
+    #[test]
+    fn is_numeric_follows_php() {
+        for ok in ["1", " 1", "-1.5", ".5", "5.", "1e3", "+2E-2"] {
+            assert!(is_numeric(ok), "{ok}");
+        }
+        for bad in ["", "abc", "1a", "1e", ".", "--1", "0x1A"] {
+            assert!(!is_numeric(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn lists_come_from_arrays_maps_and_scalars() {
+        let p = Params::parse_json(br#"{"a": [1, 2], "b": {"x": 3}, "c": 4}"#).unwrap();
+        assert_eq!(p.list("a"), Some(vec![json!(1), json!(2)]));
+        assert_eq!(p.list("b"), Some(vec![json!(3)]));
+        assert_eq!(p.list("c"), Some(vec![json!(4)]));
+        assert_eq!(p.list("d"), None);
+    }
+
+    /// Percent-encodes every byte that is not unreserved.
+    fn encode(s: &str) -> String {
+        let mut out = String::new();
+        for b in s.bytes() {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                out.push(b as char);
+            } else {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn parse_query_never_panics(input in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let _ = Params::parse_query(&input);
+        }
+
+        #[test]
+        fn parse_json_never_panics(input in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let _ = Params::parse_json(&input);
+        }
+
+        #[test]
+        fn encoded_scalars_round_trip(name in "[A-Za-z_][A-Za-z0-9_]{0,12}", value in "\\PC{0,40}") {
+            let query = format!("{}={}", encode(&name), encode(&value));
+            let p = Params::parse_query(query.as_bytes()).unwrap();
+            prop_assert_eq!(p.str(&name), Some(value));
+        }
+
+        #[test]
+        fn appended_lists_keep_order(values in proptest::collection::vec("\\PC{0,12}", 1..20)) {
+            let query: Vec<String> = values.iter().map(|v| format!("L%5B%5D={}", encode(v))).collect();
+            let p = Params::parse_query(query.join("&").as_bytes()).unwrap();
+            let expected: Vec<Value> = values.iter().cloned().map(Value::String).collect();
+            prop_assert_eq!(p.list("l"), Some(expected));
+        }
+
+        #[test]
+        fn nested_keys_land_where_named(a in "[a-z]{1,6}", b in "[a-z]{1,6}", v in "[a-z0-9]{0,8}") {
+            let query = format!("ROOT%5B{a}%5D%5B{b}%5D={v}");
+            let p = Params::parse_query(query.as_bytes()).unwrap();
+            prop_assert_eq!(p.get("root").and_then(|r| r.get(&a)).and_then(|x| x.get(&b)), Some(&Value::String(v)));
+        }
+
+        #[test]
+        fn intval_matches_rust_parse_for_plain_integers(n in any::<i64>()) {
+            prop_assert_eq!(intval(&Value::String(n.to_string())), n);
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! The method registry: every REST method is declared here once, with its
+//! scope and handler. Routing, `batch`, `methods` and the scope check all
+//! read this one list.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use super::auth::Caller;
+use super::envelope::Reply;
+use super::error::ApiError;
+use super::params::Params;
+use crate::methods::{im_chat, im_dialog, im_message, im_user, meta};
+use crate::server::AppState;
+use crate::store::Store;
+
+/// Everything a method handler may use: the state and the caller.
+pub struct Ctx {
+    pub state: AppState,
+    pub caller: Caller,
+}
+
+impl Ctx {
+    pub fn store(&self) -> &dyn Store {
+        self.state.store.as_ref()
+    }
+
+    pub fn user(&self) -> crate::domain::UserId {
+        self.caller.user
+    }
+}
+
+pub type HandlerFuture<'a> = Pin<Box<dyn Future<Output = Result<Reply, ApiError>> + Send + 'a>>;
+pub type Handler = for<'a> fn(&'a Ctx, &'a Params) -> HandlerFuture<'a>;
+
+/// Which scopes open a method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Open to every credential (Bitrix's `basic`).
+    Basic,
+    /// Open to a credential holding any of these scopes.
+    AnyOf(&'static [&'static str]),
+}
+
+impl Scope {
+    /// The scope a method is listed under by `methods?scope=...`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scope::Basic => "basic",
+            Scope::AnyOf(names) => names.first().copied().unwrap_or("basic"),
+        }
+    }
+
+    pub fn allows(self, caller: &Caller) -> bool {
+        match self {
+            Scope::Basic => true,
+            Scope::AnyOf(names) => names.iter().any(|n| caller.scopes.contains(n)),
+        }
+    }
+}
+
+pub struct Method {
+    pub name: &'static str,
+    pub scope: Scope,
+    /// `false` for methods that may not run inside `batch`.
+    pub batchable: bool,
+    pub handler: Handler,
+}
+
+const IM: Scope = Scope::AnyOf(&["im"]);
+const USER: Scope = Scope::AnyOf(&["user", "user_brief", "user_basic"]);
+
+macro_rules! method {
+    ($name:literal, $scope:expr, $handler:path) => {
+        method!($name, $scope, $handler, true)
+    };
+    ($name:literal, $scope:expr, $handler:path, $batchable:expr) => {
+        Method {
+            name: $name,
+            scope: $scope,
+            batchable: $batchable,
+            handler: |cx, p| Box::pin($handler(cx, p)),
+        }
+    };
+}
+
+/// Every method b24im serves. Names are lowercase; lookups ignore case.
+pub static METHODS: &[Method] = &[
+    method!("batch", Scope::Basic, super::batch::run, false),
+    method!("methods", Scope::Basic, meta::methods),
+    method!("scope", Scope::Basic, meta::scope),
+    method!("server.time", Scope::Basic, meta::server_time),
+    method!("profile", Scope::Basic, meta::profile),
+    method!("user.current", USER, meta::user_current),
+    method!("im.user.get", IM, im_user::get),
+    method!("im.chat.add", IM, im_chat::add),
+    method!("im.chat.get", IM, im_chat::get),
+    method!("im.chat.user.add", IM, im_chat::user_add),
+    method!("im.chat.user.delete", IM, im_chat::user_delete),
+    method!("im.chat.user.list", IM, im_chat::user_list),
+    method!("im.chat.leave", IM, im_chat::leave),
+    method!("im.dialog.get", IM, im_dialog::get),
+    method!("im.dialog.messages.get", IM, im_dialog::messages_get),
+    method!("im.message.add", IM, im_message::add),
+    method!("im.message.update", IM, im_message::update),
+    method!("im.message.delete", IM, im_message::delete),
+    method!("im.message.like", IM, im_message::like),
+];
+
+/// Finds a method by name, ignoring case and a `.json` suffix.
+pub fn find(name: &str) -> Option<&'static Method> {
+    let name = name.strip_suffix(".json").unwrap_or(name);
+    METHODS.iter().find(|m| m.name.eq_ignore_ascii_case(name))
+}
+
+/// Looks up, checks the scope, and runs a method.
+pub async fn dispatch(cx: &Ctx, name: &str, params: &Params) -> Result<Reply, ApiError> {
+    let method = find(name).ok_or_else(ApiError::method_not_found)?;
+    if !method.scope.allows(&cx.caller) {
+        return Err(ApiError::insufficient_scope());
+    }
+    (method.handler)(cx, params).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookup_ignores_case_and_json_suffix() {
+        assert_eq!(find("IM.Message.Like").map(|m| m.name), Some("im.message.like"));
+        assert_eq!(find("im.message.like.json").map(|m| m.name), Some("im.message.like"));
+        assert!(find("im.message.likes").is_none());
+    }
+
+    #[test]
+    fn every_method_is_declared_once_in_lowercase() {
+        for (i, m) in METHODS.iter().enumerate() {
+            assert_eq!(m.name, m.name.to_ascii_lowercase());
+            assert!(METHODS[i + 1..].iter().all(|o| o.name != m.name), "{}", m.name);
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! The narrow storage boundary. Every method is sized to one use case and owns
+//! its transaction, so no caller can forget one; races are decided inside the
+//! store (unique keys, rows affected) and come back as outcome enums.
+//!
+//! Handlers never see this module's backends: `AppState` holds an
+//! `Arc<dyn Store>`. SQLite is the embedded default ([`sqlite`]).
+
+pub mod sqlite;
+
+use async_trait::async_trait;
+
+use crate::domain::chats::{Chat, NewChat};
+use crate::domain::credentials::{Credential, NewCredential, TokenHash};
+use crate::domain::messages::{Message, Page};
+use crate::domain::reactions::LikeAction;
+use crate::domain::users::{NewUser, User};
+use crate::domain::{ChatId, MessageId, Timestamp, UserId};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database refused or failed; the cause is logged, never shown to clients.
+    #[error("database error: {0}")]
+    Database(String),
+    /// The transaction a change was part of did not commit; nothing of it was written.
+    #[error("the transaction did not commit")]
+    NotCommitted,
+    /// The store is shutting down.
+    #[error("the store is closed")]
+    Closed,
+}
+
+/// The result of `set_like`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LikeOutcome {
+    Added,
+    Removed,
+    /// Already in the asked-for state.
+    Unchanged,
+    /// No such message, deleted, or the user is not a member of its chat.
+    NotVisible,
+}
+
+/// The result of adding or removing chat members.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MembershipOutcome {
+    Done,
+    /// The actor may not do this (not a member, not the owner, no such chat).
+    NotAllowed,
+    /// Nothing to do: all already members, or the user to remove is not one.
+    Unchanged,
+    /// Private dialogs have fixed members.
+    PrivateChat,
+}
+
+/// The result of posting a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PostOutcome {
+    Posted(MessageId),
+    NotMember,
+}
+
+/// The result of editing or deleting a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditOutcome {
+    Done,
+    /// No such message, already deleted, or the actor may not change it.
+    NotAllowed,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    // Users
+    async fn create_user(&self, new: NewUser, now: Timestamp) -> Result<User, StoreError>;
+    async fn user(&self, id: UserId) -> Result<Option<User>, StoreError>;
+    /// The users that exist among `ids`, in ascending id order.
+    async fn users(&self, ids: Vec<UserId>) -> Result<Vec<User>, StoreError>;
+    async fn user_count(&self) -> Result<i64, StoreError>;
+
+    // Credentials
+    async fn create_credential(&self, new: NewCredential) -> Result<i64, StoreError>;
+    async fn credential(&self, hash: TokenHash) -> Result<Option<Credential>, StoreError>;
+    async fn webhooks(&self) -> Result<Vec<Credential>, StoreError>;
+    /// Deletes the webhook with this hash; `false` if there was none.
+    async fn delete_webhook(&self, hash: TokenHash) -> Result<bool, StoreError>;
+
+    // Chats
+    /// Creates a group chat with the owner and those of `new.users` that exist.
+    async fn create_chat(&self, new: NewChat) -> Result<ChatId, StoreError>;
+    async fn chat(&self, id: ChatId) -> Result<Option<Chat>, StoreError>;
+    async fn chat_by_entity(
+        &self,
+        entity_type: &str,
+        entity_id: &str,
+    ) -> Result<Option<ChatId>, StoreError>;
+    async fn private_chat(&self, a: UserId, b: UserId) -> Result<Option<ChatId>, StoreError>;
+    /// The private dialog of `a` and `b`, created if it does not exist yet.
+    async fn open_private_chat(
+        &self,
+        a: UserId,
+        b: UserId,
+        now: Timestamp,
+    ) -> Result<ChatId, StoreError>;
+    /// `actor` (a member) adds those of `users` that exist and are not members yet.
+    async fn add_members(
+        &self,
+        chat: ChatId,
+        actor: UserId,
+        users: Vec<UserId>,
+        now: Timestamp,
+    ) -> Result<MembershipOutcome, StoreError>;
+    /// `actor` removes `user` (itself: leaving; another: only the owner may).
+    async fn remove_member(
+        &self,
+        chat: ChatId,
+        actor: UserId,
+        user: UserId,
+        now: Timestamp,
+    ) -> Result<MembershipOutcome, StoreError>;
+
+    // Messages
+    async fn post_message(
+        &self,
+        chat: ChatId,
+        author: UserId,
+        text: String,
+        now: Timestamp,
+    ) -> Result<PostOutcome, StoreError>;
+    async fn edit_message(
+        &self,
+        id: MessageId,
+        actor: UserId,
+        text: String,
+        now: Timestamp,
+    ) -> Result<EditOutcome, StoreError>;
+    async fn delete_message(
+        &self,
+        id: MessageId,
+        actor: UserId,
+        now: Timestamp,
+    ) -> Result<EditOutcome, StoreError>;
+    /// A page of a chat's history with each message's likes, in ascending id order.
+    async fn messages(&self, chat: ChatId, page: Page) -> Result<Vec<Message>, StoreError>;
+
+    // Reactions
+    /// Applies `action` for `user` in one transaction.
+    async fn set_like(
+        &self,
+        user: UserId,
+        message: MessageId,
+        action: LikeAction,
+        now: Timestamp,
+    ) -> Result<LikeOutcome, StoreError>;
+}

@@ -1,0 +1,861 @@
+//! `SqliteStore`: the embedded default. WAL mode, embedded migrations, and one
+//! writer thread that commits in groups.
+//!
+//! Why a single writer with group commit: SQLite admits one writer at a time,
+//! and a durable commit costs an fsync. The writer drains every change that is
+//! waiting, runs each inside its own savepoint (so a failing change never takes
+//! its neighbours with it), then commits them all with one fsync
+//! (`synchronous = FULL`). Each caller's answer is sent only after the commit
+//! that holds its change, so an acknowledged change is on disk.
+//!
+//! Reads go to a small pool of read-only connections on the blocking pool; in
+//! WAL mode they never wait for the writer.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row};
+use tokio::sync::{mpsc, oneshot};
+
+use super::{EditOutcome, LikeOutcome, MembershipOutcome, PostOutcome, Store, StoreError};
+use crate::domain::chats::{Chat, ChatKind, Color, NewChat};
+use crate::domain::credentials::{Credential, CredentialKind, NewCredential, Scopes, TokenHash};
+use crate::domain::messages::{system_text, Mention, Message, Page, SystemEvent};
+use crate::domain::reactions::{LikeAction, LIKE};
+use crate::domain::users::{NewUser, User};
+use crate::domain::{ChatId, MessageId, Timestamp, UserId};
+
+/// Schema migrations, applied in order; `PRAGMA user_version` records the last one.
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/sqlite/0001_init.sql")];
+
+/// The most changes one commit groups together.
+const MAX_GROUP: usize = 1024;
+/// How many changes may wait for the writer before callers wait to enqueue.
+const QUEUE_DEPTH: usize = 8192;
+/// Read connections kept open for reuse.
+const READ_POOL: usize = 8;
+/// How long a connection waits for another process's lock (the CLI, say).
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The file name of the database inside the data directory.
+pub const DB_FILE: &str = "b24im.sqlite3";
+
+type DbResult<T> = Result<T, StoreError>;
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Database(e.to_string())
+    }
+}
+
+/// One change waiting for the writer.
+trait WriteJob: Send {
+    /// Runs the change on the writer's connection; `false` if it failed.
+    fn run(&mut self, conn: &Connection) -> bool;
+    /// Sends the answer, once the fate of the enclosing commit is known.
+    fn finish(self: Box<Self>, committed: bool);
+}
+
+struct Pending<T, F> {
+    change: Option<F>,
+    result: Option<DbResult<T>>,
+    reply: oneshot::Sender<DbResult<T>>,
+}
+
+impl<T, F> WriteJob for Pending<T, F>
+where
+    T: Send,
+    F: FnOnce(&Connection) -> DbResult<T> + Send,
+{
+    fn run(&mut self, conn: &Connection) -> bool {
+        let Some(change) = self.change.take() else {
+            return false;
+        };
+        let result = catch_unwind(AssertUnwindSafe(|| change(conn))).unwrap_or_else(|_| {
+            tracing::error!("a store change panicked; it was rolled back");
+            Err(StoreError::Database("a change panicked".into()))
+        });
+        let ok = result.is_ok();
+        self.result = Some(result);
+        ok
+    }
+
+    fn finish(self: Box<Self>, committed: bool) {
+        let answer = match self.result {
+            Some(Ok(value)) if committed => Ok(value),
+            Some(Ok(_)) | None => Err(StoreError::NotCommitted),
+            Some(Err(e)) => Err(e),
+        };
+        // The caller may have gone away (client disconnected); the change stands.
+        let _ = self.reply.send(answer);
+    }
+}
+
+/// The SQLite backend.
+pub struct SqliteStore {
+    path: PathBuf,
+    jobs: mpsc::Sender<Box<dyn WriteJob>>,
+    readers: Arc<Mutex<Vec<Connection>>>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database in `dir`, migrates it, and starts
+    /// the writer thread. The thread ends when the store is dropped.
+    pub fn open(dir: &Path) -> DbResult<Self> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError::Database(format!("cannot create {}: {e}", dir.display())))?;
+        let path = dir.join(DB_FILE);
+        let mut writer = Connection::open(&path)?;
+        configure(&writer)?;
+        writer.pragma_update(None, "journal_mode", "WAL")?;
+        writer.pragma_update(None, "synchronous", "FULL")?;
+        migrate(&mut writer)?;
+
+        let (tx, rx) = mpsc::channel::<Box<dyn WriteJob>>(QUEUE_DEPTH);
+        std::thread::Builder::new()
+            .name("b24im-sqlite-writer".into())
+            .spawn(move || writer_loop(writer, rx))
+            .map_err(|e| StoreError::Database(format!("cannot start the writer: {e}")))?;
+
+        Ok(SqliteStore {
+            path,
+            jobs: tx,
+            readers: Arc::new(Mutex::new(Vec::new())),
+        })
+    }
+
+    /// Runs `change` in the writer's next group commit and answers after it.
+    async fn write<T, F>(&self, change: F) -> DbResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> DbResult<T> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let job = Box::new(Pending {
+            change: Some(change),
+            result: None,
+            reply,
+        });
+        self.jobs.send(job).await.map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Runs `query` on a pooled read connection on the blocking pool.
+    async fn read<T, F>(&self, query: F) -> DbResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> DbResult<T> + Send + 'static,
+    {
+        let readers = Arc::clone(&self.readers);
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || {
+            let pooled = readers.lock().map_or(None, |mut pool| pool.pop());
+            let conn = match pooled {
+                Some(conn) => conn,
+                None => open_reader(&path)?,
+            };
+            let result = query(&conn);
+            if let Ok(mut pool) = readers.lock() {
+                if pool.len() < READ_POOL {
+                    pool.push(conn);
+                }
+            }
+            result
+        })
+        .await
+        .map_err(|e| StoreError::Database(format!("read task failed: {e}")))?
+    }
+}
+
+fn configure(conn: &Connection) -> DbResult<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(())
+}
+
+fn open_reader(path: &Path) -> DbResult<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    configure(&conn)?;
+    Ok(conn)
+}
+
+fn migrate(conn: &mut Connection) -> DbResult<()> {
+    // IMMEDIATE: two processes starting at once must not both migrate.
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    for (i, sql) in MIGRATIONS.iter().enumerate() {
+        let target = i as i64 + 1;
+        if version < target {
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", target)?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+fn writer_loop(conn: Connection, mut rx: mpsc::Receiver<Box<dyn WriteJob>>) {
+    while let Some(first) = rx.blocking_recv() {
+        let mut group = Vec::with_capacity(64);
+        group.push(first);
+        while group.len() < MAX_GROUP {
+            match rx.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        commit_group(&conn, group);
+    }
+}
+
+/// One transaction, one savepoint per change, one commit (and fsync) for all.
+fn commit_group(conn: &Connection, mut group: Vec<Box<dyn WriteJob>>) {
+    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+        tracing::error!(error = %e, "cannot begin a write transaction");
+        for job in group {
+            job.finish(false);
+        }
+        return;
+    }
+    let mut savepoint_failed = false;
+    for job in group.iter_mut() {
+        if conn.execute_batch("SAVEPOINT change").is_err() {
+            savepoint_failed = true;
+            break;
+        }
+        let ok = job.run(conn);
+        let end = if ok {
+            "RELEASE change"
+        } else {
+            "ROLLBACK TO change; RELEASE change"
+        };
+        if conn.execute_batch(end).is_err() {
+            savepoint_failed = true;
+            break;
+        }
+    }
+    let committed = !savepoint_failed && conn.execute_batch("COMMIT").is_ok();
+    if !committed {
+        tracing::error!("a group commit failed; every change in it was rolled back");
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    for job in group {
+        job.finish(committed);
+    }
+}
+
+// Row mapping shared by the queries below.
+
+fn user_from_row(r: &Row<'_>) -> rusqlite::Result<User> {
+    Ok(User {
+        id: UserId(r.get(0)?),
+        first_name: r.get(1)?,
+        last_name: r.get(2)?,
+        admin: r.get(3)?,
+        active: r.get(4)?,
+        created_at: Timestamp(r.get(5)?),
+    })
+}
+
+const USER_COLUMNS: &str = "id, first_name, last_name, admin, active, created_at";
+
+fn load_user(conn: &Connection, id: UserId) -> DbResult<Option<User>> {
+    Ok(conn
+        .prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"))?
+        .query_row([id.0], user_from_row)
+        .optional()?)
+}
+
+fn mention(conn: &Connection, id: UserId) -> DbResult<Mention> {
+    let name = load_user(conn, id)?
+        .map(|u| u.full_name())
+        .unwrap_or_else(|| format!("User {id}"));
+    Ok((id, name))
+}
+
+fn credential_from_row(r: &Row<'_>) -> rusqlite::Result<(Credential, String, String)> {
+    let kind: String = r.get(1)?;
+    let scopes: String = r.get(4)?;
+    Ok((
+        Credential {
+            id: r.get(0)?,
+            kind: CredentialKind::Webhook,
+            user: UserId(r.get(2)?),
+            token_hash: TokenHash(r.get(3)?),
+            scopes: Scopes::default(),
+            created_at: Timestamp(r.get(5)?),
+            expires_at: r.get::<_, Option<i64>>(6)?.map(Timestamp),
+        },
+        kind,
+        scopes,
+    ))
+}
+
+fn finish_credential((mut c, kind, scopes): (Credential, String, String)) -> DbResult<Credential> {
+    c.kind = CredentialKind::parse(&kind)
+        .ok_or_else(|| StoreError::Database(format!("unknown credential kind {kind}")))?;
+    c.scopes = Scopes::parse(&scopes).unwrap_or_default();
+    Ok(c)
+}
+
+const CREDENTIAL_COLUMNS: &str =
+    "id, kind, user_id, token_hash, scopes, created_at, expires_at";
+
+fn is_member(conn: &Connection, chat: ChatId, user: UserId) -> DbResult<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM chat_members WHERE chat_id = ?1 AND user_id = ?2")?
+        .exists(params![chat.0, user.0])?)
+}
+
+fn insert_member(conn: &Connection, chat: ChatId, user: UserId, now: Timestamp) -> DbResult<bool> {
+    let n = conn
+        .prepare_cached(
+            "INSERT INTO chat_members (chat_id, user_id, joined_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (chat_id, user_id) DO NOTHING",
+        )?
+        .execute(params![chat.0, user.0, now.0])?;
+    Ok(n == 1)
+}
+
+fn insert_message(
+    conn: &Connection,
+    chat: ChatId,
+    author: Option<UserId>,
+    text: &str,
+    system_code: Option<&str>,
+    now: Timestamp,
+) -> DbResult<MessageId> {
+    conn.prepare_cached(
+        "INSERT INTO messages (chat_id, author_id, text, system_code, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![chat.0, author.map(|a| a.0), text, system_code, now.0])?;
+    Ok(MessageId(conn.last_insert_rowid()))
+}
+
+fn chat_kind(conn: &Connection, chat: ChatId) -> DbResult<Option<(ChatKind, UserId)>> {
+    let row: Option<(String, i64)> = conn
+        .prepare_cached("SELECT kind, owner_id FROM chats WHERE id = ?1")?
+        .query_row([chat.0], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    Ok(row.and_then(|(k, o)| ChatKind::from_code(&k).map(|k| (k, UserId(o)))))
+}
+
+fn private_key(a: UserId, b: UserId) -> String {
+    let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+    format!("{lo}:{hi}")
+}
+
+fn load_chat(conn: &Connection, id: ChatId) -> DbResult<Option<Chat>> {
+    let row = conn
+        .prepare_cached(
+            "SELECT kind, title, description, color, owner_id, entity_type, entity_id, created_at
+             FROM chats WHERE id = ?1",
+        )?
+        .query_row([id.0], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, i64>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, i64>(7)?,
+            ))
+        })
+        .optional()?;
+    let Some((kind, title, description, color, owner, entity_type, entity_id, created_at)) = row
+    else {
+        return Ok(None);
+    };
+    let members = conn
+        .prepare_cached("SELECT user_id FROM chat_members WHERE chat_id = ?1 ORDER BY rowid")?
+        .query_map([id.0], |r| r.get::<_, i64>(0).map(UserId))?
+        .collect::<Result<Vec<_>, _>>()?;
+    let (message_count, last_message_id): (i64, i64) = conn
+        .prepare_cached("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM messages WHERE chat_id = ?1")?
+        .query_row([id.0], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(Some(Chat {
+        id,
+        kind: ChatKind::from_code(&kind)
+            .ok_or_else(|| StoreError::Database(format!("unknown chat kind {kind}")))?,
+        title,
+        description,
+        color: Color::parse(&color).unwrap_or(Color::for_id(id.0)),
+        owner: UserId(owner),
+        entity_type,
+        entity_id,
+        created_at: Timestamp(created_at),
+        members,
+        message_count,
+        last_message_id,
+    }))
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn create_user(&self, new: NewUser, now: Timestamp) -> DbResult<User> {
+        self.write(move |conn| {
+            conn.prepare_cached(
+                "INSERT INTO users (first_name, last_name, admin, active, created_at)
+                 VALUES (?1, ?2, ?3, 1, ?4)",
+            )?
+            .execute(params![new.first_name, new.last_name, new.admin, now.0])?;
+            Ok(User {
+                id: UserId(conn.last_insert_rowid()),
+                first_name: new.first_name,
+                last_name: new.last_name,
+                admin: new.admin,
+                active: true,
+                created_at: now,
+            })
+        })
+        .await
+    }
+
+    async fn user(&self, id: UserId) -> DbResult<Option<User>> {
+        self.read(move |conn| load_user(conn, id)).await
+    }
+
+    async fn users(&self, mut ids: Vec<UserId>) -> DbResult<Vec<User>> {
+        ids.sort();
+        ids.dedup();
+        self.read(move |conn| {
+            let mut out = Vec::with_capacity(ids.len());
+            for id in ids {
+                if let Some(u) = load_user(conn, id)? {
+                    out.push(u);
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn user_count(&self) -> DbResult<i64> {
+        self.read(|conn| Ok(conn.query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))?))
+            .await
+    }
+
+    async fn create_credential(&self, new: NewCredential) -> DbResult<i64> {
+        self.write(move |conn| {
+            conn.prepare_cached(
+                "INSERT INTO credentials (kind, user_id, token_hash, scopes, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                new.kind.as_str(),
+                new.user.0,
+                new.token_hash.0,
+                new.scopes.to_list(),
+                new.created_at.0,
+                new.expires_at.map(|t| t.0)
+            ])?;
+            Ok(conn.last_insert_rowid())
+        })
+        .await
+    }
+
+    async fn credential(&self, hash: TokenHash) -> DbResult<Option<Credential>> {
+        self.read(move |conn| {
+            let row = conn
+                .prepare_cached(&format!(
+                    "SELECT {CREDENTIAL_COLUMNS} FROM credentials WHERE token_hash = ?1"
+                ))?
+                .query_row([&hash.0], credential_from_row)
+                .optional()?;
+            row.map(finish_credential).transpose()
+        })
+        .await
+    }
+
+    async fn webhooks(&self) -> DbResult<Vec<Credential>> {
+        self.read(|conn| {
+            let rows = conn
+                .prepare_cached(&format!(
+                    "SELECT {CREDENTIAL_COLUMNS} FROM credentials WHERE kind = 'webhook' ORDER BY id"
+                ))?
+                .query_map([], credential_from_row)?
+                .collect::<Result<Vec<_>, _>>()?;
+            rows.into_iter().map(finish_credential).collect()
+        })
+        .await
+    }
+
+    async fn delete_webhook(&self, hash: TokenHash) -> DbResult<bool> {
+        self.write(move |conn| {
+            let n = conn
+                .prepare_cached("DELETE FROM credentials WHERE kind = 'webhook' AND token_hash = ?1")?
+                .execute([&hash.0])?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    async fn create_chat(&self, new: NewChat) -> DbResult<ChatId> {
+        self.write(move |conn| {
+            let names = {
+                let mut users = vec![new.owner];
+                users.extend(new.users.iter().copied().filter(|u| *u != new.owner));
+                let mut existing = Vec::new();
+                for u in users {
+                    if let Some(user) = load_user(conn, u)? {
+                        existing.push(user);
+                    }
+                }
+                existing
+            };
+            conn.prepare_cached(
+                "INSERT INTO chats (kind, title, description, color, owner_id, entity_type, entity_id, created_at)
+                 VALUES (?1, '', ?2, '', ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                new.kind.code(),
+                new.description,
+                new.owner.0,
+                new.entity_type,
+                new.entity_id,
+                new.created_at.0
+            ])?;
+            let id = ChatId(conn.last_insert_rowid());
+            let color = new.color.unwrap_or(Color::for_id(id.0));
+            let title = match &new.title {
+                Some(t) if !t.trim().is_empty() => t.trim().to_owned(),
+                _ => default_title(&names, id),
+            };
+            conn.prepare_cached("UPDATE chats SET title = ?1, color = ?2 WHERE id = ?3")?
+                .execute(params![title, color.name(), id.0])?;
+            for user in &names {
+                insert_member(conn, id, user.id, new.created_at)?;
+            }
+            if let Some(text) = &new.first_message {
+                insert_message(conn, id, Some(new.owner), text.trim(), None, new.created_at)?;
+            }
+            Ok(id)
+        })
+        .await
+    }
+
+    async fn chat(&self, id: ChatId) -> DbResult<Option<Chat>> {
+        self.read(move |conn| load_chat(conn, id)).await
+    }
+
+    async fn chat_by_entity(&self, entity_type: &str, entity_id: &str) -> DbResult<Option<ChatId>> {
+        let (t, i) = (entity_type.to_owned(), entity_id.to_owned());
+        self.read(move |conn| {
+            Ok(conn
+                .prepare_cached(
+                    "SELECT id FROM chats WHERE entity_type = ?1 AND entity_id = ?2 ORDER BY id LIMIT 1",
+                )?
+                .query_row(params![t, i], |r| r.get::<_, i64>(0).map(ChatId))
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn private_chat(&self, a: UserId, b: UserId) -> DbResult<Option<ChatId>> {
+        let key = private_key(a, b);
+        self.read(move |conn| {
+            Ok(conn
+                .prepare_cached("SELECT id FROM chats WHERE private_key = ?1")?
+                .query_row([key], |r| r.get::<_, i64>(0).map(ChatId))
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn open_private_chat(&self, a: UserId, b: UserId, now: Timestamp) -> DbResult<ChatId> {
+        let key = private_key(a, b);
+        self.write(move |conn| {
+            let existing = conn
+                .prepare_cached("SELECT id FROM chats WHERE private_key = ?1")?
+                .query_row([&key], |r| r.get::<_, i64>(0).map(ChatId))
+                .optional()?;
+            if let Some(id) = existing {
+                return Ok(id);
+            }
+            conn.prepare_cached(
+                "INSERT INTO chats (kind, title, color, owner_id, private_key, created_at)
+                 VALUES ('P', '', ?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![Color::for_id(a.0 + b.0).name(), a.0, key, now.0])?;
+            let id = ChatId(conn.last_insert_rowid());
+            insert_member(conn, id, a, now)?;
+            insert_member(conn, id, b, now)?;
+            Ok(id)
+        })
+        .await
+    }
+
+    async fn add_members(
+        &self,
+        chat: ChatId,
+        actor: UserId,
+        users: Vec<UserId>,
+        now: Timestamp,
+    ) -> DbResult<MembershipOutcome> {
+        self.write(move |conn| {
+            let Some((kind, _owner)) = chat_kind(conn, chat)? else {
+                return Ok(MembershipOutcome::NotAllowed);
+            };
+            if !is_member(conn, chat, actor)? {
+                return Ok(MembershipOutcome::NotAllowed);
+            }
+            if kind == ChatKind::Private {
+                return Ok(MembershipOutcome::PrivateChat);
+            }
+            let mut added = Vec::new();
+            for user in users {
+                if load_user(conn, user)?.is_some() && insert_member(conn, chat, user, now)? {
+                    added.push(mention(conn, user)?);
+                }
+            }
+            if added.is_empty() {
+                return Ok(MembershipOutcome::Unchanged);
+            }
+            let text = system_text(SystemEvent::Join, &mention(conn, actor)?, &added);
+            insert_message(conn, chat, None, &text, Some(SystemEvent::Join.code()), now)?;
+            Ok(MembershipOutcome::Done)
+        })
+        .await
+    }
+
+    async fn remove_member(
+        &self,
+        chat: ChatId,
+        actor: UserId,
+        user: UserId,
+        now: Timestamp,
+    ) -> DbResult<MembershipOutcome> {
+        self.write(move |conn| {
+            let Some((kind, owner)) = chat_kind(conn, chat)? else {
+                return Ok(MembershipOutcome::NotAllowed);
+            };
+            if !is_member(conn, chat, actor)? {
+                return Ok(MembershipOutcome::NotAllowed);
+            }
+            if kind == ChatKind::Private {
+                return Ok(MembershipOutcome::PrivateChat);
+            }
+            if actor != user && actor != owner {
+                return Ok(MembershipOutcome::NotAllowed);
+            }
+            let removed = conn
+                .prepare_cached("DELETE FROM chat_members WHERE chat_id = ?1 AND user_id = ?2")?
+                .execute(params![chat.0, user.0])?;
+            if removed == 0 {
+                return Ok(MembershipOutcome::Unchanged);
+            }
+            if user == owner {
+                // The owner left: the longest-standing member takes over.
+                conn.prepare_cached(
+                    "UPDATE chats SET owner_id = COALESCE(
+                        (SELECT user_id FROM chat_members WHERE chat_id = ?1 ORDER BY rowid LIMIT 1),
+                        owner_id)
+                     WHERE id = ?1",
+                )?
+                .execute([chat.0])?;
+            }
+            let text = system_text(
+                SystemEvent::Leave,
+                &mention(conn, actor)?,
+                &[mention(conn, user)?],
+            );
+            insert_message(conn, chat, None, &text, Some(SystemEvent::Leave.code()), now)?;
+            Ok(MembershipOutcome::Done)
+        })
+        .await
+    }
+
+    async fn post_message(
+        &self,
+        chat: ChatId,
+        author: UserId,
+        text: String,
+        now: Timestamp,
+    ) -> DbResult<PostOutcome> {
+        self.write(move |conn| {
+            if !is_member(conn, chat, author)? {
+                return Ok(PostOutcome::NotMember);
+            }
+            Ok(PostOutcome::Posted(insert_message(
+                conn,
+                chat,
+                Some(author),
+                &text,
+                None,
+                now,
+            )?))
+        })
+        .await
+    }
+
+    async fn edit_message(
+        &self,
+        id: MessageId,
+        actor: UserId,
+        text: String,
+        _now: Timestamp,
+    ) -> DbResult<EditOutcome> {
+        self.write(move |conn| {
+            let n = conn
+                .prepare_cached(
+                    "UPDATE messages SET text = ?1, edited = 1
+                     WHERE id = ?2 AND author_id = ?3 AND deleted = 0
+                       AND EXISTS (SELECT 1 FROM chat_members cm
+                                   WHERE cm.chat_id = messages.chat_id AND cm.user_id = ?3)",
+                )?
+                .execute(params![text, id.0, actor.0])?;
+            Ok(if n == 1 {
+                EditOutcome::Done
+            } else {
+                EditOutcome::NotAllowed
+            })
+        })
+        .await
+    }
+
+    async fn delete_message(
+        &self,
+        id: MessageId,
+        actor: UserId,
+        _now: Timestamp,
+    ) -> DbResult<EditOutcome> {
+        self.write(move |conn| {
+            // The author, or the owner of a group chat, who is still a member.
+            let n = conn
+                .prepare_cached(
+                    "UPDATE messages SET text = '', deleted = 1
+                     WHERE id = ?1 AND deleted = 0
+                       AND EXISTS (SELECT 1 FROM chat_members cm
+                                   WHERE cm.chat_id = messages.chat_id AND cm.user_id = ?2)
+                       AND (author_id = ?2 OR EXISTS (
+                            SELECT 1 FROM chats c WHERE c.id = messages.chat_id
+                              AND c.kind <> 'P' AND c.owner_id = ?2))",
+                )?
+                .execute(params![id.0, actor.0])?;
+            if n == 0 {
+                return Ok(EditOutcome::NotAllowed);
+            }
+            conn.prepare_cached("DELETE FROM reactions WHERE message_id = ?1")?
+                .execute([id.0])?;
+            Ok(EditOutcome::Done)
+        })
+        .await
+    }
+
+    async fn messages(&self, chat: ChatId, page: Page) -> DbResult<Vec<Message>> {
+        self.read(move |conn| {
+            const COLUMNS: &str =
+                "id, chat_id, author_id, text, system_code, edited, deleted, created_at";
+            let (sql, bound, limit) = match page {
+                Page::Latest { limit } => (
+                    format!("SELECT {COLUMNS} FROM messages WHERE chat_id = ?1 AND ?2 = ?2 ORDER BY id DESC LIMIT ?3"),
+                    0,
+                    limit,
+                ),
+                Page::Before { before, limit } => (
+                    format!("SELECT {COLUMNS} FROM messages WHERE chat_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3"),
+                    before,
+                    limit,
+                ),
+                Page::After { after, limit } => (
+                    format!("SELECT {COLUMNS} FROM messages WHERE chat_id = ?1 AND id > ?2 ORDER BY id ASC LIMIT ?3"),
+                    after,
+                    limit,
+                ),
+            };
+            let mut messages = conn
+                .prepare_cached(&sql)?
+                .query_map(params![chat.0, bound, limit], |r| {
+                    Ok(Message {
+                        id: MessageId(r.get(0)?),
+                        chat: ChatId(r.get(1)?),
+                        author: r.get::<_, Option<i64>>(2)?.map(UserId),
+                        text: r.get(3)?,
+                        system_code: r.get(4)?,
+                        edited: r.get(5)?,
+                        deleted: r.get(6)?,
+                        date: Timestamp(r.get(7)?),
+                        likes: Vec::new(),
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            messages.sort_by_key(|m| m.id);
+            let mut likes = conn.prepare_cached(
+                "SELECT user_id FROM reactions WHERE message_id = ?1 AND reaction = ?2 ORDER BY rowid",
+            )?;
+            for m in messages.iter_mut() {
+                m.likes = likes
+                    .query_map(params![m.id.0, LIKE], |r| r.get::<_, i64>(0).map(UserId))?
+                    .collect::<Result<Vec<_>, _>>()?;
+            }
+            Ok(messages)
+        })
+        .await
+    }
+
+    async fn set_like(
+        &self,
+        user: UserId,
+        message: MessageId,
+        action: LikeAction,
+        now: Timestamp,
+    ) -> DbResult<LikeOutcome> {
+        self.write(move |conn| {
+            let visible = conn
+                .prepare_cached(
+                    "SELECT 1 FROM messages m
+                     JOIN chat_members cm ON cm.chat_id = m.chat_id AND cm.user_id = ?2
+                     WHERE m.id = ?1 AND m.deleted = 0",
+                )?
+                .exists(params![message.0, user.0])?;
+            if !visible {
+                return Ok(LikeOutcome::NotVisible);
+            }
+            let add = |conn: &Connection| -> DbResult<bool> {
+                Ok(conn
+                    .prepare_cached(
+                        "INSERT INTO reactions (message_id, user_id, reaction, created_at)
+                         VALUES (?1, ?2, ?3, ?4)
+                         ON CONFLICT (message_id, user_id, reaction) DO NOTHING",
+                    )?
+                    .execute(params![message.0, user.0, LIKE, now.0])?
+                    == 1)
+            };
+            let remove = |conn: &Connection| -> DbResult<bool> {
+                Ok(conn
+                    .prepare_cached(
+                        "DELETE FROM reactions WHERE message_id = ?1 AND user_id = ?2 AND reaction = ?3",
+                    )?
+                    .execute(params![message.0, user.0, LIKE])?
+                    == 1)
+            };
+            Ok(match action {
+                LikeAction::Plus if add(conn)? => LikeOutcome::Added,
+                LikeAction::Minus if remove(conn)? => LikeOutcome::Removed,
+                LikeAction::Plus | LikeAction::Minus => LikeOutcome::Unchanged,
+                LikeAction::Auto if remove(conn)? => LikeOutcome::Removed,
+                LikeAction::Auto if add(conn)? => LikeOutcome::Added,
+                LikeAction::Auto => LikeOutcome::Unchanged,
+            })
+        })
+        .await
+    }
+}
+
+/// Bitrix24 names an untitled chat after its members.
+fn default_title(members: &[User], id: ChatId) -> String {
+    if members.len() <= 1 {
+        return format!("Chat №{id}");
+    }
+    let names: Vec<String> = members.iter().take(4).map(User::full_name).collect();
+    format!("Chat with {}", names.join(", "))
+}
