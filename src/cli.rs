@@ -20,7 +20,11 @@ use crate::store::sqlite::SqliteStore;
 use crate::store::Store;
 
 #[derive(Debug, Parser)]
-#[command(name = "b24im", version, about = "A messenger server that speaks the Bitrix24 REST API")]
+#[command(
+    name = "b24im",
+    version,
+    about = "A messenger server that speaks the Bitrix24 REST API"
+)]
 pub struct Cli {
     /// Data directory (SQLite database and state).
     #[arg(long, global = true, env = "B24IM_DATA", default_value = config::DEFAULT_DATA_DIR)]
@@ -154,15 +158,24 @@ async fn serve(data: PathBuf, args: ServeArgs) -> anyhow::Result<()> {
             Scopes::all(),
         )
         .await?;
-        println!("Created user {} (Admin) and a webhook with every scope:", admin.id);
+        println!(
+            "Created user {} (Admin) and a webhook with every scope:",
+            admin.id
+        );
         println!("  {}", config::webhook_url(&base, admin.id.0, &secret.0));
-        println!("Keep it: its secret is stored only as a hash. More: `b24im webhook add --user 1`.");
+        println!(
+            "Keep it: its secret is stored only as a hash. More: `b24im webhook add --user 1`."
+        );
     }
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let local = listener.local_addr()?;
-    println!("b24im serving {} from {}", config::base_url(&local), data.display());
+    println!(
+        "b24im serving {} from {}",
+        config::base_url(&local),
+        data.display()
+    );
     let state = AppState::new(
         store,
         ServeConfig {
@@ -227,10 +240,9 @@ async fn webhook(data: PathBuf, cmd: WebhookCommand) -> anyhow::Result<()> {
             let Some(user) = UserId::new(user) else {
                 bail!("--user must be a positive user id");
             };
-            let secret =
-                credentials::issue(store.as_ref(), CredentialKind::Webhook, user, scopes)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("cannot create the webhook: {e}"))?;
+            let secret = credentials::issue(store.as_ref(), CredentialKind::Webhook, user, scopes)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot create the webhook: {e}"))?;
             let base = base_url.unwrap_or_else(default_base_url);
             println!("{}", config::webhook_url(&base, user.0, &secret.0));
         }
@@ -299,15 +311,41 @@ mod tests {
     #[test]
     fn secrets_come_from_urls_or_stand_alone() {
         assert_eq!(secret_from("abc123"), "abc123");
-        assert_eq!(secret_from("http://127.0.0.1:8080/rest/1/abc123/"), "abc123");
+        assert_eq!(
+            secret_from("http://127.0.0.1:8080/rest/1/abc123/"),
+            "abc123"
+        );
         assert_eq!(secret_from("http://h/rest/12/abc123"), "abc123");
     }
 
     #[test]
     fn cli_parses_the_contract() {
-        Cli::try_parse_from(["b24im", "serve", "--listen", "127.0.0.1:0", "--data", "/tmp/x"]).unwrap();
-        Cli::try_parse_from(["b24im", "--data", "d", "user", "add", "--name", "A", "--last-name", "B", "--admin"]).unwrap();
-        Cli::try_parse_from(["b24im", "webhook", "add", "--user", "1", "--scope", "im,imbot"]).unwrap();
+        Cli::try_parse_from([
+            "b24im",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--data",
+            "/tmp/x",
+        ])
+        .unwrap();
+        Cli::try_parse_from([
+            "b24im",
+            "--data",
+            "d",
+            "user",
+            "add",
+            "--name",
+            "A",
+            "--last-name",
+            "B",
+            "--admin",
+        ])
+        .unwrap();
+        Cli::try_parse_from([
+            "b24im", "webhook", "add", "--user", "1", "--scope", "im,imbot",
+        ])
+        .unwrap();
         Cli::try_parse_from(["b24im", "webhook", "list"]).unwrap();
         Cli::try_parse_from(["b24im", "webhook", "delete", "tok"]).unwrap();
     }

@@ -180,7 +180,11 @@ pub async fn create(store: &dyn Store, mut new: NewChat) -> Result<ChatId, Error
         }
     }
     if new.description.chars().count() > MAX_DESCRIPTION_CHARS {
-        new.description = new.description.chars().take(MAX_DESCRIPTION_CHARS).collect();
+        new.description = new
+            .description
+            .chars()
+            .take(MAX_DESCRIPTION_CHARS)
+            .collect();
     }
     if let Some(text) = &new.first_message {
         super::messages::check_text(text)?;
@@ -233,7 +237,11 @@ pub async fn open(store: &dyn Store, caller: UserId, dialog: DialogRef) -> Resul
 }
 
 /// `im.chat.user.list`: the members, or nothing for a caller outside the chat.
-pub async fn members(store: &dyn Store, caller: UserId, chat: ChatId) -> Result<Vec<UserId>, Error> {
+pub async fn members(
+    store: &dyn Store,
+    caller: UserId,
+    chat: ChatId,
+) -> Result<Vec<UserId>, Error> {
     match store.chat(chat).await? {
         Some(c) if c.is_member(caller) => Ok(c.members),
         _ => Ok(Vec::new()),

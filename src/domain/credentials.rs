@@ -162,34 +162,6 @@ pub struct NewCredential {
     pub expires_at: Option<Timestamp>,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn secrets_are_lowercase_alphanumeric() {
-        let s = Secret::webhook();
-        assert_eq!(s.0.len(), 16);
-        assert!(s.0.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
-        assert_ne!(Secret::webhook(), s);
-    }
-
-    #[test]
-    fn hashes_match_only_their_secret() {
-        let s = Secret::webhook();
-        assert!(s.hash().matches(&TokenHash::of(&s.0)));
-        assert!(!s.hash().matches(&TokenHash::of("other")));
-        assert_eq!(s.hash().0.len(), 64);
-    }
-
-    #[test]
-    fn scopes_parse_and_reject_unknown_names() {
-        assert_eq!(Scopes::parse("user, IM,im").unwrap().to_list(), "im,user");
-        assert!(Scopes::parse("im,crm").is_err());
-        assert!(Scopes::parse(" , ").is_err());
-    }
-}
-
 /// Issues a credential for an existing user and returns its secret, which is
 /// shown once and never stored.
 pub async fn issue(
@@ -220,4 +192,35 @@ pub async fn issue(
         })
         .await?;
     Ok(secret)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_lowercase_alphanumeric() {
+        let s = Secret::webhook();
+        assert_eq!(s.0.len(), 16);
+        assert!(s
+            .0
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+        assert_ne!(Secret::webhook(), s);
+    }
+
+    #[test]
+    fn hashes_match_only_their_secret() {
+        let s = Secret::webhook();
+        assert!(s.hash().matches(&TokenHash::of(&s.0)));
+        assert!(!s.hash().matches(&TokenHash::of("other")));
+        assert_eq!(s.hash().0.len(), 64);
+    }
+
+    #[test]
+    fn scopes_parse_and_reject_unknown_names() {
+        assert_eq!(Scopes::parse("user, IM,im").unwrap().to_list(), "im,user");
+        assert!(Scopes::parse("im,crm").is_err());
+        assert!(Scopes::parse(" , ").is_err());
+    }
 }

@@ -79,7 +79,10 @@ mod tests {
 
     #[test]
     fn dialog_ref_parses_chats_and_users() {
-        assert_eq!(DialogRef::parse("chat12"), Some(DialogRef::Chat(ChatId(12))));
+        assert_eq!(
+            DialogRef::parse("chat12"),
+            Some(DialogRef::Chat(ChatId(12)))
+        );
         assert_eq!(DialogRef::parse("CHAT7"), Some(DialogRef::Chat(ChatId(7))));
         assert_eq!(DialogRef::parse("5"), Some(DialogRef::User(UserId(5))));
         assert_eq!(DialogRef::parse(" 5 "), Some(DialogRef::User(UserId(5))));
@@ -87,7 +90,9 @@ mod tests {
 
     #[test]
     fn dialog_ref_rejects_garbage() {
-        for bad in ["", "chat", "chat0", "0", "-1", "chat-1", "abc", "sg3", "1.5", "chat1x"] {
+        for bad in [
+            "", "chat", "chat0", "0", "-1", "chat-1", "abc", "sg3", "1.5", "chat1x",
+        ] {
             assert_eq!(DialogRef::parse(bad), None, "{bad:?}");
         }
     }

@@ -95,7 +95,10 @@ pub async fn post(
             store.open_private_chat(caller, other, now).await?
         }
     };
-    match store.post_message(chat, caller, text.to_owned(), now).await? {
+    match store
+        .post_message(chat, caller, text.to_owned(), now)
+        .await?
+    {
         PostOutcome::Posted(id) => Ok(id),
         PostOutcome::NotMember => Err(Error::CannotPost),
     }
@@ -145,7 +148,7 @@ pub async fn history(
         return Ok((None, Vec::new()));
     };
     let mut messages = store.messages(chat.id, page).await?;
-    messages.sort_by(|a, b| b.id.cmp(&a.id));
+    messages.sort_by_key(|m| std::cmp::Reverse(m.id));
     Ok((Some(chat.id), messages))
 }
 

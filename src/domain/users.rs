@@ -56,7 +56,11 @@ impl NewUser {
         {
             return Err(NameError::TooLong);
         }
-        if first_name.chars().chain(last_name.chars()).any(char::is_control) {
+        if first_name
+            .chars()
+            .chain(last_name.chars())
+            .any(char::is_control)
+        {
             return Err(NameError::ControlCharacter);
         }
         Ok(NewUser {
@@ -92,8 +96,14 @@ mod tests {
     #[test]
     fn names_are_trimmed_and_checked() {
         let u = NewUser::parse("  Anna ", " Weber ", false).unwrap();
-        assert_eq!((u.first_name.as_str(), u.last_name.as_str()), ("Anna", "Weber"));
-        assert_eq!(NewUser::parse("  ", "x", false).unwrap_err(), NameError::Empty);
+        assert_eq!(
+            (u.first_name.as_str(), u.last_name.as_str()),
+            ("Anna", "Weber")
+        );
+        assert_eq!(
+            NewUser::parse("  ", "x", false).unwrap_err(),
+            NameError::Empty
+        );
         assert_eq!(
             NewUser::parse(&"a".repeat(101), "", false).unwrap_err(),
             NameError::TooLong

@@ -13,8 +13,8 @@ use crate::protocol::registry::Ctx;
 
 fn dialog_of(p: &Params) -> Result<(DialogRef, String), ApiError> {
     let raw = p.str("DIALOG_ID").unwrap_or_default();
-    let dialog =
-        DialogRef::parse(&raw).ok_or_else(|| ApiError::param(DIALOG_ID_EMPTY.0, DIALOG_ID_EMPTY.1))?;
+    let dialog = DialogRef::parse(&raw)
+        .ok_or_else(|| ApiError::param(DIALOG_ID_EMPTY.0, DIALOG_ID_EMPTY.1))?;
     Ok((dialog, raw.trim().to_owned()))
 }
 
@@ -30,7 +30,10 @@ pub async fn get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
 pub async fn messages_get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let (dialog, _) = dialog_of(p)?;
     if p.has("FIRST_ID") && !p.is_numeric("FIRST_ID") {
-        return Err(ApiError::param("FIRST_ID_STRING", "First ID can't be string"));
+        return Err(ApiError::param(
+            "FIRST_ID_STRING",
+            "First ID can't be string",
+        ));
     }
     if p.has("LAST_ID") && !p.is_numeric("LAST_ID") {
         return Err(ApiError::param("LAST_ID_STRING", "Last ID can't be string"));

@@ -32,10 +32,12 @@ fn dialog_of(p: &Params) -> Result<DialogRef, ApiError> {
             .ok_or_else(|| ApiError::param(USER_ID_EMPTY.0, USER_ID_EMPTY.1));
     }
     if p.has("USER_ID") {
-        return required_id(p, "USER_ID", None, USER_ID_EMPTY).map(|id| DialogRef::User(UserId(id)));
+        return required_id(p, "USER_ID", None, USER_ID_EMPTY)
+            .map(|id| DialogRef::User(UserId(id)));
     }
     if p.has("CHAT_ID") {
-        return required_id(p, "CHAT_ID", None, CHAT_ID_EMPTY).map(|id| DialogRef::Chat(ChatId(id)));
+        return required_id(p, "CHAT_ID", None, CHAT_ID_EMPTY)
+            .map(|id| DialogRef::Chat(ChatId(id)));
     }
     Err(ApiError::param("PARAMS_ERROR", "Incorrect params"))
 }

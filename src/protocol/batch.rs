@@ -211,8 +211,14 @@ mod tests {
     #[test]
     fn whole_references_keep_their_type() {
         assert_eq!(substitute(&json!("$result[chat]"), &done()), json!(12));
-        assert_eq!(substitute(&json!("$result[user][DEPS]"), &done()), json!([7, 8]));
-        assert_eq!(substitute(&json!("$result[user][DEPS][1]"), &done()), json!(8));
+        assert_eq!(
+            substitute(&json!("$result[user][DEPS]"), &done()),
+            json!([7, 8])
+        );
+        assert_eq!(
+            substitute(&json!("$result[user][DEPS][1]"), &done()),
+            json!(8)
+        );
     }
 
     #[test]
@@ -225,8 +231,14 @@ mod tests {
 
     #[test]
     fn unresolved_references_stay() {
-        assert_eq!(substitute(&json!("$result[nope][x]"), &done()), json!("$result[nope][x]"));
-        assert_eq!(substitute(&json!("$result[oops"), &done()), json!("$result[oops"));
+        assert_eq!(
+            substitute(&json!("$result[nope][x]"), &done()),
+            json!("$result[nope][x]")
+        );
+        assert_eq!(
+            substitute(&json!("$result[oops"), &done()),
+            json!("$result[oops")
+        );
     }
 
     #[test]

@@ -123,8 +123,16 @@ impl From<domain::Error> for ApiError {
                 "ACCESS_DENIED_KICK",
                 "Insufficient rights to exclude participants from the chat",
             ),
-            E::UserNotInChat => (400, "USER_NOT_FOUND", "The specified user is not in the chat"),
-            E::CannotLeave => (403, "ACCESS_DENIED_KICK", "Access denied to kick user from chat"),
+            E::UserNotInChat => (
+                400,
+                "USER_NOT_FOUND",
+                "The specified user is not in the chat",
+            ),
+            E::CannotLeave => (
+                403,
+                "ACCESS_DENIED_KICK",
+                "Access denied to kick user from chat",
+            ),
             E::ActionUnavailable => (403, "ACCESS_ERROR", "Action unavailable"),
             E::CannotEditMessage => (
                 403,

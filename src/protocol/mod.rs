@@ -88,7 +88,17 @@ async fn entry(
 ) -> Response {
     let timing = Timing::start();
     let started = std::time::Instant::now();
-    let outcome = handle(&state, webhook, &method, &http_method, &uri, &headers, body, &timing).await;
+    let outcome = handle(
+        &state,
+        webhook,
+        &method,
+        &http_method,
+        &uri,
+        &headers,
+        body,
+        &timing,
+    )
+    .await;
     let response = match outcome {
         Ok(body) => json_response(StatusCode::OK, &body),
         Err(e) => json_response(e.status, &envelope::error_body(&e)),
@@ -132,7 +142,10 @@ async fn handle(
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .map(|t| t.trim().to_owned());
     let auth_param = params.take("auth").as_ref().and_then(scalar_text);
     let presented = match (webhook, auth_param.or(bearer)) {

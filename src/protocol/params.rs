@@ -110,7 +110,8 @@ impl Params {
     /// name here (compared case-insensitively), as a POST field replaces a GET one in PHP.
     pub fn merge(&mut self, other: Params) {
         for (k, v) in other.map {
-            self.map.retain(|existing, _| !existing.eq_ignore_ascii_case(&k));
+            self.map
+                .retain(|existing, _| !existing.eq_ignore_ascii_case(&k));
             self.map.insert(k, v);
         }
     }
@@ -223,7 +224,10 @@ pub fn intval(v: &Value) -> i64 {
     match v {
         Value::Number(n) => n
             .as_i64()
-            .or_else(|| n.as_f64().map(|f| f.trunc().clamp(i64::MIN as f64, i64::MAX as f64) as i64))
+            .or_else(|| {
+                n.as_f64()
+                    .map(|f| f.trunc().clamp(i64::MIN as f64, i64::MAX as f64) as i64)
+            })
             .unwrap_or(0),
         Value::String(s) => intval_str(s),
         Value::Bool(b) => i64::from(*b),
@@ -291,15 +295,13 @@ pub fn url_decode(input: &[u8]) -> Result<String, ParamsError> {
     while i < input.len() {
         match input[i] {
             b'+' => out.push(b' '),
-            b'%' if i + 2 < input.len() => {
-                match (hex(input[i + 1]), hex(input[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        out.push(h << 4 | l);
-                        i += 2;
-                    }
-                    _ => out.push(b'%'),
+            b'%' if i + 2 < input.len() => match (hex(input[i + 1]), hex(input[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h << 4 | l);
+                    i += 2;
                 }
-            }
+                _ => out.push(b'%'),
+            },
             b => out.push(b),
         }
         i += 1;
@@ -381,7 +383,11 @@ fn insert(node: &mut Value, path: &[Segment], value: Value) {
 /// PHP's next automatic index: one past the largest integer key, or 0.
 fn next_index(map: &Map<String, Value>) -> i64 {
     map.keys()
-        .filter_map(|k| k.parse::<i64>().ok().filter(|n| *n >= 0 && n.to_string() == *k))
+        .filter_map(|k| {
+            k.parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0 && n.to_string() == *k)
+        })
         .max()
         .map_or(0, |m| m + 1)
 }
@@ -426,7 +432,10 @@ mod tests {
 
     #[test]
     fn plain_fields_decode() {
-        assert_eq!(q("a=1&b=x+y&c=%D0%BF"), json!({"a": "1", "b": "x y", "c": "п"}));
+        assert_eq!(
+            q("a=1&b=x+y&c=%D0%BF"),
+            json!({"a": "1", "b": "x y", "c": "п"})
+        );
         assert_eq!(q("flag&&x="), json!({"flag": "", "x": ""}));
     }
 

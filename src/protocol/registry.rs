@@ -127,8 +127,14 @@ mod tests {
 
     #[test]
     fn lookup_ignores_case_and_json_suffix() {
-        assert_eq!(find("IM.Message.Like").map(|m| m.name), Some("im.message.like"));
-        assert_eq!(find("im.message.like.json").map(|m| m.name), Some("im.message.like"));
+        assert_eq!(
+            find("IM.Message.Like").map(|m| m.name),
+            Some("im.message.like")
+        );
+        assert_eq!(
+            find("im.message.like.json").map(|m| m.name),
+            Some("im.message.like")
+        );
         assert!(find("im.message.likes").is_none());
     }
 
@@ -136,7 +142,11 @@ mod tests {
     fn every_method_is_declared_once_in_lowercase() {
         for (i, m) in METHODS.iter().enumerate() {
             assert_eq!(m.name, m.name.to_ascii_lowercase());
-            assert!(METHODS[i + 1..].iter().all(|o| o.name != m.name), "{}", m.name);
+            assert!(
+                METHODS[i + 1..].iter().all(|o| o.name != m.name),
+                "{}",
+                m.name
+            );
         }
     }
 }

@@ -304,8 +304,7 @@ fn finish_credential((mut c, kind, scopes): (Credential, String, String)) -> DbR
     Ok(c)
 }
 
-const CREDENTIAL_COLUMNS: &str =
-    "id, kind, user_id, token_hash, scopes, created_at, expires_at";
+const CREDENTIAL_COLUMNS: &str = "id, kind, user_id, token_hash, scopes, created_at, expires_at";
 
 fn is_member(conn: &Connection, chat: ChatId, user: UserId) -> DbResult<bool> {
     Ok(conn
@@ -335,7 +334,13 @@ fn insert_message(
         "INSERT INTO messages (chat_id, author_id, text, system_code, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
-    .execute(params![chat.0, author.map(|a| a.0), text, system_code, now.0])?;
+    .execute(params![
+        chat.0,
+        author.map(|a| a.0),
+        text,
+        system_code,
+        now.0
+    ])?;
     Ok(MessageId(conn.last_insert_rowid()))
 }
 
@@ -492,7 +497,9 @@ impl Store for SqliteStore {
     async fn delete_webhook(&self, hash: TokenHash) -> DbResult<bool> {
         self.write(move |conn| {
             let n = conn
-                .prepare_cached("DELETE FROM credentials WHERE kind = 'webhook' AND token_hash = ?1")?
+                .prepare_cached(
+                    "DELETE FROM credentials WHERE kind = 'webhook' AND token_hash = ?1",
+                )?
                 .execute([&hash.0])?;
             Ok(n > 0)
         })
