@@ -146,7 +146,12 @@ async fn serve(data: PathBuf, args: ServeArgs) -> anyhow::Result<()> {
         )
         .init();
     let store = open_store(&data)?;
-    let base = config::base_url(&args.listen);
+    // Bind first, so the printed URLs carry the real port (also for `--listen ...:0`).
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let local = listener.local_addr()?;
+    let base = config::base_url(&local);
     if store.user_count().await? == 0 {
         let admin = store
             .create_user(NewUser::parse("Admin", "", true)?, Timestamp::now())
@@ -167,10 +172,6 @@ async fn serve(data: PathBuf, args: ServeArgs) -> anyhow::Result<()> {
             "Keep it: its secret is stored only as a hash. More: `b24im webhook add --user 1`."
         );
     }
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.listen))?;
-    let local = listener.local_addr()?;
     println!(
         "b24im serving {} from {}",
         config::base_url(&local),

@@ -1,0 +1,313 @@
+//! The binary itself: first start, the admin CLI beside a running server,
+//! graceful shutdown, and durability across kill -9.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+const BIN: &str = env!("CARGO_BIN_EXE_b24im");
+
+/// A `b24im serve` child process on an ephemeral port.
+struct Server {
+    child: Child,
+    base: String,
+    /// The webhook printed on first start, if this start created it.
+    webhook: Option<String>,
+}
+
+impl Server {
+    fn start(data: &Path) -> Server {
+        let mut child = Command::new(BIN)
+            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+            .arg(data)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn b24im");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut webhook = None;
+        loop {
+            let line = lines.next().expect("server output").expect("line");
+            if let Some(url) = line.trim().strip_prefix("http://") {
+                webhook = Some(format!("http://{url}"));
+            }
+            if let Some(rest) = line.strip_prefix("b24im serving ") {
+                let base = rest.split_whitespace().next().unwrap().to_owned();
+                // Keep draining stdout so the child never blocks on a full pipe.
+                std::thread::spawn(move || for _ in lines {});
+                return Server {
+                    child,
+                    base,
+                    webhook,
+                };
+            }
+        }
+    }
+
+    /// The same webhook on this server's (new, ephemeral) port.
+    fn rebase(&self, hook: &str) -> String {
+        let path = &hook[hook.find("/rest/").unwrap()..];
+        format!("{}{path}", self.base)
+    }
+
+    fn kill9(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn cli(data: &Path, args: &[&str]) -> (bool, String) {
+    let out = Command::new(BIN)
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .output()
+        .expect("run b24im");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).trim().to_owned(),
+    )
+}
+
+async fn call(url: &str, method: &str, params: Value) -> (u16, Value) {
+    let res = reqwest::Client::new()
+        .post(format!("{url}{method}"))
+        .json(&params)
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn first_start_prints_a_working_admin_webhook_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let hook = server
+        .webhook
+        .clone()
+        .expect("webhook printed on first start");
+    assert!(
+        hook.starts_with(&format!("{}/rest/1/", server.base)),
+        "{hook}"
+    );
+    let secret = hook.trim_end_matches('/').rsplit('/').next().unwrap();
+    assert_eq!(secret.len(), 16);
+    assert!(secret
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+    let (status, body) = call(&hook, "profile", json!({})).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["result"]["ADMIN"], json!(true));
+    drop(server);
+
+    let again = Server::start(dir.path());
+    assert!(again.webhook.is_none(), "no second admin on restart");
+    let (status, _) = call(&again.rebase(&hook), "profile", json!({})).await;
+    assert_eq!(status, 200, "the webhook survives a restart");
+}
+
+#[tokio::test]
+async fn the_cli_works_beside_a_running_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+
+    let (ok, id) = cli(
+        dir.path(),
+        &["user", "add", "--name", "Bob", "--last-name", "Stone"],
+    );
+    assert!(ok, "{id}");
+    let (ok, url) = cli(
+        dir.path(),
+        &[
+            "webhook",
+            "add",
+            "--user",
+            &id,
+            "--scope",
+            "im",
+            "--base-url",
+            &server.base,
+        ],
+    );
+    assert!(ok, "{url}");
+    assert!(
+        url.starts_with(&format!("{}/rest/{id}/", server.base)),
+        "{url}"
+    );
+
+    let (status, body) = call(&url, "im.user.get", json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["result"]["name"], "Bob Stone");
+    let (status, _) = call(&url, "user.current", json!({})).await;
+    assert_eq!(status, 403, "only the im scope was granted");
+
+    let (ok, list) = cli(dir.path(), &["webhook", "list"]);
+    assert!(ok);
+    assert_eq!(list.lines().count(), 2, "{list}");
+    assert!(!list.contains(url.trim_end_matches('/').rsplit('/').next().unwrap()));
+
+    let (ok, _) = cli(dir.path(), &["webhook", "delete", &url]);
+    assert!(ok);
+    let deadline = Instant::now() + Duration::from_secs(3);
+    loop {
+        let (status, _) = call(&url, "im.user.get", json!({})).await;
+        if status == 401 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "a deleted webhook still works");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (ok, _) = cli(dir.path(), &["webhook", "delete", &url]);
+    assert!(!ok, "deleting twice fails");
+}
+
+#[tokio::test]
+async fn the_cli_refuses_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(!cli(dir.path(), &["user", "add", "--name", "  "]).0);
+    assert!(
+        !cli(dir.path(), &["webhook", "add", "--user", "42"]).0,
+        "no such user"
+    );
+    assert!(!cli(dir.path(), &["webhook", "add", "--user", "0"]).0);
+    let (ok, id) = cli(dir.path(), &["user", "add", "--name", "A", "--admin"]);
+    assert!(ok);
+    assert!(
+        !cli(
+            dir.path(),
+            &["webhook", "add", "--user", &id, "--scope", "crm"]
+        )
+        .0
+    );
+}
+
+#[tokio::test]
+async fn sigterm_shuts_down_gracefully() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start(dir.path());
+    let status = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(code) = server.child.try_wait().unwrap() {
+            assert!(code.success(), "{code:?}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "did not stop");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn acknowledged_likes_survive_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path());
+    let hook = server.webhook.clone().unwrap();
+
+    let (_, body) = call(&hook, "im.chat.add", json!({"TITLE": "durable"})).await;
+    let chat = body["result"].as_i64().unwrap();
+    let mut messages = Vec::new();
+    for _ in 0..6 {
+        let cmd: serde_json::Map<String, Value> = (0..50)
+            .map(|i| {
+                (
+                    format!("m{i}"),
+                    json!(format!("im.message.add?DIALOG_ID=chat{chat}&MESSAGE=n{i}")),
+                )
+            })
+            .collect();
+        let (_, body) = call(&hook, "batch", json!({"cmd": cmd})).await;
+        for (_, id) in body["result"]["result"].as_object().unwrap() {
+            messages.push(id.as_i64().unwrap());
+        }
+    }
+    assert_eq!(messages.len(), 300);
+
+    // Like every message at once; kill -9 as soon as 100 answers are in.
+    let client = reqwest::Client::new();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    for id in messages.clone() {
+        let client = client.clone();
+        let url = format!("{hook}im.message.like");
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            let res = client
+                .post(url)
+                .json(&json!({"MESSAGE_ID": id, "ACTION": "plus"}))
+                .send()
+                .await;
+            let acked = match res {
+                Ok(r) if r.status() == 200 => {
+                    matches!(r.json::<Value>().await, Ok(b) if b["result"] == json!(true))
+                }
+                _ => false,
+            };
+            let _ = tx.send((id, acked));
+        });
+    }
+    drop(tx);
+    let mut acknowledged = Vec::new();
+    let mut answers = 0;
+    while let Some((id, acked)) = rx.recv().await {
+        answers += 1;
+        if acked {
+            acknowledged.push(id);
+        }
+        if answers == 100 {
+            break;
+        }
+    }
+    server.kill9();
+    while let Some((id, acked)) = rx.recv().await {
+        if acked {
+            acknowledged.push(id);
+        }
+    }
+    assert!(acknowledged.len() >= 100, "{}", acknowledged.len());
+    eprintln!(
+        "kill -9 after 100 answers: {} of 300 likes acknowledged",
+        acknowledged.len()
+    );
+
+    let server = Server::start(dir.path());
+    let hook = server.rebase(&hook);
+    let mut liked = std::collections::HashSet::new();
+    let mut last_id: Option<i64> = None;
+    loop {
+        let mut params = json!({"DIALOG_ID": format!("chat{chat}"), "LIMIT": 50});
+        if let Some(l) = last_id {
+            params["LAST_ID"] = json!(l);
+        }
+        let (status, body) = call(&hook, "im.dialog.messages.get", params).await;
+        assert_eq!(status, 200);
+        let page = body["result"]["messages"].as_array().unwrap().clone();
+        if page.is_empty() {
+            break;
+        }
+        for m in &page {
+            if m["params"]["LIKE"] == json!([1]) {
+                liked.insert(m["id"].as_i64().unwrap());
+            }
+        }
+        last_id = page.iter().map(|m| m["id"].as_i64().unwrap()).min();
+    }
+    for id in &acknowledged {
+        assert!(liked.contains(id), "acknowledged like on {id} was lost");
+    }
+    drop(server);
+}

@@ -1,0 +1,11 @@
+//! The integration suite: the real server over real HTTP on loopback.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod batch;
+mod chats;
+mod cli;
+mod helpers;
+mod like;
+mod messages;
+mod meta;
+mod protocol;

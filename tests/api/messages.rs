@@ -1,0 +1,369 @@
+//! Messages: posting, editing, deleting, and reading history pages.
+
+use serde_json::{json, Value};
+
+use crate::helpers::TestApp;
+
+fn ids(result: &Value) -> Vec<i64> {
+    result["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_i64().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn history_has_the_documented_shape() {
+    let app = TestApp::spawn().await;
+    let anna = app.user("Anna", "Weber").await;
+    let chat = app.chat(&app.admin, &[&anna]).await;
+    let first = app.post(&app.admin, chat, "Hello, Anna!").await;
+    let second = app.post(&anna, chat, "Hi!").await;
+    app.ok(&anna, "im.message.like", json!({"MESSAGE_ID": first}))
+        .await;
+
+    let result = app
+        .ok(
+            &anna,
+            "im.dialog.messages.get",
+            json!({"DIALOG_ID": format!("chat{chat}")}),
+        )
+        .await;
+    assert_eq!(result["chat_id"], json!(chat));
+    assert_eq!(result["files"], json!([]));
+    assert_eq!(ids(&result), vec![second, first], "newest first");
+    let m = &result["messages"][1];
+    let keys: Vec<&str> = m.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "id",
+            "chat_id",
+            "author_id",
+            "date",
+            "text",
+            "unread",
+            "uuid",
+            "replaces",
+            "params",
+            "disappearing_date"
+        ]
+    );
+    assert_eq!(m["text"], "Hello, Anna!");
+    assert_eq!(m["author_id"], json!(app.admin.user));
+    assert_eq!(m["chat_id"], json!(chat));
+    assert_eq!(m["params"], json!({"LIKE": [anna.user]}));
+    assert_eq!(
+        result["messages"][0]["params"],
+        json!([]),
+        "no likes: PHP empty array"
+    );
+    chrono::DateTime::parse_from_rfc3339(m["date"].as_str().unwrap()).unwrap();
+
+    let users = result["users"].as_array().unwrap();
+    let mut user_ids: Vec<i64> = users.iter().map(|u| u["id"].as_i64().unwrap()).collect();
+    user_ids.sort();
+    assert_eq!(user_ids, vec![app.admin.user, anna.user]);
+    let anna_view = users.iter().find(|u| u["id"] == anna.user).unwrap();
+    assert_eq!(anna_view["name"], "Anna Weber");
+    assert_eq!(anna_view["first_name"], "Anna");
+    assert_eq!(anna_view["type"], "user");
+    assert_eq!(anna_view["bot"], json!(false));
+}
+
+#[tokio::test]
+async fn history_pages_by_last_id_first_id_and_limit() {
+    let app = TestApp::spawn().await;
+    let chat = app.chat(&app.admin, &[]).await;
+    let mut all = Vec::new();
+    for i in 0..60 {
+        all.push(app.post(&app.admin, chat, &format!("m{i}")).await);
+    }
+    let dialog = format!("chat{chat}");
+    let latest = app
+        .ok(
+            &app.admin,
+            "im.dialog.messages.get",
+            json!({"DIALOG_ID": dialog}),
+        )
+        .await;
+    let expected: Vec<i64> = all.iter().rev().take(20).copied().collect();
+    assert_eq!(ids(&latest), expected, "default limit 20");
+
+    let capped = app
+        .ok(
+            &app.admin,
+            "im.dialog.messages.get",
+            json!({"DIALOG_ID": dialog, "LIMIT": 500}),
+        )
+        .await;
+    assert_eq!(ids(&capped).len(), 50, "limit at most 50");
+
+    let before = app
+        .ok(
+            &app.admin,
+            "im.dialog.messages.get",
+            json!({"DIALOG_ID": dialog, "LAST_ID": all[10], "LIMIT": 5}),
+        )
+        .await;
+    assert_eq!(ids(&before), vec![all[9], all[8], all[7], all[6], all[5]]);
+
+    let after = app
+        .ok(
+            &app.admin,
+            "im.dialog.messages.get",
+            json!({"DIALOG_ID": dialog, "FIRST_ID": all[10], "LIMIT": 3, "LAST_ID": all[2]}),
+        )
+        .await;
+    assert_eq!(
+        ids(&after),
+        vec![all[13], all[12], all[11]],
+        "FIRST_ID wins"
+    );
+
+    let none = app
+        .ok(
+            &app.admin,
+            "im.dialog.messages.get",
+            json!({"DIALOG_ID": dialog, "FIRST_ID": all[59]}),
+        )
+        .await;
+    assert_eq!(none["messages"], json!([]));
+    assert_eq!(none["users"], json!([]));
+}
+
+#[tokio::test]
+async fn history_parameter_errors_follow_the_docs() {
+    let app = TestApp::spawn().await;
+    let chat = app.chat(&app.admin, &[]).await;
+    let dialog = format!("chat{chat}");
+    for (params, expected) in [
+        (json!({}), "DIALOG_ID_EMPTY"),
+        (json!({"DIALOG_ID": ""}), "DIALOG_ID_EMPTY"),
+        (json!({"DIALOG_ID": "chat"}), "DIALOG_ID_EMPTY"),
+        (
+            json!({"DIALOG_ID": dialog, "FIRST_ID": "abc"}),
+            "FIRST_ID_STRING",
+        ),
+        (
+            json!({"DIALOG_ID": dialog, "LAST_ID": "x1"}),
+            "LAST_ID_STRING",
+        ),
+    ] {
+        assert_eq!(
+            app.err(&app.admin, "im.dialog.messages.get", params.clone())
+                .await,
+            (400, expected.to_string()),
+            "{params}"
+        );
+    }
+    // Numeric strings are fine.
+    app.ok(
+        &app.admin,
+        "im.dialog.messages.get",
+        json!({"DIALOG_ID": dialog, "LAST_ID": "5", "LIMIT": "2"}),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn message_add_errors_follow_the_docs() {
+    let app = TestApp::spawn().await;
+    let eve = app.user("Eve", "").await;
+    let chat = app.chat(&app.admin, &[]).await;
+    for (hook, params, status, code) in [
+        (
+            &app.admin,
+            json!({"DIALOG_ID": format!("chat{chat}")}),
+            400,
+            "MESSAGE_EMPTY",
+        ),
+        (
+            &app.admin,
+            json!({"DIALOG_ID": format!("chat{chat}"), "MESSAGE": "   "}),
+            400,
+            "MESSAGE_EMPTY",
+        ),
+        (&app.admin, json!({"MESSAGE": "hi"}), 400, "PARAMS_ERROR"),
+        (
+            &app.admin,
+            json!({"DIALOG_ID": "abc", "MESSAGE": "hi"}),
+            400,
+            "USER_ID_EMPTY",
+        ),
+        (
+            &app.admin,
+            json!({"DIALOG_ID": "chat0", "MESSAGE": "hi"}),
+            400,
+            "CHAT_ID_EMPTY",
+        ),
+        (
+            &app.admin,
+            json!({"DIALOG_ID": "999999", "MESSAGE": "hi"}),
+            400,
+            "USER_NOT_FOUND",
+        ),
+        (
+            &eve,
+            json!({"DIALOG_ID": format!("chat{chat}"), "MESSAGE": "hi"}),
+            400,
+            "ACCESS_ERROR",
+        ),
+        (
+            &app.admin,
+            json!({"DIALOG_ID": "chat999999", "MESSAGE": "hi"}),
+            400,
+            "ACCESS_ERROR",
+        ),
+    ] {
+        assert_eq!(
+            app.err(hook, "im.message.add", params.clone()).await,
+            (status, code.to_string()),
+            "{params}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_author_edits_and_deletes() {
+    let app = TestApp::spawn().await;
+    let anna = app.user("Anna", "").await;
+    let chat = app.chat(&app.admin, &[&anna]).await;
+    let msg = app.post(&anna, chat, "typo").await;
+    app.ok(&anna, "im.message.like", json!({"MESSAGE_ID": msg}))
+        .await;
+
+    assert_eq!(
+        app.err(
+            &app.admin,
+            "im.message.update",
+            json!({"MESSAGE_ID": msg, "MESSAGE": "hijack"})
+        )
+        .await,
+        (403, "CANT_EDIT_MESSAGE".to_string())
+    );
+    app.ok(
+        &anna,
+        "im.message.update",
+        json!({"MESSAGE_ID": msg, "MESSAGE": "fixed"}),
+    )
+    .await;
+    let history = app
+        .ok(
+            &anna,
+            "im.dialog.messages.get",
+            json!({"DIALOG_ID": format!("chat{chat}")}),
+        )
+        .await;
+    assert_eq!(history["messages"][0]["text"], "fixed");
+    assert_eq!(history["messages"][0]["params"]["IS_EDITED"], "Y");
+    assert_eq!(history["messages"][0]["params"]["LIKE"], json!([anna.user]));
+
+    app.ok(&anna, "im.message.delete", json!({"MESSAGE_ID": msg}))
+        .await;
+    let history = app
+        .ok(
+            &anna,
+            "im.dialog.messages.get",
+            json!({"DIALOG_ID": format!("chat{chat}")}),
+        )
+        .await;
+    assert_eq!(history["messages"][0]["text"], "");
+    assert_eq!(history["messages"][0]["params"]["IS_DELETED"], "Y");
+    assert!(history["messages"][0]["params"].get("LIKE").is_none());
+    assert_eq!(
+        app.err(&anna, "im.message.like", json!({"MESSAGE_ID": msg}))
+            .await,
+        (400, "WITHOUT_CHANGES".to_string()),
+        "a deleted message cannot be liked"
+    );
+    assert_eq!(
+        app.err(&anna, "im.message.delete", json!({"MESSAGE_ID": msg}))
+            .await,
+        (403, "CANT_EDIT_MESSAGE".to_string())
+    );
+}
+
+#[tokio::test]
+async fn the_chat_owner_may_delete_any_message_and_empty_update_deletes() {
+    let app = TestApp::spawn().await;
+    let anna = app.user("Anna", "").await;
+    let chat = app.chat(&app.admin, &[&anna]).await;
+    let a = app.post(&anna, chat, "one").await;
+    let b = app.post(&anna, chat, "two").await;
+    app.ok(&app.admin, "im.message.delete", json!({"ID": a}))
+        .await;
+    app.ok(
+        &anna,
+        "im.message.update",
+        json!({"MESSAGE_ID": b, "MESSAGE": ""}),
+    )
+    .await;
+    let history = app
+        .ok(
+            &anna,
+            "im.dialog.messages.get",
+            json!({"DIALOG_ID": format!("chat{chat}")}),
+        )
+        .await;
+    for m in history["messages"].as_array().unwrap() {
+        assert_eq!(m["params"]["IS_DELETED"], "Y", "{m}");
+    }
+}
+
+#[tokio::test]
+async fn update_and_delete_need_a_message_id() {
+    let app = TestApp::spawn().await;
+    for method in ["im.message.update", "im.message.delete"] {
+        assert_eq!(
+            app.err(&app.admin, method, json!({"MESSAGE": "x"})).await,
+            (400, "MESSAGE_ID_ERROR".to_string()),
+            "{method}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_private_dialog_opens_on_the_first_message() {
+    let app = TestApp::spawn().await;
+    let anna = app.user("Anna", "").await;
+    let empty = app
+        .ok(
+            &anna,
+            "im.dialog.messages.get",
+            json!({"DIALOG_ID": app.admin.user}),
+        )
+        .await;
+    assert_eq!(
+        empty,
+        json!({"chat_id": 0, "messages": [], "users": [], "files": []})
+    );
+    let msg = app
+        .ok(
+            &app.admin,
+            "im.message.add",
+            json!({"DIALOG_ID": anna.user, "MESSAGE": "psst"}),
+        )
+        .await
+        .as_i64()
+        .unwrap();
+    let reply = app
+        .ok(
+            &anna,
+            "im.message.add",
+            json!({"USER_ID": app.admin.user, "MESSAGE": "yes?"}),
+        )
+        .await
+        .as_i64()
+        .unwrap();
+    let history = app
+        .ok(
+            &anna,
+            "im.dialog.messages.get",
+            json!({"DIALOG_ID": app.admin.user}),
+        )
+        .await;
+    assert_eq!(ids(&history), vec![reply, msg]);
+    assert!(history["chat_id"].as_i64().unwrap() > 0);
+}
