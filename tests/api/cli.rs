@@ -20,7 +20,7 @@ struct Server {
 
 impl Server {
     fn start(data: &Path) -> Server {
-        let mut child = Command::new(BIN)
+        let child = Command::new(BIN)
             .args(["serve", "--listen", "127.0.0.1:0", "--data"])
             .arg(data)
             .env("RUST_LOG", "warn")
@@ -28,22 +28,23 @@ impl Server {
             .stderr(Stdio::null())
             .spawn()
             .expect("spawn b24im");
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let mut webhook = None;
+        // Owned by a Server from here on, so it is killed and reaped on any panic.
+        let mut server = Server {
+            child,
+            base: String::new(),
+            webhook: None,
+        };
+        let mut lines = BufReader::new(server.child.stdout.take().unwrap()).lines();
         loop {
             let line = lines.next().expect("server output").expect("line");
             if let Some(url) = line.trim().strip_prefix("http://") {
-                webhook = Some(format!("http://{url}"));
+                server.webhook = Some(format!("http://{url}"));
             }
             if let Some(rest) = line.strip_prefix("b24im serving ") {
-                let base = rest.split_whitespace().next().unwrap().to_owned();
+                server.base = rest.split_whitespace().next().unwrap().to_owned();
                 // Keep draining stdout so the child never blocks on a full pipe.
                 std::thread::spawn(move || for _ in lines {});
-                return Server {
-                    child,
-                    base,
-                    webhook,
-                };
+                return server;
             }
         }
     }
