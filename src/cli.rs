@@ -148,6 +148,7 @@ async fn serve(data: PathBuf, args: ServeArgs) -> anyhow::Result<()> {
         )
         .init();
     let store = open_store(&data)?;
+    let shutdown = shutdown_signal()?;
     // Bind first, so the printed URLs carry the real port (also for `--listen ...:0`).
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -187,32 +188,35 @@ async fn serve(data: PathBuf, args: ServeArgs) -> anyhow::Result<()> {
             body_limit: args.body_limit,
         },
     );
-    server::run(listener, state, shutdown_signal()).await?;
+    server::run(listener, state, shutdown).await?;
     tracing::info!("stopped");
     Ok(())
 }
 
-/// Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Ctrl-C or SIGTERM. The handlers are installed here, before the caller
+/// announces that it is serving, so a signal sent right after that line is
+/// never met by the default action (an abrupt exit).
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()> + Send + 'static> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate()).context("cannot watch SIGTERM")?;
+        let mut int = signal(SignalKind::interrupt()).context("cannot watch SIGINT")?;
+        Ok(async move {
+            tokio::select! {
+                _ = term.recv() => {},
+                _ = int.recv() => {},
             }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
+            tracing::info!("shutting down");
+        })
     }
-    tracing::info!("shutting down");
+    #[cfg(not(unix))]
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+            tracing::info!("shutting down");
+        })
+    }
 }
 
 async fn user(data: PathBuf, cmd: UserCommand) -> anyhow::Result<()> {

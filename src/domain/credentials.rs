@@ -120,9 +120,11 @@ pub struct TokenHash(pub String);
 impl TokenHash {
     pub fn of(secret: &str) -> Self {
         let digest = Sha256::digest(secret.as_bytes());
+        const HEX: &[u8; 16] = b"0123456789abcdef";
         let mut hex = String::with_capacity(64);
         for b in digest {
-            hex.push_str(&format!("{b:02x}"));
+            hex.push(char::from(HEX[usize::from(b >> 4)]));
+            hex.push(char::from(HEX[usize::from(b & 0x0f)]));
         }
         TokenHash(hex)
     }

@@ -173,6 +173,7 @@ impl SqliteStore {
 fn configure(conn: &Connection) -> DbResult<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.set_prepared_statement_cache_capacity(64);
     Ok(())
 }
 
@@ -216,7 +217,7 @@ fn writer_loop(conn: Connection, mut rx: mpsc::Receiver<Box<dyn WriteJob>>) {
 
 /// One transaction, one savepoint per change, one commit (and fsync) for all.
 fn commit_group(conn: &Connection, mut group: Vec<Box<dyn WriteJob>>) {
-    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+    if let Err(e) = control(conn, "BEGIN IMMEDIATE") {
         tracing::error!(error = %e, "cannot begin a write transaction");
         for job in group {
             job.finish(false);
@@ -225,22 +226,18 @@ fn commit_group(conn: &Connection, mut group: Vec<Box<dyn WriteJob>>) {
     }
     let mut savepoint_failed = false;
     for job in group.iter_mut() {
-        if conn.execute_batch("SAVEPOINT change").is_err() {
+        if control(conn, "SAVEPOINT change").is_err() {
             savepoint_failed = true;
             break;
         }
         let ok = job.run(conn);
-        let end = if ok {
-            "RELEASE change"
-        } else {
-            "ROLLBACK TO change; RELEASE change"
-        };
-        if conn.execute_batch(end).is_err() {
+        let undone = ok || control(conn, "ROLLBACK TO change").is_ok();
+        if !undone || control(conn, "RELEASE change").is_err() {
             savepoint_failed = true;
             break;
         }
     }
-    let committed = !savepoint_failed && conn.execute_batch("COMMIT").is_ok();
+    let committed = !savepoint_failed && control(conn, "COMMIT").is_ok();
     if !committed {
         tracing::error!("a group commit failed; every change in it was rolled back");
         let _ = conn.execute_batch("ROLLBACK");
@@ -248,6 +245,12 @@ fn commit_group(conn: &Connection, mut group: Vec<Box<dyn WriteJob>>) {
     for job in group {
         job.finish(committed);
     }
+}
+
+/// Runs a transaction-control statement from the statement cache: the writer
+/// issues several per group, and parsing them each time showed in profiles.
+fn control(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(|_| ())
 }
 
 // Row mapping shared by the queries below.
