@@ -18,6 +18,7 @@ use crate::protocol::envelope::iso_date;
 use crate::server::{self, AppState};
 use crate::store::sqlite::SqliteStore;
 use crate::store::Store;
+use crate::tls::{self, CertSource, TlsListener};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -54,6 +55,20 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "B24IM_LISTEN", default_value = config::DEFAULT_LISTEN)]
     pub listen: SocketAddr,
+    /// Address to serve HTTPS on, or `off`.
+    #[arg(long, env = "B24IM_HTTPS_LISTEN", default_value = tls::DEFAULT_HTTPS_LISTEN,
+          value_parser = tls::parse_https_listen)]
+    pub https_listen: tls::HttpsListen,
+    /// Serve this PEM certificate chain instead of the generated one (needs --tls-key).
+    #[arg(long, env = "B24IM_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, env = "B24IM_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// More names (DNS or IP) for the generated certificate, beside 127.0.0.1, ::1
+    /// and localhost; comma-separated or repeated.
+    #[arg(long, env = "B24IM_TLS_NAME", value_delimiter = ',')]
+    pub tls_name: Vec<String>,
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "B24IM_BODY_LIMIT", default_value_t = config::DEFAULT_BODY_LIMIT)]
     pub body_limit: usize,
@@ -149,12 +164,35 @@ async fn serve(data: PathBuf, args: ServeArgs) -> anyhow::Result<()> {
         .init();
     let store = open_store(&data)?;
     let shutdown = shutdown_signal()?;
-    // Bind first, so the printed URLs carry the real port (also for `--listen ...:0`).
+    // Bind first, so the printed URLs carry the real ports (also for `...:0`).
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let local = listener.local_addr()?;
     let base = config::base_url(&local);
+    let (https, ca_cert) = match args.https_listen.0 {
+        None => (None, None),
+        Some(addr) => {
+            let source = match (args.tls_cert, args.tls_key) {
+                (Some(cert), Some(key)) => CertSource::Files { cert, key },
+                _ => CertSource::Generated {
+                    extra_names: args.tls_name.clone(),
+                },
+            };
+            let material = tls::load(&data, &source)?;
+            let tcp = tokio::net::TcpListener::bind(addr).await.with_context(|| {
+                format!("cannot listen on {addr} (HTTPS; `--https-listen off` disables it)")
+            })?;
+            let tls = TlsListener::new(tcp, material.config)?;
+            (Some(tls), material.ca_cert)
+        }
+    };
+    let https_base = match &https {
+        Some(l) => Some(config::https_base_url(&axum::serve::Listener::local_addr(
+            l,
+        )?)),
+        None => None,
+    };
     if store.user_count().await? == 0 {
         let admin = store
             .create_user(NewUser::parse("Admin", "", true)?, Timestamp::now())
@@ -171,15 +209,28 @@ async fn serve(data: PathBuf, args: ServeArgs) -> anyhow::Result<()> {
             admin.id
         );
         println!("  {}", config::webhook_url(&base, admin.id.0, &secret.0));
+        if let Some(https_base) = &https_base {
+            println!(
+                "  {}",
+                config::webhook_url(https_base, admin.id.0, &secret.0)
+            );
+        }
         println!(
             "Keep it: its secret is stored only as a hash. More: `b24im webhook add --user 1`."
         );
     }
-    println!(
-        "b24im serving {} from {}",
-        config::base_url(&local),
-        data.display()
-    );
+    if let Some(ca) = &ca_cert {
+        let ca = std::path::absolute(ca).unwrap_or_else(|_| ca.clone());
+        println!("HTTPS certificate authority: {}", ca.display());
+        println!("  trust it with NODE_EXTRA_CA_CERTS={0} (Node, b24jssdk), REQUESTS_CA_BUNDLE={0} (b24pysdk), SSL_CERT_FILE={0} (fast-bitrix24, curl --cacert {0})", ca.display());
+    }
+    match &https_base {
+        Some(https_base) => println!(
+            "b24im serving {base} and {https_base} from {}",
+            data.display()
+        ),
+        None => println!("b24im serving {base} from {}", data.display()),
+    }
     let state = AppState::new(
         store,
         ServeConfig {
@@ -188,7 +239,7 @@ async fn serve(data: PathBuf, args: ServeArgs) -> anyhow::Result<()> {
             body_limit: args.body_limit,
         },
     );
-    server::run(listener, state, shutdown).await?;
+    server::run(listener, https, state, shutdown).await?;
     tracing::info!("stopped");
     Ok(())
 }

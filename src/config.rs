@@ -26,3 +26,8 @@ pub fn webhook_url(base: &str, user: i64, secret: &str) -> String {
 pub fn base_url(listen: &SocketAddr) -> String {
     format!("http://{listen}")
 }
+
+/// The HTTPS base URL a listener address is reached at.
+pub fn https_base_url(listen: &SocketAddr) -> String {
+    format!("https://{listen}")
+}

@@ -6,7 +6,8 @@
 //! main.rs          parse the CLI, call cli::run
 //! cli.rs           serve, user add, webhook add|list|delete, token add
 //! config.rs        defaults and ServeConfig
-//! server.rs        AppState, Router, run(listener, state, shutdown)
+//! server.rs        AppState, Router, run(http, https, state, shutdown)
+//! tls.rs           local CA + server certificate, the TLS listener
 //! protocol/        the Bitrix REST edge (HTTP, never SQL)
 //!   mod.rs         /rest/[USER/TOKEN/]METHOD[.json] routes, one entry handler
 //!   params.rs      query + form (PHP brackets) + JSON + multipart, merged
@@ -27,3 +28,4 @@ pub mod methods;
 pub mod protocol;
 pub mod server;
 pub mod store;
+pub mod tls;

@@ -1,17 +1,19 @@
 //! The HTTP server: `AppState`, the router, and `run`, which owns every task
 //! and stops them all on one shutdown signal.
 
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
 use axum::Router;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 use tower_http::cors::{Any, CorsLayer};
 
 use crate::config::ServeConfig;
 use crate::protocol::{self, auth::Authenticator};
 use crate::store::Store;
+use crate::tls::TlsListener;
 
 /// Shared by every request; cheap to clone.
 #[derive(Clone)]
@@ -46,13 +48,35 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Serves until `shutdown` completes, then finishes in-flight requests.
-/// The listener is bound by the caller, so a test knows its port before this runs.
+/// The listeners are bound by the caller, so a test knows its ports before
+/// this runs. With `https`, both listeners serve the same router and stop
+/// together.
 pub async fn run(
     listener: TcpListener,
+    https: Option<TlsListener>,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let app = router(state);
+    let (stop, stopped) = watch::channel(false);
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop.send(true);
+    });
+    let when_stopped = |mut rx: watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    };
+    let http = axum::serve(listener, app.clone())
+        .with_graceful_shutdown(when_stopped(stopped.clone()))
+        .into_future();
+    match https {
+        None => http.await,
+        Some(tls) => {
+            let https = axum::serve(tls, app)
+                .with_graceful_shutdown(when_stopped(stopped))
+                .into_future();
+            let (a, b) = tokio::join!(http, https);
+            a.and(b)
+        }
+    }
 }

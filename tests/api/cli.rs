@@ -10,18 +10,33 @@ use serde_json::{json, Value};
 
 const BIN: &str = env!("CARGO_BIN_EXE_b24im");
 
-/// A `b24im serve` child process on an ephemeral port.
-struct Server {
-    child: Child,
-    base: String,
+/// A `b24im serve` child process on ephemeral ports (HTTP and HTTPS).
+pub struct Server {
+    pub child: Child,
+    pub base: String,
+    pub https_base: String,
     /// The webhook printed on first start, if this start created it.
-    webhook: Option<String>,
+    pub webhook: Option<String>,
+    /// The CA certificate path printed at start (generated certificates only).
+    pub ca: Option<String>,
+    /// Every line printed before the server said it was serving.
+    pub banner: Vec<String>,
 }
 
 impl Server {
-    fn start(data: &Path) -> Server {
+    pub fn start(data: &Path) -> Server {
+        Server::start_with(data, &[])
+    }
+
+    pub fn start_with(data: &Path, extra: &[&str]) -> Server {
+        let mut args = vec!["serve", "--listen", "127.0.0.1:0"];
+        if !extra.contains(&"--https-listen") {
+            args.extend(["--https-listen", "127.0.0.1:0"]);
+        }
         let child = Command::new(BIN)
-            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+            .args(args)
+            .args(extra)
+            .arg("--data")
             .arg(data)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
@@ -32,16 +47,27 @@ impl Server {
         let mut server = Server {
             child,
             base: String::new(),
+            https_base: String::new(),
             webhook: None,
+            ca: None,
+            banner: Vec::new(),
         };
         let mut lines = BufReader::new(server.child.stdout.take().unwrap()).lines();
         loop {
             let line = lines.next().expect("server output").expect("line");
+            server.banner.push(line.clone());
             if let Some(url) = line.trim().strip_prefix("http://") {
                 server.webhook = Some(format!("http://{url}"));
             }
+            if let Some(path) = line.strip_prefix("HTTPS certificate authority: ") {
+                server.ca = Some(path.trim().to_owned());
+            }
             if let Some(rest) = line.strip_prefix("b24im serving ") {
-                server.base = rest.split_whitespace().next().unwrap().to_owned();
+                let words: Vec<&str> = rest.split_whitespace().collect();
+                server.base = words[0].to_owned();
+                if words.get(1) == Some(&"and") {
+                    server.https_base = words[2].to_owned();
+                }
                 // Keep draining stdout so the child never blocks on a full pipe.
                 std::thread::spawn(move || for _ in lines {});
                 return server;
@@ -50,12 +76,12 @@ impl Server {
     }
 
     /// The same webhook on this server's (new, ephemeral) port.
-    fn rebase(&self, hook: &str) -> String {
+    pub fn rebase(&self, hook: &str) -> String {
         let path = &hook[hook.find("/rest/").unwrap()..];
         format!("{}{path}", self.base)
     }
 
-    fn kill9(mut self) {
+    pub fn kill9(mut self) {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
     }

@@ -52,7 +52,7 @@ impl TestApp {
             },
         );
         let (tx, rx) = oneshot::channel::<()>();
-        tokio::spawn(server::run(listener, state, async {
+        tokio::spawn(server::run(listener, None, state, async {
             let _ = rx.await;
         }));
         let mut app = TestApp {

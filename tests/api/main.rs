@@ -9,3 +9,4 @@ mod like;
 mod messages;
 mod meta;
 mod protocol;
+mod tls;
