@@ -11,6 +11,7 @@ pub mod error;
 pub mod ids;
 pub mod messages;
 pub mod reactions;
+pub mod user_query;
 pub mod users;
 
 pub use error::Error;

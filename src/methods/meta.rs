@@ -3,6 +3,7 @@
 
 use serde_json::{json, Value};
 
+use super::views;
 use crate::domain::credentials::KNOWN_SCOPES;
 use crate::domain::{users, Timestamp};
 use crate::protocol::envelope::{iso_date, Reply};
@@ -64,22 +65,5 @@ pub async fn profile(cx: &Ctx, _p: &Params) -> Result<Reply, ApiError> {
 /// `user.current`: docs api-reference/user/user-current.md
 pub async fn user_current(cx: &Ctx, _p: &Params) -> Result<Reply, ApiError> {
     let u = users::get(cx.store(), cx.user(), None).await?;
-    let registered = iso_date(u.created_at);
-    Ok(Reply::value(json!({
-        "ID": u.id.0.to_string(),
-        "ACTIVE": u.active,
-        "NAME": u.first_name,
-        "LAST_NAME": u.last_name,
-        "EMAIL": "",
-        "LAST_LOGIN": registered,
-        "DATE_REGISTER": registered,
-        "IS_ONLINE": "Y",
-        "TIME_ZONE_OFFSET": "0",
-        "LAST_ACTIVITY_DATE": registered,
-        "PERSONAL_GENDER": "",
-        "PERSONAL_BIRTHDAY": "",
-        "WORK_POSITION": "",
-        "UF_EMPLOYMENT_DATE": "",
-        "UF_DEPARTMENT": [],
-    })))
+    Ok(Reply::value(views::rest_user(&u)))
 }

@@ -7,6 +7,7 @@ pub mod im_dialog;
 pub mod im_message;
 pub mod im_user;
 pub mod meta;
+pub mod user;
 pub mod views;
 
 use crate::protocol::error::ApiError;

@@ -179,3 +179,30 @@ pub fn chat(c: &Chat, caller: UserId, dialog_id: &str, users: &[User]) -> Value 
         "dialog_id": dialog_id,
     })
 }
+
+/// A user as the `user` scope shows it (`user.current`, `user.get`): docs
+/// api-reference/user/user-get.md, "Response Handling".
+pub fn rest_user(u: &User) -> Value {
+    let registered = iso_date(u.created_at);
+    json!({
+        "ID": u.id.0.to_string(),
+        "ACTIVE": u.active,
+        "NAME": u.first_name,
+        "LAST_NAME": u.last_name,
+        "SECOND_NAME": "",
+        "EMAIL": "",
+        "LAST_LOGIN": registered,
+        "DATE_REGISTER": registered,
+        "TIME_ZONE": "",
+        "IS_ONLINE": "Y",
+        "TIME_ZONE_OFFSET": "0",
+        "TIMESTAMP_X": registered,
+        "LAST_ACTIVITY_DATE": registered,
+        "PERSONAL_GENDER": "",
+        "PERSONAL_BIRTHDAY": "",
+        "WORK_POSITION": "",
+        "UF_EMPLOYMENT_DATE": "",
+        "UF_DEPARTMENT": [1],
+        "USER_TYPE": "employee",
+    })
+}

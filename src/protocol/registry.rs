@@ -9,7 +9,7 @@ use super::auth::Caller;
 use super::envelope::Reply;
 use super::error::ApiError;
 use super::params::Params;
-use crate::methods::{im_chat, im_dialog, im_message, im_user, meta};
+use crate::methods::{im_chat, im_dialog, im_message, im_user, meta, user};
 use crate::server::AppState;
 use crate::store::Store;
 
@@ -91,6 +91,7 @@ pub static METHODS: &[Method] = &[
     method!("server.time", Scope::Basic, meta::server_time),
     method!("profile", Scope::Basic, meta::profile),
     method!("user.current", USER, meta::user_current),
+    method!("user.get", USER, user::get),
     method!("im.user.get", IM, im_user::get),
     method!("im.chat.add", IM, im_chat::add),
     method!("im.chat.get", IM, im_chat::get),

@@ -13,6 +13,7 @@ use crate::domain::chats::{Chat, NewChat};
 use crate::domain::credentials::{Credential, NewCredential, TokenHash};
 use crate::domain::messages::{Message, Page};
 use crate::domain::reactions::LikeAction;
+use crate::domain::user_query::{UserPage, UserQuery};
 use crate::domain::users::{NewUser, User};
 use crate::domain::{ChatId, MessageId, Timestamp, UserId};
 
@@ -75,6 +76,9 @@ pub trait Store: Send + Sync {
     /// The users that exist among `ids`, in ascending id order.
     async fn users(&self, ids: Vec<UserId>) -> Result<Vec<User>, StoreError>;
     async fn user_count(&self) -> Result<i64, StoreError>;
+    /// One page (at most `PAGE_SIZE`) of the users matching `query`, and their
+    /// count when `query.count_total`.
+    async fn find_users(&self, query: UserQuery) -> Result<UserPage, StoreError>;
 
     // Credentials
     async fn create_credential(&self, new: NewCredential) -> Result<i64, StoreError>;

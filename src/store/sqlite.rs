@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use rusqlite::types::Value as SqlValue;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row};
 use tokio::sync::{mpsc, oneshot};
 
@@ -25,6 +26,7 @@ use crate::domain::chats::{Chat, ChatKind, Color, NewChat};
 use crate::domain::credentials::{Credential, CredentialKind, NewCredential, Scopes, TokenHash};
 use crate::domain::messages::{system_text, Mention, Message, Page, SystemEvent};
 use crate::domain::reactions::{LikeAction, LIKE};
+use crate::domain::user_query::{Cmp, FilterValue, UserField, UserPage, UserQuery, PAGE_SIZE};
 use crate::domain::users::{NewUser, User};
 use crate::domain::{ChatId, MessageId, Timestamp, UserId};
 
@@ -253,6 +255,92 @@ fn control(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
     conn.prepare_cached(sql)?.execute([]).map(|_| ())
 }
 
+/// The SQL expression of a filterable user field.
+fn user_column(field: UserField) -> &'static str {
+    match field {
+        UserField::Id => "id",
+        UserField::Name => "first_name",
+        UserField::LastName => "last_name",
+        UserField::Active => "active",
+        UserField::UserType => "'employee'",
+        UserField::Department => "1",
+    }
+}
+
+fn is_text(field: UserField) -> bool {
+    matches!(
+        field,
+        UserField::Name | UserField::LastName | UserField::UserType
+    )
+}
+
+/// `user.get`'s conditions as one WHERE clause with positional arguments.
+/// Every value is bound; only column names from [`user_column`] are spliced in.
+fn user_where(query: &UserQuery) -> (String, Vec<SqlValue>) {
+    let mut parts = Vec::new();
+    let mut args = Vec::new();
+    let bind = |v: &FilterValue| match v {
+        FilterValue::Int(n) => SqlValue::Integer(*n),
+        FilterValue::Text(t) => SqlValue::Text(t.clone()),
+        FilterValue::Bool(b) => SqlValue::Integer(i64::from(*b)),
+    };
+    for c in &query.conditions {
+        let col = user_column(c.field);
+        // Text compares case-insensitively, as Bitrix24's filters do.
+        let (lhs, rhs) = if is_text(c.field) {
+            (format!("lower({col})"), "lower(?)")
+        } else {
+            (col.to_owned(), "?")
+        };
+        let any = |one: &dyn Fn() -> String, args: &mut Vec<SqlValue>| -> String {
+            let alts: Vec<String> = c
+                .values
+                .iter()
+                .map(|v| {
+                    args.push(bind(v));
+                    one()
+                })
+                .collect();
+            if alts.is_empty() {
+                "0".to_owned()
+            } else {
+                format!("({})", alts.join(" OR "))
+            }
+        };
+        let part = match c.cmp {
+            Cmp::Eq | Cmp::In => any(&|| format!("{lhs} = {rhs}"), &mut args),
+            Cmp::Ne | Cmp::NotIn => format!("NOT {}", any(&|| format!("{lhs} = {rhs}"), &mut args)),
+            Cmp::Gt => any(&|| format!("{lhs} > {rhs}"), &mut args),
+            Cmp::Ge => any(&|| format!("{lhs} >= {rhs}"), &mut args),
+            Cmp::Lt => any(&|| format!("{lhs} < {rhs}"), &mut args),
+            Cmp::Le => any(&|| format!("{lhs} <= {rhs}"), &mut args),
+            Cmp::Contains => any(&|| format!("instr(lower({col}), lower(?)) > 0"), &mut args),
+            Cmp::NotContains => format!(
+                "NOT {}",
+                any(&|| format!("instr(lower({col}), lower(?)) > 0"), &mut args)
+            ),
+            Cmp::Like => any(&|| format!("{col} LIKE ?"), &mut args),
+            Cmp::NotLike => format!("NOT {}", any(&|| format!("{col} LIKE ?"), &mut args)),
+        };
+        parts.push(part);
+    }
+    if let Some(search) = &query.name_search {
+        for word in search.split_whitespace() {
+            parts.push(
+                "(instr(lower(first_name), lower(?)) > 0 OR instr(lower(last_name), lower(?)) > 0)"
+                    .to_owned(),
+            );
+            args.push(SqlValue::Text(word.to_owned()));
+            args.push(SqlValue::Text(word.to_owned()));
+        }
+    }
+    if parts.is_empty() {
+        ("1".to_owned(), args)
+    } else {
+        (parts.join(" AND "), args)
+    }
+}
+
 // Row mapping shared by the queries below.
 
 fn user_from_row(r: &Row<'_>) -> rusqlite::Result<User> {
@@ -443,6 +531,32 @@ impl Store for SqliteStore {
                 }
             }
             Ok(out)
+        })
+        .await
+    }
+
+    async fn find_users(&self, query: UserQuery) -> DbResult<UserPage> {
+        self.read(move |conn| {
+            let (clause, args) = user_where(&query);
+            let order = if query.descending { "DESC" } else { "ASC" };
+            let sql = format!(
+                "SELECT {USER_COLUMNS} FROM users
+                 WHERE {clause} ORDER BY {} {order}, id {order} LIMIT {PAGE_SIZE} OFFSET ?",
+                user_column(query.sort),
+            );
+            let mut page_args = args.clone();
+            page_args.push(SqlValue::Integer(query.offset.max(0)));
+            let users = conn
+                .prepare(&sql)?
+                .query_map(rusqlite::params_from_iter(page_args), user_from_row)?
+                .collect::<Result<Vec<_>, _>>()?;
+            let total = if query.count_total {
+                let sql = format!("SELECT COUNT(*) FROM users WHERE {clause}");
+                Some(conn.query_row(&sql, rusqlite::params_from_iter(args), |r| r.get(0))?)
+            } else {
+                None
+            };
+            Ok(UserPage { users, total })
         })
         .await
     }

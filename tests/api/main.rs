@@ -4,9 +4,11 @@
 mod batch;
 mod chats;
 mod cli;
+mod clients;
 mod helpers;
 mod like;
 mod messages;
 mod meta;
 mod protocol;
 mod tls;
+mod users;

@@ -1,0 +1,176 @@
+//! The `user` scope: `user.get` (docs api-reference/user/user-get.md).
+//! `user.current` lives with the basic methods in `meta.rs`.
+
+use serde_json::Value;
+
+use super::views;
+use crate::domain::user_query::{self, Cmp, Condition, FilterValue, UserField, UserQuery};
+use crate::protocol::envelope::Reply;
+use crate::protocol::error::ApiError;
+use crate::protocol::params::{intval, is_numeric, scalar_text, truthy, Params};
+use crate::protocol::registry::Ctx;
+
+/// Top-level parameters that are not filter keys.
+const RESERVED: [&str; 9] = [
+    "sort",
+    "order",
+    "filter",
+    "select",
+    "start",
+    "admin_mode",
+    "image_resize",
+    "auth",
+    "name_search",
+];
+
+/// `user.get`: a page of 50 users. The filter comes from `FILTER` and, as in
+/// Bitrix24, from top-level field keys; `sort` + `order` (or an `order`
+/// object such as `{"ID": "ASC"}`) sort it; `start` pages it, and
+/// `start = -1` turns off the count (no `total`, no `next`).
+pub async fn get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let query = decode_query(p);
+    let offset = query.offset;
+    let page = user_query::list(cx.store(), query).await?;
+    let next = page.next(offset);
+    let total = page.total;
+    let result: Vec<Value> = page.users.iter().map(views::rest_user).collect();
+    Ok(Reply {
+        result: Value::Array(result),
+        total,
+        next,
+    })
+}
+
+fn decode_query(p: &Params) -> UserQuery {
+    let mut q = UserQuery::default();
+
+    let start = p.intval("start").unwrap_or(0);
+    q.count_total = start != -1;
+    q.offset = start.max(0);
+
+    match p.get("order") {
+        // {"ID": "ASC"}: the SDKs' form; the first known field wins.
+        Some(Value::Object(map)) => {
+            if let Some((field, dir)) = map
+                .iter()
+                .find_map(|(k, v)| UserField::from_name(k).map(|f| (f, v)))
+            {
+                q.sort = field;
+                q.descending = is_desc(dir);
+            }
+        }
+        Some(dir) => q.descending = is_desc(dir),
+        None => {}
+    }
+    if let Some(field) = p.str("sort").and_then(|s| UserField::from_name(&s)) {
+        q.sort = field;
+    }
+
+    if let Some(Value::Object(filter)) = p.get("filter") {
+        add_conditions(&mut q, filter.iter());
+    }
+    let top = p
+        .as_map()
+        .iter()
+        .filter(|(k, _)| !RESERVED.iter().any(|r| k.eq_ignore_ascii_case(r)));
+    add_conditions(&mut q, top);
+    if let Some(search) = p.str("name_search") {
+        q.name_search = Some(search);
+    }
+    q
+}
+
+fn is_desc(v: &Value) -> bool {
+    scalar_text(v).is_some_and(|s| s.eq_ignore_ascii_case("desc"))
+}
+
+/// Turns `KEY: value` pairs into conditions. Keys of fields b24im does not
+/// know are skipped, as Bitrix24 skips unknown `select` fields.
+fn add_conditions<'a>(q: &mut UserQuery, pairs: impl Iterator<Item = (&'a String, &'a Value)>) {
+    for (key, value) in pairs {
+        let (cmp, name) = Cmp::split(key);
+        if name.eq_ignore_ascii_case("NAME_SEARCH") {
+            q.name_search = scalar_text(value);
+            continue;
+        }
+        let Some(field) = UserField::from_name(name) else {
+            continue;
+        };
+        let raw: Vec<&Value> = match value {
+            Value::Array(items) => items.iter().collect(),
+            Value::Object(map) => map.values().collect(),
+            one => vec![one],
+        };
+        let values = raw.into_iter().filter_map(|v| typed(field, v)).collect();
+        q.conditions.push(Condition { field, cmp, values });
+    }
+}
+
+/// A value typed for its field; a value that cannot be one (`ID: "abc"`)
+/// matches nothing, so it is dropped (an `=` with no values matches no row).
+fn typed(field: UserField, v: &Value) -> Option<FilterValue> {
+    match field {
+        UserField::Id | UserField::Department => {
+            let numeric = match v {
+                Value::Number(_) => true,
+                Value::String(s) => is_numeric(s),
+                _ => false,
+            };
+            numeric.then(|| FilterValue::Int(intval(v)))
+        }
+        UserField::Active => Some(FilterValue::Bool(truthy(v))),
+        UserField::Name | UserField::LastName | UserField::UserType => {
+            scalar_text(v).map(FilterValue::Text)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn query(v: Value) -> UserQuery {
+        decode_query(&Params::from_json(v).unwrap())
+    }
+
+    #[test]
+    fn the_sdk_cursor_shape_decodes() {
+        let q = query(json!({"order": {"ID": "ASC"}, "filter": {">ID": 50}, "start": -1}));
+        assert!(!q.count_total);
+        assert_eq!(q.offset, 0);
+        assert_eq!(q.sort, UserField::Id);
+        assert!(!q.descending);
+        assert_eq!(
+            q.conditions,
+            [Condition {
+                field: UserField::Id,
+                cmp: Cmp::Gt,
+                values: vec![FilterValue::Int(50)]
+            }]
+        );
+    }
+
+    #[test]
+    fn the_docs_example_decodes() {
+        let q = query(json!({"UF_DEPARTMENT": 1, "SORT": "ID", "ORDER": "desc", "start": 10}));
+        assert!(q.count_total);
+        assert_eq!(q.offset, 10);
+        assert!(q.descending);
+        assert_eq!(q.conditions[0].field, UserField::Department);
+        // Unknown keys (SDK bookkeeping) are not conditions.
+        let q = query(
+            json!({"__order": "x", "bx24_request_id": "y", "FILTER": {"PERSONAL_CITY": "z"}}),
+        );
+        assert!(q.conditions.is_empty());
+    }
+
+    #[test]
+    fn non_numeric_ids_match_nothing() {
+        let q = query(json!({"FILTER": {"@ID": ["1", "x", 3]}}));
+        assert_eq!(
+            q.conditions[0].values,
+            [FilterValue::Int(1), FilterValue::Int(3)]
+        );
+    }
+}

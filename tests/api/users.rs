@@ -1,0 +1,217 @@
+//! `user.get`: filters, sorting, and the three ways the SDKs page through it.
+
+use serde_json::{json, Value};
+
+use crate::helpers::TestApp;
+use b24im::domain::credentials::Scopes;
+use b24im::domain::users::NewUser;
+use b24im::domain::Timestamp;
+use b24im::store::Store;
+
+/// Adds `n` users named `Person{i} Family{i % 3}`; returns their ids.
+async fn people(app: &TestApp, n: usize) -> Vec<i64> {
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let u = app
+            .store
+            .create_user(
+                NewUser::parse(&format!("Person{i}"), &format!("Family{}", i % 3), false).unwrap(),
+                Timestamp::now(),
+            )
+            .await
+            .unwrap();
+        ids.push(u.id.0);
+    }
+    ids
+}
+
+fn ids_of(result: &Value) -> Vec<i64> {
+    result
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["ID"].as_str().unwrap().parse().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn users_have_the_documented_fields() {
+    let app = TestApp::spawn().await;
+    let (status, body) = app
+        .call(
+            &app.admin,
+            "user.get",
+            json!({"UF_DEPARTMENT": 1, "SORT": "ID", "ORDER": "asc", "start": 0}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["total"], 1);
+    assert!(body.get("next").is_none(), "{body}");
+    let u = &body["result"][0];
+    assert_eq!(u["ID"], "1");
+    assert_eq!(u["NAME"], "Admin");
+    assert_eq!(u["ACTIVE"], true);
+    assert_eq!(u["USER_TYPE"], "employee");
+    assert_eq!(u["UF_DEPARTMENT"], json!([1]));
+    for key in [
+        "LAST_NAME",
+        "EMAIL",
+        "DATE_REGISTER",
+        "IS_ONLINE",
+        "WORK_POSITION",
+    ] {
+        assert!(u.get(key).is_some(), "{key} missing in {u}");
+    }
+}
+
+#[tokio::test]
+async fn start_total_and_next_agree_with_the_pages() {
+    let app = TestApp::spawn().await;
+    let mut all = vec![1];
+    all.extend(people(&app, 120).await);
+    let mut seen = Vec::new();
+    let mut start = json!(0);
+    loop {
+        let (status, body) = app
+            .call(&app.admin, "user.get", json!({"start": start}))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["total"], 121);
+        let page = ids_of(&body["result"]);
+        assert!(page.len() <= 50);
+        seen.extend(page);
+        match body.get("next") {
+            Some(next) => {
+                assert_eq!(
+                    next.as_i64().unwrap(),
+                    seen.len() as i64,
+                    "next is an absolute offset"
+                );
+                start = next.clone();
+            }
+            None => break,
+        }
+    }
+    assert_eq!(seen, all);
+}
+
+#[tokio::test]
+async fn the_id_cursor_mode_pages_without_counting() {
+    let app = TestApp::spawn().await;
+    let mut all = vec![1];
+    all.extend(people(&app, 120).await);
+    let mut seen: Vec<i64> = Vec::new();
+    let mut last = 0;
+    loop {
+        let (status, body) = app
+            .call(
+                &app.admin,
+                "user.get",
+                json!({"order": {"ID": "ASC"}, "filter": {">ID": last}, "start": -1}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        assert!(
+            body.get("total").is_none() && body.get("next").is_none(),
+            "{body}"
+        );
+        let page = ids_of(&body["result"]);
+        seen.extend(&page);
+        if page.len() < 50 {
+            break;
+        }
+        last = *page.last().unwrap();
+    }
+    assert_eq!(seen, all);
+}
+
+#[tokio::test]
+async fn filters_and_sorting_follow_the_docs() {
+    let app = TestApp::spawn().await;
+    let ids = people(&app, 9).await;
+    let get = |params: Value| {
+        let app = &app;
+        async move { ids_of(&app.ok(&app.admin, "user.get", params).await) }
+    };
+    assert_eq!(get(json!({"FILTER": {"NAME": "person3"}})).await, [ids[3]]);
+    assert_eq!(
+        get(json!({"NAME": "Person3"})).await,
+        [ids[3]],
+        "top-level keys filter too"
+    );
+    assert_eq!(
+        get(json!({"FILTER": {"LAST_NAME": "Family1"}})).await,
+        [ids[1], ids[4], ids[7]]
+    );
+    assert_eq!(
+        get(json!({"FILTER": {"@ID": [ids[2], ids[5]]}})).await,
+        [ids[2], ids[5]]
+    );
+    assert_eq!(
+        get(json!({"FILTER": {"!@ID": ids[1..].to_vec()}})).await,
+        [1, ids[0]]
+    );
+    assert_eq!(
+        get(json!({"FILTER": {"!ID": 1, "<=ID": ids[1]}})).await,
+        [ids[0], ids[1]]
+    );
+    assert_eq!(get(json!({"FILTER": {">=ID": ids[8]}})).await, [ids[8]]);
+    assert_eq!(get(json!({"FILTER": {"%NAME": "son8"}})).await, [ids[8]]);
+    assert_eq!(get(json!({"FILTER": {"=%NAME": "Person%"}})).await, ids);
+    assert_eq!(get(json!({"FILTER": {"!%NAME": "Person"}})).await, [1]);
+    assert_eq!(
+        get(json!({"FILTER": {"NAME_SEARCH": "person4 family1"}})).await,
+        [ids[4]]
+    );
+    assert_eq!(
+        get(json!({"FILTER": {"USER_TYPE": "employee", "ACTIVE": true}}))
+            .await
+            .len(),
+        10
+    );
+    assert!(get(json!({"FILTER": {"USER_TYPE": "extranet"}}))
+        .await
+        .is_empty());
+    assert!(get(json!({"FILTER": {"ACTIVE": "N"}})).await.is_empty());
+    assert!(get(json!({"FILTER": {"ID": "abc"}})).await.is_empty());
+    // Fields b24im does not know are ignored, not errors.
+    assert_eq!(
+        get(json!({"FILTER": {"PERSONAL_CITY": "Riga"}}))
+            .await
+            .len(),
+        10
+    );
+
+    let mut desc = ids.clone();
+    desc.reverse();
+    desc.push(1);
+    assert_eq!(get(json!({"sort": "ID", "order": "DESC"})).await, desc);
+    assert_eq!(get(json!({"order": {"ID": "DESC"}})).await, desc);
+    let by_name = get(json!({"sort": "LAST_NAME", "order": "asc", "FILTER": {"!ID": 1}})).await;
+    assert_eq!(by_name[..3], [ids[0], ids[3], ids[6]]);
+}
+
+#[tokio::test]
+async fn user_get_needs_the_user_scope() {
+    let app = TestApp::spawn().await;
+    let im_only = app.hook(1, Scopes::parse("im").unwrap()).await;
+    let (status, code) = app.err(&im_only, "user.get", json!({})).await;
+    assert_eq!((status, code.as_str()), (403, "insufficient_scope"));
+}
+
+#[tokio::test]
+async fn user_get_pages_inside_a_batch() {
+    let app = TestApp::spawn().await;
+    people(&app, 60).await;
+    let result = app
+        .ok(
+            &app.admin,
+            "batch",
+            json!({"halt": 0, "cmd": {"a": "user.get?start=0", "b": "user.get?start=50"}}),
+        )
+        .await;
+    assert_eq!(result["result"]["a"].as_array().unwrap().len(), 50);
+    assert_eq!(result["result"]["b"].as_array().unwrap().len(), 11);
+    assert_eq!(result["result_total"], json!({"a": 61, "b": 61}));
+    assert_eq!(result["result_next"], json!({"a": 50}));
+}
