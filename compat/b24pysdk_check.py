@@ -1,0 +1,99 @@
+"""b24pysdk 1.3.2, the official Python SDK, unchanged: webhook client over HTTPS
+(it builds https:// URLs only), trusting b24im's CA via REQUESTS_CA_BUNDLE."""
+
+from b24pysdk import BitrixWebhook, Client
+from b24pysdk.errors import BitrixAPIBadRequest
+
+from checks import SECOND_USER, USER_COUNT, Checks, expect, webhook_parts
+
+domain, token = webhook_parts()
+client = Client(BitrixWebhook(domain=domain, webhook_token=token))
+c = Checks("b24pysdk")
+state = {}
+
+
+def likes(message_id, dialog):
+    history = client.im.dialog.messages.get(dialog, limit=50).result
+    message = next(m for m in history["messages"] if m["id"] == message_id)
+    return message["params"].get("LIKE", []) if message["params"] else []
+
+
+def error_code(call):
+    try:
+        call()
+    except BitrixAPIBadRequest as e:
+        return e.error
+    return "no error"
+
+
+def create_chat():
+    state["chat"] = client.im.chat.add(users=[SECOND_USER], title="b24pysdk").result
+    return expect(isinstance(state["chat"], int), state["chat"])
+
+
+def post():
+    state["msg"] = client.im.message.add(f"chat{state['chat']}", message="hello").result
+    return expect(isinstance(state["msg"], int), state["msg"])
+
+
+chat = lambda: f"chat{state['chat']}"  # noqa: E731
+
+c.check("im.chat.add with a second user", create_chat)
+c.check("im.message.add", post)
+c.check("like plus", lambda: expect(client.im.message.like(state["msg"], action="plus").result is True, "not true"))
+c.check("params.LIKE shows the like", lambda: expect(likes(state["msg"], chat()) == [1], likes(state["msg"], chat())))
+c.check(
+    "plus again raises WITHOUT_CHANGES",
+    lambda: expect(error_code(lambda: client.im.message.like(state["msg"], action="plus").result) == "WITHOUT_CHANGES", "other"),
+)
+c.check("like minus", lambda: expect(client.im.message.like(state["msg"], action="minus").result is True, "not true"))
+c.check("params.LIKE is empty after minus", lambda: expect(likes(state["msg"], chat()) == [], likes(state["msg"], chat())))
+c.check("like auto toggles on", lambda: expect(client.im.message.like(state["msg"], action="auto").result is True, "not true"))
+c.check("params.LIKE after auto", lambda: expect(likes(state["msg"], chat()) == [1], likes(state["msg"], chat())))
+c.check(
+    "MESSAGE_ID 0 raises MESSAGE_ID_ERROR",
+    lambda: expect(error_code(lambda: client.im.message.like(0).result) == "MESSAGE_ID_ERROR", "other"),
+)
+
+
+def batch():
+    other = client.im.message.add(chat(), message="batch").result
+    answer = client.call_batch(
+        {
+            "like": client.im.message.like(other, action="plus"),
+            "again": client.im.message.like(other, action="plus"),
+        },
+        halt=False,
+    ).result
+    ok = answer.result.get("like") is True
+    err = answer.result_error.get("again", {})
+    code = err.get("error") if isinstance(err, dict) else err
+    return expect(ok and code == "WITHOUT_CHANGES" and "again" not in answer.result, answer)
+
+
+c.check("call_batch: one like, one WITHOUT_CHANGES in result_error", batch)
+
+
+def paging():
+    users = list(client.user.get().as_list().result)
+    return expect(len(users) == USER_COUNT, len(users))
+
+
+def paging_fast():
+    users = list(client.user.get().as_list_fast().result)
+    ids = [int(u["ID"]) for u in users]
+    return expect(len(ids) == USER_COUNT and len(set(ids)) == USER_COUNT, len(ids))
+
+
+c.check(f"user.get as_list pages through {USER_COUNT} users", paging)
+c.check(f"user.get as_list_fast pages through {USER_COUNT} users by ID", paging_fast)
+
+
+def private_dialog():
+    msg = client.im.message.add(str(SECOND_USER), message="private").result
+    liked = client.im.message.like(msg, action="plus").result
+    return expect(liked is True and likes(msg, str(SECOND_USER)) == [1], (liked, likes(msg, str(SECOND_USER))))
+
+
+c.check("like in a private dialog", private_dialog)
+c.done()

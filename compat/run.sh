@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# The compatibility suite: the real clients our users have, unchanged, against
+# a fresh `b24im serve` over HTTPS with the CA it generated.
+#
+#   bash compat/run.sh            # builds the release binary if needed
+#
+# Installs pinned b24pysdk and fast-bitrix24 (compat/requirements.txt) into
+# target/compat/venv and @bitrix24/b24jssdk (compat/js/package-lock.json) into
+# target/compat/js, reusing both while the pins are unchanged. Needs python3
+# (with venv), node >= 20 and npm, and the PyPI and npm registries the first time.
+# Prints one line per check and "N passed, M failed"; exits non-zero on any failure.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+work=target/compat
+mkdir -p "$work"
+
+# --- the clients, pinned ---------------------------------------------------
+stamp() { sha256sum "$@" | sha256sum | cut -c1-16; }
+py_stamp=$(stamp compat/requirements.txt)
+if [ "$(cat "$work/venv/.stamp" 2>/dev/null)" != "$py_stamp" ]; then
+  echo "installing the Python clients (compat/requirements.txt)..."
+  rm -rf "$work/venv"
+  python3 -m venv "$work/venv"
+  "$work/venv/bin/pip" install --quiet --disable-pip-version-check -r compat/requirements.txt
+  echo "$py_stamp" > "$work/venv/.stamp"
+fi
+js_stamp=$(stamp compat/js/package.json compat/js/package-lock.json)
+if [ "$(cat "$work/js/.stamp" 2>/dev/null)" != "$js_stamp" ]; then
+  echo "installing the JS client (compat/js/package-lock.json)..."
+  rm -rf "$work/js"
+  mkdir -p "$work/js"
+  cp compat/js/package.json compat/js/package-lock.json "$work/js/"
+  (cd "$work/js" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+  echo "$js_stamp" > "$work/js/.stamp"
+fi
+cp compat/b24jssdk.mjs "$work/js/"
+
+# --- a fresh server ----------------------------------------------------------
+bin=${B24IM_BIN:-target/release/b24im}
+if [ -z "${B24IM_BIN:-}" ]; then
+  cargo build --release --quiet --bin b24im
+fi
+data=$(mktemp -d)
+out="$data/out"
+cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$data"; }
+trap cleanup EXIT
+"$bin" serve --listen 127.0.0.1:0 --https-listen 127.0.0.1:0 --data "$data/db" >"$out" 2>"$data/log" &
+pid=$!
+for _ in $(seq 100); do grep -q "^b24im serving" "$out" 2>/dev/null && break; sleep 0.1; done
+grep -q "^b24im serving" "$out" || { echo "the server did not start:"; cat "$out" "$data/log"; exit 1; }
+hook=$(grep -o 'https://[^ ]*/rest/1/[a-z0-9]*/' "$out" | head -1)
+ca=$(sed -n 's/^HTTPS certificate authority: //p' "$out")
+
+# A second user for the group chat and the private dialog, then 120 more for paging.
+"$bin" user add --data "$data/db" --name Second >/dev/null
+for i in $(seq 1 120); do "$bin" user add --data "$data/db" --name "Person$i" >/dev/null; done
+export B24IM_WEBHOOK=$hook B24IM_SECOND_USER=2 B24IM_USER_COUNT=122
+# Each client is told to trust the CA exactly as the README says.
+export REQUESTS_CA_BUNDLE=$ca SSL_CERT_FILE=$ca NODE_EXTRA_CA_CERTS=$ca
+
+results="$data/results"
+: >"$results"
+run() {
+  local name=$1; shift
+  if ! "$@" | tee -a "$results"; then
+    echo "FAIL $name: the script exited with an error" | tee -a "$results"
+  fi
+}
+run b24pysdk "$work/venv/bin/python" compat/b24pysdk_check.py
+run fast-bitrix24 "$work/venv/bin/python" compat/fast_bitrix24_check.py
+run b24jssdk node "$work/js/b24jssdk.mjs"
+
+# The README's snippets, run as a user would after pasting them.
+snippets="$work/js/readme"   # inside the Node project, so `import` finds the SDK
+rm -rf "$snippets"
+host_port=${hook#https://}; host_port=${host_port%%/*}
+key=${hook%/}; key=${key##*/}
+for name in $(python3 compat/readme_snippets.py README.md "$snippets" "$host_port" "$key"); do
+  case "$name" in
+    *.py) runner=("$work/venv/bin/python") ;;
+    *.mjs) runner=(node) ;;
+    *) echo "FAIL README: $name: no runner for this kind of file" | tee -a "$results"; continue ;;
+  esac
+  if got=$("${runner[@]}" "$snippets/$name" 2>"$data/snippet.err") && [ "$got" == "$(cat "$snippets/$name.expected")" ]; then
+    echo "PASS README: the $name snippet prints what the README shows" | tee -a "$results"
+  else
+    echo "FAIL README: $name printed: $got $(tail -c 600 "$data/snippet.err")" | tee -a "$results"
+  fi
+done
+
+passed=$(grep -c '^PASS' "$results" || true)
+failed=$(grep -c '^FAIL' "$results" || true)
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
