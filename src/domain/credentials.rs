@@ -145,6 +145,9 @@ pub struct Credential {
     pub scopes: Scopes,
     pub created_at: Timestamp,
     pub expires_at: Option<Timestamp>,
+    /// The application this credential acts for (access tokens handed to a
+    /// bot's event handler); `None` for webhooks and CLI tokens.
+    pub client_id: Option<String>,
 }
 
 impl Credential {
@@ -162,6 +165,7 @@ pub struct NewCredential {
     pub scopes: Scopes,
     pub created_at: Timestamp,
     pub expires_at: Option<Timestamp>,
+    pub client_id: Option<String>,
 }
 
 /// Issues a credential for an existing user and returns its secret, which is
@@ -191,6 +195,7 @@ pub async fn issue(
                 CredentialKind::Webhook => None,
                 CredentialKind::AccessToken => Some(Timestamp(now.0 + ACCESS_TOKEN_TTL_SECS)),
             },
+            client_id: None,
         })
         .await?;
     Ok(secret)

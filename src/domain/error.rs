@@ -51,6 +51,9 @@ pub enum Error {
     /// A chat colour that is not in the palette.
     #[error("unknown colour")]
     WrongColor,
+    /// A chat-bot rule (registration, the bot an app may act as).
+    #[error(transparent)]
+    Bot(#[from] super::bots::BotError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

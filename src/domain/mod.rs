@@ -5,9 +5,11 @@
 //! Rules that need atomicity (is the caller a member? is the like already set?)
 //! are decided by the store inside one transaction and come back as outcome enums.
 
+pub mod bots;
 pub mod chats;
 pub mod credentials;
 pub mod error;
+pub mod events;
 pub mod ids;
 pub mod messages;
 pub mod reactions;

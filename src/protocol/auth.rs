@@ -25,6 +25,8 @@ pub struct Caller {
     pub user: UserId,
     pub scopes: Scopes,
     pub kind: CredentialKind,
+    /// The application the credential acts for, if it carries one.
+    pub client_id: Option<String>,
 }
 
 /// The credentials a request presented.
@@ -74,6 +76,7 @@ impl Authenticator {
             user: credential.user,
             scopes: credential.scopes,
             kind,
+            client_id: credential.client_id,
         })
     }
 

@@ -143,6 +143,7 @@ impl From<domain::Error> for ApiError {
             E::MessageTooLong => (400, "MESSAGE_TOO_LONG", "Message is too long"),
             E::UserNotExists => (400, "USER_NOT_EXISTS", "User does not exist"),
             E::WrongColor => (400, "WRONG_COLOR", "This color currently unavailable"),
+            E::Bot(b) => return bot_error(b),
             E::Store(err) => {
                 tracing::error!(error = %err, "store failure");
                 return ApiError::internal();
@@ -151,6 +152,42 @@ impl From<domain::Error> for ApiError {
         let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
         ApiError::new(status, code, description)
     }
+}
+
+/// `imbot.*` errors, as the chat-bot pages list them.
+fn bot_error(e: domain::bots::BotError) -> ApiError {
+    use domain::bots::BotError as B;
+    let description = e.to_string();
+    let (status, code) = match e {
+        B::NoClientId => (StatusCode::FORBIDDEN, "ACCESS_DENIED"),
+        B::CodeEmpty => (StatusCode::BAD_REQUEST, "CODE_ERROR"),
+        B::NameEmpty => (StatusCode::BAD_REQUEST, "NAME_ERROR"),
+        B::HandlerMissing(p) | B::HandlerInvalid(p) => {
+            let code = match p.name() {
+                "EVENT_MESSAGE_ADD" => "EVENT_MESSAGE_ADD_ERROR",
+                "EVENT_MESSAGE_UPDATE" => "EVENT_MESSAGE_UPDATE_ERROR",
+                "EVENT_MESSAGE_DELETE" => "EVENT_MESSAGE_DELETE_ERROR",
+                "EVENT_WELCOME_MESSAGE" => "EVENT_WELCOME_MESSAGE_ERROR",
+                _ => "EVENT_BOT_DELETE_ERROR",
+            };
+            let text = match e {
+                B::HandlerInvalid(_) => "Wrong handler URL".to_owned(),
+                _ => format!(
+                    "Handler for \"{}\" event isn't specified",
+                    match p.name() {
+                        "EVENT_MESSAGE_ADD" => "Message add",
+                        "EVENT_WELCOME_MESSAGE" => "Welcome message",
+                        _ => "Bot delete",
+                    }
+                ),
+            };
+            return ApiError::new(StatusCode::BAD_REQUEST, code, text);
+        }
+        B::TooMany => (StatusCode::BAD_REQUEST, "MAX_COUNT_ERROR"),
+        B::NotFound => (StatusCode::BAD_REQUEST, "BOT_ID_ERROR"),
+        B::OtherApp => (StatusCode::BAD_REQUEST, "APP_ID_ERROR"),
+    };
+    ApiError::new(status, code, description)
 }
 
 impl From<crate::store::StoreError> for ApiError {

@@ -6,6 +6,7 @@
 //! `Arc<dyn Store>`. SQLite is the embedded default ([`sqlite`]).
 
 pub mod sqlite;
+mod sqlite_events;
 
 use async_trait::async_trait;
 
@@ -13,6 +14,8 @@ use crate::domain::chats::{Chat, NewChat};
 use crate::domain::credentials::{Credential, NewCredential, TokenHash};
 use crate::domain::messages::{Message, Page};
 use crate::domain::reactions::LikeAction;
+use crate::domain::bots::{Bot, NewBot};
+use crate::domain::events::{DeliveryState, OutboxEntry};
 use crate::domain::user_query::{UserPage, UserQuery};
 use crate::domain::users::{NewUser, User};
 use crate::domain::{ChatId, MessageId, Timestamp, UserId};
@@ -154,4 +157,45 @@ pub trait Store: Send + Sync {
         action: LikeAction,
         now: Timestamp,
     ) -> Result<LikeOutcome, StoreError>;
+
+    // Bots
+    /// Creates the bot's user and its registration.
+    async fn create_bot(&self, new: NewBot, now: Timestamp) -> Result<UserId, StoreError>;
+    async fn bot(&self, id: UserId) -> Result<Option<Bot>, StoreError>;
+    /// The bots an application registered, oldest first.
+    async fn bots_of(&self, client_id: String) -> Result<Vec<Bot>, StoreError>;
+    async fn all_bots(&self) -> Result<Vec<Bot>, StoreError>;
+    /// Writes the bot's ONIMBOTDELETE event, removes it from its chats,
+    /// deactivates its user and drops its registration; `false` if no such bot.
+    async fn delete_bot(&self, id: UserId, now: Timestamp) -> Result<bool, StoreError>;
+
+    // The event outbox
+    /// Leases up to `limit` pending events that are due at `now_ms` until
+    /// `now_ms + lease_ms`, so no other dispatcher takes them meanwhile.
+    async fn claim_events(
+        &self,
+        now_ms: i64,
+        lease_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<OutboxEntry>, StoreError>;
+    async fn event_delivered(&self, id: i64, now_ms: i64) -> Result<(), StoreError>;
+    /// Records a failed attempt: retried at `retry_at_ms`, or dead when `None`.
+    async fn event_failed(
+        &self,
+        id: i64,
+        error: String,
+        retry_at_ms: Option<i64>,
+    ) -> Result<(), StoreError>;
+    /// The newest events (in `state`, if given), newest first.
+    async fn events(
+        &self,
+        state: Option<DeliveryState>,
+        limit: i64,
+    ) -> Result<Vec<OutboxEntry>, StoreError>;
+    /// Makes `ids` (or, when empty, every dead event) pending again, due now.
+    async fn replay_events(&self, ids: Vec<i64>, now_ms: i64) -> Result<usize, StoreError>;
+    /// A value fixed for the life of the data directory, created on first use.
+    async fn setting(&self, name: String, initial: String) -> Result<String, StoreError>;
+    /// Deletes access tokens that expired before `before`.
+    async fn purge_expired_tokens(&self, before: Timestamp) -> Result<usize, StoreError>;
 }

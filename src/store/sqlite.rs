@@ -28,10 +28,16 @@ use crate::domain::messages::{system_text, Mention, Message, Page, SystemEvent};
 use crate::domain::reactions::{LikeAction, LIKE};
 use crate::domain::user_query::{Cmp, FilterValue, UserField, UserPage, UserQuery, PAGE_SIZE};
 use crate::domain::users::{NewUser, User};
+use crate::domain::bots::{Bot, NewBot};
+use crate::domain::events::{DeliveryState, EventKind, OutboxEntry};
+use super::sqlite_events::{self as ev, BOT_COLUMNS, OUTBOX_COLUMNS};
 use crate::domain::{ChatId, MessageId, Timestamp, UserId};
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records the last one.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/sqlite/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/sqlite/0001_init.sql"),
+    include_str!("../../migrations/sqlite/0002_bots_events.sql"),
+];
 
 /// The most changes one commit groups together.
 const MAX_GROUP: usize = 1024;
@@ -45,7 +51,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// The file name of the database inside the data directory.
 pub const DB_FILE: &str = "b24im.sqlite3";
 
-type DbResult<T> = Result<T, StoreError>;
+pub(super) type DbResult<T> = Result<T, StoreError>;
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
@@ -334,11 +340,9 @@ fn user_where(query: &UserQuery) -> (String, Vec<SqlValue>) {
             args.push(SqlValue::Text(word.to_owned()));
         }
     }
-    if parts.is_empty() {
-        ("1".to_owned(), args)
-    } else {
-        (parts.join(" AND "), args)
-    }
+    // user.get never lists bots, as in Bitrix24.
+    parts.push("bot = 0".to_owned());
+    (parts.join(" AND "), args)
 }
 
 // Row mapping shared by the queries below.
@@ -356,7 +360,7 @@ fn user_from_row(r: &Row<'_>) -> rusqlite::Result<User> {
 
 const USER_COLUMNS: &str = "id, first_name, last_name, admin, active, created_at";
 
-fn load_user(conn: &Connection, id: UserId) -> DbResult<Option<User>> {
+pub(super) fn load_user(conn: &Connection, id: UserId) -> DbResult<Option<User>> {
     Ok(conn
         .prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"))?
         .query_row([id.0], user_from_row)
@@ -382,6 +386,7 @@ fn credential_from_row(r: &Row<'_>) -> rusqlite::Result<(Credential, String, Str
             scopes: Scopes::default(),
             created_at: Timestamp(r.get(5)?),
             expires_at: r.get::<_, Option<i64>>(6)?.map(Timestamp),
+            client_id: r.get(7)?,
         },
         kind,
         scopes,
@@ -395,7 +400,8 @@ fn finish_credential((mut c, kind, scopes): (Credential, String, String)) -> DbR
     Ok(c)
 }
 
-const CREDENTIAL_COLUMNS: &str = "id, kind, user_id, token_hash, scopes, created_at, expires_at";
+const CREDENTIAL_COLUMNS: &str =
+    "id, kind, user_id, token_hash, scopes, created_at, expires_at, client_id";
 
 fn is_member(conn: &Connection, chat: ChatId, user: UserId) -> DbResult<bool> {
     Ok(conn
@@ -443,12 +449,19 @@ fn chat_kind(conn: &Connection, chat: ChatId) -> DbResult<Option<(ChatKind, User
     Ok(row.and_then(|(k, o)| ChatKind::from_code(&k).map(|k| (k, UserId(o)))))
 }
 
+fn message_chat(conn: &Connection, id: MessageId) -> DbResult<ChatId> {
+    Ok(ChatId(
+        conn.prepare_cached("SELECT chat_id FROM messages WHERE id = ?1")?
+            .query_row([id.0], |r| r.get(0))?,
+    ))
+}
+
 fn private_key(a: UserId, b: UserId) -> String {
     let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
     format!("{lo}:{hi}")
 }
 
-fn load_chat(conn: &Connection, id: ChatId) -> DbResult<Option<Chat>> {
+pub(super) fn load_chat(conn: &Connection, id: ChatId) -> DbResult<Option<Chat>> {
     let row = conn
         .prepare_cached(
             "SELECT kind, title, description, color, owner_id, entity_type, entity_id, created_at
@@ -569,8 +582,9 @@ impl Store for SqliteStore {
     async fn create_credential(&self, new: NewCredential) -> DbResult<i64> {
         self.write(move |conn| {
             conn.prepare_cached(
-                "INSERT INTO credentials (kind, user_id, token_hash, scopes, created_at, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO credentials
+                     (kind, user_id, token_hash, scopes, created_at, expires_at, client_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?
             .execute(params![
                 new.kind.as_str(),
@@ -578,7 +592,8 @@ impl Store for SqliteStore {
                 new.token_hash.0,
                 new.scopes.to_list(),
                 new.created_at.0,
-                new.expires_at.map(|t| t.0)
+                new.expires_at.map(|t| t.0),
+                new.client_id,
             ])?;
             Ok(conn.last_insert_rowid())
         })
@@ -659,8 +674,12 @@ impl Store for SqliteStore {
             for user in &names {
                 insert_member(conn, id, user.id, new.created_at)?;
             }
+            let joined: Vec<UserId> = names.iter().map(|u| u.id).filter(|u| *u != new.owner).collect();
+            ev::enqueue_joins(conn, id, &joined, new.owner, new.created_at)?;
             if let Some(text) = &new.first_message {
-                insert_message(conn, id, Some(new.owner), text.trim(), None, new.created_at)?;
+                let text = text.trim();
+                let m = insert_message(conn, id, Some(new.owner), text, None, new.created_at)?;
+                ev::enqueue_message(conn, EventKind::BotMessageAdd, id, m, Some(new.owner), text, new.created_at)?;
             }
             Ok(id)
         })
@@ -713,6 +732,7 @@ impl Store for SqliteStore {
             let id = ChatId(conn.last_insert_rowid());
             insert_member(conn, id, a, now)?;
             insert_member(conn, id, b, now)?;
+            ev::enqueue_joins(conn, id, &[b], a, now)?;
             Ok(id)
         })
         .await
@@ -736,9 +756,11 @@ impl Store for SqliteStore {
                 return Ok(MembershipOutcome::PrivateChat);
             }
             let mut added = Vec::new();
+            let mut added_ids = Vec::new();
             for user in users {
                 if load_user(conn, user)?.is_some() && insert_member(conn, chat, user, now)? {
                     added.push(mention(conn, user)?);
+                    added_ids.push(user);
                 }
             }
             if added.is_empty() {
@@ -746,6 +768,7 @@ impl Store for SqliteStore {
             }
             let text = system_text(SystemEvent::Join, &mention(conn, actor)?, &added);
             insert_message(conn, chat, None, &text, Some(SystemEvent::Join.code()), now)?;
+            ev::enqueue_joins(conn, chat, &added_ids, actor, now)?;
             Ok(MembershipOutcome::Done)
         })
         .await
@@ -809,14 +832,9 @@ impl Store for SqliteStore {
             if !is_member(conn, chat, author)? {
                 return Ok(PostOutcome::NotMember);
             }
-            Ok(PostOutcome::Posted(insert_message(
-                conn,
-                chat,
-                Some(author),
-                &text,
-                None,
-                now,
-            )?))
+            let id = insert_message(conn, chat, Some(author), &text, None, now)?;
+            ev::enqueue_message(conn, EventKind::BotMessageAdd, chat, id, Some(author), &text, now)?;
+            Ok(PostOutcome::Posted(id))
         })
         .await
     }
@@ -826,7 +844,7 @@ impl Store for SqliteStore {
         id: MessageId,
         actor: UserId,
         text: String,
-        _now: Timestamp,
+        now: Timestamp,
     ) -> DbResult<EditOutcome> {
         self.write(move |conn| {
             let n = conn
@@ -837,11 +855,12 @@ impl Store for SqliteStore {
                                    WHERE cm.chat_id = messages.chat_id AND cm.user_id = ?3)",
                 )?
                 .execute(params![text, id.0, actor.0])?;
-            Ok(if n == 1 {
-                EditOutcome::Done
-            } else {
-                EditOutcome::NotAllowed
-            })
+            if n != 1 {
+                return Ok(EditOutcome::NotAllowed);
+            }
+            let chat = message_chat(conn, id)?;
+            ev::enqueue_message(conn, EventKind::BotMessageUpdate, chat, id, Some(actor), &text, now)?;
+            Ok(EditOutcome::Done)
         })
         .await
     }
@@ -850,9 +869,13 @@ impl Store for SqliteStore {
         &self,
         id: MessageId,
         actor: UserId,
-        _now: Timestamp,
+        now: Timestamp,
     ) -> DbResult<EditOutcome> {
         self.write(move |conn| {
+            let before: Option<(i64, Option<i64>, String)> = conn
+                .prepare_cached("SELECT chat_id, author_id, text FROM messages WHERE id = ?1")?
+                .query_row([id.0], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()?;
             // The author, or the owner of a group chat, who is still a member.
             let n = conn
                 .prepare_cached(
@@ -870,6 +893,10 @@ impl Store for SqliteStore {
             }
             conn.prepare_cached("DELETE FROM reactions WHERE message_id = ?1")?
                 .execute([id.0])?;
+            if let Some((chat, author, text)) = before {
+                let author = author.map(UserId);
+                ev::enqueue_message(conn, EventKind::BotMessageDelete, ChatId(chat), id, author, &text, now)?;
+            }
             Ok(EditOutcome::Done)
         })
         .await
@@ -970,6 +997,179 @@ impl Store for SqliteStore {
                 LikeAction::Auto if add(conn)? => LikeOutcome::Added,
                 LikeAction::Auto => LikeOutcome::Unchanged,
             })
+        })
+        .await
+    }
+
+    async fn create_bot(&self, new: NewBot, now: Timestamp) -> DbResult<UserId> {
+        self.write(move |conn| ev::insert_bot(conn, &new, now)).await
+    }
+
+    async fn bot(&self, id: UserId) -> DbResult<Option<Bot>> {
+        self.read(move |conn| ev::load_bot(conn, id)).await
+    }
+
+    async fn bots_of(&self, client_id: String) -> DbResult<Vec<Bot>> {
+        self.read(move |conn| {
+            let bots = conn
+                .prepare_cached(&format!(
+                    "SELECT {BOT_COLUMNS} FROM bots b JOIN users u ON u.id = b.user_id
+                     WHERE b.client_id = ?1 ORDER BY b.user_id"
+                ))?
+                .query_map([client_id], ev::bot_from_row)?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(bots)
+        })
+        .await
+    }
+
+    async fn all_bots(&self) -> DbResult<Vec<Bot>> {
+        self.read(move |conn| {
+            let bots = conn
+                .prepare_cached(&format!(
+                    "SELECT {BOT_COLUMNS} FROM bots b JOIN users u ON u.id = b.user_id
+                     ORDER BY b.user_id"
+                ))?
+                .query_map([], ev::bot_from_row)?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(bots)
+        })
+        .await
+    }
+
+    async fn delete_bot(&self, id: UserId, now: Timestamp) -> DbResult<bool> {
+        self.write(move |conn| {
+            let Some(bot) = ev::load_bot(conn, id)? else {
+                return Ok(false);
+            };
+            ev::enqueue_bot_delete(conn, &bot, now)?;
+            conn.prepare_cached("DELETE FROM chat_members WHERE user_id = ?1")?
+                .execute([id.0])?;
+            conn.prepare_cached("UPDATE users SET active = 0 WHERE id = ?1")?
+                .execute([id.0])?;
+            conn.prepare_cached("DELETE FROM credentials WHERE user_id = ?1")?
+                .execute([id.0])?;
+            conn.prepare_cached("DELETE FROM bots WHERE user_id = ?1")?
+                .execute([id.0])?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn claim_events(
+        &self,
+        now_ms: i64,
+        lease_ms: i64,
+        limit: usize,
+    ) -> DbResult<Vec<OutboxEntry>> {
+        self.write(move |conn| {
+            let rows = conn
+                .prepare_cached(&format!(
+                    "UPDATE outbox SET claimed_until = ?1
+                     WHERE id IN (SELECT id FROM outbox
+                                  WHERE state = 'pending' AND next_attempt_at <= ?2
+                                    AND claimed_until <= ?2
+                                  ORDER BY id LIMIT ?3)
+                     RETURNING {OUTBOX_COLUMNS}"
+                ))?
+                .query_map(params![now_ms + lease_ms, now_ms, limit as i64], ev::outbox_from_row)?
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut out = rows
+                .into_iter()
+                .map(ev::finish_outbox)
+                .collect::<DbResult<Vec<_>>>()?;
+            out.sort_by_key(|e| e.id);
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn event_delivered(&self, id: i64, now_ms: i64) -> DbResult<()> {
+        self.write(move |conn| {
+            conn.prepare_cached(
+                "UPDATE outbox SET state = 'delivered', attempts = attempts + 1,
+                     delivered_at = ?2, claimed_until = 0, last_error = ''
+                 WHERE id = ?1",
+            )?
+            .execute(params![id, now_ms])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn event_failed(&self, id: i64, error: String, retry_at_ms: Option<i64>) -> DbResult<()> {
+        self.write(move |conn| {
+            match retry_at_ms {
+                Some(at) => conn.prepare_cached(
+                    "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2,
+                         claimed_until = 0, last_error = ?3
+                     WHERE id = ?1",
+                )?
+                .execute(params![id, at, error])?,
+                None => conn.prepare_cached(
+                    "UPDATE outbox SET state = 'dead', attempts = attempts + 1,
+                         claimed_until = 0, last_error = ?2
+                     WHERE id = ?1",
+                )?
+                .execute(params![id, error])?,
+            };
+            Ok(())
+        })
+        .await
+    }
+
+    async fn events(&self, state: Option<DeliveryState>, limit: i64) -> DbResult<Vec<OutboxEntry>> {
+        self.read(move |conn| {
+            let rows = conn
+                .prepare_cached(&format!(
+                    "SELECT {OUTBOX_COLUMNS} FROM outbox
+                     WHERE ?1 IS NULL OR state = ?1 ORDER BY id DESC LIMIT ?2"
+                ))?
+                .query_map(params![state.map(|s| s.as_str()), limit], ev::outbox_from_row)?
+                .collect::<Result<Vec<_>, _>>()?;
+            rows.into_iter().map(ev::finish_outbox).collect()
+        })
+        .await
+    }
+
+    async fn replay_events(&self, ids: Vec<i64>, now_ms: i64) -> DbResult<usize> {
+        self.write(move |conn| {
+            const REPLAY: &str = "UPDATE outbox SET state = 'pending', attempts = 0,
+                 next_attempt_at = ?1, claimed_until = 0";
+            if ids.is_empty() {
+                return Ok(conn
+                    .prepare_cached(&format!("{REPLAY} WHERE state = 'dead'"))?
+                    .execute([now_ms])?);
+            }
+            let mut n = 0;
+            for id in ids {
+                n += conn
+                    .prepare_cached(&format!("{REPLAY} WHERE id = ?2"))?
+                    .execute(params![now_ms, id])?;
+            }
+            Ok(n)
+        })
+        .await
+    }
+
+    async fn setting(&self, name: String, initial: String) -> DbResult<String> {
+        self.write(move |conn| {
+            conn.prepare_cached("INSERT OR IGNORE INTO settings (name, value) VALUES (?1, ?2)")?
+                .execute(params![name, initial])?;
+            Ok(conn
+                .prepare_cached("SELECT value FROM settings WHERE name = ?1")?
+                .query_row([name], |r| r.get(0))?)
+        })
+        .await
+    }
+
+    async fn purge_expired_tokens(&self, before: Timestamp) -> DbResult<usize> {
+        self.write(move |conn| {
+            Ok(conn
+                .prepare_cached(
+                    "DELETE FROM credentials WHERE kind = 'access_token' AND expires_at < ?1",
+                )?
+                .execute([before.0])?)
         })
         .await
     }

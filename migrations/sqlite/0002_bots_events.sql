@@ -1,0 +1,53 @@
+-- Chat-bots, the application a credential acts for, and the event outbox.
+
+-- A bot is a user of its own kind (user.get leaves bots out).
+ALTER TABLE users ADD COLUMN bot INTEGER NOT NULL DEFAULT 0;
+
+-- The application a credential acts for: webhooks name theirs with CLIENT_ID
+-- per call; access tokens handed to a bot's event handler carry it.
+ALTER TABLE credentials ADD COLUMN client_id TEXT;
+
+CREATE TABLE bots (
+    user_id            INTEGER PRIMARY KEY REFERENCES users (id),
+    code               TEXT    NOT NULL,
+    client_id          TEXT    NOT NULL,
+    type               TEXT    NOT NULL CHECK (type IN ('B', 'H', 'O', 'S')),
+    openline           INTEGER NOT NULL DEFAULT 0,
+    owner_id           INTEGER NOT NULL REFERENCES users (id),
+    scopes             TEXT    NOT NULL,
+    work_position      TEXT    NOT NULL DEFAULT '',
+    on_message_add     TEXT    NOT NULL,
+    on_message_update  TEXT    NOT NULL DEFAULT '',
+    on_message_delete  TEXT    NOT NULL DEFAULT '',
+    on_welcome         TEXT    NOT NULL,
+    on_bot_delete      TEXT    NOT NULL,
+    created_at         INTEGER NOT NULL,
+    UNIQUE (client_id, code)
+);
+
+-- Every event is written here in the transaction of the change that causes
+-- it, and delivered after commit. `id` is the event's stable id.
+CREATE TABLE outbox (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    event            TEXT    NOT NULL,
+    handler          TEXT    NOT NULL,
+    handler_id       INTEGER NOT NULL,
+    client_id        TEXT    NOT NULL,
+    scopes           TEXT    NOT NULL,
+    auth_user        INTEGER NOT NULL,
+    record           TEXT    NOT NULL,
+    state            TEXT    NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered', 'dead')),
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at  INTEGER NOT NULL,
+    claimed_until    INTEGER NOT NULL DEFAULT 0,
+    last_error       TEXT    NOT NULL DEFAULT '',
+    created_at       INTEGER NOT NULL,
+    delivered_at     INTEGER
+);
+CREATE INDEX outbox_due ON outbox (state, next_attempt_at);
+
+-- Values fixed for the life of a data directory (the portal's member_id).
+CREATE TABLE settings (
+    name   TEXT PRIMARY KEY,
+    value  TEXT NOT NULL
+);

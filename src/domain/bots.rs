@@ -1,0 +1,401 @@
+//! Chat-bots: users of their own kind, registered by an application, told
+//! about messages through the event handlers the application gave.
+//!
+//! An application is named by its client id: the `CLIENT_ID` parameter of a
+//! webhook call, or the one carried by an access token that b24im handed to
+//! the application's event handler.
+
+use super::chats::ChatKind;
+use super::credentials::Scopes;
+use super::{Error, Timestamp, UserId};
+use crate::store::Store;
+
+/// At most this many bots per application, as in Bitrix24.
+pub const MAX_BOTS_PER_APP: usize = 5;
+
+/// Bitrix24's bot types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BotType {
+    /// `B`: sees private messages and group messages that mention it.
+    Bot,
+    /// `H`: like `B`, "typing" before answering.
+    Human,
+    /// `O`: an Open Channels bot.
+    Openline,
+    /// `S`: a supervisor, sees every message of its chats.
+    Supervisor,
+}
+
+impl BotType {
+    pub fn code(self) -> &'static str {
+        match self {
+            BotType::Bot => "B",
+            BotType::Human => "H",
+            BotType::Openline => "O",
+            BotType::Supervisor => "S",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        Some(match code.to_ascii_uppercase().as_str() {
+            "B" => BotType::Bot,
+            "H" => BotType::Human,
+            "O" => BotType::Openline,
+            "S" => BotType::Supervisor,
+            _ => return None,
+        })
+    }
+}
+
+/// The handler URLs of a bot (empty: none).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Handlers {
+    pub message_add: String,
+    pub message_update: String,
+    pub message_delete: String,
+    pub welcome: String,
+    pub bot_delete: String,
+}
+
+/// A registered bot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bot {
+    pub id: UserId,
+    pub code: String,
+    pub client_id: String,
+    pub kind: BotType,
+    pub openline: bool,
+    /// The user whose credential registered it.
+    pub owner: UserId,
+    /// The scopes of the registering credential: what the tokens handed to
+    /// its handlers grant.
+    pub scopes: Scopes,
+    pub handlers: Handlers,
+    pub first_name: String,
+    pub last_name: String,
+    pub work_position: String,
+    pub created_at: Timestamp,
+}
+
+impl Bot {
+    pub fn full_name(&self) -> String {
+        [self.first_name.as_str(), self.last_name.as_str()]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// Whether message edits and deletions reach this bot: Bitrix24 ignores
+    /// those handlers for `B`/`H` bots without Open Channels support.
+    pub fn gets_edits(&self) -> bool {
+        !matches!(self.kind, BotType::Bot | BotType::Human) || self.openline
+    }
+}
+
+/// A validated `imbot.register`.
+#[derive(Debug, Clone)]
+pub struct NewBot {
+    pub code: String,
+    pub client_id: String,
+    pub kind: BotType,
+    pub openline: bool,
+    pub owner: UserId,
+    pub scopes: Scopes,
+    pub handlers: Handlers,
+    pub first_name: String,
+    pub last_name: String,
+    pub work_position: String,
+}
+
+/// Which handler a validation error is about, named as the parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HandlerParam {
+    MessageAdd,
+    MessageUpdate,
+    MessageDelete,
+    Welcome,
+    BotDelete,
+}
+
+impl HandlerParam {
+    pub fn name(self) -> &'static str {
+        match self {
+            HandlerParam::MessageAdd => "EVENT_MESSAGE_ADD",
+            HandlerParam::MessageUpdate => "EVENT_MESSAGE_UPDATE",
+            HandlerParam::MessageDelete => "EVENT_MESSAGE_DELETE",
+            HandlerParam::Welcome => "EVENT_WELCOME_MESSAGE",
+            HandlerParam::BotDelete => "EVENT_BOT_DELETE",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BotError {
+    #[error("Access denied! Client ID not specified")]
+    NoClientId,
+    #[error("Bot code isn't specified")]
+    CodeEmpty,
+    #[error("Bot name isn't specified")]
+    NameEmpty,
+    #[error("Handler isn't specified")]
+    HandlerMissing(HandlerParam),
+    #[error("Wrong handler URL")]
+    HandlerInvalid(HandlerParam),
+    #[error("Has reached the maximum number of bots for application (max: {MAX_BOTS_PER_APP})")]
+    TooMany,
+    #[error("Bot not found")]
+    NotFound,
+    #[error("Bot was installed by another REST application")]
+    OtherApp,
+}
+
+/// A handler URL must be an absolute http(s) URL with a host.
+pub fn valid_handler(url: &str) -> bool {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    match rest {
+        Some(rest) => {
+            let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+            !host.is_empty() && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+        }
+        None => false,
+    }
+}
+
+/// The raw `imbot.register` input, before validation.
+#[derive(Debug, Clone, Default)]
+pub struct Registration {
+    pub code: String,
+    pub kind: String,
+    pub openline: bool,
+    /// `EVENT_HANDLER`: copied to every handler not given on its own.
+    pub common_handler: String,
+    pub handlers: Handlers,
+    pub first_name: String,
+    pub last_name: String,
+    pub work_position: String,
+}
+
+impl NewBot {
+    /// Validates a registration in the order Bitrix24 reports errors.
+    pub fn parse(
+        r: Registration,
+        client_id: Option<String>,
+        owner: UserId,
+        scopes: Scopes,
+    ) -> Result<NewBot, BotError> {
+        let client_id = client_id
+            .filter(|c| !c.trim().is_empty())
+            .ok_or(BotError::NoClientId)?;
+        let code = r.code.trim().to_owned();
+        if code.is_empty() {
+            return Err(BotError::CodeEmpty);
+        }
+        let common = r.common_handler.trim();
+        let pick = |own: &str| {
+            let own = own.trim();
+            if own.is_empty() {
+                common.to_owned()
+            } else {
+                own.to_owned()
+            }
+        };
+        let handlers = Handlers {
+            message_add: pick(&r.handlers.message_add),
+            message_update: pick(&r.handlers.message_update),
+            message_delete: pick(&r.handlers.message_delete),
+            welcome: pick(&r.handlers.welcome),
+            bot_delete: pick(&r.handlers.bot_delete),
+        };
+        let checks = [
+            (HandlerParam::MessageAdd, &handlers.message_add, true),
+            (HandlerParam::MessageUpdate, &handlers.message_update, false),
+            (HandlerParam::MessageDelete, &handlers.message_delete, false),
+            (HandlerParam::Welcome, &handlers.welcome, true),
+            (HandlerParam::BotDelete, &handlers.bot_delete, true),
+        ];
+        for (param, url, required) in checks {
+            if url.is_empty() {
+                if required {
+                    return Err(BotError::HandlerMissing(param));
+                }
+            } else if !valid_handler(url) {
+                return Err(BotError::HandlerInvalid(param));
+            }
+        }
+        let first_name = r.first_name.trim().to_owned();
+        let last_name = r.last_name.trim().to_owned();
+        if first_name.is_empty() && last_name.is_empty() {
+            return Err(BotError::NameEmpty);
+        }
+        let kind = BotType::parse(&r.kind).unwrap_or(BotType::Bot);
+        Ok(NewBot {
+            code,
+            client_id,
+            openline: r.openline || kind == BotType::Openline,
+            kind,
+            owner,
+            scopes,
+            handlers,
+            first_name,
+            last_name,
+            work_position: r.work_position.trim().to_owned(),
+        })
+    }
+}
+
+/// `imbot.register`: the new bot's id, or the existing one's when the
+/// application registers a code it already has.
+pub async fn register(store: &dyn Store, new: NewBot, now: Timestamp) -> Result<UserId, Error> {
+    let existing = store.bots_of(new.client_id.clone()).await?;
+    if let Some(b) = existing.iter().find(|b| b.code == new.code) {
+        return Ok(b.id);
+    }
+    if existing.len() >= MAX_BOTS_PER_APP {
+        return Err(BotError::TooMany.into());
+    }
+    Ok(store.create_bot(new, now).await?)
+}
+
+/// The bot an `imbot.*` call acts as: `BOT_ID`, or the application's first
+/// bot when it is not given.
+pub async fn resolve(
+    store: &dyn Store,
+    client_id: Option<&str>,
+    bot_id: Option<UserId>,
+) -> Result<Bot, Error> {
+    let client_id = client_id
+        .filter(|c| !c.trim().is_empty())
+        .ok_or(BotError::NoClientId)?;
+    let bot = match bot_id {
+        Some(id) => store.bot(id).await?.ok_or(BotError::NotFound)?,
+        None => store
+            .bots_of(client_id.to_owned())
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(BotError::NotFound)?,
+    };
+    if bot.client_id != client_id {
+        return Err(BotError::OtherApp.into());
+    }
+    Ok(bot)
+}
+
+/// `imbot.unregister`: removes the bot from its chats, deactivates its user,
+/// and tells its `EVENT_BOT_DELETE` handler (in the same transaction).
+pub async fn unregister(store: &dyn Store, bot: &Bot, now: Timestamp) -> Result<(), Error> {
+    if store.delete_bot(bot.id, now).await? {
+        Ok(())
+    } else {
+        Err(BotError::NotFound.into())
+    }
+}
+
+/// The user ids a message mentions with `[USER=id]...[/USER]`.
+pub fn mentions(text: &str) -> Vec<UserId> {
+    let mut out = Vec::new();
+    let upper = text.to_ascii_uppercase();
+    let mut rest = upper.as_str();
+    while let Some(at) = rest.find("[USER=") {
+        rest = &rest[at + 6..];
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        if let Ok(id) = digits.parse::<i64>() {
+            if rest[digits.len()..].starts_with(']') && !out.contains(&UserId(id)) {
+                out.push(UserId(id));
+            }
+        }
+    }
+    out
+}
+
+/// Which of a chat's bots hear about a new message (ONIMBOTMESSAGEADD): in a
+/// private dialog, the bot in it; in a group chat, the bots it mentions and
+/// the supervisors. Never the author itself.
+pub fn message_add_audience(
+    kind: ChatKind,
+    author: Option<UserId>,
+    text: &str,
+    bots: &[(UserId, BotType)],
+) -> Vec<UserId> {
+    let Some(author) = author else {
+        return Vec::new(); // system messages reach no bot
+    };
+    let mentioned = mentions(text);
+    bots.iter()
+        .filter(|(id, _)| *id != author)
+        .filter(|(id, kind_of_bot)| {
+            kind == ChatKind::Private
+                || *kind_of_bot == BotType::Supervisor
+                || mentioned.contains(id)
+        })
+        .map(|(id, _)| *id)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reg() -> Registration {
+        Registration {
+            code: "newbot".into(),
+            common_handler: "https://example.com/bot".into(),
+            first_name: "NewBot".into(),
+            ..Registration::default()
+        }
+    }
+
+    #[test]
+    fn registration_errors_follow_the_docs() {
+        let parse = |r: Registration, c: Option<&str>| {
+            NewBot::parse(r, c.map(str::to_owned), UserId(1), Scopes::all())
+        };
+        assert_eq!(parse(reg(), None).unwrap_err(), BotError::NoClientId);
+        let mut r = reg();
+        r.code = " ".into();
+        assert_eq!(parse(r, Some("app")).unwrap_err(), BotError::CodeEmpty);
+        let mut r = reg();
+        r.common_handler = String::new();
+        assert_eq!(
+            parse(r, Some("app")).unwrap_err(),
+            BotError::HandlerMissing(HandlerParam::MessageAdd)
+        );
+        let mut r = reg();
+        r.handlers.welcome = "ftp://x".into();
+        assert_eq!(
+            parse(r, Some("app")).unwrap_err(),
+            BotError::HandlerInvalid(HandlerParam::Welcome)
+        );
+        let mut r = reg();
+        r.first_name = String::new();
+        assert_eq!(parse(r, Some("app")).unwrap_err(), BotError::NameEmpty);
+        let bot = parse(reg(), Some("app")).unwrap();
+        assert_eq!(bot.handlers.bot_delete, "https://example.com/bot");
+        assert_eq!(bot.kind, BotType::Bot);
+    }
+
+    #[test]
+    fn mentions_are_found() {
+        assert_eq!(
+            mentions("[USER=5]Bot[/USER], hi [user=7]x[/user] [USER=5]again[/USER] [USER=x]"),
+            [UserId(5), UserId(7)]
+        );
+    }
+
+    #[test]
+    fn audience_follows_the_bot_types() {
+        let bots = [(UserId(5), BotType::Bot), (UserId(6), BotType::Supervisor)];
+        let group = |text| message_add_audience(ChatKind::Closed, Some(UserId(1)), text, &bots);
+        assert_eq!(group("hello"), [UserId(6)]);
+        assert_eq!(group("[USER=5]Bot[/USER] hi"), [UserId(5), UserId(6)]);
+        let private = message_add_audience(ChatKind::Private, Some(UserId(1)), "hi", &bots[..1]);
+        assert_eq!(private, [UserId(5)]);
+        // A bot's own message and system messages reach nobody.
+        assert!(message_add_audience(ChatKind::Private, Some(UserId(5)), "hi", &bots[..1]).is_empty());
+        assert!(message_add_audience(ChatKind::Private, None, "hi", &bots[..1]).is_empty());
+    }
+}

@@ -1,0 +1,162 @@
+//! Events: what happened, recorded in the transaction of the change that
+//! caused it (the outbox), and delivered after commit by `crate::delivery`.
+//!
+//! An [`EventRecord`] is a snapshot of everything the event's payload needs,
+//! taken when the event happened, so a later edit never changes what an
+//! earlier event says. How the snapshot becomes Bitrix24's form-encoded POST
+//! is the delivery layer's business.
+
+use serde::{Deserialize, Serialize};
+
+use super::credentials::Scopes;
+
+/// The events b24im sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EventKind {
+    BotMessageAdd,
+    BotMessageUpdate,
+    BotMessageDelete,
+    BotJoinChat,
+    BotDelete,
+}
+
+impl EventKind {
+    /// The Bitrix24 event name.
+    pub fn name(self) -> &'static str {
+        match self {
+            EventKind::BotMessageAdd => "ONIMBOTMESSAGEADD",
+            EventKind::BotMessageUpdate => "ONIMBOTMESSAGEUPDATE",
+            EventKind::BotMessageDelete => "ONIMBOTMESSAGEDELETE",
+            EventKind::BotJoinChat => "ONIMBOTJOINCHAT",
+            EventKind::BotDelete => "ONIMBOTDELETE",
+        }
+    }
+}
+
+/// The chat an event happened in, as the receiving bot sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatSnapshot {
+    pub id: i64,
+    /// `P`, `C` or `O`.
+    pub kind: String,
+    pub title: String,
+    pub owner: i64,
+    /// The colour's Bitrix name (`BROWN`).
+    pub color: String,
+    pub entity_type: String,
+    pub entity_id: String,
+    pub member_count: i64,
+    /// How the bot addresses this chat: the other user's id in a private
+    /// dialog, `chatN` otherwise.
+    pub dialog_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageSnapshot {
+    pub id: i64,
+    pub text: String,
+    pub author: i64,
+    pub mentioned: Vec<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserSnapshot {
+    pub id: i64,
+    pub first_name: String,
+    pub last_name: String,
+    pub work_position: String,
+    pub bot: bool,
+}
+
+/// Everything one event's payload says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventRecord {
+    pub kind: EventKind,
+    pub bot_id: i64,
+    pub bot_code: String,
+    pub chat: Option<ChatSnapshot>,
+    pub message: Option<MessageSnapshot>,
+    /// The user who caused it (the author; the one who added the bot).
+    pub user: Option<UserSnapshot>,
+    /// Unix seconds when it happened.
+    pub at: i64,
+}
+
+/// An event to write into the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEvent {
+    pub handler: String,
+    /// `event_handler_id`: the bot's id for bot handlers.
+    pub handler_id: i64,
+    pub client_id: String,
+    /// What the tokens handed to the handler grant.
+    pub scopes: Scopes,
+    /// The user whose token goes in the top-level `auth` block.
+    pub auth_user: i64,
+    pub record: EventRecord,
+}
+
+/// Where an outbox entry stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryState {
+    Pending,
+    Delivered,
+    /// Every attempt failed; kept for an operator to see and replay.
+    Dead,
+}
+
+impl DeliveryState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryState::Pending => "pending",
+            DeliveryState::Delivered => "delivered",
+            DeliveryState::Dead => "dead",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "pending" => DeliveryState::Pending,
+            "delivered" => DeliveryState::Delivered,
+            "dead" => DeliveryState::Dead,
+            _ => return None,
+        })
+    }
+}
+
+/// An outbox entry, as the dispatcher and the CLI see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxEntry {
+    /// The event's stable id: the same on every attempt.
+    pub id: i64,
+    pub handler: String,
+    pub handler_id: i64,
+    pub client_id: String,
+    pub scopes: Scopes,
+    pub auth_user: i64,
+    pub record: EventRecord,
+    pub state: DeliveryState,
+    pub attempts: i64,
+    pub last_error: String,
+    pub created_at: i64,
+}
+
+/// The wait before retry number `attempt` (1-based): 1 s, 2 s, 4 s, ... at
+/// most 10 minutes.
+pub fn backoff_ms(attempt: i64) -> i64 {
+    let exp = attempt.clamp(1, 20) - 1;
+    (1000_i64 << exp).min(600_000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_ten_minutes() {
+        assert_eq!(backoff_ms(1), 1000);
+        assert_eq!(backoff_ms(2), 2000);
+        assert_eq!(backoff_ms(5), 16_000);
+        assert_eq!(backoff_ms(30), 600_000);
+    }
+}

@@ -1,0 +1,329 @@
+//! The SQLite side of bots and the event outbox: rows to domain values, and
+//! the `enqueue_*` helpers that the message and membership changes call inside
+//! their own transaction, so an event exists exactly when its change does.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use super::sqlite::{load_chat as load_chat_for_events, load_user as load_user_for_events, DbResult};
+use super::StoreError;
+use crate::domain::bots::{self, Bot, BotType, Handlers, NewBot};
+use crate::domain::chats::ChatKind;
+use crate::domain::credentials::Scopes;
+use crate::domain::events::{
+    ChatSnapshot, DeliveryState, EventKind, EventRecord, MessageSnapshot, NewEvent, OutboxEntry,
+    UserSnapshot,
+};
+use crate::domain::{ChatId, MessageId, Timestamp, UserId};
+
+pub const BOT_COLUMNS: &str = "b.user_id, b.code, b.client_id, b.type, b.openline, b.owner_id,
+     b.scopes, b.on_message_add, b.on_message_update, b.on_message_delete, b.on_welcome,
+     b.on_bot_delete, u.first_name, u.last_name, b.work_position, b.created_at";
+
+pub fn bot_from_row(r: &Row<'_>) -> rusqlite::Result<Bot> {
+    let kind: String = r.get(3)?;
+    let scopes: String = r.get(6)?;
+    Ok(Bot {
+        id: UserId(r.get(0)?),
+        code: r.get(1)?,
+        client_id: r.get(2)?,
+        kind: BotType::parse(&kind).unwrap_or(BotType::Bot),
+        openline: r.get(4)?,
+        owner: UserId(r.get(5)?),
+        scopes: Scopes::parse(&scopes).unwrap_or_default(),
+        handlers: Handlers {
+            message_add: r.get(7)?,
+            message_update: r.get(8)?,
+            message_delete: r.get(9)?,
+            welcome: r.get(10)?,
+            bot_delete: r.get(11)?,
+        },
+        first_name: r.get(12)?,
+        last_name: r.get(13)?,
+        work_position: r.get(14)?,
+        created_at: Timestamp(r.get(15)?),
+    })
+}
+
+pub fn load_bot(conn: &Connection, id: UserId) -> DbResult<Option<Bot>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {BOT_COLUMNS} FROM bots b JOIN users u ON u.id = b.user_id WHERE b.user_id = ?1"
+        ))?
+        .query_row([id.0], bot_from_row)
+        .optional()?)
+}
+
+pub fn insert_bot(conn: &Connection, new: &NewBot, now: Timestamp) -> DbResult<UserId> {
+    conn.prepare_cached(
+        "INSERT INTO users (first_name, last_name, admin, active, created_at, bot)
+         VALUES (?1, ?2, 0, 1, ?3, 1)",
+    )?
+    .execute(params![new.first_name, new.last_name, now.0])?;
+    let id = conn.last_insert_rowid();
+    conn.prepare_cached(
+        "INSERT INTO bots (user_id, code, client_id, type, openline, owner_id, scopes,
+             work_position, on_message_add, on_message_update, on_message_delete, on_welcome,
+             on_bot_delete, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    )?
+    .execute(params![
+        id,
+        new.code,
+        new.client_id,
+        new.kind.code(),
+        new.openline,
+        new.owner.0,
+        new.scopes.to_list(),
+        new.work_position,
+        new.handlers.message_add,
+        new.handlers.message_update,
+        new.handlers.message_delete,
+        new.handlers.welcome,
+        new.handlers.bot_delete,
+        now.0
+    ])?;
+    Ok(UserId(id))
+}
+
+/// The bots that are members of `chat`.
+pub fn chat_bots(conn: &Connection, chat: ChatId) -> DbResult<Vec<Bot>> {
+    let bots = conn
+        .prepare_cached(&format!(
+            "SELECT {BOT_COLUMNS} FROM chat_members cm
+             JOIN bots b ON b.user_id = cm.user_id
+             JOIN users u ON u.id = b.user_id
+             WHERE cm.chat_id = ?1 ORDER BY cm.rowid"
+        ))?
+        .query_map([chat.0], bot_from_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(bots)
+}
+
+fn user_snapshot(conn: &Connection, id: UserId) -> DbResult<Option<UserSnapshot>> {
+    let Some(u) = load_user_for_events(conn, id)? else {
+        return Ok(None);
+    };
+    let (bot, work_position): (bool, String) = conn
+        .prepare_cached(
+            "SELECT u.bot, COALESCE(b.work_position, '') FROM users u
+             LEFT JOIN bots b ON b.user_id = u.id WHERE u.id = ?1",
+        )?
+        .query_row([id.0], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(Some(UserSnapshot {
+        id: u.id.0,
+        first_name: u.first_name,
+        last_name: u.last_name,
+        work_position,
+        bot,
+    }))
+}
+
+/// The chat as `bot` sees it.
+fn chat_snapshot(conn: &Connection, chat: ChatId, bot: UserId) -> DbResult<Option<ChatSnapshot>> {
+    let Some(c) = load_chat_for_events(conn, chat)? else {
+        return Ok(None);
+    };
+    let dialog_id = match c.kind {
+        ChatKind::Private => c
+            .members
+            .iter()
+            .find(|m| **m != bot)
+            .map_or_else(|| bot.0.to_string(), |m| m.0.to_string()),
+        _ => format!("chat{}", c.id.0),
+    };
+    Ok(Some(ChatSnapshot {
+        id: c.id.0,
+        kind: c.kind.code().to_owned(),
+        title: c.title.clone(),
+        owner: c.owner.0,
+        color: c.color.name().to_owned(),
+        entity_type: c.entity_type.clone(),
+        entity_id: c.entity_id.clone(),
+        member_count: c.members.len() as i64,
+        dialog_id,
+    }))
+}
+
+fn insert_event(conn: &Connection, ev: &NewEvent, now_ms: i64) -> DbResult<()> {
+    let record = serde_json::to_string(&ev.record)
+        .map_err(|e| StoreError::Database(format!("cannot encode an event: {e}")))?;
+    conn.prepare_cached(
+        "INSERT INTO outbox (event, handler, handler_id, client_id, scopes, auth_user, record,
+             next_attempt_at, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+    )?
+    .execute(params![
+        ev.record.kind.name(),
+        ev.handler,
+        ev.handler_id,
+        ev.client_id,
+        ev.scopes.to_list(),
+        ev.auth_user,
+        record,
+        now_ms
+    ])?;
+    Ok(())
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// Writes one event for `bot` to `handler` (nothing when it has none).
+fn enqueue(
+    conn: &Connection,
+    bot: &Bot,
+    handler: &str,
+    auth_user: UserId,
+    record: EventRecord,
+) -> DbResult<()> {
+    if handler.is_empty() {
+        return Ok(());
+    }
+    insert_event(
+        conn,
+        &NewEvent {
+            handler: handler.to_owned(),
+            handler_id: bot.id.0,
+            client_id: bot.client_id.clone(),
+            scopes: bot.scopes.clone(),
+            auth_user: auth_user.0,
+            record,
+        },
+        now_ms(),
+    )
+}
+
+/// A message was posted, edited or deleted: tell the bots that see it.
+pub fn enqueue_message(
+    conn: &Connection,
+    kind: EventKind,
+    chat: ChatId,
+    message: MessageId,
+    author: Option<UserId>,
+    text: &str,
+    now: Timestamp,
+) -> DbResult<()> {
+    let bots_here = chat_bots(conn, chat)?;
+    if bots_here.is_empty() {
+        return Ok(());
+    }
+    let Some(chat_kind) = load_chat_for_events(conn, chat)?.map(|c| c.kind) else {
+        return Ok(());
+    };
+    let pairs: Vec<(UserId, BotType)> = bots_here.iter().map(|b| (b.id, b.kind)).collect();
+    let audience = bots::message_add_audience(chat_kind, author, text, &pairs);
+    let Some(author) = author else {
+        return Ok(());
+    };
+    let mentioned: Vec<i64> = bots::mentions(text).into_iter().map(|u| u.0).collect();
+    for bot in bots_here.iter().filter(|b| audience.contains(&b.id)) {
+        let handler = match kind {
+            EventKind::BotMessageAdd => &bot.handlers.message_add,
+            EventKind::BotMessageUpdate if bot.gets_edits() => &bot.handlers.message_update,
+            EventKind::BotMessageDelete if bot.gets_edits() => &bot.handlers.message_delete,
+            _ => continue,
+        };
+        let record = EventRecord {
+            kind,
+            bot_id: bot.id.0,
+            bot_code: bot.code.clone(),
+            chat: chat_snapshot(conn, chat, bot.id)?,
+            message: Some(MessageSnapshot {
+                id: message.0,
+                text: text.to_owned(),
+                author: author.0,
+                mentioned: mentioned.clone(),
+            }),
+            user: user_snapshot(conn, author)?,
+            at: now.0,
+        };
+        enqueue(conn, bot, handler, author, record)?;
+    }
+    Ok(())
+}
+
+/// `joined` became members of `chat` through `actor`: welcome the bots among them.
+pub fn enqueue_joins(
+    conn: &Connection,
+    chat: ChatId,
+    joined: &[UserId],
+    actor: UserId,
+    now: Timestamp,
+) -> DbResult<()> {
+    for id in joined {
+        let Some(bot) = load_bot(conn, *id)? else {
+            continue;
+        };
+        let record = EventRecord {
+            kind: EventKind::BotJoinChat,
+            bot_id: bot.id.0,
+            bot_code: bot.code.clone(),
+            chat: chat_snapshot(conn, chat, bot.id)?,
+            message: None,
+            user: user_snapshot(conn, actor)?,
+            at: now.0,
+        };
+        enqueue(conn, &bot, &bot.handlers.welcome, actor, record)?;
+    }
+    Ok(())
+}
+
+/// The bot is being removed: tell its `EVENT_BOT_DELETE` handler.
+pub fn enqueue_bot_delete(conn: &Connection, bot: &Bot, now: Timestamp) -> DbResult<()> {
+    let record = EventRecord {
+        kind: EventKind::BotDelete,
+        bot_id: bot.id.0,
+        bot_code: bot.code.clone(),
+        chat: None,
+        message: None,
+        user: user_snapshot(conn, bot.owner)?,
+        at: now.0,
+    };
+    enqueue(conn, bot, &bot.handlers.bot_delete, bot.owner, record)
+}
+
+pub const OUTBOX_COLUMNS: &str = "id, handler, handler_id, client_id, scopes, auth_user, record,
+     state, attempts, last_error, created_at";
+
+pub fn outbox_from_row(r: &Row<'_>) -> rusqlite::Result<(OutboxEntry, String, String, String)> {
+    let scopes: String = r.get(4)?;
+    let record: String = r.get(6)?;
+    let state: String = r.get(7)?;
+    Ok((
+        OutboxEntry {
+            id: r.get(0)?,
+            handler: r.get(1)?,
+            handler_id: r.get(2)?,
+            client_id: r.get(3)?,
+            scopes: Scopes::parse(&scopes).unwrap_or_default(),
+            auth_user: r.get(5)?,
+            record: EventRecord {
+                kind: EventKind::BotDelete,
+                bot_id: 0,
+                bot_code: String::new(),
+                chat: None,
+                message: None,
+                user: None,
+                at: 0,
+            },
+            state: DeliveryState::Pending,
+            attempts: r.get(8)?,
+            last_error: r.get(9)?,
+            created_at: r.get(10)?,
+        },
+        record,
+        state,
+        scopes,
+    ))
+}
+
+pub fn finish_outbox(
+    (mut e, record, state, _scopes): (OutboxEntry, String, String, String),
+) -> DbResult<OutboxEntry> {
+    e.record = serde_json::from_str(&record)
+        .map_err(|err| StoreError::Database(format!("event {} is unreadable: {err}", e.id)))?;
+    e.state = DeliveryState::parse(&state)
+        .ok_or_else(|| StoreError::Database(format!("unknown event state {state}")))?;
+    Ok(e)
+}
