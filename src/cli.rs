@@ -11,7 +11,9 @@ use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{self, ServeConfig};
+use crate::delivery::{self, DeliveryConfig};
 use crate::domain::credentials::{self, CredentialKind, Scopes, TokenHash};
+use crate::domain::events::DeliveryState;
 use crate::domain::users::NewUser;
 use crate::domain::{Timestamp, UserId};
 use crate::protocol::envelope::iso_date;
@@ -48,6 +50,23 @@ pub enum Command {
     /// Manage OAuth-style access tokens (for `auth=` and `Authorization: Bearer`).
     #[command(subcommand)]
     Token(TokenCommand),
+    /// See and replay the events sent to bots' handlers.
+    #[command(subcommand)]
+    Events(EventsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EventsCommand {
+    /// List events, newest first: id, name, state, attempts, handler, last error.
+    List {
+        /// pending, delivered or dead.
+        #[arg(long)]
+        state: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Deliver events again: the given ids, or every dead one.
+    Replay { ids: Vec<i64> },
 }
 
 #[derive(Debug, Args)]
@@ -72,6 +91,16 @@ pub struct ServeArgs {
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "B24IM_BODY_LIMIT", default_value_t = config::DEFAULT_BODY_LIMIT)]
     pub body_limit: usize,
+    /// The base URL event handlers are told to call back (`client_endpoint`
+    /// in their `auth`); default: the HTTP listener's.
+    #[arg(long, env = "B24IM_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Seconds one event delivery attempt may take.
+    #[arg(long, env = "B24IM_EVENT_TIMEOUT", default_value_t = 10)]
+    pub event_timeout: u64,
+    /// Delivery attempts before an event is kept as dead.
+    #[arg(long, env = "B24IM_EVENT_ATTEMPTS", default_value_t = 12)]
+    pub event_attempts: i64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -128,6 +157,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Command::User(cmd) => user(cli.data, cmd).await,
             Command::Webhook(cmd) => webhook(cli.data, cmd).await,
             Command::Token(cmd) => token(cli.data, cmd).await,
+            Command::Events(cmd) => events(cli.data, cmd).await,
         }
     })
 }
@@ -231,6 +261,22 @@ async fn serve(data: PathBuf, args: ServeArgs) -> anyhow::Result<()> {
         ),
         None => println!("b24im serving {base} from {}", data.display()),
     }
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop.send(true);
+    });
+    let delivery = delivery::spawn(
+        store.clone(),
+        DeliveryConfig {
+            timeout: std::time::Duration::from_secs(args.event_timeout.max(1)),
+            max_attempts: args.event_attempts.max(1),
+            public_url: args.public_url.clone().unwrap_or_else(|| base.clone()),
+            ..DeliveryConfig::default()
+        },
+        stopped.clone(),
+    )
+    .await?;
     let state = AppState::new(
         store,
         ServeConfig {
@@ -239,7 +285,14 @@ async fn serve(data: PathBuf, args: ServeArgs) -> anyhow::Result<()> {
             body_limit: args.body_limit,
         },
     );
-    server::run(listener, https, state, shutdown).await?;
+    let mut wait = stopped;
+    server::run(listener, https, state, async move {
+        let _ = wait.wait_for(|s| *s).await;
+    })
+    .await?;
+    // Deliveries still in flight are not waited for: their events stay
+    // leased in the outbox and go out again after a restart.
+    delivery.abort();
     tracing::info!("stopped");
     Ok(())
 }
@@ -357,6 +410,39 @@ async fn token(data: PathBuf, cmd: TokenCommand) -> anyhow::Result<()> {
                     .await
                     .map_err(|e| anyhow::anyhow!("cannot create the token: {e}"))?;
             println!("{}", secret.0);
+        }
+    }
+    Ok(())
+}
+
+async fn events(data: PathBuf, cmd: EventsCommand) -> anyhow::Result<()> {
+    let store = open_store(&data)?;
+    match cmd {
+        EventsCommand::List { state, limit } => {
+            let state =
+                match state.as_deref() {
+                    None => None,
+                    Some(s) => Some(DeliveryState::parse(s).with_context(|| {
+                        format!("unknown state {s:?} (pending, delivered, dead)")
+                    })?),
+                };
+            for e in store.events(state, limit.clamp(1, 10_000)).await? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}",
+                    e.id,
+                    e.record.kind.name(),
+                    e.state.as_str(),
+                    e.attempts,
+                    e.handler,
+                    e.last_error
+                );
+            }
+        }
+        EventsCommand::Replay { ids } => {
+            let n = store
+                .replay_events(ids, chrono::Utc::now().timestamp_millis())
+                .await?;
+            println!("{n}");
         }
     }
     Ok(())

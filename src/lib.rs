@@ -23,6 +23,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod delivery;
 pub mod domain;
 pub mod methods;
 pub mod protocol;

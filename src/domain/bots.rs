@@ -395,7 +395,9 @@ mod tests {
         let private = message_add_audience(ChatKind::Private, Some(UserId(1)), "hi", &bots[..1]);
         assert_eq!(private, [UserId(5)]);
         // A bot's own message and system messages reach nobody.
-        assert!(message_add_audience(ChatKind::Private, Some(UserId(5)), "hi", &bots[..1]).is_empty());
+        assert!(
+            message_add_audience(ChatKind::Private, Some(UserId(5)), "hi", &bots[..1]).is_empty()
+        );
         assert!(message_add_audience(ChatKind::Private, None, "hi", &bots[..1]).is_empty());
     }
 }

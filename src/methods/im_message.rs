@@ -22,7 +22,7 @@ pub async fn add(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
 }
 
 /// The addressee: `DIALOG_ID`, or the older `CHAT_ID` / `USER_ID` pair.
-fn dialog_of(p: &Params) -> Result<DialogRef, ApiError> {
+pub(super) fn dialog_of(p: &Params) -> Result<DialogRef, ApiError> {
     if let Some(raw) = p.str("DIALOG_ID") {
         if raw.trim().to_ascii_lowercase().starts_with("chat") {
             return DialogRef::parse(&raw)

@@ -6,6 +6,7 @@ pub mod im_chat;
 pub mod im_dialog;
 pub mod im_message;
 pub mod im_user;
+pub mod imbot;
 pub mod meta;
 pub mod user;
 pub mod views;

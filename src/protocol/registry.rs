@@ -9,7 +9,7 @@ use super::auth::Caller;
 use super::envelope::Reply;
 use super::error::ApiError;
 use super::params::Params;
-use crate::methods::{im_chat, im_dialog, im_message, im_user, meta, user};
+use crate::methods::{im_chat, im_dialog, im_message, im_user, imbot, meta, user};
 use crate::server::AppState;
 use crate::store::Store;
 
@@ -67,6 +67,7 @@ pub struct Method {
 }
 
 const IM: Scope = Scope::AnyOf(&["im"]);
+const IMBOT: Scope = Scope::AnyOf(&["imbot"]);
 const USER: Scope = Scope::AnyOf(&["user", "user_brief", "user_basic"]);
 
 macro_rules! method {
@@ -105,6 +106,13 @@ pub static METHODS: &[Method] = &[
     method!("im.message.update", IM, im_message::update),
     method!("im.message.delete", IM, im_message::delete),
     method!("im.message.like", IM, im_message::like),
+    method!("imbot.register", IMBOT, imbot::register),
+    method!("imbot.unregister", IMBOT, imbot::unregister),
+    method!("imbot.bot.list", IMBOT, imbot::list),
+    method!("imbot.message.add", IMBOT, imbot::message_add),
+    method!("imbot.message.update", IMBOT, imbot::message_update),
+    method!("imbot.message.delete", IMBOT, imbot::message_delete),
+    method!("imbot.message.like", IMBOT, imbot::message_like),
 ];
 
 /// Finds a method by name, ignoring case and a `.json` suffix.

@@ -10,12 +10,12 @@ mod sqlite_events;
 
 use async_trait::async_trait;
 
+use crate::domain::bots::{Bot, NewBot};
 use crate::domain::chats::{Chat, NewChat};
 use crate::domain::credentials::{Credential, NewCredential, TokenHash};
+use crate::domain::events::{DeliveryState, OutboxEntry};
 use crate::domain::messages::{Message, Page};
 use crate::domain::reactions::LikeAction;
-use crate::domain::bots::{Bot, NewBot};
-use crate::domain::events::{DeliveryState, OutboxEntry};
 use crate::domain::user_query::{UserPage, UserQuery};
 use crate::domain::users::{NewUser, User};
 use crate::domain::{ChatId, MessageId, Timestamp, UserId};

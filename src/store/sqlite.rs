@@ -21,16 +21,16 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row};
 use tokio::sync::{mpsc, oneshot};
 
+use super::sqlite_events::{self as ev, BOT_COLUMNS, OUTBOX_COLUMNS};
 use super::{EditOutcome, LikeOutcome, MembershipOutcome, PostOutcome, Store, StoreError};
+use crate::domain::bots::{Bot, NewBot};
 use crate::domain::chats::{Chat, ChatKind, Color, NewChat};
 use crate::domain::credentials::{Credential, CredentialKind, NewCredential, Scopes, TokenHash};
+use crate::domain::events::{DeliveryState, EventKind, OutboxEntry};
 use crate::domain::messages::{system_text, Mention, Message, Page, SystemEvent};
 use crate::domain::reactions::{LikeAction, LIKE};
 use crate::domain::user_query::{Cmp, FilterValue, UserField, UserPage, UserQuery, PAGE_SIZE};
 use crate::domain::users::{NewUser, User};
-use crate::domain::bots::{Bot, NewBot};
-use crate::domain::events::{DeliveryState, EventKind, OutboxEntry};
-use super::sqlite_events::{self as ev, BOT_COLUMNS, OUTBOX_COLUMNS};
 use crate::domain::{ChatId, MessageId, Timestamp, UserId};
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records the last one.
@@ -833,7 +833,15 @@ impl Store for SqliteStore {
                 return Ok(PostOutcome::NotMember);
             }
             let id = insert_message(conn, chat, Some(author), &text, None, now)?;
-            ev::enqueue_message(conn, EventKind::BotMessageAdd, chat, id, Some(author), &text, now)?;
+            ev::enqueue_message(
+                conn,
+                EventKind::BotMessageAdd,
+                chat,
+                id,
+                Some(author),
+                &text,
+                now,
+            )?;
             Ok(PostOutcome::Posted(id))
         })
         .await
@@ -859,7 +867,15 @@ impl Store for SqliteStore {
                 return Ok(EditOutcome::NotAllowed);
             }
             let chat = message_chat(conn, id)?;
-            ev::enqueue_message(conn, EventKind::BotMessageUpdate, chat, id, Some(actor), &text, now)?;
+            ev::enqueue_message(
+                conn,
+                EventKind::BotMessageUpdate,
+                chat,
+                id,
+                Some(actor),
+                &text,
+                now,
+            )?;
             Ok(EditOutcome::Done)
         })
         .await
@@ -895,7 +911,15 @@ impl Store for SqliteStore {
                 .execute([id.0])?;
             if let Some((chat, author, text)) = before {
                 let author = author.map(UserId);
-                ev::enqueue_message(conn, EventKind::BotMessageDelete, ChatId(chat), id, author, &text, now)?;
+                ev::enqueue_message(
+                    conn,
+                    EventKind::BotMessageDelete,
+                    ChatId(chat),
+                    id,
+                    author,
+                    &text,
+                    now,
+                )?;
             }
             Ok(EditOutcome::Done)
         })
@@ -1002,7 +1026,8 @@ impl Store for SqliteStore {
     }
 
     async fn create_bot(&self, new: NewBot, now: Timestamp) -> DbResult<UserId> {
-        self.write(move |conn| ev::insert_bot(conn, &new, now)).await
+        self.write(move |conn| ev::insert_bot(conn, &new, now))
+            .await
     }
 
     async fn bot(&self, id: UserId) -> DbResult<Option<Bot>> {
@@ -1072,7 +1097,10 @@ impl Store for SqliteStore {
                                   ORDER BY id LIMIT ?3)
                      RETURNING {OUTBOX_COLUMNS}"
                 ))?
-                .query_map(params![now_ms + lease_ms, now_ms, limit as i64], ev::outbox_from_row)?
+                .query_map(
+                    params![now_ms + lease_ms, now_ms, limit as i64],
+                    ev::outbox_from_row,
+                )?
                 .collect::<Result<Vec<_>, _>>()?;
             let mut out = rows
                 .into_iter()
@@ -1100,18 +1128,20 @@ impl Store for SqliteStore {
     async fn event_failed(&self, id: i64, error: String, retry_at_ms: Option<i64>) -> DbResult<()> {
         self.write(move |conn| {
             match retry_at_ms {
-                Some(at) => conn.prepare_cached(
-                    "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2,
+                Some(at) => conn
+                    .prepare_cached(
+                        "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2,
                          claimed_until = 0, last_error = ?3
                      WHERE id = ?1",
-                )?
-                .execute(params![id, at, error])?,
-                None => conn.prepare_cached(
-                    "UPDATE outbox SET state = 'dead', attempts = attempts + 1,
+                    )?
+                    .execute(params![id, at, error])?,
+                None => conn
+                    .prepare_cached(
+                        "UPDATE outbox SET state = 'dead', attempts = attempts + 1,
                          claimed_until = 0, last_error = ?2
                      WHERE id = ?1",
-                )?
-                .execute(params![id, error])?,
+                    )?
+                    .execute(params![id, error])?,
             };
             Ok(())
         })
@@ -1125,7 +1155,10 @@ impl Store for SqliteStore {
                     "SELECT {OUTBOX_COLUMNS} FROM outbox
                      WHERE ?1 IS NULL OR state = ?1 ORDER BY id DESC LIMIT ?2"
                 ))?
-                .query_map(params![state.map(|s| s.as_str()), limit], ev::outbox_from_row)?
+                .query_map(
+                    params![state.map(|s| s.as_str()), limit],
+                    ev::outbox_from_row,
+                )?
                 .collect::<Result<Vec<_>, _>>()?;
             rows.into_iter().map(ev::finish_outbox).collect()
         })

@@ -4,7 +4,9 @@
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use super::sqlite::{load_chat as load_chat_for_events, load_user as load_user_for_events, DbResult};
+use super::sqlite::{
+    load_chat as load_chat_for_events, load_user as load_user_for_events, DbResult,
+};
 use super::StoreError;
 use crate::domain::bots::{self, Bot, BotType, Handlers, NewBot};
 use crate::domain::chats::ChatKind;

@@ -12,7 +12,9 @@ use b24im::store::sqlite::SqliteStore;
 use b24im::store::Store;
 use serde_json::Value;
 use tempfile::TempDir;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
+
+use b24im::delivery::{self, DeliveryConfig};
 
 /// A user's webhook: what a client needs to call as that user.
 #[derive(Debug, Clone)]
@@ -25,9 +27,10 @@ pub struct TestApp {
     pub base: String,
     pub admin: Hook,
     pub store: Arc<SqliteStore>,
-    _dir: TempDir,
+    pub dir: TempDir,
     pub client: reqwest::Client,
     _shutdown: oneshot::Sender<()>,
+    _stop_delivery: watch::Sender<bool>,
 }
 
 impl TestApp {
@@ -55,6 +58,21 @@ impl TestApp {
         tokio::spawn(server::run(listener, None, state, async {
             let _ = rx.await;
         }));
+        // Event delivery as `serve` runs it, quicker: tests wait less.
+        let (stop_delivery, stopped) = watch::channel(false);
+        delivery::spawn(
+            store.clone(),
+            DeliveryConfig {
+                timeout: std::time::Duration::from_millis(700),
+                max_attempts: 3,
+                poll: std::time::Duration::from_millis(20),
+                concurrency: 8,
+                public_url: base.clone(),
+            },
+            stopped,
+        )
+        .await
+        .expect("delivery");
         let mut app = TestApp {
             base,
             admin: Hook {
@@ -62,12 +80,22 @@ impl TestApp {
                 url: String::new(),
             },
             store,
-            _dir: dir,
+            dir,
             client: reqwest::Client::new(),
             _shutdown: tx,
+            _stop_delivery: stop_delivery,
         };
         app.admin = app.user("Admin", "").await;
         app
+    }
+
+    /// The outbox, newest first (in `state`, if given).
+    pub async fn store_events(
+        &self,
+        state: Option<&str>,
+    ) -> Vec<b24im::domain::events::OutboxEntry> {
+        let state = state.map(|s| b24im::domain::events::DeliveryState::parse(s).unwrap());
+        self.store.events(state, 100).await.unwrap()
     }
 
     /// Creates a user and a webhook with every scope for it.

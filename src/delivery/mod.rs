@@ -1,0 +1,269 @@
+//! Event delivery: the dispatcher that takes events from the outbox after
+//! their change committed and POSTs them to their handlers.
+//!
+//! - At least once: an event leaves the outbox only when its handler answered
+//!   2xx. A failure or a timeout schedules a retry with backoff; after the
+//!   last attempt the event is kept as `dead` (`b24im events list --state
+//!   dead`, `b24im events replay`).
+//! - Stable ids: every attempt carries the event's id in `X-B24im-Event-Id`,
+//!   so a receiver can drop duplicates.
+//! - Crash-safe: events are leased, not removed, while in flight; a process
+//!   killed mid-delivery leaves them to be delivered after the lease ends.
+//! - Never in a like's way: delivery runs on its own tasks with bounded
+//!   concurrency and a timeout per attempt.
+
+pub mod form;
+pub mod render;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{watch, Mutex, Semaphore};
+
+use self::render::{IssuedToken, Portal};
+use crate::domain::credentials::{self, CredentialKind, NewCredential, Scopes, Secret};
+use crate::domain::events::{backoff_ms, EventKind, OutboxEntry};
+use crate::domain::{Timestamp, UserId};
+use crate::store::Store;
+
+/// How delivery behaves; every field has a `serve` flag.
+#[derive(Debug, Clone)]
+pub struct DeliveryConfig {
+    /// One attempt's limit, connect to last byte.
+    pub timeout: Duration,
+    /// Attempts before an event is kept as dead.
+    pub max_attempts: i64,
+    /// How often the outbox is checked for due events.
+    pub poll: Duration,
+    /// Deliveries in flight at once.
+    pub concurrency: usize,
+    /// The base URL handlers are told to call back (`client_endpoint`).
+    pub public_url: String,
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> Self {
+        DeliveryConfig {
+            timeout: Duration::from_secs(10),
+            max_attempts: 12,
+            poll: Duration::from_millis(100),
+            concurrency: 16,
+            public_url: "http://127.0.0.1:8080".into(),
+        }
+    }
+}
+
+/// Tokens handed to handlers are reused while they have this long to live.
+const TOKEN_REUSE_SECS: i64 = 30 * 60;
+
+struct Dispatcher {
+    store: Arc<dyn Store>,
+    config: DeliveryConfig,
+    client: reqwest::Client,
+    portal: Portal,
+    tokens: Mutex<HashMap<(i64, String, String), IssuedToken>>,
+    slots: Arc<Semaphore>,
+}
+
+/// Starts the dispatcher; it stops when `stop` turns true.
+pub async fn spawn(
+    store: Arc<dyn Store>,
+    config: DeliveryConfig,
+    mut stop: watch::Receiver<bool>,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let member_id = store
+        .setting(
+            "member_id".into(),
+            Secret::webhook().0 + &Secret::webhook().0,
+        )
+        .await?;
+    let public = config.public_url.trim_end_matches('/').to_owned();
+    let domain = public
+        .split_once("://")
+        .map_or(public.as_str(), |(_, rest)| rest)
+        .to_owned();
+    let client = reqwest::Client::builder()
+        .timeout(config.timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent("Bitrix24 Webhook Engine")
+        .build()?;
+    let dispatcher = Arc::new(Dispatcher {
+        store,
+        portal: Portal {
+            domain,
+            client_endpoint: format!("{public}/rest/"),
+            member_id,
+        },
+        client,
+        tokens: Mutex::new(HashMap::new()),
+        slots: Arc::new(Semaphore::new(config.concurrency.max(1))),
+        config,
+    });
+    Ok(tokio::spawn(async move {
+        let mut last_purge = Timestamp(0);
+        loop {
+            if *stop.borrow() {
+                return;
+            }
+            let claimed = dispatcher.claim().await;
+            if claimed == 0 {
+                tokio::select! {
+                    _ = tokio::time::sleep(dispatcher.config.poll) => {}
+                    changed = stop.changed() => {
+                        if changed.is_err() {
+                            return; // the server is gone
+                        }
+                    }
+                }
+            }
+            let now = Timestamp::now();
+            if now.0 - last_purge.0 > 3600 {
+                last_purge = now;
+                // Tokens handed to handlers expire after an hour; keep a day.
+                let _ = dispatcher
+                    .store
+                    .purge_expired_tokens(Timestamp(now.0 - 86_400))
+                    .await;
+            }
+        }
+    }))
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+impl Dispatcher {
+    /// Leases the due events there are free slots for, and starts them.
+    async fn claim(self: &Arc<Self>) -> usize {
+        let free = self.slots.available_permits();
+        if free == 0 {
+            return 0;
+        }
+        // The lease outlives an attempt, so no one else takes the event meanwhile.
+        let lease = self.config.timeout.as_millis() as i64 * 2 + 5_000;
+        let events = match self.store.claim_events(now_ms(), lease, free).await {
+            Ok(e) => e,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the event outbox");
+                return 0;
+            }
+        };
+        let n = events.len();
+        for entry in events {
+            let Ok(permit) = Arc::clone(&self.slots).acquire_owned().await else {
+                return n;
+            };
+            let me = Arc::clone(self);
+            tokio::spawn(async move {
+                me.deliver(entry).await;
+                drop(permit);
+            });
+        }
+        n
+    }
+
+    async fn deliver(&self, entry: OutboxEntry) {
+        let outcome = self.attempt(&entry).await;
+        let result = match outcome {
+            Ok(()) => self.store.event_delivered(entry.id, now_ms()).await,
+            Err(error) => {
+                let attempt = entry.attempts + 1;
+                tracing::warn!(
+                    event = entry.id,
+                    name = entry.record.kind.name(),
+                    handler = %entry.handler,
+                    attempt,
+                    %error,
+                    "event delivery failed"
+                );
+                let retry =
+                    (attempt < self.config.max_attempts).then(|| now_ms() + backoff_ms(attempt));
+                self.store.event_failed(entry.id, error, retry).await
+            }
+        };
+        if let Err(e) = result {
+            // The lease runs out and the event is tried again: at least once.
+            tracing::warn!(event = entry.id, error = %e, "cannot record a delivery");
+        }
+    }
+
+    async fn attempt(&self, entry: &OutboxEntry) -> Result<(), String> {
+        let r = &entry.record;
+        let bot_token = if r.kind == EventKind::BotDelete {
+            None
+        } else {
+            Some(
+                self.token(r.bot_id, &entry.client_id, &entry.scopes)
+                    .await?,
+            )
+        };
+        let imbot = Scopes::parse("imbot").unwrap_or_default();
+        let user_token = self
+            .token(entry.auth_user, &entry.client_id, &imbot)
+            .await?;
+        let payload = render::payload(entry, &self.portal, bot_token.as_ref(), &user_token);
+        let body = form::encode(&payload);
+        let res = self
+            .client
+            .post(&entry.handler)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .header("X-B24im-Event-Id", entry.id.to_string())
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| {
+                if e.is_timeout() {
+                    format!("timed out after {:?}", self.config.timeout)
+                } else {
+                    format!("{e}")
+                }
+            })?;
+        let status = res.status();
+        if status.is_success() {
+            Ok(())
+        } else {
+            Err(format!("the handler answered HTTP {}", status.as_u16()))
+        }
+    }
+
+    /// An access token for `user` acting for `client_id`, reused while fresh.
+    async fn token(
+        &self,
+        user: i64,
+        client_id: &str,
+        scopes: &Scopes,
+    ) -> Result<IssuedToken, String> {
+        let key = (user, client_id.to_owned(), scopes.to_list());
+        let now = Timestamp::now();
+        let mut cache = self.tokens.lock().await;
+        if let Some(t) = cache.get(&key) {
+            if t.expires - now.0 > TOKEN_REUSE_SECS {
+                return Ok(t.clone());
+            }
+        }
+        let secret = Secret::access_token();
+        let expires = now.0 + credentials::ACCESS_TOKEN_TTL_SECS;
+        self.store
+            .create_credential(NewCredential {
+                kind: CredentialKind::AccessToken,
+                user: UserId(user),
+                token_hash: secret.hash(),
+                scopes: scopes.clone(),
+                created_at: now,
+                expires_at: Some(Timestamp(expires)),
+                client_id: Some(client_id.to_owned()),
+            })
+            .await
+            .map_err(|e| format!("cannot issue a token: {e}"))?;
+        let token = IssuedToken {
+            access_token: secret.0,
+            expires,
+            user_id: user,
+            scope: scopes.to_list(),
+        };
+        cache.insert(key, token.clone());
+        Ok(token)
+    }
+}

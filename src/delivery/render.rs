@@ -1,0 +1,271 @@
+//! An outbox entry as Bitrix24 POSTs it: `event`, `event_handler_id`,
+//! `data`, `ts` and `auth`, with the field names and string values of the
+//! chat-bot pages (api-reference/chat-bots/outdated/.../events/).
+
+use serde_json::{json, Map, Value};
+
+use crate::domain::events::{ChatSnapshot, EventKind, OutboxEntry, UserSnapshot};
+
+/// What the `auth` blocks say about this server.
+#[derive(Debug, Clone)]
+pub struct Portal {
+    /// `host:port`, as `domain`.
+    pub domain: String,
+    /// `http(s)://host:port/rest/`.
+    pub client_endpoint: String,
+    pub member_id: String,
+}
+
+/// An access token minted for one delivery.
+#[derive(Debug, Clone)]
+pub struct IssuedToken {
+    pub access_token: String,
+    pub expires: i64,
+    pub user_id: i64,
+    pub scope: String,
+}
+
+/// The token that identifies events of one application to its handler.
+pub fn application_token(member_id: &str, client_id: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("{member_id}:{client_id}").as_bytes());
+    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+/// The `auth` block: top-level (the user who caused the event) or a bot's.
+fn auth_block(
+    t: &IssuedToken,
+    portal: &Portal,
+    client_id: Option<&str>,
+    app: &str,
+) -> Map<String, Value> {
+    let now = chrono::Utc::now().timestamp();
+    let mut m = Map::new();
+    m.insert("access_token".into(), t.access_token.clone().into());
+    m.insert("expires".into(), t.expires.to_string().into());
+    m.insert(
+        "expires_in".into(),
+        (t.expires - now).max(0).to_string().into(),
+    );
+    m.insert("scope".into(), t.scope.clone().into());
+    m.insert("domain".into(), portal.domain.clone().into());
+    m.insert(
+        "server_endpoint".into(),
+        portal.client_endpoint.clone().into(),
+    );
+    m.insert("status".into(), "F".into());
+    m.insert(
+        "client_endpoint".into(),
+        portal.client_endpoint.clone().into(),
+    );
+    m.insert("member_id".into(), portal.member_id.clone().into());
+    // b24im issues no refresh tokens: a new access token comes with every event.
+    m.insert("refresh_token".into(), "".into());
+    m.insert("user_id".into(), t.user_id.to_string().into());
+    if let Some(c) = client_id {
+        m.insert("client_id".into(), c.into());
+    }
+    m.insert("application_token".into(), app.into());
+    m
+}
+
+fn user_block(u: &UserSnapshot) -> Value {
+    let name = [u.first_name.as_str(), u.last_name.as_str()]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ");
+    json!({
+        "ID": u.id.to_string(),
+        "NAME": name,
+        "FIRST_NAME": u.first_name,
+        "LAST_NAME": u.last_name,
+        "WORK_POSITION": u.work_position,
+        "GENDER": "",
+        "IS_BOT": yn(u.bot),
+        "IS_CONNECTOR": "N",
+        "IS_NETWORK": "N",
+        "IS_EXTRANET": "N",
+    })
+}
+
+fn yn(b: bool) -> &'static str {
+    if b {
+        "Y"
+    } else {
+        "N"
+    }
+}
+
+/// Removes `[USER=bot]...[/USER]` mentions of the receiving bot, as Bitrix24
+/// does in `MESSAGE` (the original stays in `MESSAGE_ORIGINAL`).
+fn strip_mention(text: &str, bot: i64) -> String {
+    let open = format!("[USER={bot}]");
+    let mut out = String::new();
+    let mut rest = text;
+    loop {
+        let upper = rest.to_ascii_uppercase();
+        let Some(at) = upper.find(&open) else {
+            out.push_str(rest);
+            break;
+        };
+        out.push_str(&rest[..at]);
+        let after = &rest[at..];
+        match after.to_ascii_uppercase().find("[/USER]") {
+            Some(end) => rest = &after[end + "[/USER]".len()..],
+            None => {
+                out.push_str(after);
+                break;
+            }
+        }
+    }
+    out.trim().to_owned()
+}
+
+fn chat_fields(params: &mut Map<String, Value>, c: &ChatSnapshot) {
+    params.insert("CHAT_ID".into(), c.id.to_string().into());
+    params.insert("CHAT_TITLE".into(), c.title.clone().into());
+    params.insert("CHAT_AUTHOR_ID".into(), c.owner.to_string().into());
+    params.insert("CHAT_TYPE".into(), c.kind.clone().into());
+    params.insert("CHAT_AVATAR".into(), "0".into());
+    params.insert("CHAT_COLOR".into(), c.color.clone().into());
+    params.insert("CHAT_ENTITY_TYPE".into(), c.entity_type.clone().into());
+    params.insert("CHAT_ENTITY_ID".into(), c.entity_id.clone().into());
+    for n in 1..=3 {
+        params.insert(format!("CHAT_ENTITY_DATA_{n}"), "".into());
+    }
+    params.insert("CHAT_EXTRANET".into(), "N".into());
+}
+
+/// The form body Bitrix24 would POST for `entry`.
+pub fn payload(
+    entry: &OutboxEntry,
+    portal: &Portal,
+    bot_token: Option<&IssuedToken>,
+    user_token: &IssuedToken,
+) -> Value {
+    let r = &entry.record;
+    let app = application_token(&portal.member_id, &entry.client_id);
+    let mut data = Map::new();
+    if let (Some(t), true) = (bot_token, r.kind != EventKind::BotDelete) {
+        let mut bot = auth_block(t, portal, Some(&entry.client_id), &app);
+        bot.insert(
+            "AUTH".into(),
+            Value::Object(auth_block(t, portal, Some(&entry.client_id), &app)),
+        );
+        bot.insert("BOT_ID".into(), r.bot_id.to_string().into());
+        bot.insert("BOT_CODE".into(), r.bot_code.clone().into());
+        data.insert(
+            "BOT".into(),
+            json!({ r.bot_id.to_string(): Value::Object(bot) }),
+        );
+    }
+    let mut params = Map::new();
+    let private = r.chat.as_ref().is_some_and(|c| c.kind == "P");
+    match (r.kind, &r.chat, &r.message) {
+        (EventKind::BotMessageAdd, Some(c), Some(m)) => {
+            params.insert("MESSAGE".into(), strip_mention(&m.text, r.bot_id).into());
+            params.insert("TEMPLATE_ID".into(), "".into());
+            params.insert("MESSAGE_TYPE".into(), c.kind.clone().into());
+            params.insert("FROM_USER_ID".into(), m.author.to_string().into());
+            params.insert("DIALOG_ID".into(), c.dialog_id.clone().into());
+            params.insert("TO_CHAT_ID".into(), c.id.to_string().into());
+            params.insert("AUTHOR_ID".into(), m.author.to_string().into());
+            params.insert("SYSTEM".into(), "N".into());
+            if !private {
+                chat_fields(&mut params, c);
+            }
+            params.insert("CHAT_USER_COUNT".into(), c.member_count.to_string().into());
+            if !m.mentioned.is_empty() {
+                let list: Map<String, Value> = m
+                    .mentioned
+                    .iter()
+                    .map(|id| (id.to_string(), Value::from(id.to_string())))
+                    .collect();
+                params.insert("MENTIONED_LIST".into(), Value::Object(list));
+            }
+            params.insert("PLATFORM_CONTEXT".into(), "web".into());
+            params.insert("COMMAND_CONTEXT".into(), "TEXTAREA".into());
+            if !private {
+                params.insert("MESSAGE_ORIGINAL".into(), m.text.clone().into());
+            }
+            if private || m.mentioned.contains(&r.bot_id) {
+                params.insert("TO_USER_ID".into(), r.bot_id.to_string().into());
+            }
+            params.insert("MESSAGE_ID".into(), m.id.to_string().into());
+            params.insert("CHAT_TYPE".into(), c.kind.clone().into());
+            params.insert("LANGUAGE".into(), "en".into());
+        }
+        (EventKind::BotMessageUpdate | EventKind::BotMessageDelete, Some(c), Some(m)) => {
+            params.insert("ID".into(), m.id.to_string().into());
+            params.insert("CHAT_ID".into(), c.id.to_string().into());
+            params.insert("AUTHOR_ID".into(), m.author.to_string().into());
+            params.insert("MESSAGE".into(), m.text.clone().into());
+            params.insert("MESSAGE_TYPE".into(), c.kind.clone().into());
+            params.insert("CHAT_AUTHOR_ID".into(), c.owner.to_string().into());
+            params.insert("CHAT_ENTITY_TYPE".into(), c.entity_type.clone().into());
+            params.insert("CHAT_ENTITY_ID".into(), c.entity_id.clone().into());
+            params.insert("FROM_USER_ID".into(), m.author.to_string().into());
+            if private {
+                params.insert("TO_USER_ID".into(), r.bot_id.to_string().into());
+            }
+            params.insert("CHAT_USER_COUNT".into(), c.member_count.to_string().into());
+            params.insert("DIALOG_ID".into(), c.dialog_id.clone().into());
+            params.insert("MESSAGE_ID".into(), m.id.to_string().into());
+            params.insert("CHAT_TYPE".into(), c.kind.clone().into());
+            params.insert("LANGUAGE".into(), "en".into());
+        }
+        (EventKind::BotJoinChat, Some(c), _) => {
+            let user = r.user.as_ref().map_or(0, |u| u.id);
+            params.insert("CHAT_TYPE".into(), c.kind.clone().into());
+            params.insert("MESSAGE_TYPE".into(), c.kind.clone().into());
+            params.insert("BOT_ID".into(), r.bot_id.to_string().into());
+            params.insert("USER_ID".into(), user.to_string().into());
+            if private {
+                params.insert("TO_USER_ID".into(), user.to_string().into());
+                params.insert("FROM_USER_ID".into(), r.bot_id.to_string().into());
+            } else {
+                chat_fields(&mut params, c);
+                params.insert("CHAT_USER_COUNT".into(), c.member_count.to_string().into());
+            }
+            params.insert("DIALOG_ID".into(), c.dialog_id.clone().into());
+            params.insert("LANGUAGE".into(), "en".into());
+        }
+        _ => {}
+    }
+    if r.kind == EventKind::BotDelete {
+        data.insert("BOT_ID".into(), r.bot_id.to_string().into());
+        data.insert("BOT_CODE".into(), r.bot_code.clone().into());
+    } else {
+        data.insert("PARAMS".into(), Value::Object(params));
+        if let Some(u) = &r.user {
+            data.insert("USER".into(), user_block(u));
+        }
+    }
+    json!({
+        "event": r.kind.name(),
+        "event_handler_id": entry.handler_id.to_string(),
+        "data": Value::Object(data),
+        "ts": r.at.to_string(),
+        "auth": Value::Object(auth_block(user_token, portal, None, &app)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_receiving_bots_mention_is_stripped() {
+        assert_eq!(
+            strip_mention("[USER=567]NewBot[/USER] , how to set up the left menu", 567),
+            ", how to set up the left menu"
+        );
+        assert_eq!(
+            strip_mention("hi [user=5]x[/user]", 6),
+            "hi [user=5]x[/user]"
+        );
+        assert_eq!(strip_mention("[USER=5]x", 5), "[USER=5]x");
+    }
+}

@@ -1,0 +1,141 @@
+//! `imbot.*`: docs api-reference/chat-bots/outdated/ (the v1 chat-bot API,
+//! which the founding page and most bots in the wild use).
+//!
+//! Every call names its application: `CLIENT_ID` for webhooks, or the
+//! application carried by the access token handed to its event handler.
+
+use serde_json::{json, Map, Value};
+
+use super::im_message::dialog_of;
+use super::{required_id, DIALOG_ID_EMPTY, MESSAGE_ID_ERROR};
+use crate::domain::bots::{self, Bot, Handlers, NewBot, Registration};
+use crate::domain::reactions::{self, LikeAction};
+use crate::domain::{messages, MessageId, Timestamp, UserId};
+use crate::protocol::envelope::Reply;
+use crate::protocol::error::ApiError;
+use crate::protocol::params::{scalar_text, Params};
+use crate::protocol::registry::Ctx;
+
+/// The caller's application: its token's, else `CLIENT_ID`.
+fn client_id(cx: &Ctx, p: &Params) -> Option<String> {
+    cx.caller
+        .client_id
+        .clone()
+        .or_else(|| p.str("CLIENT_ID"))
+        .filter(|c| !c.trim().is_empty())
+}
+
+/// The bot the call acts as (`BOT_ID`, or the application's first).
+async fn acting_bot(cx: &Ctx, p: &Params) -> Result<Bot, ApiError> {
+    let id = p.positive_id("BOT_ID").map(UserId);
+    Ok(bots::resolve(cx.store(), client_id(cx, p).as_deref(), id).await?)
+}
+
+fn text_field(map: Option<&Value>, key: &str) -> String {
+    match map {
+        Some(Value::Object(m)) => m
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .and_then(|(_, v)| scalar_text(v))
+            .unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
+/// `imbot.register`: docs .../outdated/bots/imbot-register.md
+pub async fn register(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let props = p.get("PROPERTIES");
+    let reg = Registration {
+        code: p.str("CODE").unwrap_or_default(),
+        kind: p.str("TYPE").unwrap_or_default(),
+        openline: p.flag("OPENLINE").unwrap_or(false),
+        common_handler: p.str("EVENT_HANDLER").unwrap_or_default(),
+        handlers: Handlers {
+            message_add: p.str("EVENT_MESSAGE_ADD").unwrap_or_default(),
+            message_update: p.str("EVENT_MESSAGE_UPDATE").unwrap_or_default(),
+            message_delete: p.str("EVENT_MESSAGE_DELETE").unwrap_or_default(),
+            welcome: p.str("EVENT_WELCOME_MESSAGE").unwrap_or_default(),
+            bot_delete: p.str("EVENT_BOT_DELETE").unwrap_or_default(),
+        },
+        first_name: text_field(props, "NAME"),
+        last_name: text_field(props, "LAST_NAME"),
+        work_position: text_field(props, "WORK_POSITION"),
+    };
+    let new = NewBot::parse(reg, client_id(cx, p), cx.user(), cx.caller.scopes.clone())
+        .map_err(crate::domain::Error::from)?;
+    let id = bots::register(cx.store(), new, Timestamp::now()).await?;
+    Ok(Reply::value(id.0))
+}
+
+/// `imbot.unregister`: docs .../outdated/bots/imbot-unregister.md
+pub async fn unregister(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let bot = acting_bot(cx, p).await?;
+    bots::unregister(cx.store(), &bot, Timestamp::now()).await?;
+    Ok(Reply::value(true))
+}
+
+/// `imbot.bot.list`: docs .../outdated/bots/imbot-bot-list.md
+pub async fn list(cx: &Ctx, _p: &Params) -> Result<Reply, ApiError> {
+    let mut out = Map::new();
+    for b in cx.store().all_bots().await? {
+        out.insert(
+            b.id.0.to_string(),
+            json!({
+                "ID": b.id.0,
+                "NAME": b.full_name(),
+                "CODE": b.code,
+                "OPENLINE": if b.openline { "Y" } else { "N" },
+            }),
+        );
+    }
+    // An empty PHP array encodes as [].
+    Ok(Reply::value(if out.is_empty() {
+        Value::Array(Vec::new())
+    } else {
+        Value::Object(out)
+    }))
+}
+
+/// `imbot.message.add`: docs .../outdated/messages/imbot-message-add.md
+pub async fn message_add(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let bot = acting_bot(cx, p).await?;
+    if !p.has("DIALOG_ID") {
+        return Err(ApiError::param(DIALOG_ID_EMPTY.0, DIALOG_ID_EMPTY.1));
+    }
+    let dialog = dialog_of(p)?;
+    let text = p.str("MESSAGE").unwrap_or_default();
+    if text.trim().is_empty() {
+        return Err(ApiError::param("MESSAGE_EMPTY", "Message can't be empty"));
+    }
+    let id = messages::post(cx.store(), bot.id, dialog, &text).await?;
+    Ok(Reply::value(id.0))
+}
+
+/// `imbot.message.update`: docs .../outdated/messages/imbot-message-update.md
+pub async fn message_update(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let bot = acting_bot(cx, p).await?;
+    let id = MessageId(required_id(p, "MESSAGE_ID", None, MESSAGE_ID_ERROR)?);
+    if let Some(text) = p.str("MESSAGE") {
+        messages::edit(cx.store(), bot.id, id, &text).await?;
+    }
+    Ok(Reply::value(true))
+}
+
+/// `imbot.message.delete`: docs .../outdated/messages/imbot-message-delete.md
+pub async fn message_delete(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let bot = acting_bot(cx, p).await?;
+    let id = MessageId(required_id(p, "MESSAGE_ID", None, MESSAGE_ID_ERROR)?);
+    // COMPLETE=Y removes the message for good in Bitrix24; b24im always keeps
+    // the emptied message, as im.message.delete does.
+    messages::delete(cx.store(), bot.id, id).await?;
+    Ok(Reply::value(true))
+}
+
+/// `imbot.message.like`: docs .../outdated/messages/imbot-message-like.md
+pub async fn message_like(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let bot = acting_bot(cx, p).await?;
+    let id = MessageId(required_id(p, "MESSAGE_ID", None, MESSAGE_ID_ERROR)?);
+    let action = LikeAction::parse(p.str("ACTION").as_deref());
+    reactions::like(cx.store(), bot.id, id, action).await?;
+    Ok(Reply::value(true))
+}

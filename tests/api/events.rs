@@ -1,0 +1,415 @@
+//! Chat-bots and their events: registration, the founding page's flow (a bot
+//! receives a message and likes it with the `auth` it was handed), the
+//! payloads field by field, retries, dead events and replay.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::helpers::{Hook, TestApp};
+use crate::receiver::{Receiver, Reply};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+/// Registers a bot for application `app` with every handler at `url`.
+async fn register(app: &TestApp, hook: &Hook, client: &str, code: &str, url: &str) -> i64 {
+    app.ok(
+        hook,
+        "imbot.register",
+        json!({
+            "CODE": code, "TYPE": "B", "EVENT_HANDLER": url, "OPENLINE": "N",
+            "PROPERTIES": {"NAME": "NewBot", "WORK_POSITION": "Support bot"},
+            "CLIENT_ID": client,
+        }),
+    )
+    .await
+    .as_i64()
+    .expect("bot id")
+}
+
+fn s(v: &Value) -> &str {
+    v.as_str().unwrap_or_else(|| panic!("not a string: {v}"))
+}
+
+#[tokio::test]
+async fn a_bot_hears_a_private_message_and_likes_it_with_the_auth_it_got() {
+    let app = TestApp::spawn().await;
+    let rx = Receiver::start().await;
+    let alice = app.user("Alice", "Smith").await;
+    let bot = register(&app, &app.admin, "app1", "newbot", &rx.url).await;
+
+    let msg = app
+        .ok(
+            &alice,
+            "im.message.add",
+            json!({"DIALOG_ID": bot.to_string(), "MESSAGE": "Hello"}),
+        )
+        .await
+        .as_i64()
+        .unwrap();
+
+    // Opening the dialog welcomes the bot, then the message arrives.
+    let join = &rx.wait_for("ONIMBOTJOINCHAT", 1, WAIT).await[0];
+    assert_eq!(
+        join.form["data"]["PARAMS"]["DIALOG_ID"],
+        alice.user.to_string()
+    );
+    assert_eq!(join.form["data"]["PARAMS"]["CHAT_TYPE"], "P");
+    assert_eq!(
+        join.form["data"]["PARAMS"]["USER_ID"],
+        alice.user.to_string()
+    );
+
+    let got = &rx.wait_for("ONIMBOTMESSAGEADD", 1, WAIT).await[0];
+    assert_eq!(got.content_type, "application/x-www-form-urlencoded");
+    assert!(
+        got.raw.contains("data%5BPARAMS%5D%5BMESSAGE%5D=Hello"),
+        "{}",
+        got.raw
+    );
+    assert!(!got.event_id.is_empty());
+    let f = &got.form;
+    assert_eq!(f["event_handler_id"], bot.to_string());
+    assert!(s(&f["ts"]).parse::<i64>().is_ok());
+    let p = &f["data"]["PARAMS"];
+    for (key, want) in [
+        ("MESSAGE", "Hello".to_owned()),
+        ("MESSAGE_TYPE", "P".to_owned()),
+        ("FROM_USER_ID", alice.user.to_string()),
+        ("DIALOG_ID", alice.user.to_string()),
+        ("AUTHOR_ID", alice.user.to_string()),
+        ("TO_USER_ID", bot.to_string()),
+        ("MESSAGE_ID", msg.to_string()),
+        ("CHAT_TYPE", "P".to_owned()),
+        ("SYSTEM", "N".to_owned()),
+        ("CHAT_USER_COUNT", "2".to_owned()),
+    ] {
+        assert_eq!(p[key], want.as_str(), "PARAMS.{key} in {p}");
+    }
+    let u = &f["data"]["USER"];
+    assert_eq!(
+        (s(&u["ID"]), s(&u["NAME"])),
+        (alice.user.to_string().as_str(), "Alice Smith")
+    );
+    assert_eq!((s(&u["FIRST_NAME"]), s(&u["IS_BOT"])), ("Alice", "N"));
+    let b = &f["data"]["BOT"][bot.to_string()];
+    assert_eq!(b["BOT_ID"], bot.to_string());
+    assert_eq!(b["BOT_CODE"], "newbot");
+    assert_eq!(b["user_id"], bot.to_string());
+    assert_eq!(b["client_id"], "app1");
+    assert_eq!(b["AUTH"]["access_token"], b["access_token"]);
+    assert_eq!(f["auth"]["user_id"], alice.user.to_string());
+    assert_eq!(f["auth"]["application_token"], b["application_token"]);
+    assert_eq!(s(&b["client_endpoint"]), format!("{}/rest/", app.base));
+
+    // The founding page: answer the event by liking the message, with the
+    // bot's token, no CLIENT_ID needed.
+    let token = s(&b["access_token"]).to_owned();
+    let res: Value = app
+        .client
+        .post(format!("{}/rest/imbot.message.like", app.base))
+        .json(&json!({"BOT_ID": bot, "MESSAGE_ID": msg, "ACTION": "plus", "auth": token}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(res["result"], true, "{res}");
+    let chat = app
+        .ok(
+            &alice,
+            "im.dialog.get",
+            json!({"DIALOG_ID": bot.to_string()}),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(app.likes(&alice, chat, msg).await, [bot]);
+
+    // And reply through imbot.message.add the same way.
+    let reply: Value = app
+        .client
+        .post(format!("{}/rest/imbot.message.add", app.base))
+        .json(&json!({"DIALOG_ID": alice.user.to_string(), "MESSAGE": "Hi!", "auth": token}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(reply["result"].is_i64(), "{reply}");
+    // The bot's own message is no event for itself.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(rx.wait_for("ONIMBOTMESSAGEADD", 1, WAIT).await.len(), 1);
+}
+
+#[tokio::test]
+async fn in_a_group_chat_a_bot_hears_only_what_mentions_it() {
+    let app = TestApp::spawn().await;
+    let rx = Receiver::start().await;
+    let bot = register(&app, &app.admin, "app1", "newbot", &rx.url).await;
+    let chat = app
+        .ok(
+            &app.admin,
+            "im.chat.add",
+            json!({"TITLE": "Brown Chat", "USERS": [bot]}),
+        )
+        .await
+        .as_i64()
+        .unwrap();
+    let join = &rx.wait_for("ONIMBOTJOINCHAT", 1, WAIT).await[0];
+    assert_eq!(
+        join.form["data"]["PARAMS"]["DIALOG_ID"],
+        format!("chat{chat}")
+    );
+    assert_eq!(join.form["data"]["PARAMS"]["CHAT_TITLE"], "Brown Chat");
+
+    app.post(&app.admin, chat, "not for the bot").await;
+    let text = format!("[USER={bot}]NewBot[/USER] , how to set up the left menu");
+    let msg = app.post(&app.admin, chat, &text).await;
+    let got = &rx.wait_for("ONIMBOTMESSAGEADD", 1, WAIT).await[0];
+    let p = &got.form["data"]["PARAMS"];
+    assert_eq!(p["MESSAGE"], ", how to set up the left menu");
+    assert_eq!(p["MESSAGE_ORIGINAL"], text.as_str());
+    assert_eq!(p["MESSAGE_ID"], msg.to_string());
+    assert_eq!(p["DIALOG_ID"], format!("chat{chat}"));
+    assert_eq!(p["CHAT_ID"], chat.to_string());
+    assert_eq!(p["CHAT_TITLE"], "Brown Chat");
+    assert_eq!(p["MESSAGE_TYPE"], "C");
+    assert_eq!(p["TO_USER_ID"], bot.to_string());
+    assert_eq!(p["MENTIONED_LIST"][bot.to_string()], bot.to_string());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        rx.all()
+            .iter()
+            .filter(|r| r.event() == "ONIMBOTMESSAGEADD")
+            .count(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn registration_follows_the_docs() {
+    let app = TestApp::spawn().await;
+    let url = "https://example.com/bot/events";
+    let call = |params: Value| {
+        let app = &app;
+        async move { app.err(&app.admin, "imbot.register", params).await }
+    };
+    let full =
+        json!({"CODE": "b", "EVENT_HANDLER": url, "PROPERTIES": {"NAME": "B"}, "CLIENT_ID": "app"});
+    let without = |key: &str| {
+        let mut v = full.clone();
+        v.as_object_mut().unwrap().remove(key);
+        v
+    };
+    assert_eq!(
+        call(without("CLIENT_ID")).await,
+        (403, "ACCESS_DENIED".into())
+    );
+    assert_eq!(call(without("CODE")).await, (400, "CODE_ERROR".into()));
+    assert_eq!(
+        call(without("EVENT_HANDLER")).await,
+        (400, "EVENT_MESSAGE_ADD_ERROR".into())
+    );
+    assert_eq!(
+        call(without("PROPERTIES")).await,
+        (400, "NAME_ERROR".into())
+    );
+    let mut bad = full.clone();
+    bad["EVENT_WELCOME_MESSAGE"] = json!("not a url");
+    assert_eq!(call(bad).await, (400, "EVENT_WELCOME_MESSAGE_ERROR".into()));
+
+    let id = app.ok(&app.admin, "imbot.register", full.clone()).await;
+    // The same code again is the same bot.
+    assert_eq!(app.ok(&app.admin, "imbot.register", full.clone()).await, id);
+    let list = app.ok(&app.admin, "imbot.bot.list", json!({})).await;
+    assert_eq!(
+        list[id.to_string()],
+        json!({"ID": id, "NAME": "B", "CODE": "b", "OPENLINE": "N"})
+    );
+    // Bots are not users for user.get.
+    let users = app.ok(&app.admin, "user.get", json!({})).await;
+    assert!(users
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|u| u["ID"].as_str() != Some(id.to_string().as_str())));
+
+    // Another application cannot act as this bot.
+    let (status, code) = app
+        .err(
+            &app.admin,
+            "imbot.message.add",
+            json!({"BOT_ID": id, "CLIENT_ID": "other", "DIALOG_ID": "1", "MESSAGE": "x"}),
+        )
+        .await;
+    assert_eq!((status, code.as_str()), (400, "APP_ID_ERROR"));
+    let (_, code) = app
+        .err(
+            &app.admin,
+            "imbot.message.like",
+            json!({"BOT_ID": 999, "CLIENT_ID": "app", "MESSAGE_ID": 1}),
+        )
+        .await;
+    assert_eq!(code, "BOT_ID_ERROR");
+    let (_, code) = app
+        .err(
+            &app.admin,
+            "imbot.message.like",
+            json!({"CLIENT_ID": "app", "MESSAGE_ID": 0}),
+        )
+        .await;
+    assert_eq!(code, "MESSAGE_ID_ERROR");
+    for n in 1..5 {
+        let mut more = full.clone();
+        more["CODE"] = json!(format!("b{n}"));
+        app.ok(&app.admin, "imbot.register", more).await;
+    }
+    let mut sixth = full.clone();
+    sixth["CODE"] = json!("b6");
+    assert_eq!(call(sixth).await.1, "MAX_COUNT_ERROR");
+}
+
+#[tokio::test]
+async fn unregistering_tells_the_bot_and_removes_it() {
+    let app = TestApp::spawn().await;
+    let rx = Receiver::start().await;
+    let bot = register(&app, &app.admin, "app1", "gone", &rx.url).await;
+    let chat = app.chat(&app.admin, &[]).await;
+    app.ok(
+        &app.admin,
+        "im.chat.user.add",
+        json!({"CHAT_ID": chat, "USERS": [bot]}),
+    )
+    .await;
+    assert_eq!(
+        app.ok(
+            &app.admin,
+            "imbot.unregister",
+            json!({"BOT_ID": bot, "CLIENT_ID": "app1"})
+        )
+        .await,
+        true
+    );
+    let got = &rx.wait_for("ONIMBOTDELETE", 1, WAIT).await[0];
+    assert_eq!(
+        got.form["data"],
+        json!({"BOT_ID": bot.to_string(), "BOT_CODE": "gone"})
+    );
+    assert!(got.form["auth"]["access_token"].is_string());
+    assert_eq!(
+        app.ok(&app.admin, "imbot.bot.list", json!({})).await,
+        json!([])
+    );
+    let members = app
+        .ok(&app.admin, "im.chat.user.list", json!({"CHAT_ID": chat}))
+        .await;
+    assert!(
+        !members.as_array().unwrap().contains(&json!(bot)),
+        "{members}"
+    );
+    let (_, code) = app
+        .err(
+            &app.admin,
+            "imbot.unregister",
+            json!({"BOT_ID": bot, "CLIENT_ID": "app1"}),
+        )
+        .await;
+    assert_eq!(code, "BOT_ID_ERROR");
+}
+
+#[tokio::test]
+async fn failed_and_timed_out_deliveries_are_retried_with_the_same_id() {
+    let app = TestApp::spawn().await;
+    let rx = Receiver::start().await;
+    // 500, then a hang past the 700 ms timeout, then success.
+    rx.script(&[
+        Reply::Status(500),
+        Reply::Sleep(Duration::from_millis(1500)),
+        Reply::Ok,
+    ]);
+    let bot = register(&app, &app.admin, "app1", "retry", &rx.url).await;
+    let user = app.user("U", "").await;
+    app.ok(&user, "im.chat.add", json!({"USERS": [bot]})).await;
+    let attempts = rx.wait_for("ONIMBOTJOINCHAT", 3, WAIT).await;
+    let ids: Vec<&str> = attempts.iter().map(|r| r.event_id.as_str()).collect();
+    assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
+    // Delivered: no fourth attempt.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(rx.all().len(), 3);
+    let events = app.store_events(Some("delivered")).await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].attempts, 3);
+}
+
+#[tokio::test]
+async fn dead_events_are_kept_and_can_be_replayed() {
+    let app = TestApp::spawn().await;
+    let rx = Receiver::start().await;
+    rx.script(&[Reply::Status(503), Reply::Status(503), Reply::Status(503)]);
+    let bot = register(&app, &app.admin, "app1", "dead", &rx.url).await;
+    app.ok(&app.admin, "im.chat.add", json!({"USERS": [bot]}))
+        .await;
+    rx.wait_for("ONIMBOTJOINCHAT", 3, WAIT).await;
+    let dead = loop {
+        let dead = app.store_events(Some("dead")).await;
+        if !dead.is_empty() {
+            break dead;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(dead[0].last_error, "the handler answered HTTP 503");
+
+    // The operator replays it with the CLI, beside the running server.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_b24im"))
+        .args(["events", "replay", "--data"])
+        .arg(app.dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "1");
+    let all = rx.wait_for("ONIMBOTJOINCHAT", 4, WAIT).await;
+    assert_eq!(all[3].event_id, all[0].event_id);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_b24im"))
+        .args(["events", "list", "--data"])
+        .arg(app.dir.path())
+        .output()
+        .unwrap();
+    let listing = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(listing.contains("ONIMBOTJOINCHAT\tdelivered"), "{listing}");
+}
+
+#[tokio::test]
+async fn a_hanging_handler_never_holds_a_like_up() {
+    let app = TestApp::spawn().await;
+    let rx = Receiver::start().await;
+    let bot = register(&app, &app.admin, "app1", "slow", &rx.url).await;
+    let user = app.user("U", "").await;
+    let held = rx.hold().await;
+    let msg = app
+        .ok(
+            &user,
+            "im.message.add",
+            json!({"DIALOG_ID": bot.to_string(), "MESSAGE": "hi"}),
+        )
+        .await
+        .as_i64()
+        .unwrap();
+    // The handler is still hanging on the events of that message…
+    for _ in 0..5 {
+        assert_eq!(
+            app.ok(
+                &user,
+                "im.message.like",
+                json!({"MESSAGE_ID": msg, "ACTION": "auto"})
+            )
+            .await,
+            true
+        );
+    }
+    assert!(rx.all().is_empty(), "the handler answered nothing yet");
+    drop(held);
+    rx.wait_for("ONIMBOTMESSAGEADD", 1, WAIT).await;
+}
