@@ -413,3 +413,62 @@ async fn a_hanging_handler_never_holds_a_like_up() {
     drop(held);
     rx.wait_for("ONIMBOTMESSAGEADD", 1, WAIT).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_in_flight_at_kill_9_is_delivered_after_restart() {
+    use crate::cli::Server;
+    let dir = tempfile::tempdir().unwrap();
+    let rx = Receiver::start().await;
+    let server = Server::start_with(dir.path(), &["--event-timeout", "1"]);
+    let admin = Hook {
+        user: 1,
+        url: server.webhook.clone().unwrap(),
+    };
+    let client = reqwest::Client::new();
+    let call = |hook: &Hook, method: &str, params: Value| {
+        let req = client.post(format!("{}{method}", hook.url)).json(&params);
+        async move { req.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let bot = call(&admin, "imbot.register", json!({
+        "CODE": "crash", "EVENT_HANDLER": rx.url, "PROPERTIES": {"NAME": "B"}, "CLIENT_ID": "app",
+    }))
+    .await["result"]
+    .as_i64()
+    .unwrap();
+
+    // The handler hangs, so the welcome event is in flight when the server dies.
+    let held = rx.hold().await;
+    let answer = call(&admin, "im.chat.add", json!({"USERS": [bot]})).await;
+    assert!(answer["result"].is_i64(), "{answer}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let hook = server.webhook.clone().unwrap();
+    server.kill9();
+    drop(held);
+
+    let mut again = Server::start_with(dir.path(), &["--event-timeout", "1"]);
+    again.webhook = Some(again.rebase(&hook));
+    // Delivered once the dead process's lease (2 × timeout + 5 s) ran out.
+    let got = rx
+        .wait_for("ONIMBOTJOINCHAT", 1, Duration::from_secs(20))
+        .await;
+    assert_eq!(
+        got.last().unwrap().form["data"]["BOT"][bot.to_string()]["BOT_ID"],
+        bot.to_string()
+    );
+    // The outbox says so too (the delivery is recorded right after the 200).
+    let list = || {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_b24im"))
+            .args(["events", "list", "--data"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let mut listing = list();
+    while !listing.contains("ONIMBOTJOINCHAT\tdelivered") && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        listing = list();
+    }
+    assert!(listing.contains("ONIMBOTJOINCHAT\tdelivered"), "{listing}");
+}
