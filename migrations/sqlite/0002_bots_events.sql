@@ -11,7 +11,15 @@ CREATE TABLE bots (
     user_id            INTEGER PRIMARY KEY REFERENCES users (id),
     code               TEXT    NOT NULL,
     client_id          TEXT    NOT NULL,
-    type               TEXT    NOT NULL CHECK (type IN ('B', 'H', 'O', 'S')),
+    type               TEXT    NOT NULL CHECK (type IN ('B', 'H', 'O', 'S', 'P')),
+    -- 1: imbot.register (v1 events to EVENT_* URLs); 2: imbot.v2.Bot.register.
+    api_version        INTEGER NOT NULL DEFAULT 1,
+    -- v2 webhook authorisation: the SHA-256 of the botToken.
+    bot_token_hash     TEXT,
+    -- v2: 'webhook' (POST to webhook_url) or 'fetch' (imbot.v2.Event.get).
+    event_mode         TEXT    NOT NULL DEFAULT 'webhook',
+    webhook_url        TEXT    NOT NULL DEFAULT '',
+    reactions_enabled  INTEGER NOT NULL DEFAULT 1,
     openline           INTEGER NOT NULL DEFAULT 0,
     owner_id           INTEGER NOT NULL REFERENCES users (id),
     scopes             TEXT    NOT NULL,
@@ -45,6 +53,15 @@ CREATE TABLE outbox (
     delivered_at     INTEGER
 );
 CREATE INDEX outbox_due ON outbox (state, next_attempt_at);
+
+-- Events of v2 bots in fetch mode, until imbot.v2.Event.get confirms them.
+CREATE TABLE bot_event_queue (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    bot_id      INTEGER NOT NULL,
+    record      TEXT    NOT NULL,
+    created_at  INTEGER NOT NULL
+);
+CREATE INDEX bot_event_queue_bot ON bot_event_queue (bot_id, id);
 
 -- Values fixed for the life of a data directory (the portal's member_id).
 CREATE TABLE settings (

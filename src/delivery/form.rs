@@ -5,7 +5,7 @@ use serde_json::Value;
 
 /// Encodes a JSON object as `a=1&b%5Bc%5D=2`: nested objects and arrays
 /// become bracketed keys; strings as they are, numbers written out, `true` as
-/// `1`, `false` and `null` as empty.
+/// `1`, `false` as `0`, and `null` left out, as PHP does.
 pub fn encode(value: &Value) -> String {
     let mut out = String::new();
     if let Value::Object(map) = value {
@@ -28,12 +28,14 @@ fn push(out: &mut String, key: &str, v: &Value) {
                 push(out, &format!("{key}%5B{i}%5D"), v);
             }
         }
+        // PHP leaves nulls out.
+        Value::Null => {}
         scalar => {
             let text = match scalar {
                 Value::String(s) => s.clone(),
                 Value::Number(n) => n.to_string(),
                 Value::Bool(true) => "1".to_owned(),
-                _ => String::new(),
+                _ => "0".to_owned(),
             };
             if !out.is_empty() {
                 out.push('&');

@@ -191,19 +191,26 @@ impl Dispatcher {
 
     async fn attempt(&self, entry: &OutboxEntry) -> Result<(), String> {
         let r = &entry.record;
-        let bot_token = if r.kind == EventKind::BotDelete {
-            None
-        } else {
-            Some(
+        let bot_token = match r.kind {
+            EventKind::BotDelete => None,
+            // The bot is gone; the token in its `auth` acts as its owner.
+            EventKind::V2Delete => Some(
+                self.token(entry.auth_user, &entry.client_id, &entry.scopes)
+                    .await?,
+            ),
+            _ => Some(
                 self.token(r.bot_id, &entry.client_id, &entry.scopes)
                     .await?,
-            )
+            ),
         };
         let imbot = Scopes::parse("imbot").unwrap_or_default();
         let user_token = self
             .token(entry.auth_user, &entry.client_id, &imbot)
             .await?;
-        let payload = render::payload(entry, &self.portal, bot_token.as_ref(), &user_token);
+        let payload = match (&bot_token, r.kind.is_v2()) {
+            (Some(bot), true) => render::v2_payload(entry, &self.portal, bot, &user_token),
+            _ => render::payload(entry, &self.portal, bot_token.as_ref(), &user_token),
+        };
         let body = form::encode(&payload);
         let res = self
             .client

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::domain::events::{ChatSnapshot, EventKind, OutboxEntry, UserSnapshot};
+use crate::domain::events::{ChatSnapshot, EventKind, EventRecord, OutboxEntry, UserSnapshot};
 
 /// What the `auth` blocks say about this server.
 #[derive(Debug, Clone)]
@@ -248,6 +248,167 @@ pub fn payload(
         "event_handler_id": entry.handler_id.to_string(),
         "data": Value::Object(data),
         "ts": r.at.to_string(),
+        "auth": Value::Object(auth_block(user_token, portal, None, &app)),
+    })
+}
+
+/// The v2 `Bot` object in its extended form (fetch mode, method answers).
+pub fn v2_bot(bot: &crate::domain::bots::Bot) -> Value {
+    let v2 = bot.v2.as_ref();
+    json!({
+        "id": bot.id.0,
+        "code": bot.code,
+        "type": bot.kind.v2_name(),
+        "isHidden": false,
+        "isSupportOpenline": bot.openline,
+        "isReactionsEnabled": v2.is_none_or(|v| v.reactions_enabled),
+        "backgroundId": null,
+        "language": "en",
+        "moduleId": "rest",
+        "eventMode": v2.map_or("webhook", |v| v.event_mode.as_str()),
+        "countMessage": 0,
+        "countCommand": 0,
+        "countChat": 0,
+        "countUser": 0,
+    })
+}
+
+fn v2_chat_type(kind: &str) -> &'static str {
+    match kind {
+        "P" => "private",
+        "O" => "open",
+        _ => "chat",
+    }
+}
+
+fn color_hex(name: &str) -> &'static str {
+    crate::domain::chats::Color::parse(name)
+        .unwrap_or(crate::domain::chats::Color::Gray)
+        .hex()
+}
+
+fn v2_chat(c: &ChatSnapshot) -> Value {
+    json!({
+        "id": c.id,
+        "dialogId": c.dialog_id,
+        "type": v2_chat_type(&c.kind),
+        "name": c.title,
+        "entityType": c.entity_type,
+        "owner": c.owner,
+        "avatar": "",
+        "color": color_hex(&c.color),
+    })
+}
+
+pub fn v2_user(u: &UserSnapshot, at: i64) -> Value {
+    let name = [u.first_name.as_str(), u.last_name.as_str()]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let palette = crate::domain::chats::Color::ALL;
+    let color = palette[(u.id.unsigned_abs() % palette.len() as u64) as usize].hex();
+    json!({
+        "id": u.id,
+        "active": true,
+        "name": name,
+        "firstName": u.first_name,
+        "lastName": u.last_name,
+        "workPosition": u.work_position,
+        "color": color,
+        "avatar": "",
+        "gender": "",
+        "birthday": "",
+        "extranet": false,
+        "bot": u.bot,
+        "connector": false,
+        "externalAuthId": if u.bot { "bot" } else { "default" },
+        "status": "online",
+        "idle": false,
+        "lastActivityDate": crate::protocol::envelope::iso_date(crate::domain::Timestamp(at)),
+        "absent": false,
+        "departments": [1],
+        "phones": false,
+        "type": if u.bot { "bot" } else { "employee" },
+    })
+}
+
+/// The `data` of a v2 event, with `bot` as given (webhook: `{id, code,
+/// auth}`; fetch: the full object).
+pub fn v2_data(r: &EventRecord, bot: Value) -> Value {
+    let mut d = Map::new();
+    d.insert("bot".into(), bot);
+    let at = r.at;
+    match r.kind {
+        EventKind::V2MessageAdd | EventKind::V2MessageUpdate | EventKind::V2ReactionChange => {
+            if let Some((code, added)) = &r.reaction {
+                d.insert("reaction".into(), code.clone().into());
+                d.insert(
+                    "action".into(),
+                    if *added { "add" } else { "delete" }.into(),
+                );
+            }
+            if let (Some(m), Some(c)) = (&r.message, &r.chat) {
+                d.insert(
+                    "message".into(),
+                    json!({
+                        "id": m.id,
+                        "chatId": c.id,
+                        "authorId": m.author,
+                        "date": crate::protocol::envelope::iso_date(crate::domain::Timestamp(at)),
+                        "text": m.text,
+                        "isSystem": false,
+                        "uuid": "",
+                        "forward": null,
+                        "params": {},
+                        "viewedByOthers": false,
+                    }),
+                );
+            }
+        }
+        EventKind::V2MessageDelete => {
+            if let Some(m) = &r.message {
+                d.insert("messageId".into(), m.id.into());
+            }
+        }
+        EventKind::V2JoinChat => {
+            if let Some(c) = &r.chat {
+                d.insert("dialogId".into(), c.dialog_id.clone().into());
+            }
+        }
+        _ => {}
+    }
+    if r.kind != EventKind::V2Delete {
+        if let Some(c) = &r.chat {
+            d.insert("chat".into(), v2_chat(c));
+        }
+        if let Some(u) = &r.user {
+            d.insert("user".into(), v2_user(u, at));
+        }
+        d.insert("language".into(), "en".into());
+    }
+    Value::Object(d)
+}
+
+/// A v2 event as POSTed in webhook mode.
+pub fn v2_payload(
+    entry: &OutboxEntry,
+    portal: &Portal,
+    bot_token: &IssuedToken,
+    user_token: &IssuedToken,
+) -> Value {
+    let r = &entry.record;
+    let app = application_token(&portal.member_id, &entry.client_id);
+    let bot = json!({
+        "id": r.bot_id,
+        "code": r.bot_code,
+        "auth": Value::Object(auth_block(bot_token, portal, Some(&entry.client_id), &app)),
+    });
+    json!({
+        "event": r.kind.name(),
+        "data": v2_data(r, bot),
+        "ts": r.at,
         "auth": Value::Object(auth_block(user_token, portal, None, &app)),
     })
 }

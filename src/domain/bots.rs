@@ -24,6 +24,8 @@ pub enum BotType {
     Openline,
     /// `S`: a supervisor, sees every message of its chats.
     Supervisor,
+    /// v2 `personal`: a personal assistant, also sees every message of its chats.
+    Personal,
 }
 
 impl BotType {
@@ -33,7 +35,28 @@ impl BotType {
             BotType::Human => "H",
             BotType::Openline => "O",
             BotType::Supervisor => "S",
+            BotType::Personal => "P",
         }
+    }
+
+    /// The v2 name (`bot`, `supervisor`, ...).
+    pub fn v2_name(self) -> &'static str {
+        match self {
+            BotType::Bot | BotType::Human => "bot",
+            BotType::Openline => "openline",
+            BotType::Supervisor => "supervisor",
+            BotType::Personal => "personal",
+        }
+    }
+
+    pub fn parse_v2(name: &str) -> Option<Self> {
+        Some(match name.to_ascii_lowercase().as_str() {
+            "bot" => BotType::Bot,
+            "openline" => BotType::Openline,
+            "supervisor" => BotType::Supervisor,
+            "personal" => BotType::Personal,
+            _ => return None,
+        })
     }
 
     pub fn parse(code: &str) -> Option<Self> {
@@ -42,9 +65,46 @@ impl BotType {
             "H" => BotType::Human,
             "O" => BotType::Openline,
             "S" => BotType::Supervisor,
+            "P" => BotType::Personal,
             _ => return None,
         })
     }
+}
+
+/// How a v2 bot gets its events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventMode {
+    /// POSTed to its `webhookUrl`.
+    Webhook,
+    /// Queued for `imbot.v2.Event.get`.
+    Fetch,
+}
+
+impl EventMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventMode::Webhook => "webhook",
+            EventMode::Fetch => "fetch",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "webhook" => Some(EventMode::Webhook),
+            "fetch" => Some(EventMode::Fetch),
+            _ => None,
+        }
+    }
+}
+
+/// What the v2 API adds to a bot; `None` for bots made with `imbot.register`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct V2 {
+    pub event_mode: EventMode,
+    pub webhook_url: String,
+    pub reactions_enabled: bool,
+    /// SHA-256 (hex) of the botToken, for webhook callers.
+    pub token_hash: Option<String>,
 }
 
 /// The handler URLs of a bot (empty: none).
@@ -75,6 +135,7 @@ pub struct Bot {
     pub last_name: String,
     pub work_position: String,
     pub created_at: Timestamp,
+    pub v2: Option<V2>,
 }
 
 impl Bot {
@@ -107,6 +168,7 @@ pub struct NewBot {
     pub first_name: String,
     pub last_name: String,
     pub work_position: String,
+    pub v2: Option<V2>,
 }
 
 /// Which handler a validation error is about, named as the parameter.
@@ -243,6 +305,7 @@ impl NewBot {
             first_name,
             last_name,
             work_position: r.work_position.trim().to_owned(),
+            v2: None,
         })
     }
 }
@@ -329,7 +392,7 @@ pub fn message_add_audience(
         .filter(|(id, _)| *id != author)
         .filter(|(id, kind_of_bot)| {
             kind == ChatKind::Private
-                || *kind_of_bot == BotType::Supervisor
+                || matches!(kind_of_bot, BotType::Supervisor | BotType::Personal)
                 || mentioned.contains(id)
         })
         .map(|(id, _)| *id)
@@ -399,5 +462,180 @@ mod tests {
             message_add_audience(ChatKind::Private, Some(UserId(5)), "hi", &bots[..1]).is_empty()
         );
         assert!(message_add_audience(ChatKind::Private, None, "hi", &bots[..1]).is_empty());
+    }
+}
+
+/// Errors of the v2 bot methods, as `imbot.v2.*` names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum BotV2Error {
+    #[error("Bot token is not specified")]
+    TokenMissing,
+    #[error("Bot ID is required")]
+    IdRequired,
+    #[error("Bot not found")]
+    NotFound,
+    #[error("Bot is registered by another application")]
+    Ownership,
+    #[error("Bot code is required")]
+    CodeRequired,
+    #[error("Bot properties are required")]
+    PropertiesRequired,
+    #[error("Bot code is already taken")]
+    CodeTaken,
+    #[error("Invalid bot type")]
+    InvalidType,
+    #[error("Invalid event mode")]
+    InvalidEventMode,
+    #[error("Webhook URL is required")]
+    WebhookUrlRequired,
+    #[error("Invalid callback URL")]
+    InvalidCallback,
+    #[error("Bot limit exceeded")]
+    LimitExceeded,
+}
+
+/// At most this many v2 bots per application, as in Bitrix24.
+pub const MAX_V2_BOTS_PER_APP: usize = 100;
+
+/// The SHA-256 (hex) of a botToken.
+pub fn token_hash(token: &str) -> String {
+    super::credentials::TokenHash::of(token).0
+}
+
+/// The application a v2 call acts for: the caller's token's, else the one a
+/// `botToken` names (webhook callers).
+pub fn v2_app(caller_client: Option<&str>, bot_token: Option<&str>) -> Result<String, BotV2Error> {
+    if let Some(c) = caller_client.filter(|c| !c.is_empty()) {
+        return Ok(c.to_owned());
+    }
+    match bot_token.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(t) => Ok(format!("bot-token:{}", &token_hash(t)[..16])),
+        None => Err(BotV2Error::TokenMissing),
+    }
+}
+
+/// The raw `imbot.v2.Bot.register` fields.
+#[derive(Debug, Clone, Default)]
+pub struct RegistrationV2 {
+    pub code: String,
+    pub bot_token: Option<String>,
+    pub first_name: String,
+    pub last_name: String,
+    pub work_position: String,
+    pub kind: Option<String>,
+    pub event_mode: Option<String>,
+    pub webhook_url: String,
+    pub reactions_enabled: Option<bool>,
+    pub openline: bool,
+}
+
+impl NewBot {
+    /// Validates a v2 registration in the order of the docs' error list.
+    pub fn parse_v2(
+        r: RegistrationV2,
+        caller_client: Option<&str>,
+        owner: UserId,
+        scopes: Scopes,
+    ) -> Result<NewBot, BotV2Error> {
+        let client_id = v2_app(caller_client, r.bot_token.as_deref())?;
+        let code = r.code.trim().to_owned();
+        if code.is_empty() {
+            return Err(BotV2Error::CodeRequired);
+        }
+        let first_name = r.first_name.trim().to_owned();
+        if first_name.is_empty() {
+            return Err(BotV2Error::PropertiesRequired);
+        }
+        let kind = match r.kind.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
+            None => BotType::Bot,
+            Some(k) => BotType::parse_v2(k).ok_or(BotV2Error::InvalidType)?,
+        };
+        let event_mode = match r
+            .event_mode
+            .as_deref()
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+        {
+            None => EventMode::Fetch,
+            Some(m) => EventMode::parse(m).ok_or(BotV2Error::InvalidEventMode)?,
+        };
+        let webhook_url = r.webhook_url.trim().to_owned();
+        if event_mode == EventMode::Webhook && webhook_url.is_empty() {
+            return Err(BotV2Error::WebhookUrlRequired);
+        }
+        if !webhook_url.is_empty() && !valid_handler(&webhook_url) {
+            return Err(BotV2Error::InvalidCallback);
+        }
+        Ok(NewBot {
+            code,
+            client_id,
+            kind,
+            openline: r.openline || kind == BotType::Openline,
+            owner,
+            scopes,
+            handlers: Handlers::default(),
+            first_name,
+            last_name: r.last_name.trim().to_owned(),
+            work_position: r.work_position.trim().to_owned(),
+            v2: Some(V2 {
+                event_mode,
+                webhook_url,
+                reactions_enabled: r.reactions_enabled.unwrap_or(true),
+                token_hash: r
+                    .bot_token
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .map(token_hash),
+            }),
+        })
+    }
+}
+
+/// `imbot.v2.Bot.register`: idempotent per application and code.
+pub async fn register_v2(store: &dyn Store, new: NewBot, now: Timestamp) -> Result<Bot, Error> {
+    let all = store.all_bots().await?;
+    if let Some(b) = all.iter().find(|b| b.code == new.code) {
+        if b.client_id == new.client_id {
+            return Ok(b.clone());
+        }
+        return Err(BotV2Error::CodeTaken.into());
+    }
+    if all.iter().filter(|b| b.client_id == new.client_id).count() >= MAX_V2_BOTS_PER_APP {
+        return Err(BotV2Error::LimitExceeded.into());
+    }
+    let id = store.create_bot(new, now).await?;
+    store
+        .bot(id)
+        .await?
+        .ok_or_else(|| Error::from(BotV2Error::NotFound))
+}
+
+/// The bot a v2 call acts as, checked against the caller's application or
+/// the `botToken` it registered with. v1 bots are visible to v2 methods of
+/// their own application.
+pub async fn resolve_v2(
+    store: &dyn Store,
+    caller_client: Option<&str>,
+    bot_token: Option<&str>,
+    bot_id: Option<UserId>,
+) -> Result<Bot, Error> {
+    let id = bot_id.ok_or(BotV2Error::IdRequired)?;
+    let app = v2_app(caller_client, bot_token)?;
+    let bot = store.bot(id).await?.ok_or(BotV2Error::NotFound)?;
+    let by_token = caller_client.is_none_or(str::is_empty);
+    let owned = if by_token {
+        let given = bot_token.map(|t| token_hash(t.trim()));
+        bot.v2
+            .as_ref()
+            .and_then(|v| v.token_hash.clone())
+            .is_some_and(|h| Some(h) == given)
+    } else {
+        bot.client_id == app
+    };
+    if owned {
+        Ok(bot)
+    } else {
+        Err(BotV2Error::Ownership.into())
     }
 }

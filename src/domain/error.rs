@@ -51,9 +51,15 @@ pub enum Error {
     /// A chat colour that is not in the palette.
     #[error("unknown colour")]
     WrongColor,
+    /// A reaction that is unknown, already set or not set.
+    #[error(transparent)]
+    Reaction(#[from] super::reactions::ReactionError),
     /// A chat-bot rule (registration, the bot an app may act as).
     #[error(transparent)]
     Bot(#[from] super::bots::BotError),
+    /// The same, for the v2 bot methods.
+    #[error(transparent)]
+    BotV2(#[from] super::bots::BotV2Error),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -18,6 +18,12 @@ pub enum EventKind {
     BotMessageDelete,
     BotJoinChat,
     BotDelete,
+    V2MessageAdd,
+    V2MessageUpdate,
+    V2MessageDelete,
+    V2JoinChat,
+    V2Delete,
+    V2ReactionChange,
 }
 
 impl EventKind {
@@ -29,7 +35,29 @@ impl EventKind {
             EventKind::BotMessageDelete => "ONIMBOTMESSAGEDELETE",
             EventKind::BotJoinChat => "ONIMBOTJOINCHAT",
             EventKind::BotDelete => "ONIMBOTDELETE",
+            EventKind::V2MessageAdd => "ONIMBOTV2MESSAGEADD",
+            EventKind::V2MessageUpdate => "ONIMBOTV2MESSAGEUPDATE",
+            EventKind::V2MessageDelete => "ONIMBOTV2MESSAGEDELETE",
+            EventKind::V2JoinChat => "ONIMBOTV2JOINCHAT",
+            EventKind::V2Delete => "ONIMBOTV2DELETE",
+            EventKind::V2ReactionChange => "ONIMBOTV2REACTIONCHANGE",
         }
+    }
+
+    /// The same event in the v2 format, for bots registered through v2.
+    pub fn v2(self) -> Self {
+        match self {
+            EventKind::BotMessageAdd => EventKind::V2MessageAdd,
+            EventKind::BotMessageUpdate => EventKind::V2MessageUpdate,
+            EventKind::BotMessageDelete => EventKind::V2MessageDelete,
+            EventKind::BotJoinChat => EventKind::V2JoinChat,
+            EventKind::BotDelete => EventKind::V2Delete,
+            v2 => v2,
+        }
+    }
+
+    pub fn is_v2(self) -> bool {
+        self.v2() == self
     }
 }
 
@@ -80,6 +108,9 @@ pub struct EventRecord {
     pub user: Option<UserSnapshot>,
     /// Unix seconds when it happened.
     pub at: i64,
+    /// For ONIMBOTV2REACTIONCHANGE: the code and whether it was added.
+    #[serde(default)]
+    pub reaction: Option<(String, bool)>,
 }
 
 /// An event to write into the outbox.

@@ -30,6 +30,120 @@ impl LikeAction {
 /// The reaction code a like is stored under.
 pub const LIKE: &str = "like";
 
+/// Every reaction code Bitrix24 knows (api-reference/chat-bots/chat-bots-v2/
+/// imbot.v2/messages/chat-message-reaction-add.md, "Available Reaction Codes").
+pub const CODES: &[&str] = &[
+    "like",
+    "dislike",
+    "faceWithTearsOfJoy",
+    "redHeart",
+    "neutralFace",
+    "fire",
+    "cry",
+    "slightlySmilingFace",
+    "winkingFace",
+    "laugh",
+    "kiss",
+    "wonder",
+    "slightlyFrowningFace",
+    "loudlyCryingFace",
+    "faceWithStuckOutTongue",
+    "faceWithStuckOutTongueAndWinkingEye",
+    "smilingFaceWithSunglasses",
+    "confusedFace",
+    "flushedFace",
+    "thinkingFace",
+    "angry",
+    "smilingFaceWithHorns",
+    "faceWithThermometer",
+    "facepalm",
+    "poo",
+    "flexedBiceps",
+    "clappingHands",
+    "raisedHand",
+    "smilingFaceWithHeartEyes",
+    "smilingFaceWithHearts",
+    "pleadingFace",
+    "relievedFace",
+    "foldedHands",
+    "okHand",
+    "signHorns",
+    "loveYouGesture",
+    "clownFace",
+    "partyingFace",
+    "questionMark",
+    "exclamationMark",
+    "lightBulb",
+    "bomb",
+    "sleepingSymbol",
+    "crossMark",
+    "whiteHeavyCheckMark",
+    "eyes",
+    "handshake",
+    "hundredPoints",
+];
+
+/// A known reaction code, exactly as spelled in the list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReactionCode(String);
+
+impl ReactionCode {
+    pub fn parse(raw: &str) -> Option<Self> {
+        CODES
+            .iter()
+            .find(|c| **c == raw.trim())
+            .map(|c| ReactionCode((*c).to_owned()))
+    }
+
+    pub fn like() -> Self {
+        ReactionCode(LIKE.to_owned())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Why a reaction call changed nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ReactionError {
+    #[error("Reaction not found")]
+    UnknownCode,
+    #[error("Reaction already set")]
+    AlreadySet,
+    #[error("Reaction not found")]
+    NotSet,
+    /// No such message, or the reacting user is not in its chat.
+    #[error("Access denied")]
+    NotVisible,
+}
+
+/// `imbot.v2.Chat.Message.Reaction.add` / `.delete`: sets (`on`) or removes
+/// one reaction, atomically, in the same model as likes.
+pub async fn react(
+    store: &dyn Store,
+    user: UserId,
+    message: MessageId,
+    code: &str,
+    on: bool,
+) -> Result<(), Error> {
+    let code = ReactionCode::parse(code).ok_or(ReactionError::UnknownCode)?;
+    let action = if on {
+        LikeAction::Plus
+    } else {
+        LikeAction::Minus
+    };
+    match store
+        .set_reaction(user, message, code, action, Timestamp::now())
+        .await?
+    {
+        LikeOutcome::Added | LikeOutcome::Removed => Ok(()),
+        LikeOutcome::Unchanged if on => Err(ReactionError::AlreadySet.into()),
+        LikeOutcome::Unchanged => Err(ReactionError::NotSet.into()),
+        LikeOutcome::NotVisible => Err(ReactionError::NotVisible.into()),
+    }
+}
+
 /// `im.message.like`: one atomic store call. A message that does not exist or
 /// that the caller cannot see answers exactly like an unchanged like, so the
 /// answer never reveals it.
@@ -40,7 +154,13 @@ pub async fn like(
     action: LikeAction,
 ) -> Result<LikeOutcome, Error> {
     match store
-        .set_like(caller, message, action, Timestamp::now())
+        .set_reaction(
+            caller,
+            message,
+            ReactionCode::like(),
+            action,
+            Timestamp::now(),
+        )
         .await?
     {
         LikeOutcome::Unchanged | LikeOutcome::NotVisible => Err(Error::WithoutChanges),

@@ -7,6 +7,7 @@ pub mod im_dialog;
 pub mod im_message;
 pub mod im_user;
 pub mod imbot;
+pub mod imbot_v2;
 pub mod meta;
 pub mod user;
 pub mod views;

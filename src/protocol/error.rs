@@ -144,6 +144,39 @@ impl From<domain::Error> for ApiError {
             E::UserNotExists => (400, "USER_NOT_EXISTS", "User does not exist"),
             E::WrongColor => (400, "WRONG_COLOR", "This color currently unavailable"),
             E::Bot(b) => return bot_error(b),
+            E::BotV2(b) => {
+                use domain::bots::BotV2Error as V;
+                let description = b.to_string();
+                let code = match b {
+                    V::TokenMissing => "BOT_TOKEN_NOT_SPECIFIED",
+                    V::IdRequired => "BOT_ID_REQUIRED",
+                    V::NotFound => "BOT_NOT_FOUND",
+                    V::Ownership => "BOT_OWNERSHIP_ERROR",
+                    V::CodeRequired => "BOT_CODE_REQUIRED",
+                    V::PropertiesRequired => "BOT_PROPERTIES_REQUIRED",
+                    V::CodeTaken => "BOT_CODE_ALREADY_TAKEN",
+                    V::InvalidType => "BOT_INVALID_TYPE",
+                    V::InvalidEventMode => "BOT_INVALID_EVENT_MODE",
+                    V::WebhookUrlRequired => "BOT_WEBHOOK_URL_REQUIRED",
+                    V::InvalidCallback => "BOT_INVALID_CALLBACK",
+                    V::LimitExceeded => "BOT_LIMIT_EXCEEDED",
+                };
+                let status = match b {
+                    V::Ownership => StatusCode::FORBIDDEN,
+                    _ => StatusCode::BAD_REQUEST,
+                };
+                return ApiError::new(status, code, description);
+            }
+            E::Reaction(r) => {
+                use domain::reactions::ReactionError as R;
+                let description = r.to_string();
+                let (status, code) = match r {
+                    R::UnknownCode | R::NotSet => (StatusCode::BAD_REQUEST, "REACTION_NOT_FOUND"),
+                    R::AlreadySet => (StatusCode::BAD_REQUEST, "REACTION_ALREADY_SET"),
+                    R::NotVisible => (StatusCode::FORBIDDEN, "ACCESS_DENIED"),
+                };
+                return ApiError::new(status, code, description);
+            }
             E::Store(err) => {
                 tracing::error!(error = %err, "store failure");
                 return ApiError::internal();

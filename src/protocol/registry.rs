@@ -9,7 +9,7 @@ use super::auth::Caller;
 use super::envelope::Reply;
 use super::error::ApiError;
 use super::params::Params;
-use crate::methods::{im_chat, im_dialog, im_message, im_user, imbot, meta, user};
+use crate::methods::{im_chat, im_dialog, im_message, im_user, imbot, imbot_v2, meta, user};
 use crate::server::AppState;
 use crate::store::Store;
 
@@ -113,6 +113,22 @@ pub static METHODS: &[Method] = &[
     method!("imbot.message.update", IMBOT, imbot::message_update),
     method!("imbot.message.delete", IMBOT, imbot::message_delete),
     method!("imbot.message.like", IMBOT, imbot::message_like),
+    method!("imbot.v2.bot.register", IMBOT, imbot_v2::register),
+    method!("imbot.v2.bot.unregister", IMBOT, imbot_v2::unregister),
+    method!("imbot.v2.bot.get", IMBOT, imbot_v2::get),
+    method!("imbot.v2.bot.list", IMBOT, imbot_v2::list),
+    method!("imbot.v2.chat.message.send", IMBOT, imbot_v2::message_send),
+    method!(
+        "imbot.v2.chat.message.reaction.add",
+        IMBOT,
+        imbot_v2::reaction_add
+    ),
+    method!(
+        "imbot.v2.chat.message.reaction.delete",
+        IMBOT,
+        imbot_v2::reaction_delete
+    ),
+    method!("imbot.v2.event.get", IMBOT, imbot_v2::event_get),
 ];
 
 /// Finds a method by name, ignoring case and a `.json` suffix.

@@ -13,9 +13,9 @@ use async_trait::async_trait;
 use crate::domain::bots::{Bot, NewBot};
 use crate::domain::chats::{Chat, NewChat};
 use crate::domain::credentials::{Credential, NewCredential, TokenHash};
-use crate::domain::events::{DeliveryState, OutboxEntry};
+use crate::domain::events::{DeliveryState, EventRecord, OutboxEntry};
 use crate::domain::messages::{Message, Page};
-use crate::domain::reactions::LikeAction;
+use crate::domain::reactions::{LikeAction, ReactionCode};
 use crate::domain::user_query::{UserPage, UserQuery};
 use crate::domain::users::{NewUser, User};
 use crate::domain::{ChatId, MessageId, Timestamp, UserId};
@@ -33,7 +33,7 @@ pub enum StoreError {
     Closed,
 }
 
-/// The result of `set_like`.
+/// The result of `set_reaction`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LikeOutcome {
     Added,
@@ -150,10 +150,11 @@ pub trait Store: Send + Sync {
 
     // Reactions
     /// Applies `action` for `user` in one transaction.
-    async fn set_like(
+    async fn set_reaction(
         &self,
         user: UserId,
         message: MessageId,
+        code: ReactionCode,
         action: LikeAction,
         now: Timestamp,
     ) -> Result<LikeOutcome, StoreError>;
@@ -194,6 +195,14 @@ pub trait Store: Send + Sync {
     ) -> Result<Vec<OutboxEntry>, StoreError>;
     /// Makes `ids` (or, when empty, every dead event) pending again, due now.
     async fn replay_events(&self, ids: Vec<i64>, now_ms: i64) -> Result<usize, StoreError>;
+    /// Confirms a fetch-mode bot's queued events with ids below `offset` and
+    /// returns the next `limit` (id, event), and whether more are waiting.
+    async fn bot_events(
+        &self,
+        bot: UserId,
+        offset: Option<i64>,
+        limit: i64,
+    ) -> Result<(Vec<(i64, EventRecord)>, bool), StoreError>;
     /// A value fixed for the life of the data directory, created on first use.
     async fn setting(&self, name: String, initial: String) -> Result<String, StoreError>;
     /// Deletes access tokens that expired before `before`.

@@ -26,9 +26,9 @@ use super::{EditOutcome, LikeOutcome, MembershipOutcome, PostOutcome, Store, Sto
 use crate::domain::bots::{Bot, NewBot};
 use crate::domain::chats::{Chat, ChatKind, Color, NewChat};
 use crate::domain::credentials::{Credential, CredentialKind, NewCredential, Scopes, TokenHash};
-use crate::domain::events::{DeliveryState, EventKind, OutboxEntry};
+use crate::domain::events::{DeliveryState, EventKind, EventRecord, OutboxEntry};
 use crate::domain::messages::{system_text, Mention, Message, Page, SystemEvent};
-use crate::domain::reactions::{LikeAction, LIKE};
+use crate::domain::reactions::{LikeAction, ReactionCode, LIKE};
 use crate::domain::user_query::{Cmp, FilterValue, UserField, UserPage, UserQuery, PAGE_SIZE};
 use crate::domain::users::{NewUser, User};
 use crate::domain::{ChatId, MessageId, Timestamp, UserId};
@@ -977,14 +977,16 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn set_like(
+    async fn set_reaction(
         &self,
         user: UserId,
         message: MessageId,
+        code: ReactionCode,
         action: LikeAction,
         now: Timestamp,
     ) -> DbResult<LikeOutcome> {
         self.write(move |conn| {
+            let code = code.as_str();
             let visible = conn
                 .prepare_cached(
                     "SELECT 1 FROM messages m
@@ -1002,7 +1004,7 @@ impl Store for SqliteStore {
                          VALUES (?1, ?2, ?3, ?4)
                          ON CONFLICT (message_id, user_id, reaction) DO NOTHING",
                     )?
-                    .execute(params![message.0, user.0, LIKE, now.0])?
+                    .execute(params![message.0, user.0, code, now.0])?
                     == 1)
             };
             let remove = |conn: &Connection| -> DbResult<bool> {
@@ -1010,17 +1012,22 @@ impl Store for SqliteStore {
                     .prepare_cached(
                         "DELETE FROM reactions WHERE message_id = ?1 AND user_id = ?2 AND reaction = ?3",
                     )?
-                    .execute(params![message.0, user.0, LIKE])?
+                    .execute(params![message.0, user.0, code])?
                     == 1)
             };
-            Ok(match action {
+            let outcome = match action {
                 LikeAction::Plus if add(conn)? => LikeOutcome::Added,
                 LikeAction::Minus if remove(conn)? => LikeOutcome::Removed,
                 LikeAction::Plus | LikeAction::Minus => LikeOutcome::Unchanged,
                 LikeAction::Auto if remove(conn)? => LikeOutcome::Removed,
                 LikeAction::Auto if add(conn)? => LikeOutcome::Added,
                 LikeAction::Auto => LikeOutcome::Unchanged,
-            })
+            };
+            if matches!(outcome, LikeOutcome::Added | LikeOutcome::Removed) {
+                let added = outcome == LikeOutcome::Added;
+                ev::enqueue_reaction(conn, message, user, code, added, now)?;
+            }
+            Ok(outcome)
         })
         .await
     }
@@ -1075,6 +1082,8 @@ impl Store for SqliteStore {
             conn.prepare_cached("DELETE FROM credentials WHERE user_id = ?1")?
                 .execute([id.0])?;
             conn.prepare_cached("DELETE FROM bots WHERE user_id = ?1")?
+                .execute([id.0])?;
+            conn.prepare_cached("DELETE FROM bot_event_queue WHERE bot_id = ?1")?
                 .execute([id.0])?;
             Ok(true)
         })
@@ -1183,6 +1192,16 @@ impl Store for SqliteStore {
             Ok(n)
         })
         .await
+    }
+
+    async fn bot_events(
+        &self,
+        bot: UserId,
+        offset: Option<i64>,
+        limit: i64,
+    ) -> DbResult<(Vec<(i64, EventRecord)>, bool)> {
+        self.write(move |conn| ev::fetch_bot_events(conn, bot, offset, limit))
+            .await
     }
 
     async fn setting(&self, name: String, initial: String) -> DbResult<String> {

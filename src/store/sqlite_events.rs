@@ -8,7 +8,7 @@ use super::sqlite::{
     load_chat as load_chat_for_events, load_user as load_user_for_events, DbResult,
 };
 use super::StoreError;
-use crate::domain::bots::{self, Bot, BotType, Handlers, NewBot};
+use crate::domain::bots::{self, Bot, BotType, EventMode, Handlers, NewBot, V2};
 use crate::domain::chats::ChatKind;
 use crate::domain::credentials::Scopes;
 use crate::domain::events::{
@@ -19,7 +19,8 @@ use crate::domain::{ChatId, MessageId, Timestamp, UserId};
 
 pub const BOT_COLUMNS: &str = "b.user_id, b.code, b.client_id, b.type, b.openline, b.owner_id,
      b.scopes, b.on_message_add, b.on_message_update, b.on_message_delete, b.on_welcome,
-     b.on_bot_delete, u.first_name, u.last_name, b.work_position, b.created_at";
+     b.on_bot_delete, u.first_name, u.last_name, b.work_position, b.created_at,
+     b.api_version, b.event_mode, b.webhook_url, b.reactions_enabled, b.bot_token_hash";
 
 pub fn bot_from_row(r: &Row<'_>) -> rusqlite::Result<Bot> {
     let kind: String = r.get(3)?;
@@ -43,6 +44,17 @@ pub fn bot_from_row(r: &Row<'_>) -> rusqlite::Result<Bot> {
         last_name: r.get(13)?,
         work_position: r.get(14)?,
         created_at: Timestamp(r.get(15)?),
+        v2: if r.get::<_, i64>(16)? == 2 {
+            let mode: String = r.get(17)?;
+            Some(V2 {
+                event_mode: EventMode::parse(&mode).unwrap_or(EventMode::Fetch),
+                webhook_url: r.get(18)?,
+                reactions_enabled: r.get(19)?,
+                token_hash: r.get(20)?,
+            })
+        } else {
+            None
+        },
     })
 }
 
@@ -65,8 +77,10 @@ pub fn insert_bot(conn: &Connection, new: &NewBot, now: Timestamp) -> DbResult<U
     conn.prepare_cached(
         "INSERT INTO bots (user_id, code, client_id, type, openline, owner_id, scopes,
              work_position, on_message_add, on_message_update, on_message_delete, on_welcome,
-             on_bot_delete, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+             on_bot_delete, created_at, api_version, event_mode, webhook_url, reactions_enabled,
+             bot_token_hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+             ?19)",
     )?
     .execute(params![
         id,
@@ -82,7 +96,12 @@ pub fn insert_bot(conn: &Connection, new: &NewBot, now: Timestamp) -> DbResult<U
         new.handlers.message_delete,
         new.handlers.welcome,
         new.handlers.bot_delete,
-        now.0
+        now.0,
+        if new.v2.is_some() { 2 } else { 1 },
+        new.v2.as_ref().map_or("webhook", |v| v.event_mode.as_str()),
+        new.v2.as_ref().map_or("", |v| v.webhook_url.as_str()),
+        new.v2.as_ref().is_none_or(|v| v.reactions_enabled),
+        new.v2.as_ref().and_then(|v| v.token_hash.clone()),
     ])?;
     Ok(UserId(id))
 }
@@ -171,14 +190,32 @@ fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
-/// Writes one event for `bot` to `handler` (nothing when it has none).
+/// Writes one event for `bot`: a v1 bot's to `handler` (nothing when it has
+/// none); a v2 bot's, in the v2 format, to its webhook or its fetch queue.
 fn enqueue(
     conn: &Connection,
     bot: &Bot,
     handler: &str,
     auth_user: UserId,
-    record: EventRecord,
+    mut record: EventRecord,
 ) -> DbResult<()> {
+    let handler = match &bot.v2 {
+        None if record.kind.is_v2() => return Ok(()), // v1 bots get v1 events only
+        None => handler,
+        Some(v2) => {
+            record.kind = record.kind.v2();
+            if v2.event_mode == EventMode::Fetch {
+                let json = serde_json::to_string(&record)
+                    .map_err(|e| StoreError::Database(format!("cannot encode an event: {e}")))?;
+                conn.prepare_cached(
+                    "INSERT INTO bot_event_queue (bot_id, record, created_at) VALUES (?1, ?2, ?3)",
+                )?
+                .execute(params![bot.id.0, json, record.at])?;
+                return Ok(());
+            }
+            v2.webhook_url.as_str()
+        }
+    };
     if handler.is_empty() {
         return Ok(());
     }
@@ -222,6 +259,7 @@ pub fn enqueue_message(
     for bot in bots_here.iter().filter(|b| audience.contains(&b.id)) {
         let handler = match kind {
             EventKind::BotMessageAdd => &bot.handlers.message_add,
+            _ if bot.v2.is_some() => &bot.handlers.message_add,
             EventKind::BotMessageUpdate if bot.gets_edits() => &bot.handlers.message_update,
             EventKind::BotMessageDelete if bot.gets_edits() => &bot.handlers.message_delete,
             _ => continue,
@@ -239,6 +277,7 @@ pub fn enqueue_message(
             }),
             user: user_snapshot(conn, author)?,
             at: now.0,
+            reaction: None,
         };
         enqueue(conn, bot, handler, author, record)?;
     }
@@ -265,6 +304,7 @@ pub fn enqueue_joins(
             message: None,
             user: user_snapshot(conn, actor)?,
             at: now.0,
+            reaction: None,
         };
         enqueue(conn, &bot, &bot.handlers.welcome, actor, record)?;
     }
@@ -281,8 +321,85 @@ pub fn enqueue_bot_delete(conn: &Connection, bot: &Bot, now: Timestamp) -> DbRes
         message: None,
         user: user_snapshot(conn, bot.owner)?,
         at: now.0,
+        reaction: None,
     };
     enqueue(conn, bot, &bot.handlers.bot_delete, bot.owner, record)
+}
+
+/// `user` set (`added`) or removed reaction `code` on `message`: tell a v2
+/// bot whose message it is (ONIMBOTV2REACTIONCHANGE), unless it reacted itself.
+pub fn enqueue_reaction(
+    conn: &Connection,
+    message: MessageId,
+    user: UserId,
+    code: &str,
+    added: bool,
+    now: Timestamp,
+) -> DbResult<()> {
+    let row: Option<(i64, Option<i64>, String)> = conn
+        .prepare_cached("SELECT chat_id, author_id, text FROM messages WHERE id = ?1")?
+        .query_row([message.0], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    let Some((chat, Some(author), text)) = row else {
+        return Ok(());
+    };
+    if author == user.0 {
+        return Ok(());
+    }
+    let Some(bot) = load_bot(conn, UserId(author))? else {
+        return Ok(());
+    };
+    if !bot.v2.as_ref().is_some_and(|v| v.reactions_enabled) {
+        return Ok(());
+    }
+    let chat = ChatId(chat);
+    let record = EventRecord {
+        kind: EventKind::V2ReactionChange,
+        bot_id: bot.id.0,
+        bot_code: bot.code.clone(),
+        chat: chat_snapshot(conn, chat, bot.id)?,
+        message: Some(MessageSnapshot {
+            id: message.0,
+            text: text.clone(),
+            author,
+            mentioned: bots::mentions(&text).into_iter().map(|u| u.0).collect(),
+        }),
+        user: user_snapshot(conn, user)?,
+        at: now.0,
+        reaction: Some((code.to_owned(), added)),
+    };
+    let handler = bot.handlers.message_add.clone();
+    enqueue(conn, &bot, &handler, user, record)
+}
+
+/// Confirms a fetch-mode bot's events below `offset` and returns the next
+/// `limit` (id, record) and whether more wait.
+pub fn fetch_bot_events(
+    conn: &Connection,
+    bot: UserId,
+    offset: Option<i64>,
+    limit: i64,
+) -> DbResult<(Vec<(i64, EventRecord)>, bool)> {
+    if let Some(offset) = offset {
+        conn.prepare_cached("DELETE FROM bot_event_queue WHERE bot_id = ?1 AND id < ?2")?
+            .execute(params![bot.0, offset])?;
+    }
+    let rows = conn
+        .prepare_cached(
+            "SELECT id, record FROM bot_event_queue WHERE bot_id = ?1 ORDER BY id LIMIT ?2",
+        )?
+        .query_map(params![bot.0, limit + 1], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let more = rows.len() as i64 > limit;
+    let mut out = Vec::new();
+    for (id, json) in rows.into_iter().take(limit as usize) {
+        let record = serde_json::from_str(&json)
+            .map_err(|e| StoreError::Database(format!("queued event {id} is unreadable: {e}")))?;
+        out.push((id, record));
+    }
+    Ok((out, more))
 }
 
 pub const OUTBOX_COLUMNS: &str = "id, handler, handler_id, client_id, scopes, auth_user, record,
@@ -308,6 +425,7 @@ pub fn outbox_from_row(r: &Row<'_>) -> rusqlite::Result<(OutboxEntry, String, St
                 message: None,
                 user: None,
                 at: 0,
+                reaction: None,
             },
             state: DeliveryState::Pending,
             attempts: r.get(8)?,

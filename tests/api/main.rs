@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod batch;
+mod bots_v2;
 mod chats;
 mod cli;
 mod clients;

@@ -1,0 +1,197 @@
+//! `imbot.v2.*`: docs api-reference/chat-bots/chat-bots-v2/imbot.v2/. The
+//! bot methods that serve messages, reactions and events: `Bot.register`,
+//! `.unregister`, `.list`, `.get`, `Chat.Message.send`,
+//! `Chat.Message.Reaction.add` / `.delete`, and `Event.get` (fetch mode).
+//!
+//! Webhook callers name their bot's application with `botToken`; callers
+//! using a token handed to the bot's handler need none.
+
+use serde_json::{json, Map, Value};
+
+use crate::delivery::render::{v2_bot, v2_data, v2_user};
+use crate::domain::bots::{self, Bot, RegistrationV2};
+use crate::domain::events::UserSnapshot;
+use crate::domain::{messages, reactions, DialogRef, Error, MessageId, Timestamp, UserId};
+use crate::protocol::envelope::{iso_date, Reply};
+use crate::protocol::error::ApiError;
+use crate::protocol::params::{intval, scalar_text, truthy, Params};
+use crate::protocol::registry::Ctx;
+
+/// A field of a nested object (`fields`, `properties`), any casing.
+fn field<'a>(obj: Option<&'a Value>, key: &str) -> Option<&'a Value> {
+    match obj {
+        Some(Value::Object(m)) => m
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v),
+        _ => None,
+    }
+}
+
+fn text(obj: Option<&Value>, key: &str) -> String {
+    field(obj, key).and_then(scalar_text).unwrap_or_default()
+}
+
+fn bot_token(p: &Params) -> Option<String> {
+    p.str("botToken")
+}
+
+/// The errors the v2 pages list for the message and reaction methods.
+fn v2_error(e: Error) -> ApiError {
+    match e {
+        Error::CannotPost | Error::NoDialogAccess | Error::RecipientNotFound => ApiError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "ACCESS_DENIED",
+            "Access denied",
+        ),
+        Error::MessageEmpty => ApiError::param("EMPTY_MESSAGE", "Message is empty"),
+        other => other.into(),
+    }
+}
+
+async fn acting_bot(cx: &Ctx, p: &Params) -> Result<Bot, ApiError> {
+    let id = p.positive_id("botId").map(UserId);
+    Ok(bots::resolve_v2(
+        cx.store(),
+        cx.caller.client_id.as_deref(),
+        bot_token(p).as_deref(),
+        id,
+    )
+    .await?)
+}
+
+fn bot_user(b: &Bot) -> Value {
+    v2_user(
+        &UserSnapshot {
+            id: b.id.0,
+            first_name: b.first_name.clone(),
+            last_name: b.last_name.clone(),
+            work_position: b.work_position.clone(),
+            bot: true,
+        },
+        b.created_at.0,
+    )
+}
+
+/// `imbot.v2.Bot.register`: docs .../bots/bot-register.md
+pub async fn register(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let f = p.get("fields");
+    let props = field(f, "properties");
+    let reg = RegistrationV2 {
+        code: text(f, "code"),
+        bot_token: field(f, "botToken").and_then(scalar_text),
+        first_name: text(props, "name"),
+        last_name: text(props, "lastName"),
+        work_position: text(props, "workPosition"),
+        kind: field(f, "type").and_then(scalar_text),
+        event_mode: field(f, "eventMode").and_then(scalar_text),
+        webhook_url: text(f, "webhookUrl"),
+        reactions_enabled: field(f, "isReactionsEnabled").map(truthy),
+        openline: field(f, "isSupportOpenline").is_some_and(truthy),
+    };
+    let new = bots::NewBot::parse_v2(
+        reg,
+        cx.caller.client_id.as_deref(),
+        cx.user(),
+        cx.caller.scopes.clone(),
+    )
+    .map_err(Error::from)?;
+    let bot = bots::register_v2(cx.store(), new, Timestamp::now()).await?;
+    Ok(Reply::value(
+        json!({"bot": v2_bot(&bot), "users": [bot_user(&bot)]}),
+    ))
+}
+
+/// `imbot.v2.Bot.unregister`: docs .../bots/bot-unregister.md
+pub async fn unregister(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let bot = acting_bot(cx, p).await?;
+    bots::unregister(cx.store(), &bot, Timestamp::now()).await?;
+    Ok(Reply::value(json!({"result": true})))
+}
+
+/// `imbot.v2.Bot.get`: docs .../bots/bot-get.md
+pub async fn get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let bot = acting_bot(cx, p).await?;
+    Ok(Reply::value(
+        json!({"bot": v2_bot(&bot), "users": [bot_user(&bot)]}),
+    ))
+}
+
+/// `imbot.v2.Bot.list`: docs .../bots/bot-list.md (the caller's application's bots).
+pub async fn list(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let app = bots::v2_app(cx.caller.client_id.as_deref(), bot_token(p).as_deref())
+        .map_err(Error::from)?;
+    let mine = cx.store().bots_of(app).await?;
+    let bots: Vec<Value> = mine.iter().map(v2_bot).collect();
+    let users: Vec<Value> = mine.iter().map(bot_user).collect();
+    Ok(Reply::value(
+        json!({"bots": bots, "users": users, "hasNextPage": false}),
+    ))
+}
+
+/// `imbot.v2.Chat.Message.send`: docs .../messages/chat-message-send.md
+pub async fn message_send(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let bot = acting_bot(cx, p).await?;
+    let dialog = p
+        .str("dialogId")
+        .and_then(|d| DialogRef::parse(&d))
+        .ok_or_else(|| ApiError::param("DIALOG_ID_EMPTY", "Dialog ID can't be empty"))?;
+    let message = text(p.get("fields"), "message");
+    if message.trim().is_empty() {
+        return Err(ApiError::param("EMPTY_MESSAGE", "Message is empty"));
+    }
+    let id = messages::post(cx.store(), bot.id, dialog, &message)
+        .await
+        .map_err(v2_error)?;
+    Ok(Reply::value(json!({"id": id.0, "uuidMap": {}})))
+}
+
+async fn reaction(cx: &Ctx, p: &Params, on: bool) -> Result<Reply, ApiError> {
+    let bot = acting_bot(cx, p).await?;
+    let message = p
+        .positive_id("messageId")
+        .map(MessageId)
+        .ok_or_else(|| ApiError::param("MESSAGE_ID_ERROR", "Message ID can't be empty"))?;
+    let code = p.str("reaction").unwrap_or_default();
+    reactions::react(cx.store(), bot.id, message, &code, on)
+        .await
+        .map_err(v2_error)?;
+    Ok(Reply::value(json!({"result": true})))
+}
+
+/// `imbot.v2.Chat.Message.Reaction.add`: docs .../messages/chat-message-reaction-add.md
+pub async fn reaction_add(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    reaction(cx, p, true).await
+}
+
+/// `imbot.v2.Chat.Message.Reaction.delete`: docs .../messages/chat-message-reaction-delete.md
+pub async fn reaction_delete(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    reaction(cx, p, false).await
+}
+
+/// `imbot.v2.Event.get`: docs .../events/event-get.md. Confirms the events
+/// below `offset` and returns the next ones.
+pub async fn event_get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let bot = acting_bot(cx, p).await?;
+    let offset = p.get("offset").map(intval).filter(|o| *o > 0);
+    let limit = p.get("limit").map(intval).unwrap_or(100).clamp(1, 1000);
+    let (events, has_more) = cx.store().bot_events(bot.id, offset, limit).await?;
+    let full = v2_bot(&bot);
+    let next = events.last().map(|(id, _)| id + 1).or(offset).unwrap_or(0);
+    let list: Vec<Value> = events
+        .iter()
+        .map(|(id, r)| {
+            json!({
+                "eventId": id,
+                "type": r.kind.name(),
+                "date": iso_date(Timestamp(r.at)),
+                "data": v2_data(r, full.clone()),
+            })
+        })
+        .collect();
+    let mut out = Map::new();
+    out.insert("events".into(), Value::Array(list));
+    out.insert("nextOffset".into(), next.into());
+    out.insert("hasMore".into(), has_more.into());
+    Ok(Reply::value(Value::Object(out)))
+}
