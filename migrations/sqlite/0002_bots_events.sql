@@ -63,6 +63,33 @@ CREATE TABLE bot_event_queue (
 );
 CREATE INDEX bot_event_queue_bot ON bot_event_queue (bot_id, id);
 
+-- im.v2.Event.subscribe: users whose messenger events are recorded for
+-- im.v2.Event.get (kept 24 hours).
+CREATE TABLE user_event_subscriptions (
+    user_id     INTEGER PRIMARY KEY,
+    created_at  INTEGER NOT NULL
+);
+CREATE TABLE user_event_queue (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id     INTEGER NOT NULL,
+    record      TEXT    NOT NULL,
+    created_at  INTEGER NOT NULL
+);
+CREATE INDEX user_event_queue_user ON user_event_queue (user_id, id);
+
+-- event.bind: an application's handler for an event, in the context of the
+-- user who bound it (events of the chats that user is in).
+CREATE TABLE event_bindings (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    event       TEXT    NOT NULL,
+    handler     TEXT    NOT NULL,
+    user_id     INTEGER NOT NULL,
+    client_id   TEXT    NOT NULL,
+    scopes      TEXT    NOT NULL,
+    created_at  INTEGER NOT NULL,
+    UNIQUE (event, handler, client_id, user_id)
+);
+
 -- Values fixed for the life of a data directory (the portal's member_id).
 CREATE TABLE settings (
     name   TEXT PRIMARY KEY,

@@ -125,6 +125,11 @@ pub async fn spawn(
                     .store
                     .purge_expired_tokens(Timestamp(now.0 - 86_400))
                     .await;
+                // im.v2 user events are kept 24 hours.
+                let _ = dispatcher
+                    .store
+                    .purge_user_events(Timestamp(now.0 - 86_400))
+                    .await;
             }
         }
     }))
@@ -193,6 +198,7 @@ impl Dispatcher {
         let r = &entry.record;
         let bot_token = match r.kind {
             EventKind::BotDelete => None,
+            k if k.is_user() => None,
             // The bot is gone; the token in its `auth` acts as its owner.
             EventKind::V2Delete => Some(
                 self.token(entry.auth_user, &entry.client_id, &entry.scopes)
@@ -203,11 +209,18 @@ impl Dispatcher {
                     .await?,
             ),
         };
-        let imbot = Scopes::parse("imbot").unwrap_or_default();
+        // Bot events hand the causing user's token with `imbot` only; a bound
+        // user event hands the binder's token with the binding's scopes.
+        let scopes = if r.kind.is_user() {
+            entry.scopes.clone()
+        } else {
+            Scopes::parse("imbot").unwrap_or_default()
+        };
         let user_token = self
-            .token(entry.auth_user, &entry.client_id, &imbot)
+            .token(entry.auth_user, &entry.client_id, &scopes)
             .await?;
         let payload = match (&bot_token, r.kind.is_v2()) {
+            _ if r.kind.is_user() => render::user_payload(entry, &self.portal, &user_token),
             (Some(bot), true) => render::v2_payload(entry, &self.portal, bot, &user_token),
             _ => render::payload(entry, &self.portal, bot_token.as_ref(), &user_token),
         };

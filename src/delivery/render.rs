@@ -336,12 +336,19 @@ pub fn v2_user(u: &UserSnapshot, at: i64) -> Value {
 
 /// The `data` of a v2 event, with `bot` as given (webhook: `{id, code,
 /// auth}`; fetch: the full object).
-pub fn v2_data(r: &EventRecord, bot: Value) -> Value {
+pub fn v2_data(r: &EventRecord, bot: Option<Value>) -> Value {
     let mut d = Map::new();
-    d.insert("bot".into(), bot);
+    if let Some(bot) = bot {
+        d.insert("bot".into(), bot);
+    }
     let at = r.at;
     match r.kind {
-        EventKind::V2MessageAdd | EventKind::V2MessageUpdate | EventKind::V2ReactionChange => {
+        EventKind::V2MessageAdd
+        | EventKind::V2MessageUpdate
+        | EventKind::V2ReactionChange
+        | EventKind::UserMessageAdd
+        | EventKind::UserMessageUpdate
+        | EventKind::UserReactionChange => {
             if let Some((code, added)) = &r.reaction {
                 d.insert("reaction".into(), code.clone().into());
                 d.insert(
@@ -367,12 +374,12 @@ pub fn v2_data(r: &EventRecord, bot: Value) -> Value {
                 );
             }
         }
-        EventKind::V2MessageDelete => {
+        EventKind::V2MessageDelete | EventKind::UserMessageDelete => {
             if let Some(m) = &r.message {
                 d.insert("messageId".into(), m.id.into());
             }
         }
-        EventKind::V2JoinChat => {
+        EventKind::V2JoinChat | EventKind::UserJoinChat => {
             if let Some(c) = &r.chat {
                 d.insert("dialogId".into(), c.dialog_id.clone().into());
             }
@@ -407,8 +414,21 @@ pub fn v2_payload(
     });
     json!({
         "event": r.kind.name(),
-        "data": v2_data(r, bot),
+        "data": v2_data(r, Some(bot)),
         "ts": r.at,
+        "auth": Value::Object(auth_block(user_token, portal, None, &app)),
+    })
+}
+
+/// An im.v2 user event as POSTed to an `event.bind` handler.
+pub fn user_payload(entry: &OutboxEntry, portal: &Portal, user_token: &IssuedToken) -> Value {
+    let r = &entry.record;
+    let app = application_token(&portal.member_id, &entry.client_id);
+    json!({
+        "event": r.kind.name(),
+        "event_handler_id": entry.handler_id.to_string(),
+        "data": v2_data(r, None),
+        "ts": r.at.to_string(),
         "auth": Value::Object(auth_block(user_token, portal, None, &app)),
     })
 }

@@ -24,6 +24,12 @@ pub enum EventKind {
     V2JoinChat,
     V2Delete,
     V2ReactionChange,
+    /// im.v2 user events (polled with im.v2.Event.get, or bound with event.bind).
+    UserMessageAdd,
+    UserMessageUpdate,
+    UserMessageDelete,
+    UserReactionChange,
+    UserJoinChat,
 }
 
 impl EventKind {
@@ -41,7 +47,41 @@ impl EventKind {
             EventKind::V2JoinChat => "ONIMBOTV2JOINCHAT",
             EventKind::V2Delete => "ONIMBOTV2DELETE",
             EventKind::V2ReactionChange => "ONIMBOTV2REACTIONCHANGE",
+            EventKind::UserMessageAdd => "ONIMV2MESSAGEADD",
+            EventKind::UserMessageUpdate => "ONIMV2MESSAGEUPDATE",
+            EventKind::UserMessageDelete => "ONIMV2MESSAGEDELETE",
+            EventKind::UserReactionChange => "ONIMV2REACTIONCHANGE",
+            EventKind::UserJoinChat => "ONIMV2JOINCHAT",
         }
+    }
+
+    /// The user event of the same happening.
+    pub fn user(self) -> Option<Self> {
+        Some(match self {
+            EventKind::BotMessageAdd | EventKind::V2MessageAdd => EventKind::UserMessageAdd,
+            EventKind::BotMessageUpdate | EventKind::V2MessageUpdate => {
+                EventKind::UserMessageUpdate
+            }
+            EventKind::BotMessageDelete | EventKind::V2MessageDelete => {
+                EventKind::UserMessageDelete
+            }
+            EventKind::V2ReactionChange => EventKind::UserReactionChange,
+            EventKind::BotJoinChat | EventKind::V2JoinChat => EventKind::UserJoinChat,
+            _ => return None,
+        })
+    }
+
+    /// The events `event.bind` accepts (the im.v2 user events).
+    pub fn bindable(name: &str) -> Option<Self> {
+        [
+            EventKind::UserMessageAdd,
+            EventKind::UserMessageUpdate,
+            EventKind::UserMessageDelete,
+            EventKind::UserReactionChange,
+            EventKind::UserJoinChat,
+        ]
+        .into_iter()
+        .find(|k| k.name().eq_ignore_ascii_case(name.trim()))
     }
 
     /// The same event in the v2 format, for bots registered through v2.
@@ -57,7 +97,18 @@ impl EventKind {
     }
 
     pub fn is_v2(self) -> bool {
-        self.v2() == self
+        self.v2() == self && !self.is_user()
+    }
+
+    pub fn is_user(self) -> bool {
+        matches!(
+            self,
+            EventKind::UserMessageAdd
+                | EventKind::UserMessageUpdate
+                | EventKind::UserMessageDelete
+                | EventKind::UserReactionChange
+                | EventKind::UserJoinChat
+        )
     }
 }
 
@@ -125,6 +176,17 @@ pub struct NewEvent {
     /// The user whose token goes in the top-level `auth` block.
     pub auth_user: i64,
     pub record: EventRecord,
+}
+
+/// An `event.bind` registration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding {
+    pub event: String,
+    pub handler: String,
+    /// The user in whose context events arrive (`auth_type`).
+    pub user: i64,
+    pub client_id: String,
+    pub scopes: Scopes,
 }
 
 /// Where an outbox entry stands.

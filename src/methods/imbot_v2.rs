@@ -185,7 +185,7 @@ pub async fn event_get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
                 "eventId": id,
                 "type": r.kind.name(),
                 "date": iso_date(Timestamp(r.at)),
-                "data": v2_data(r, full.clone()),
+                "data": v2_data(r, Some(full.clone())),
             })
         })
         .collect();

@@ -2,6 +2,7 @@
 //! values, calls one domain function, and encodes the answer with [`views`].
 //! No SQL, no transactions here.
 
+pub mod events;
 pub mod im_chat;
 pub mod im_dialog;
 pub mod im_message;

@@ -9,7 +9,9 @@ use super::auth::Caller;
 use super::envelope::Reply;
 use super::error::ApiError;
 use super::params::Params;
-use crate::methods::{im_chat, im_dialog, im_message, im_user, imbot, imbot_v2, meta, user};
+use crate::methods::{
+    events, im_chat, im_dialog, im_message, im_user, imbot, imbot_v2, meta, user,
+};
 use crate::server::AppState;
 use crate::store::Store;
 
@@ -106,6 +108,12 @@ pub static METHODS: &[Method] = &[
     method!("im.message.update", IM, im_message::update),
     method!("im.message.delete", IM, im_message::delete),
     method!("im.message.like", IM, im_message::like),
+    method!("event.bind", Scope::Basic, events::bind),
+    method!("event.unbind", Scope::Basic, events::unbind),
+    method!("event.get", Scope::Basic, events::get),
+    method!("im.v2.event.subscribe", IM, events::subscribe),
+    method!("im.v2.event.unsubscribe", IM, events::unsubscribe),
+    method!("im.v2.event.get", IM, events::user_get),
     method!("imbot.register", IMBOT, imbot::register),
     method!("imbot.unregister", IMBOT, imbot::unregister),
     method!("imbot.bot.list", IMBOT, imbot::list),

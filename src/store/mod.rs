@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use crate::domain::bots::{Bot, NewBot};
 use crate::domain::chats::{Chat, NewChat};
 use crate::domain::credentials::{Credential, NewCredential, TokenHash};
-use crate::domain::events::{DeliveryState, EventRecord, OutboxEntry};
+use crate::domain::events::{Binding, DeliveryState, EventRecord, OutboxEntry};
 use crate::domain::messages::{Message, Page};
 use crate::domain::reactions::{LikeAction, ReactionCode};
 use crate::domain::user_query::{UserPage, UserQuery};
@@ -203,6 +203,34 @@ pub trait Store: Send + Sync {
         offset: Option<i64>,
         limit: i64,
     ) -> Result<(Vec<(i64, EventRecord)>, bool), StoreError>;
+    /// im.v2.Event.subscribe (`on`) / unsubscribe for `user`.
+    async fn subscribe_user_events(
+        &self,
+        user: UserId,
+        on: bool,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+    /// im.v2.Event.get: confirms below `offset`, returns the next `limit`.
+    async fn user_events(
+        &self,
+        user: UserId,
+        offset: Option<i64>,
+        limit: i64,
+    ) -> Result<(Vec<(i64, EventRecord)>, bool), StoreError>;
+    /// event.bind; `false` when the same binding exists already.
+    async fn bind_event(&self, binding: Binding, now: Timestamp) -> Result<bool, StoreError>;
+    /// event.unbind: removes the application's bindings of `event` (to
+    /// `handler`, if given); how many went.
+    async fn unbind_event(
+        &self,
+        event: String,
+        handler: Option<String>,
+        client_id: String,
+    ) -> Result<usize, StoreError>;
+    /// event.get: the application's bindings.
+    async fn bindings(&self, client_id: String) -> Result<Vec<Binding>, StoreError>;
+    /// Drops recorded user events older than `before` (they are kept 24 hours).
+    async fn purge_user_events(&self, before: Timestamp) -> Result<usize, StoreError>;
     /// A value fixed for the life of the data directory, created on first use.
     async fn setting(&self, name: String, initial: String) -> Result<String, StoreError>;
     /// Deletes access tokens that expired before `before`.

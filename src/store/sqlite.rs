@@ -26,7 +26,7 @@ use super::{EditOutcome, LikeOutcome, MembershipOutcome, PostOutcome, Store, Sto
 use crate::domain::bots::{Bot, NewBot};
 use crate::domain::chats::{Chat, ChatKind, Color, NewChat};
 use crate::domain::credentials::{Credential, CredentialKind, NewCredential, Scopes, TokenHash};
-use crate::domain::events::{DeliveryState, EventKind, EventRecord, OutboxEntry};
+use crate::domain::events::{Binding, DeliveryState, EventKind, EventRecord, OutboxEntry};
 use crate::domain::messages::{system_text, Mention, Message, Page, SystemEvent};
 use crate::domain::reactions::{LikeAction, ReactionCode, LIKE};
 use crate::domain::user_query::{Cmp, FilterValue, UserField, UserPage, UserQuery, PAGE_SIZE};
@@ -1202,6 +1202,103 @@ impl Store for SqliteStore {
     ) -> DbResult<(Vec<(i64, EventRecord)>, bool)> {
         self.write(move |conn| ev::fetch_bot_events(conn, bot, offset, limit))
             .await
+    }
+
+    async fn subscribe_user_events(&self, user: UserId, on: bool, now: Timestamp) -> DbResult<()> {
+        self.write(move |conn| {
+            if on {
+                conn.prepare_cached(
+                    "INSERT OR IGNORE INTO user_event_subscriptions (user_id, created_at)
+                     VALUES (?1, ?2)",
+                )?
+                .execute(params![user.0, now.0])?;
+            } else {
+                conn.prepare_cached("DELETE FROM user_event_subscriptions WHERE user_id = ?1")?
+                    .execute([user.0])?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn user_events(
+        &self,
+        user: UserId,
+        offset: Option<i64>,
+        limit: i64,
+    ) -> DbResult<(Vec<(i64, EventRecord)>, bool)> {
+        self.write(move |conn| ev::fetch_user_events(conn, user, offset, limit))
+            .await
+    }
+
+    async fn bind_event(&self, b: Binding, now: Timestamp) -> DbResult<bool> {
+        self.write(move |conn| {
+            Ok(conn
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO event_bindings
+                         (event, handler, user_id, client_id, scopes, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?
+                .execute(params![
+                    b.event,
+                    b.handler,
+                    b.user,
+                    b.client_id,
+                    b.scopes.to_list(),
+                    now.0
+                ])?
+                == 1)
+        })
+        .await
+    }
+
+    async fn unbind_event(
+        &self,
+        event: String,
+        handler: Option<String>,
+        client_id: String,
+    ) -> DbResult<usize> {
+        self.write(move |conn| {
+            Ok(conn
+                .prepare_cached(
+                    "DELETE FROM event_bindings
+                     WHERE event = ?1 AND client_id = ?2 AND (?3 IS NULL OR handler = ?3)",
+                )?
+                .execute(params![event, client_id, handler])?)
+        })
+        .await
+    }
+
+    async fn bindings(&self, client_id: String) -> DbResult<Vec<Binding>> {
+        self.read(move |conn| {
+            let rows = conn
+                .prepare_cached(
+                    "SELECT event, handler, user_id, client_id, scopes FROM event_bindings
+                     WHERE client_id = ?1 ORDER BY id",
+                )?
+                .query_map([client_id], |r| {
+                    let scopes: String = r.get(4)?;
+                    Ok(Binding {
+                        event: r.get(0)?,
+                        handler: r.get(1)?,
+                        user: r.get(2)?,
+                        client_id: r.get(3)?,
+                        scopes: Scopes::parse(&scopes).unwrap_or_default(),
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn purge_user_events(&self, before: Timestamp) -> DbResult<usize> {
+        self.write(move |conn| {
+            Ok(conn
+                .prepare_cached("DELETE FROM user_event_queue WHERE created_at < ?1")?
+                .execute([before.0])?)
+        })
+        .await
     }
 
     async fn setting(&self, name: String, initial: String) -> DbResult<String> {

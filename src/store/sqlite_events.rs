@@ -243,6 +243,15 @@ pub fn enqueue_message(
     text: &str,
     now: Timestamp,
 ) -> DbResult<()> {
+    if let Some(a) = author {
+        let snapshot = MessageSnapshot {
+            id: message.0,
+            text: text.to_owned(),
+            author: a.0,
+            mentioned: bots::mentions(text).into_iter().map(|u| u.0).collect(),
+        };
+        enqueue_user_events(conn, kind, chat, Some(snapshot), a, None, now)?;
+    }
     let bots_here = chat_bots(conn, chat)?;
     if bots_here.is_empty() {
         return Ok(());
@@ -293,6 +302,7 @@ pub fn enqueue_joins(
     now: Timestamp,
 ) -> DbResult<()> {
     for id in joined {
+        enqueue_user_events(conn, EventKind::BotJoinChat, chat, None, *id, None, now)?;
         let Some(bot) = load_bot(conn, *id)? else {
             continue;
         };
@@ -343,6 +353,15 @@ pub fn enqueue_reaction(
     let Some((chat, Some(author), text)) = row else {
         return Ok(());
     };
+    let snapshot = MessageSnapshot {
+        id: message.0,
+        text: text.clone(),
+        author,
+        mentioned: bots::mentions(&text).into_iter().map(|u| u.0).collect(),
+    };
+    let change = Some((code.to_owned(), added));
+    let kind = EventKind::V2ReactionChange;
+    enqueue_user_events(conn, kind, ChatId(chat), Some(snapshot), user, change, now)?;
     if author == user.0 {
         return Ok(());
     }
@@ -397,6 +416,110 @@ pub fn fetch_bot_events(
     for (id, json) in rows.into_iter().take(limit as usize) {
         let record = serde_json::from_str(&json)
             .map_err(|e| StoreError::Database(format!("queued event {id} is unreadable: {e}")))?;
+        out.push((id, record));
+    }
+    Ok((out, more))
+}
+
+/// The im.v2 user event of a happening in `chat`: recorded for each member
+/// subscribed with im.v2.Event.subscribe, and written to the outbox for each
+/// `event.bind` handler whose user is a member.
+#[allow(clippy::too_many_arguments)]
+pub fn enqueue_user_events(
+    conn: &Connection,
+    kind: EventKind,
+    chat: ChatId,
+    message: Option<MessageSnapshot>,
+    actor: UserId,
+    reaction: Option<(String, bool)>,
+    now: Timestamp,
+) -> DbResult<()> {
+    let Some(kind) = kind.user() else {
+        return Ok(());
+    };
+    let subscribed: Vec<i64> = conn
+        .prepare_cached(
+            "SELECT cm.user_id FROM chat_members cm
+             JOIN user_event_subscriptions s ON s.user_id = cm.user_id
+             WHERE cm.chat_id = ?1",
+        )?
+        .query_map([chat.0], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let bindings: Vec<(i64, String, i64, String, String)> = conn
+        .prepare_cached(
+            "SELECT b.id, b.handler, b.user_id, b.client_id, b.scopes FROM event_bindings b
+             JOIN chat_members cm ON cm.user_id = b.user_id AND cm.chat_id = ?1
+             WHERE b.event = ?2",
+        )?
+        .query_map(params![chat.0, kind.name()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    if subscribed.is_empty() && bindings.is_empty() {
+        return Ok(());
+    }
+    let user = user_snapshot(conn, actor)?;
+    let record_for = |conn: &Connection, recipient: i64| -> DbResult<EventRecord> {
+        Ok(EventRecord {
+            kind,
+            bot_id: 0,
+            bot_code: String::new(),
+            chat: chat_snapshot(conn, chat, UserId(recipient))?,
+            message: message.clone(),
+            user: user.clone(),
+            at: now.0,
+            reaction: reaction.clone(),
+        })
+    };
+    for recipient in subscribed {
+        let json = serde_json::to_string(&record_for(conn, recipient)?)
+            .map_err(|e| StoreError::Database(format!("cannot encode an event: {e}")))?;
+        conn.prepare_cached(
+            "INSERT INTO user_event_queue (user_id, record, created_at) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![recipient, json, now.0])?;
+    }
+    for (id, handler, user_id, client_id, scopes) in bindings {
+        insert_event(
+            conn,
+            &NewEvent {
+                handler,
+                handler_id: id,
+                client_id,
+                scopes: Scopes::parse(&scopes).unwrap_or_default(),
+                auth_user: user_id,
+                record: record_for(conn, user_id)?,
+            },
+            now_ms(),
+        )?;
+    }
+    Ok(())
+}
+
+/// Confirms a user's recorded events below `offset` and returns the next.
+pub fn fetch_user_events(
+    conn: &Connection,
+    user: UserId,
+    offset: Option<i64>,
+    limit: i64,
+) -> DbResult<(Vec<(i64, EventRecord)>, bool)> {
+    if let Some(offset) = offset {
+        conn.prepare_cached("DELETE FROM user_event_queue WHERE user_id = ?1 AND id < ?2")?
+            .execute(params![user.0, offset])?;
+    }
+    let rows = conn
+        .prepare_cached(
+            "SELECT id, record FROM user_event_queue WHERE user_id = ?1 ORDER BY id LIMIT ?2",
+        )?
+        .query_map(params![user.0, limit + 1], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let more = rows.len() as i64 > limit;
+    let mut out = Vec::new();
+    for (id, json) in rows.into_iter().take(limit as usize) {
+        let record = serde_json::from_str(&json)
+            .map_err(|e| StoreError::Database(format!("recorded event {id} is unreadable: {e}")))?;
         out.push((id, record));
     }
     Ok((out, more))

@@ -14,4 +14,5 @@ mod meta;
 mod protocol;
 mod receiver;
 mod tls;
+mod user_events;
 mod users;

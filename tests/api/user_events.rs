@@ -1,0 +1,139 @@
+//! The im.v2 user events: polled with im.v2.Event.get after
+//! im.v2.Event.subscribe, or POSTed to an `event.bind` handler.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::helpers::TestApp;
+use crate::receiver::Receiver;
+
+#[tokio::test]
+async fn a_subscribed_user_polls_messages_and_reactions() {
+    let app = TestApp::spawn().await;
+    let anna = app.user("Anna", "").await;
+    let bob = app.user("Bob", "").await;
+    let chat = app.chat(&anna, &[&bob]).await;
+    // Nothing is recorded before the subscription.
+    app.post(&bob, chat, "before").await;
+    assert_eq!(
+        app.ok(&anna, "im.v2.Event.subscribe", json!({})).await,
+        true
+    );
+    let msg = app.post(&bob, chat, "hello").await;
+    app.ok(&anna, "im.message.like", json!({"MESSAGE_ID": msg}))
+        .await;
+
+    let page = app.ok(&anna, "im.v2.Event.get", json!({})).await;
+    let events = page["events"].as_array().unwrap();
+    let types: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["ONIMV2MESSAGEADD", "ONIMV2REACTIONCHANGE"]);
+    let add = &events[0]["data"];
+    assert_eq!(add["message"]["id"], msg);
+    assert_eq!(add["message"]["text"], "hello");
+    assert_eq!(add["chat"]["dialogId"], format!("chat{chat}"));
+    assert_eq!(add["user"]["id"], bob.user);
+    assert!(add.get("bot").is_none());
+    let reaction = &events[1]["data"];
+    assert_eq!(
+        (reaction["reaction"].as_str(), reaction["action"].as_str()),
+        (Some("like"), Some("add"))
+    );
+    assert_eq!(reaction["user"]["id"], anna.user);
+    assert_eq!(page["hasMore"], false);
+
+    // Confirmed with nextOffset, they are gone; after unsubscribing nothing new comes.
+    let next = page["nextOffset"].clone();
+    assert_eq!(
+        app.ok(&anna, "im.v2.Event.get", json!({"offset": next}))
+            .await["events"],
+        json!([])
+    );
+    app.ok(&anna, "im.v2.Event.unsubscribe", json!({})).await;
+    app.post(&bob, chat, "after").await;
+    assert_eq!(
+        app.ok(&anna, "im.v2.Event.get", json!({})).await["events"],
+        json!([])
+    );
+}
+
+#[tokio::test]
+async fn event_bind_posts_reaction_changes_to_the_handler() {
+    let app = TestApp::spawn().await;
+    let rx = Receiver::start().await;
+    let anna = app.user("Anna", "").await;
+    let bob = app.user("Bob", "").await;
+    let chat = app.chat(&anna, &[&bob]).await;
+    let (status, code) = app
+        .err(
+            &anna,
+            "event.bind",
+            json!({"event": "ONSOMETHINGELSE", "handler": rx.url}),
+        )
+        .await;
+    assert_eq!((status, code.as_str()), (400, "ERROR_EVENT_NOT_FOUND"));
+    assert_eq!(
+        app.ok(
+            &anna,
+            "event.bind",
+            json!({"event": "onImV2ReactionChange", "handler": rx.url})
+        )
+        .await,
+        true
+    );
+    let bound = app.ok(&anna, "event.get", json!({})).await;
+    assert_eq!(
+        bound,
+        json!([{"event": "ONIMV2REACTIONCHANGE", "handler": rx.url, "auth_type": anna.user.to_string(), "offline": 0}])
+    );
+    let msg = app.post(&anna, chat, "like me").await;
+    app.ok(
+        &bob,
+        "im.message.like",
+        json!({"MESSAGE_ID": msg, "ACTION": "plus"}),
+    )
+    .await;
+    let got = &rx
+        .wait_for("ONIMV2REACTIONCHANGE", 1, Duration::from_secs(10))
+        .await[0];
+    let d = &got.form["data"];
+    assert_eq!(d["reaction"], "like");
+    assert_eq!(d["action"], "add");
+    assert_eq!(d["message"]["id"], msg.to_string());
+    assert_eq!(d["user"]["id"], bob.user.to_string());
+    assert_eq!(got.form["auth"]["user_id"], anna.user.to_string());
+    // The token handed over works for the binder.
+    let token = got.form["auth"]["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let me: serde_json::Value = app
+        .client
+        .post(format!("{}/rest/user.current", app.base))
+        .json(&json!({"auth": token}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["result"]["ID"], anna.user.to_string());
+
+    assert_eq!(
+        app.ok(
+            &anna,
+            "event.unbind",
+            json!({"event": "ONIMV2REACTIONCHANGE", "handler": rx.url})
+        )
+        .await,
+        json!({"count": 1})
+    );
+    app.ok(
+        &bob,
+        "im.message.like",
+        json!({"MESSAGE_ID": msg, "ACTION": "minus"}),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(rx.all().len(), 1);
+}
