@@ -348,6 +348,71 @@ pub async fn resolve(
     Ok(bot)
 }
 
+/// What `imbot.update` changes; `None` (or an empty handler) keeps a value.
+#[derive(Debug, Clone, Default)]
+pub struct BotChanges {
+    pub code: Option<String>,
+    pub common_handler: String,
+    pub handlers: Handlers,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub work_position: Option<String>,
+}
+
+/// `imbot.update`: validates the handlers given and applies the changes.
+pub async fn update(store: &dyn Store, bot: &Bot, c: BotChanges) -> Result<(), Error> {
+    let common = c.common_handler.trim();
+    let pick = |own: &str, current: &str| -> String {
+        match (own.trim(), common) {
+            ("", "") => current.to_owned(),
+            ("", common) => common.to_owned(),
+            (own, _) => own.to_owned(),
+        }
+    };
+    let h = &bot.handlers;
+    let handlers = Handlers {
+        message_add: pick(&c.handlers.message_add, &h.message_add),
+        message_update: pick(&c.handlers.message_update, &h.message_update),
+        message_delete: pick(&c.handlers.message_delete, &h.message_delete),
+        welcome: pick(&c.handlers.welcome, &h.welcome),
+        bot_delete: pick(&c.handlers.bot_delete, &h.bot_delete),
+    };
+    for (param, url) in [
+        (HandlerParam::MessageAdd, &handlers.message_add),
+        (HandlerParam::MessageUpdate, &handlers.message_update),
+        (HandlerParam::MessageDelete, &handlers.message_delete),
+        (HandlerParam::Welcome, &handlers.welcome),
+        (HandlerParam::BotDelete, &handlers.bot_delete),
+    ] {
+        if !url.is_empty() && !valid_handler(url) {
+            return Err(BotError::HandlerInvalid(param).into());
+        }
+    }
+    let mut updated = bot.clone();
+    updated.handlers = handlers;
+    if let Some(code) = c
+        .code
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+    {
+        updated.code = code;
+    }
+    if let Some(n) = c.first_name {
+        updated.first_name = n.trim().to_owned();
+    }
+    if let Some(n) = c.last_name {
+        updated.last_name = n.trim().to_owned();
+    }
+    if let Some(w) = c.work_position {
+        updated.work_position = w.trim().to_owned();
+    }
+    if updated.first_name.is_empty() && updated.last_name.is_empty() {
+        return Err(BotError::NameEmpty.into());
+    }
+    store.update_bot(updated).await?;
+    Ok(())
+}
+
 /// `imbot.unregister`: removes the bot from its chats, deactivates its user,
 /// and tells its `EVENT_BOT_DELETE` handler (in the same transaction).
 pub async fn unregister(store: &dyn Store, bot: &Bot, now: Timestamp) -> Result<(), Error> {

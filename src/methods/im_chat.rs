@@ -26,6 +26,13 @@ fn user_ids(p: &Params, name: &str) -> Vec<UserId> {
 
 /// `im.chat.add`: docs api-reference/chats/im-chat-add.md
 pub async fn add(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let new = new_chat(p, cx.user())?;
+    let id = chats::create(cx.store(), new).await?;
+    Ok(Reply::value(id.0))
+}
+
+/// The chat `im.chat.add` and `imbot.chat.add` describe, owned by `owner`.
+pub(super) fn new_chat(p: &Params, owner: UserId) -> Result<NewChat, ApiError> {
     if let Some(users) = p.get("USERS") {
         if !users.is_array() && !users.is_object() {
             return Err(ApiError::param(
@@ -38,9 +45,9 @@ pub async fn add(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
         Some(t) if t.eq_ignore_ascii_case("OPEN") => ChatKind::Open,
         _ => ChatKind::Closed,
     };
-    let new = NewChat {
+    Ok(NewChat {
         kind,
-        owner: cx.user(),
+        owner,
         users: user_ids(p, "USERS"),
         title: p.str("TITLE"),
         description: p.str("DESCRIPTION").unwrap_or_default(),
@@ -49,9 +56,7 @@ pub async fn add(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
         entity_id: p.str("ENTITY_ID").unwrap_or_default(),
         first_message: p.str("MESSAGE").filter(|m| !m.trim().is_empty()),
         created_at: Timestamp::now(),
-    };
-    let id = chats::create(cx.store(), new).await?;
-    Ok(Reply::value(id.0))
+    })
 }
 
 /// `im.chat.get`: docs api-reference/chats/im-chat-get.md

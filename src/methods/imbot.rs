@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 
 use super::im_message::dialog_of;
 use super::{required_id, DIALOG_ID_EMPTY, MESSAGE_ID_ERROR};
-use crate::domain::bots::{self, Bot, Handlers, NewBot, Registration};
+use crate::domain::bots::{self, Bot, BotChanges, Handlers, NewBot, Registration};
 use crate::domain::reactions::{self, LikeAction};
 use crate::domain::{messages, MessageId, Timestamp, UserId};
 use crate::protocol::envelope::Reply;
@@ -31,15 +31,18 @@ async fn acting_bot(cx: &Ctx, p: &Params) -> Result<Bot, ApiError> {
     Ok(bots::resolve(cx.store(), client_id(cx, p).as_deref(), id).await?)
 }
 
-fn text_field(map: Option<&Value>, key: &str) -> String {
+fn field<'a>(map: Option<&'a Value>, key: &str) -> Option<&'a Value> {
     match map {
         Some(Value::Object(m)) => m
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .and_then(|(_, v)| scalar_text(v))
-            .unwrap_or_default(),
-        _ => String::new(),
+            .map(|(_, v)| v),
+        _ => None,
     }
+}
+
+fn text_field(map: Option<&Value>, key: &str) -> String {
+    field(map, key).and_then(scalar_text).unwrap_or_default()
 }
 
 /// `imbot.register`: docs .../outdated/bots/imbot-register.md
@@ -72,6 +75,39 @@ pub async fn unregister(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let bot = acting_bot(cx, p).await?;
     bots::unregister(cx.store(), &bot, Timestamp::now()).await?;
     Ok(Reply::value(true))
+}
+
+/// `imbot.update`: docs .../outdated/bots/imbot-update.md
+pub async fn update(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let bot = acting_bot(cx, p).await?;
+    let fields = p.get("FIELDS");
+    let props = field(fields, "PROPERTIES");
+    let opt = |obj: Option<&Value>, key: &str| field(obj, key).and_then(scalar_text);
+    let changes = BotChanges {
+        code: opt(fields, "CODE"),
+        common_handler: text_field(fields, "EVENT_HANDLER"),
+        handlers: Handlers {
+            message_add: text_field(fields, "EVENT_MESSAGE_ADD"),
+            message_update: text_field(fields, "EVENT_MESSAGE_UPDATE"),
+            message_delete: text_field(fields, "EVENT_MESSAGE_DELETE"),
+            welcome: text_field(fields, "EVENT_WELCOME_MESSAGE"),
+            bot_delete: text_field(fields, "EVENT_BOT_DELETE"),
+        },
+        first_name: opt(props, "NAME"),
+        last_name: opt(props, "LAST_NAME"),
+        work_position: opt(props, "WORK_POSITION"),
+    };
+    bots::update(cx.store(), &bot, changes).await?;
+    Ok(Reply::value(true))
+}
+
+/// `imbot.chat.add`: docs .../outdated/chats/imbot-chat-add.md. The bot
+/// creates (and owns) the chat.
+pub async fn chat_add(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let bot = acting_bot(cx, p).await?;
+    let new = super::im_chat::new_chat(p, bot.id)?;
+    let id = crate::domain::chats::create(cx.store(), new).await?;
+    Ok(Reply::value(id.0))
 }
 
 /// `imbot.bot.list`: docs .../outdated/bots/imbot-bot-list.md

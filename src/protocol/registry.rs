@@ -116,6 +116,8 @@ pub static METHODS: &[Method] = &[
     method!("im.v2.event.get", IM, events::user_get),
     method!("imbot.register", IMBOT, imbot::register),
     method!("imbot.unregister", IMBOT, imbot::unregister),
+    method!("imbot.update", IMBOT, imbot::update),
+    method!("imbot.chat.add", IMBOT, imbot::chat_add),
     method!("imbot.bot.list", IMBOT, imbot::list),
     method!("imbot.message.add", IMBOT, imbot::message_add),
     method!("imbot.message.update", IMBOT, imbot::message_update),

@@ -166,6 +166,8 @@ pub trait Store: Send + Sync {
     /// The bots an application registered, oldest first.
     async fn bots_of(&self, client_id: String) -> Result<Vec<Bot>, StoreError>;
     async fn all_bots(&self) -> Result<Vec<Bot>, StoreError>;
+    /// Stores a bot's code, handlers and names (`imbot.update`).
+    async fn update_bot(&self, bot: Bot) -> Result<(), StoreError>;
     /// Writes the bot's ONIMBOTDELETE event, removes it from its chats,
     /// deactivates its user and drops its registration; `false` if no such bot.
     async fn delete_bot(&self, id: UserId, now: Timestamp) -> Result<bool, StoreError>;

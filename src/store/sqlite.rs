@@ -1069,6 +1069,31 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn update_bot(&self, bot: Bot) -> DbResult<()> {
+        self.write(move |conn| {
+            conn.prepare_cached(
+                "UPDATE bots SET code = ?2, work_position = ?3, on_message_add = ?4,
+                     on_message_update = ?5, on_message_delete = ?6, on_welcome = ?7,
+                     on_bot_delete = ?8
+                 WHERE user_id = ?1",
+            )?
+            .execute(params![
+                bot.id.0,
+                bot.code,
+                bot.work_position,
+                bot.handlers.message_add,
+                bot.handlers.message_update,
+                bot.handlers.message_delete,
+                bot.handlers.welcome,
+                bot.handlers.bot_delete
+            ])?;
+            conn.prepare_cached("UPDATE users SET first_name = ?2, last_name = ?3 WHERE id = ?1")?
+                .execute(params![bot.id.0, bot.first_name, bot.last_name])?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn delete_bot(&self, id: UserId, now: Timestamp) -> DbResult<bool> {
         self.write(move |conn| {
             let Some(bot) = ev::load_bot(conn, id)? else {

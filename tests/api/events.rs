@@ -472,3 +472,54 @@ async fn an_event_in_flight_at_kill_9_is_delivered_after_restart() {
     }
     assert!(listing.contains("ONIMBOTJOINCHAT\tdelivered"), "{listing}");
 }
+
+#[tokio::test]
+async fn update_moves_the_handlers_and_a_bot_can_open_a_chat() {
+    let app = TestApp::spawn().await;
+    let old = Receiver::start().await;
+    let new = Receiver::start().await;
+    let bot = register(&app, &app.admin, "app1", "mover", &old.url).await;
+    let (_, code) = app
+        .err(&app.admin, "imbot.update", json!({"BOT_ID": bot, "CLIENT_ID": "app1", "FIELDS": {"EVENT_WELCOME_MESSAGE": "nope"}}))
+        .await;
+    assert_eq!(code, "EVENT_WELCOME_MESSAGE_ERROR");
+    assert_eq!(
+        app.ok(
+            &app.admin,
+            "imbot.update",
+            json!({"BOT_ID": bot, "CLIENT_ID": "app1", "FIELDS": {
+                "EVENT_HANDLER": new.url, "PROPERTIES": {"NAME": "Renamed"}
+            }})
+        )
+        .await,
+        true
+    );
+    assert_eq!(
+        app.ok(&app.admin, "imbot.bot.list", json!({})).await[bot.to_string()]["NAME"],
+        "Renamed"
+    );
+
+    // The bot opens a group chat with a user, then hears the user mention it.
+    let user = app.user("U", "").await;
+    let chat = app
+        .ok(
+            &app.admin,
+            "imbot.chat.add",
+            json!({"BOT_ID": bot, "CLIENT_ID": "app1", "TITLE": "Bot's", "USERS": [user.user]}),
+        )
+        .await
+        .as_i64()
+        .unwrap();
+    let info = app
+        .ok(
+            &user,
+            "im.dialog.get",
+            json!({"DIALOG_ID": format!("chat{chat}")}),
+        )
+        .await;
+    assert_eq!(info["owner"], bot);
+    app.post(&user, chat, &format!("[USER={bot}]Renamed[/USER] hi"))
+        .await;
+    new.wait_for("ONIMBOTMESSAGEADD", 1, WAIT).await;
+    assert!(old.all().is_empty(), "the old handler hears nothing");
+}
