@@ -54,8 +54,10 @@ ca=$(sed -n 's/^HTTPS certificate authority: //p' "$out")
 
 # A second user for the group chat and the private dialog, then 120 more for paging.
 "$bin" user add --data "$data/db" --name Second >/dev/null
+https_base=${hook%/rest/*}
+second_hook=$("$bin" webhook add --data "$data/db" --user 2 --base-url "$https_base")
 for i in $(seq 1 120); do "$bin" user add --data "$data/db" --name "Person$i" >/dev/null; done
-export B24IM_WEBHOOK=$hook B24IM_SECOND_USER=2 B24IM_USER_COUNT=122
+export B24IM_WEBHOOK=$hook B24IM_SECOND_USER=2 B24IM_USER_COUNT=122 B24IM_SECOND_WEBHOOK=$second_hook
 # Each client is told to trust the CA exactly as the README says.
 export REQUESTS_CA_BUNDLE=$ca SSL_CERT_FILE=$ca NODE_EXTRA_CA_CERTS=$ca
 
@@ -70,6 +72,7 @@ run() {
 run b24pysdk "$work/venv/bin/python" compat/b24pysdk_check.py
 run fast-bitrix24 "$work/venv/bin/python" compat/fast_bitrix24_check.py
 run b24jssdk node "$work/js/b24jssdk.mjs"
+run like_bot.py "$work/venv/bin/python" compat/bot_check.py
 
 # The README's snippets, run as a user would after pasting them.
 snippets="$work/js/readme"   # inside the Node project, so `import` finds the SDK
