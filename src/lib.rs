@@ -18,6 +18,7 @@
 //!   batch.rs       batch: commands, $result references, halt, limits
 //! methods/         one file per Bitrix namespace: decode -> domain -> encode
 //! domain/          the messenger's rules (no HTTP, no SQL, no JSON)
+//! delivery/        the event dispatcher: outbox -> Bitrix-style POSTs, retries
 //! store/           the narrow storage boundary; sqlite.rs is the default
 //! ```
 
