@@ -90,6 +90,30 @@ CREATE TABLE event_bindings (
     UNIQUE (event, handler, client_id, user_id)
 );
 
+-- event.bind with event_type=offline: the application pulls these with
+-- event.offline.get. One row per changed object (the latest change wins).
+CREATE TABLE offline_bindings (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    event           TEXT    NOT NULL,
+    client_id       TEXT    NOT NULL,
+    auth_connector  TEXT    NOT NULL DEFAULT '',
+    user_id         INTEGER NOT NULL,
+    created_at      INTEGER NOT NULL,
+    UNIQUE (event, client_id, auth_connector)
+);
+CREATE TABLE offline_events (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    client_id       TEXT    NOT NULL,
+    auth_connector  TEXT    NOT NULL DEFAULT '',
+    event           TEXT    NOT NULL,
+    message_id      TEXT    NOT NULL,
+    data            TEXT    NOT NULL,
+    changed_at      INTEGER NOT NULL,
+    process_id      TEXT,
+    error           INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (client_id, auth_connector, message_id)
+);
+
 -- Values fixed for the life of a data directory (the portal's member_id).
 CREATE TABLE settings (
     name   TEXT PRIMARY KEY,

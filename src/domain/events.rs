@@ -189,6 +189,34 @@ pub struct Binding {
     pub scopes: Scopes,
 }
 
+/// A record of the offline event queue (event.offline.*).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfflineEvent {
+    pub id: i64,
+    pub event: String,
+    /// Identifies the changed object: one record per object and event.
+    pub message_id: String,
+    /// The changed object's ids, as JSON (`{"MESSAGE_ID": 5, "CHAT_ID": 2}`).
+    pub data: String,
+    pub changed_at: i64,
+    pub process_id: Option<String>,
+    pub error: bool,
+}
+
+/// Which offline records `event.offline.get` takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfflineTake {
+    pub client_id: String,
+    pub connector: String,
+    pub limit: i64,
+    /// Delete what is taken (`clear=1`), or reserve it under a new process id.
+    pub clear: bool,
+    /// Re-take the records of this process.
+    pub process_id: Option<String>,
+    /// Take the records marked as erroneous instead.
+    pub errors: bool,
+}
+
 /// Where an outbox entry stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeliveryState {

@@ -13,7 +13,9 @@ use async_trait::async_trait;
 use crate::domain::bots::{Bot, NewBot};
 use crate::domain::chats::{Chat, NewChat};
 use crate::domain::credentials::{Credential, NewCredential, TokenHash};
-use crate::domain::events::{Binding, DeliveryState, EventRecord, OutboxEntry};
+use crate::domain::events::{
+    Binding, DeliveryState, EventRecord, OfflineEvent, OfflineTake, OutboxEntry,
+};
 use crate::domain::messages::{Message, Page};
 use crate::domain::reactions::{LikeAction, ReactionCode};
 use crate::domain::user_query::{UserPage, UserQuery};
@@ -231,6 +233,40 @@ pub trait Store: Send + Sync {
     ) -> Result<usize, StoreError>;
     /// event.get: the application's bindings.
     async fn bindings(&self, client_id: String) -> Result<Vec<Binding>, StoreError>;
+    /// event.bind with event_type=offline; `false` if it existed.
+    async fn bind_offline(
+        &self,
+        event: String,
+        client_id: String,
+        connector: String,
+        user: UserId,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
+    async fn unbind_offline(&self, event: String, client_id: String) -> Result<usize, StoreError>;
+    /// The application's offline bindings: (event, user).
+    async fn offline_bindings(&self, client_id: String) -> Result<Vec<(String, i64)>, StoreError>;
+    /// event.offline.get: the taken records and the process id they were reserved under.
+    async fn take_offline(
+        &self,
+        take: OfflineTake,
+    ) -> Result<(Vec<OfflineEvent>, Option<String>), StoreError>;
+    /// event.offline.clear / .error: deletes (or marks erroneous) the records
+    /// of `process_id`, all of them or those with the given ids / message ids.
+    async fn settle_offline(
+        &self,
+        client_id: String,
+        process_id: String,
+        ids: Vec<i64>,
+        message_ids: Vec<String>,
+        error: bool,
+    ) -> Result<usize, StoreError>;
+    /// event.offline.list: a page of the queue and its size.
+    async fn list_offline(
+        &self,
+        client_id: String,
+        connector: String,
+        start: i64,
+    ) -> Result<(Vec<OfflineEvent>, i64), StoreError>;
     /// Drops recorded user events older than `before` (they are kept 24 hours).
     async fn purge_user_events(&self, before: Timestamp) -> Result<usize, StoreError>;
     /// A value fixed for the life of the data directory, created on first use.

@@ -26,7 +26,9 @@ use super::{EditOutcome, LikeOutcome, MembershipOutcome, PostOutcome, Store, Sto
 use crate::domain::bots::{Bot, NewBot};
 use crate::domain::chats::{Chat, ChatKind, Color, NewChat};
 use crate::domain::credentials::{Credential, CredentialKind, NewCredential, Scopes, TokenHash};
-use crate::domain::events::{Binding, DeliveryState, EventKind, EventRecord, OutboxEntry};
+use crate::domain::events::{
+    Binding, DeliveryState, EventKind, EventRecord, OfflineEvent, OfflineTake, OutboxEntry,
+};
 use crate::domain::messages::{system_text, Mention, Message, Page, SystemEvent};
 use crate::domain::reactions::{LikeAction, ReactionCode, LIKE};
 use crate::domain::user_query::{Cmp, FilterValue, UserField, UserPage, UserQuery, PAGE_SIZE};
@@ -1313,6 +1315,145 @@ impl Store for SqliteStore {
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
+        })
+        .await
+    }
+
+    async fn bind_offline(
+        &self,
+        event: String,
+        client_id: String,
+        connector: String,
+        user: UserId,
+        now: Timestamp,
+    ) -> DbResult<bool> {
+        self.write(move |conn| {
+            Ok(conn
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO offline_bindings
+                         (event, client_id, auth_connector, user_id, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![event, client_id, connector, user.0, now.0])?
+                == 1)
+        })
+        .await
+    }
+
+    async fn unbind_offline(&self, event: String, client_id: String) -> DbResult<usize> {
+        self.write(move |conn| {
+            Ok(conn
+                .prepare_cached("DELETE FROM offline_bindings WHERE event = ?1 AND client_id = ?2")?
+                .execute(params![event, client_id])?)
+        })
+        .await
+    }
+
+    async fn offline_bindings(&self, client_id: String) -> DbResult<Vec<(String, i64)>> {
+        self.read(move |conn| {
+            let rows = conn
+                .prepare_cached(
+                    "SELECT event, user_id FROM offline_bindings WHERE client_id = ?1 ORDER BY id",
+                )?
+                .query_map([client_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn take_offline(&self, t: OfflineTake) -> DbResult<(Vec<OfflineEvent>, Option<String>)> {
+        self.write(move |conn| {
+            let rows = conn
+                .prepare_cached(&format!(
+                    "SELECT {} FROM offline_events
+                     WHERE client_id = ?1 AND auth_connector = ?2 AND error = ?3
+                       AND (process_id IS NULL OR process_id = ?4)
+                     ORDER BY changed_at, id LIMIT ?5",
+                    ev::OFFLINE_COLUMNS
+                ))?
+                .query_map(
+                    params![t.client_id, t.connector, t.errors, t.process_id, t.limit],
+                    ev::offline_from_row,
+                )?
+                .collect::<Result<Vec<_>, _>>()?;
+            if t.clear {
+                for e in &rows {
+                    conn.prepare_cached("DELETE FROM offline_events WHERE id = ?1")?
+                        .execute([e.id])?;
+                }
+                return Ok((rows, None));
+            }
+            let process = t
+                .process_id
+                .clone()
+                .unwrap_or_else(|| crate::domain::credentials::Secret::webhook().0);
+            for e in &rows {
+                conn.prepare_cached("UPDATE offline_events SET process_id = ?2 WHERE id = ?1")?
+                    .execute(params![e.id, process])?;
+            }
+            Ok((rows, Some(process)))
+        })
+        .await
+    }
+
+    async fn settle_offline(
+        &self,
+        client_id: String,
+        process_id: String,
+        ids: Vec<i64>,
+        message_ids: Vec<String>,
+        error: bool,
+    ) -> DbResult<usize> {
+        self.write(move |conn| {
+            let action = if error {
+                "UPDATE offline_events SET error = 1, process_id = NULL"
+            } else {
+                "DELETE FROM offline_events"
+            };
+            let scope = "WHERE client_id = ?1 AND process_id = ?2";
+            if ids.is_empty() && message_ids.is_empty() {
+                return Ok(conn
+                    .prepare_cached(&format!("{action} {scope}"))?
+                    .execute(params![client_id, process_id])?);
+            }
+            let mut n = 0;
+            for id in ids {
+                n += conn
+                    .prepare_cached(&format!("{action} {scope} AND id = ?3"))?
+                    .execute(params![client_id, process_id, id])?;
+            }
+            for m in message_ids {
+                n += conn
+                    .prepare_cached(&format!("{action} {scope} AND message_id = ?3"))?
+                    .execute(params![client_id, process_id, m])?;
+            }
+            Ok(n)
+        })
+        .await
+    }
+
+    async fn list_offline(
+        &self,
+        client_id: String,
+        connector: String,
+        start: i64,
+    ) -> DbResult<(Vec<OfflineEvent>, i64)> {
+        self.read(move |conn| {
+            let rows = conn
+                .prepare_cached(&format!(
+                    "SELECT {} FROM offline_events WHERE client_id = ?1 AND auth_connector = ?2
+                     ORDER BY id LIMIT 50 OFFSET ?3",
+                    ev::OFFLINE_COLUMNS
+                ))?
+                .query_map(params![client_id, connector, start.max(0)], ev::offline_from_row)?
+                .collect::<Result<Vec<_>, _>>()?;
+            let total = conn
+                .prepare_cached(
+                    "SELECT COUNT(*) FROM offline_events WHERE client_id = ?1 AND auth_connector = ?2",
+                )?
+                .query_row(params![client_id, connector], |r| r.get(0))?;
+            Ok((rows, total))
         })
         .await
     }

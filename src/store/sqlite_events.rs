@@ -12,8 +12,8 @@ use crate::domain::bots::{self, Bot, BotType, EventMode, Handlers, NewBot, V2};
 use crate::domain::chats::ChatKind;
 use crate::domain::credentials::Scopes;
 use crate::domain::events::{
-    ChatSnapshot, DeliveryState, EventKind, EventRecord, MessageSnapshot, NewEvent, OutboxEntry,
-    UserSnapshot,
+    ChatSnapshot, DeliveryState, EventKind, EventRecord, MessageSnapshot, NewEvent, OfflineEvent,
+    OutboxEntry, UserSnapshot,
 };
 use crate::domain::{ChatId, MessageId, Timestamp, UserId};
 
@@ -455,6 +455,15 @@ pub fn enqueue_user_events(
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
         })?
         .collect::<Result<_, _>>()?;
+    enqueue_offline(
+        conn,
+        kind,
+        chat,
+        message.as_ref(),
+        actor,
+        reaction.as_ref(),
+        now,
+    )?;
     if subscribed.is_empty() && bindings.is_empty() {
         return Ok(());
     }
@@ -495,6 +504,62 @@ pub fn enqueue_user_events(
     }
     Ok(())
 }
+
+/// The offline queues bound to `kind`: one record per changed object, the
+/// latest change replacing an older one that no process has taken yet.
+fn enqueue_offline(
+    conn: &Connection,
+    kind: EventKind,
+    chat: ChatId,
+    message: Option<&MessageSnapshot>,
+    actor: UserId,
+    reaction: Option<&(String, bool)>,
+    now: Timestamp,
+) -> DbResult<()> {
+    let queues: Vec<(String, String)> = conn
+        .prepare_cached("SELECT client_id, auth_connector FROM offline_bindings WHERE event = ?1")?
+        .query_map([kind.name()], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    if queues.is_empty() {
+        return Ok(());
+    }
+    let mut data = serde_json::Map::new();
+    if let Some(m) = message {
+        data.insert("MESSAGE_ID".into(), m.id.into());
+    }
+    data.insert("CHAT_ID".into(), chat.0.into());
+    data.insert("USER_ID".into(), actor.0.into());
+    if let Some((code, _)) = reaction {
+        data.insert("REACTION".into(), code.clone().into());
+    }
+    let data = serde_json::Value::Object(data).to_string();
+    let object = format!("{}|{data}", kind.name());
+    let message_id = crate::domain::credentials::TokenHash::of(&object).0[..32].to_owned();
+    for (client_id, connector) in queues {
+        conn.prepare_cached(
+            "INSERT INTO offline_events (client_id, auth_connector, event, message_id, data, changed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (client_id, auth_connector, message_id) DO UPDATE
+             SET changed_at = excluded.changed_at, data = excluded.data, error = 0",
+        )?
+        .execute(params![client_id, connector, kind.name(), message_id, data, now.0])?;
+    }
+    Ok(())
+}
+
+pub fn offline_from_row(r: &Row<'_>) -> rusqlite::Result<OfflineEvent> {
+    Ok(OfflineEvent {
+        id: r.get(0)?,
+        event: r.get(1)?,
+        message_id: r.get(2)?,
+        data: r.get(3)?,
+        changed_at: r.get(4)?,
+        process_id: r.get(5)?,
+        error: r.get(6)?,
+    })
+}
+
+pub const OFFLINE_COLUMNS: &str = "id, event, message_id, data, changed_at, process_id, error";
 
 /// Confirms a user's recorded events below `offset` and returns the next.
 pub fn fetch_user_events(

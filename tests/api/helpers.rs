@@ -111,6 +111,16 @@ impl TestApp {
         self.hook(user.id.0, Scopes::all()).await
     }
 
+    /// Creates an administrator and a webhook with every scope for it.
+    pub async fn admin_user(&self, first: &str) -> Hook {
+        let user = self
+            .store
+            .create_user(NewUser::parse(first, "", true).unwrap(), Timestamp::now())
+            .await
+            .unwrap();
+        self.hook(user.id.0, Scopes::all()).await
+    }
+
     /// A webhook for an existing user with the given scopes.
     pub async fn hook(&self, user: i64, scopes: Scopes) -> Hook {
         let secret = credentials::issue(

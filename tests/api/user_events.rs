@@ -137,3 +137,102 @@ async fn event_bind_posts_reaction_changes_to_the_handler() {
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert_eq!(rx.all().len(), 1);
 }
+
+#[tokio::test]
+async fn offline_events_queue_the_latest_change_per_object() {
+    let app = TestApp::spawn().await;
+    let boss = app.admin_user("Boss").await;
+    let bob = app.user("Bob", "").await;
+    let chat = app.chat(&boss, &[&bob]).await;
+    // Only administrators bind offline events.
+    let (status, code) = app
+        .err(
+            &bob,
+            "event.bind",
+            json!({"event": "ONIMV2REACTIONCHANGE", "event_type": "offline"}),
+        )
+        .await;
+    assert_eq!((status, code.as_str()), (403, "ACCESS_DENIED"));
+    assert_eq!(
+        app.ok(
+            &boss,
+            "event.bind",
+            json!({"event": "ONIMV2REACTIONCHANGE", "event_type": "offline"})
+        )
+        .await,
+        true
+    );
+    let bound = app.ok(&boss, "event.get", json!({})).await;
+    assert_eq!(bound[0]["offline"], 1);
+
+    let msg = app.post(&boss, chat, "x").await;
+    // Bob toggles the like three times: one record, the latest change.
+    for _ in 0..3 {
+        app.ok(&bob, "im.message.like", json!({"MESSAGE_ID": msg}))
+            .await;
+    }
+    let list = app.ok(&boss, "event.offline.list", json!({})).await;
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(list[0]["EVENT_NAME"], "ONIMV2REACTIONCHANGE");
+    assert_eq!(list[0]["EVENT_DATA"]["MESSAGE_ID"], msg);
+    assert_eq!(list[0]["EVENT_DATA"]["USER_ID"], bob.user);
+
+    // Reserve without clearing, mark as erroneous, take the errors, clear them.
+    let taken = app
+        .ok(&boss, "event.offline.get", json!({"clear": 0}))
+        .await;
+    let process = taken["process_id"].as_str().unwrap().to_owned();
+    assert_eq!(taken["events"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        app.ok(&boss, "event.offline.get", json!({"clear": 0}))
+            .await["events"],
+        json!([]),
+        "reserved records are not handed out twice"
+    );
+    let mid = taken["events"][0]["MESSAGE_ID"].clone();
+    app.ok(
+        &boss,
+        "event.offline.error",
+        json!({"process_id": process, "message_id": [mid]}),
+    )
+    .await;
+    let errors = app
+        .ok(&boss, "event.offline.get", json!({"error": 1}))
+        .await;
+    assert_eq!(errors["events"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        errors["process_id"],
+        serde_json::Value::Null,
+        "clear=1 by default"
+    );
+    assert_eq!(
+        app.ok(&boss, "event.offline.list", json!({})).await,
+        json!([])
+    );
+
+    // clear with a process id.
+    app.ok(&bob, "im.message.like", json!({"MESSAGE_ID": msg}))
+        .await;
+    let taken = app
+        .ok(&boss, "event.offline.get", json!({"clear": 0}))
+        .await;
+    let process = taken["process_id"].clone();
+    assert_eq!(
+        app.ok(&boss, "event.offline.clear", json!({"process_id": process}))
+            .await,
+        true
+    );
+    assert_eq!(
+        app.ok(&boss, "event.offline.list", json!({})).await,
+        json!([])
+    );
+    assert_eq!(
+        app.ok(
+            &boss,
+            "event.unbind",
+            json!({"event": "ONIMV2REACTIONCHANGE", "event_type": "offline"})
+        )
+        .await,
+        json!({"count": 1})
+    );
+}
