@@ -54,6 +54,20 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_due ON outbox (state, next_attempt_at);
 
+-- imbot.command.register: slash commands and the handler told of their use.
+CREATE TABLE bot_commands (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    bot_id      INTEGER NOT NULL,
+    command     TEXT    NOT NULL,
+    common      INTEGER NOT NULL DEFAULT 0,
+    hidden      INTEGER NOT NULL DEFAULT 0,
+    handler     TEXT    NOT NULL,
+    client_id   TEXT    NOT NULL,
+    lang        TEXT    NOT NULL DEFAULT '[]',
+    created_at  INTEGER NOT NULL,
+    UNIQUE (bot_id, command)
+);
+
 -- Events of v2 bots in fetch mode, until imbot.v2.Event.get confirms them.
 CREATE TABLE bot_event_queue (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,

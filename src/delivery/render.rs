@@ -156,15 +156,31 @@ pub fn payload(
         );
         bot.insert("BOT_ID".into(), r.bot_id.to_string().into());
         bot.insert("BOT_CODE".into(), r.bot_code.clone().into());
-        data.insert(
-            "BOT".into(),
-            json!({ r.bot_id.to_string(): Value::Object(bot) }),
-        );
+        match (&r.command, &r.message) {
+            (Some((id, command, args)), Some(m)) => {
+                // ONIMCOMMANDADD: the block is keyed by the command, not the bot.
+                bot.insert("COMMAND".into(), command.clone().into());
+                bot.insert("COMMAND_ID".into(), id.to_string().into());
+                bot.insert("COMMAND_PARAMS".into(), args.clone().into());
+                bot.insert("COMMAND_CONTEXT".into(), "TEXTAREA".into());
+                bot.insert("MESSAGE_ID".into(), m.id.to_string().into());
+                data.insert(
+                    "COMMAND".into(),
+                    json!({ id.to_string(): Value::Object(bot) }),
+                );
+            }
+            _ => {
+                data.insert(
+                    "BOT".into(),
+                    json!({ r.bot_id.to_string(): Value::Object(bot) }),
+                );
+            }
+        }
     }
     let mut params = Map::new();
     let private = r.chat.as_ref().is_some_and(|c| c.kind == "P");
     match (r.kind, &r.chat, &r.message) {
-        (EventKind::BotMessageAdd, Some(c), Some(m)) => {
+        (EventKind::BotMessageAdd | EventKind::CommandAdd, Some(c), Some(m)) => {
             params.insert("MESSAGE".into(), strip_mention(&m.text, r.bot_id).into());
             params.insert("TEMPLATE_ID".into(), "".into());
             params.insert("MESSAGE_TYPE".into(), c.kind.clone().into());

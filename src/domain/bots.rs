@@ -423,6 +423,109 @@ pub async fn unregister(store: &dyn Store, bot: &Bot, now: Timestamp) -> Result<
     }
 }
 
+/// A registered slash command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Command {
+    pub id: i64,
+    pub bot: UserId,
+    pub command: String,
+    /// Usable in every chat, not only those the bot is in.
+    pub common: bool,
+    pub hidden: bool,
+    pub handler: String,
+    pub client_id: String,
+}
+
+/// A validated `imbot.command.register`.
+#[derive(Debug, Clone)]
+pub struct NewCommand {
+    pub bot: UserId,
+    pub command: String,
+    pub common: bool,
+    pub hidden: bool,
+    pub handler: String,
+    pub client_id: String,
+    /// (LANGUAGE_ID, TITLE, PARAMS) as given.
+    pub lang: Vec<(String, String, String)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum CommandError {
+    #[error("Command isn't specified")]
+    Empty,
+    #[error("Handler for \"Command add\" event isn't specified")]
+    HandlerMissing,
+    #[error("Wrong handler URL")]
+    HandlerInvalid,
+    #[error("Lang set can't be empty")]
+    LangEmpty,
+    #[error("Command not found")]
+    NotFound,
+    #[error("Command was installed by another rest application")]
+    OtherApp,
+}
+
+impl NewCommand {
+    pub fn parse(
+        bot: &Bot,
+        command: &str,
+        handler: &str,
+        lang: Vec<(String, String, String)>,
+        common: bool,
+        hidden: bool,
+    ) -> Result<NewCommand, CommandError> {
+        let command = command.trim().trim_start_matches('/').to_ascii_lowercase();
+        if command.is_empty() || !command.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(CommandError::Empty);
+        }
+        let handler = handler.trim();
+        if handler.is_empty() {
+            return Err(CommandError::HandlerMissing);
+        }
+        if !valid_handler(handler) {
+            return Err(CommandError::HandlerInvalid);
+        }
+        if lang.is_empty() {
+            return Err(CommandError::LangEmpty);
+        }
+        Ok(NewCommand {
+            bot: bot.id,
+            command,
+            common,
+            hidden,
+            handler: handler.to_owned(),
+            client_id: bot.client_id.clone(),
+            lang,
+        })
+    }
+}
+
+/// A message that uses a command: `/echo some text` is (`echo`, `some text`).
+pub fn parse_command(text: &str) -> Option<(String, String)> {
+    let rest = text.trim_start().strip_prefix('/')?;
+    let (word, params) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+    if word.is_empty() || !word.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return None;
+    }
+    Some((word.to_ascii_lowercase(), params.trim().to_owned()))
+}
+
+/// The command `id`, if the caller's application owns it.
+pub async fn own_command(
+    store: &dyn Store,
+    client_id: Option<&str>,
+    id: i64,
+) -> Result<Command, Error> {
+    let client_id = client_id
+        .filter(|c| !c.trim().is_empty())
+        .ok_or(BotError::NoClientId)?;
+    let command = store.command(id).await?.ok_or(CommandError::NotFound)?;
+    if command.client_id != client_id {
+        return Err(CommandError::OtherApp.into());
+    }
+    Ok(command)
+}
+
 /// The user ids a message mentions with `[USER=id]...[/USER]`.
 pub fn mentions(text: &str) -> Vec<UserId> {
     let mut out = Vec::new();
@@ -504,6 +607,18 @@ mod tests {
         let bot = parse(reg(), Some("app")).unwrap();
         assert_eq!(bot.handlers.bot_delete, "https://example.com/bot");
         assert_eq!(bot.kind, BotType::Bot);
+    }
+
+    #[test]
+    fn commands_are_recognised() {
+        assert_eq!(
+            parse_command("/echo test me"),
+            Some(("echo".into(), "test me".into()))
+        );
+        assert_eq!(parse_command("/Help"), Some(("help".into(), String::new())));
+        assert_eq!(parse_command("hello /echo"), None);
+        assert_eq!(parse_command("/ spaced"), None);
+        assert_eq!(parse_command("/a-b"), None);
     }
 
     #[test]

@@ -57,6 +57,9 @@ pub enum Error {
     /// A chat-bot rule (registration, the bot an app may act as).
     #[error(transparent)]
     Bot(#[from] super::bots::BotError),
+    /// A bot command rule.
+    #[error(transparent)]
+    Command(#[from] super::bots::CommandError),
     /// The same, for the v2 bot methods.
     #[error(transparent)]
     BotV2(#[from] super::bots::BotV2Error),

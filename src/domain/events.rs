@@ -18,6 +18,8 @@ pub enum EventKind {
     BotMessageDelete,
     BotJoinChat,
     BotDelete,
+    /// ONIMCOMMANDADD: a message used one of the bot's slash commands.
+    CommandAdd,
     V2MessageAdd,
     V2MessageUpdate,
     V2MessageDelete,
@@ -41,6 +43,7 @@ impl EventKind {
             EventKind::BotMessageDelete => "ONIMBOTMESSAGEDELETE",
             EventKind::BotJoinChat => "ONIMBOTJOINCHAT",
             EventKind::BotDelete => "ONIMBOTDELETE",
+            EventKind::CommandAdd => "ONIMCOMMANDADD",
             EventKind::V2MessageAdd => "ONIMBOTV2MESSAGEADD",
             EventKind::V2MessageUpdate => "ONIMBOTV2MESSAGEUPDATE",
             EventKind::V2MessageDelete => "ONIMBOTV2MESSAGEDELETE",
@@ -97,7 +100,15 @@ impl EventKind {
     }
 
     pub fn is_v2(self) -> bool {
-        self.v2() == self && !self.is_user()
+        matches!(
+            self,
+            EventKind::V2MessageAdd
+                | EventKind::V2MessageUpdate
+                | EventKind::V2MessageDelete
+                | EventKind::V2JoinChat
+                | EventKind::V2Delete
+                | EventKind::V2ReactionChange
+        )
     }
 
     pub fn is_user(self) -> bool {
@@ -162,6 +173,9 @@ pub struct EventRecord {
     /// For ONIMBOTV2REACTIONCHANGE: the code and whether it was added.
     #[serde(default)]
     pub reaction: Option<(String, bool)>,
+    /// For ONIMCOMMANDADD: (command id, command, its parameters).
+    #[serde(default)]
+    pub command: Option<(i64, String, String)>,
 }
 
 /// An event to write into the outbox.

@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 
 use super::im_message::dialog_of;
 use super::{required_id, DIALOG_ID_EMPTY, MESSAGE_ID_ERROR};
-use crate::domain::bots::{self, Bot, BotChanges, Handlers, NewBot, Registration};
+use crate::domain::bots::{self, Bot, BotChanges, Handlers, NewBot, NewCommand, Registration};
 use crate::domain::reactions::{self, LikeAction};
 use crate::domain::{messages, MessageId, Timestamp, UserId};
 use crate::protocol::envelope::Reply;
@@ -174,4 +174,74 @@ pub async fn message_like(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let action = LikeAction::parse(p.str("ACTION").as_deref());
     reactions::like(cx.store(), bot.id, id, action).await?;
     Ok(Reply::value(true))
+}
+
+/// `LANG` of `imbot.command.register`: `[{LANGUAGE_ID, TITLE, PARAMS}, ...]`.
+fn langs(p: &Params) -> Vec<(String, String, String)> {
+    p.list("LANG")
+        .unwrap_or_default()
+        .iter()
+        .filter(|l| l.is_object())
+        .map(|l| {
+            let l = Some(l);
+            (
+                text_field(l, "LANGUAGE_ID"),
+                text_field(l, "TITLE"),
+                text_field(l, "PARAMS"),
+            )
+        })
+        .collect()
+}
+
+/// `imbot.command.register`: docs .../outdated/commands/imbot-command-register.md
+pub async fn command_register(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let bot = acting_bot(cx, p).await?;
+    let new = NewCommand::parse(
+        &bot,
+        &p.str("COMMAND").unwrap_or_default(),
+        &p.str("EVENT_COMMAND_ADD").unwrap_or_default(),
+        langs(p),
+        p.flag("COMMON").unwrap_or(false),
+        p.flag("HIDDEN").unwrap_or(false),
+    )
+    .map_err(crate::domain::Error::from)?;
+    let id = cx.store().create_command(new, Timestamp::now()).await?;
+    Ok(Reply::value(id))
+}
+
+/// `imbot.command.unregister`: docs .../outdated/commands/imbot-command-unregister.md
+pub async fn command_unregister(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let id = p.positive_id("COMMAND_ID").unwrap_or(0);
+    let command = bots::own_command(cx.store(), client_id(cx, p).as_deref(), id).await?;
+    cx.store().delete_command(command.id).await?;
+    Ok(Reply::value(true))
+}
+
+/// `imbot.command.answer`: docs .../outdated/commands/imbot-command-answer.md.
+/// The command's bot answers in the chat of `MESSAGE_ID`.
+pub async fn command_answer(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let id = p.positive_id("COMMAND_ID").unwrap_or(0);
+    let command = bots::own_command(cx.store(), client_id(cx, p).as_deref(), id).await?;
+    let message = p
+        .positive_id("MESSAGE_ID")
+        .map(MessageId)
+        .ok_or_else(|| ApiError::param("MESSAGE_ID_EMPTY", "Message ID can't be empty"))?;
+    let text = p.str("MESSAGE").unwrap_or_default();
+    if text.trim().is_empty() {
+        return Err(ApiError::param("MESSAGE_EMPTY", "Message can't be empty"));
+    }
+    let chat = cx
+        .store()
+        .message_chat(message)
+        .await?
+        .ok_or_else(|| ApiError::param("WRONG_REQUEST", "Message isn't added"))?;
+    let id = messages::post(
+        cx.store(),
+        command.bot,
+        crate::domain::DialogRef::Chat(chat),
+        &text,
+    )
+    .await
+    .map_err(|_| ApiError::param("WRONG_REQUEST", "Message isn't added"))?;
+    Ok(Reply::value(id.0))
 }

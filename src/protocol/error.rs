@@ -144,6 +144,17 @@ impl From<domain::Error> for ApiError {
             E::UserNotExists => (400, "USER_NOT_EXISTS", "User does not exist"),
             E::WrongColor => (400, "WRONG_COLOR", "This color currently unavailable"),
             E::Bot(b) => return bot_error(b),
+            E::Command(c) => {
+                use domain::bots::CommandError as C;
+                let code = match c {
+                    C::Empty => "COMMAND_ERROR",
+                    C::HandlerMissing | C::HandlerInvalid => "EVENT_COMMAND_ADD_ERROR",
+                    C::LangEmpty => "LANG_ERROR",
+                    C::NotFound => "COMMAND_ID_ERROR",
+                    C::OtherApp => "APP_ID_ERROR",
+                };
+                return ApiError::new(StatusCode::BAD_REQUEST, code, c.to_string());
+            }
             E::BotV2(b) => {
                 use domain::bots::BotV2Error as V;
                 let description = b.to_string();

@@ -10,7 +10,7 @@ mod sqlite_events;
 
 use async_trait::async_trait;
 
-use crate::domain::bots::{Bot, NewBot};
+use crate::domain::bots::{Bot, Command, NewBot, NewCommand};
 use crate::domain::chats::{Chat, NewChat};
 use crate::domain::credentials::{Credential, NewCredential, TokenHash};
 use crate::domain::events::{
@@ -173,6 +173,14 @@ pub trait Store: Send + Sync {
     /// Writes the bot's ONIMBOTDELETE event, removes it from its chats,
     /// deactivates its user and drops its registration; `false` if no such bot.
     async fn delete_bot(&self, id: UserId, now: Timestamp) -> Result<bool, StoreError>;
+
+    // Bot commands
+    /// Registers a command (the same bot and command again: the existing id).
+    async fn create_command(&self, new: NewCommand, now: Timestamp) -> Result<i64, StoreError>;
+    async fn command(&self, id: i64) -> Result<Option<Command>, StoreError>;
+    async fn delete_command(&self, id: i64) -> Result<bool, StoreError>;
+    /// The chat a message is in.
+    async fn message_chat(&self, id: MessageId) -> Result<Option<ChatId>, StoreError>;
 
     // The event outbox
     /// Leases up to `limit` pending events that are due at `now_ms` until

@@ -23,7 +23,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::sqlite_events::{self as ev, BOT_COLUMNS, OUTBOX_COLUMNS};
 use super::{EditOutcome, LikeOutcome, MembershipOutcome, PostOutcome, Store, StoreError};
-use crate::domain::bots::{Bot, NewBot};
+use crate::domain::bots::{Bot, Command, NewBot, NewCommand};
 use crate::domain::chats::{Chat, ChatKind, Color, NewChat};
 use crate::domain::credentials::{Credential, CredentialKind, NewCredential, Scopes, TokenHash};
 use crate::domain::events::{
@@ -1112,7 +1112,62 @@ impl Store for SqliteStore {
                 .execute([id.0])?;
             conn.prepare_cached("DELETE FROM bot_event_queue WHERE bot_id = ?1")?
                 .execute([id.0])?;
+            conn.prepare_cached("DELETE FROM bot_commands WHERE bot_id = ?1")?
+                .execute([id.0])?;
             Ok(true)
+        })
+        .await
+    }
+
+    async fn create_command(&self, new: NewCommand, now: Timestamp) -> DbResult<i64> {
+        self.write(move |conn| {
+            let lang = serde_json::to_string(&new.lang)
+                .map_err(|e| StoreError::Database(format!("cannot encode LANG: {e}")))?;
+            conn.prepare_cached(
+                "INSERT INTO bot_commands
+                     (bot_id, command, common, hidden, handler, client_id, lang, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (bot_id, command) DO UPDATE
+                 SET common = excluded.common, hidden = excluded.hidden,
+                     handler = excluded.handler, lang = excluded.lang",
+            )?
+            .execute(params![
+                new.bot.0,
+                new.command,
+                new.common,
+                new.hidden,
+                new.handler,
+                new.client_id,
+                lang,
+                now.0
+            ])?;
+            Ok(conn
+                .prepare_cached("SELECT id FROM bot_commands WHERE bot_id = ?1 AND command = ?2")?
+                .query_row(params![new.bot.0, new.command], |r| r.get(0))?)
+        })
+        .await
+    }
+
+    async fn command(&self, id: i64) -> DbResult<Option<Command>> {
+        self.read(move |conn| ev::load_command(conn, id)).await
+    }
+
+    async fn message_chat(&self, id: MessageId) -> DbResult<Option<ChatId>> {
+        self.read(move |conn| {
+            Ok(conn
+                .prepare_cached("SELECT chat_id FROM messages WHERE id = ?1")?
+                .query_row([id.0], |r| r.get::<_, i64>(0).map(ChatId))
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn delete_command(&self, id: i64) -> DbResult<bool> {
+        self.write(move |conn| {
+            Ok(conn
+                .prepare_cached("DELETE FROM bot_commands WHERE id = ?1")?
+                .execute([id])?
+                == 1)
         })
         .await
     }

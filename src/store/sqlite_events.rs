@@ -8,7 +8,7 @@ use super::sqlite::{
     load_chat as load_chat_for_events, load_user as load_user_for_events, DbResult,
 };
 use super::StoreError;
-use crate::domain::bots::{self, Bot, BotType, EventMode, Handlers, NewBot, V2};
+use crate::domain::bots::{self, Bot, BotType, Command, EventMode, Handlers, NewBot, V2};
 use crate::domain::chats::ChatKind;
 use crate::domain::credentials::Scopes;
 use crate::domain::events::{
@@ -252,7 +252,49 @@ pub fn enqueue_message(
         };
         enqueue_user_events(conn, kind, chat, Some(snapshot), a, None, now)?;
     }
-    let bots_here = chat_bots(conn, chat)?;
+    // A slash command goes to its bot's command handler instead.
+    let mut commanded = Vec::new();
+    if let (EventKind::BotMessageAdd, Some(a), Some((word, args))) =
+        (kind, author, bots::parse_command(text))
+    {
+        for command in matching_commands(conn, chat, &word, a)? {
+            let Some(bot) = load_bot(conn, command.bot)? else {
+                continue;
+            };
+            let record = EventRecord {
+                kind: EventKind::CommandAdd,
+                bot_id: bot.id.0,
+                bot_code: bot.code.clone(),
+                chat: chat_snapshot(conn, chat, bot.id)?,
+                message: Some(MessageSnapshot {
+                    id: message.0,
+                    text: text.to_owned(),
+                    author: a.0,
+                    mentioned: bots::mentions(text).into_iter().map(|u| u.0).collect(),
+                }),
+                user: user_snapshot(conn, a)?,
+                at: now.0,
+                reaction: None,
+                command: Some((command.id, command.command.clone(), args.clone())),
+            };
+            // v1 format: commands are imbot.command.* of v1 bots (and v1 handlers).
+            insert_event(
+                conn,
+                &NewEvent {
+                    handler: command.handler.clone(),
+                    handler_id: command.id,
+                    client_id: bot.client_id.clone(),
+                    scopes: bot.scopes.clone(),
+                    auth_user: a.0,
+                    record,
+                },
+                now_ms(),
+            )?;
+            commanded.push(bot.id);
+        }
+    }
+    let mut bots_here = chat_bots(conn, chat)?;
+    bots_here.retain(|b| !commanded.contains(&b.id));
     if bots_here.is_empty() {
         return Ok(());
     }
@@ -287,10 +329,54 @@ pub fn enqueue_message(
             user: user_snapshot(conn, author)?,
             at: now.0,
             reaction: None,
+            command: None,
         };
         enqueue(conn, bot, handler, author, record)?;
     }
     Ok(())
+}
+
+pub fn load_command(conn: &Connection, id: i64) -> DbResult<Option<Command>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id, bot_id, command, common, hidden, handler, client_id
+             FROM bot_commands WHERE id = ?1",
+        )?
+        .query_row([id], command_from_row)
+        .optional()?)
+}
+
+fn command_from_row(r: &Row<'_>) -> rusqlite::Result<Command> {
+    Ok(Command {
+        id: r.get(0)?,
+        bot: UserId(r.get(1)?),
+        command: r.get(2)?,
+        common: r.get(3)?,
+        hidden: r.get(4)?,
+        handler: r.get(5)?,
+        client_id: r.get(6)?,
+    })
+}
+
+/// The commands named `word` usable in `chat`: of the bots in it, or common
+/// ones; never the author's own.
+fn matching_commands(
+    conn: &Connection,
+    chat: ChatId,
+    word: &str,
+    author: UserId,
+) -> DbResult<Vec<Command>> {
+    let rows = conn
+        .prepare_cached(
+            "SELECT id, bot_id, command, common, hidden, handler, client_id FROM bot_commands c
+             WHERE c.command = ?1 AND c.bot_id <> ?3
+               AND (c.common = 1 OR EXISTS (SELECT 1 FROM chat_members cm
+                                            WHERE cm.chat_id = ?2 AND cm.user_id = c.bot_id))
+             ORDER BY c.id",
+        )?
+        .query_map(params![word, chat.0, author.0], command_from_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
 }
 
 /// `joined` became members of `chat` through `actor`: welcome the bots among them.
@@ -315,6 +401,7 @@ pub fn enqueue_joins(
             user: user_snapshot(conn, actor)?,
             at: now.0,
             reaction: None,
+            command: None,
         };
         enqueue(conn, &bot, &bot.handlers.welcome, actor, record)?;
     }
@@ -332,6 +419,7 @@ pub fn enqueue_bot_delete(conn: &Connection, bot: &Bot, now: Timestamp) -> DbRes
         user: user_snapshot(conn, bot.owner)?,
         at: now.0,
         reaction: None,
+        command: None,
     };
     enqueue(conn, bot, &bot.handlers.bot_delete, bot.owner, record)
 }
@@ -386,6 +474,7 @@ pub fn enqueue_reaction(
         user: user_snapshot(conn, user)?,
         at: now.0,
         reaction: Some((code.to_owned(), added)),
+        command: None,
     };
     let handler = bot.handlers.message_add.clone();
     enqueue(conn, &bot, &handler, user, record)
@@ -478,6 +567,7 @@ pub fn enqueue_user_events(
             user: user.clone(),
             at: now.0,
             reaction: reaction.clone(),
+            command: None,
         })
     };
     for recipient in subscribed {
@@ -614,6 +704,7 @@ pub fn outbox_from_row(r: &Row<'_>) -> rusqlite::Result<(OutboxEntry, String, St
                 user: None,
                 at: 0,
                 reaction: None,
+                command: None,
             },
             state: DeliveryState::Pending,
             attempts: r.get(8)?,

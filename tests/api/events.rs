@@ -523,3 +523,141 @@ async fn update_moves_the_handlers_and_a_bot_can_open_a_chat() {
     new.wait_for("ONIMBOTMESSAGEADD", 1, WAIT).await;
     assert!(old.all().is_empty(), "the old handler hears nothing");
 }
+
+#[tokio::test]
+async fn slash_commands_reach_the_command_handler_and_are_answered() {
+    let app = TestApp::spawn().await;
+    let rx = Receiver::start().await;
+    let cmd_rx = Receiver::start().await;
+    let anna = app.user("Anna", "").await;
+    let bot = register(&app, &app.admin, "app1", "cmdbot", &rx.url).await;
+    let lang = json!([{"LANGUAGE_ID": "en", "TITLE": "Echo", "PARAMS": "text"}]);
+    let reg = |extra: Value| {
+        let mut params = json!({"BOT_ID": bot, "CLIENT_ID": "app1", "COMMAND": "echo",
+            "EVENT_COMMAND_ADD": cmd_rx.url, "LANG": lang});
+        for (k, v) in extra.as_object().unwrap() {
+            params[k] = v.clone();
+        }
+        params
+    };
+    assert_eq!(
+        app.err(
+            &app.admin,
+            "imbot.command.register",
+            reg(json!({"COMMAND": ""}))
+        )
+        .await
+        .1,
+        "COMMAND_ERROR"
+    );
+    assert_eq!(
+        app.err(
+            &app.admin,
+            "imbot.command.register",
+            reg(json!({"LANG": []}))
+        )
+        .await
+        .1,
+        "LANG_ERROR"
+    );
+    assert_eq!(
+        app.err(
+            &app.admin,
+            "imbot.command.register",
+            reg(json!({"EVENT_COMMAND_ADD": "x"}))
+        )
+        .await
+        .1,
+        "EVENT_COMMAND_ADD_ERROR"
+    );
+    let command = app
+        .ok(&app.admin, "imbot.command.register", reg(json!({})))
+        .await
+        .as_i64()
+        .unwrap();
+
+    let msg = app
+        .ok(
+            &anna,
+            "im.message.add",
+            json!({"DIALOG_ID": bot.to_string(), "MESSAGE": "/echo test"}),
+        )
+        .await
+        .as_i64()
+        .unwrap();
+    let got = &cmd_rx.wait_for("ONIMCOMMANDADD", 1, WAIT).await[0];
+    let c = &got.form["data"]["COMMAND"][command.to_string()];
+    assert_eq!(c["COMMAND"], "echo");
+    assert_eq!(c["COMMAND_ID"], command.to_string());
+    assert_eq!(c["COMMAND_PARAMS"], "test");
+    assert_eq!(c["MESSAGE_ID"], msg.to_string());
+    assert_eq!(c["BOT_ID"], bot.to_string());
+    assert_eq!(got.form["data"]["PARAMS"]["MESSAGE"], "/echo test");
+    assert_eq!(
+        got.form["data"]["PARAMS"]["DIALOG_ID"],
+        anna.user.to_string()
+    );
+
+    // Answered with the token the event handed over.
+    let token = c["access_token"].as_str().unwrap().to_owned();
+    let answer: Value = app
+        .client
+        .post(format!("{}/rest/imbot.command.answer", app.base))
+        .json(&json!({"COMMAND_ID": command, "MESSAGE_ID": msg, "MESSAGE": "test", "auth": token}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let answer = answer["result"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("{answer}"));
+    let history = app
+        .ok(
+            &anna,
+            "im.dialog.messages.get",
+            json!({"DIALOG_ID": bot.to_string()}),
+        )
+        .await;
+    let m = history["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == answer)
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (m["author_id"].as_i64(), m["text"].as_str()),
+        (Some(bot), Some("test"))
+    );
+    // The command went to its handler, not as a message event.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(rx.all().iter().all(|r| r.event() != "ONIMBOTMESSAGEADD"));
+
+    // Another application cannot touch it; unregistered, "/echo" is a message again.
+    let (_, code) = app
+        .err(
+            &app.admin,
+            "imbot.command.unregister",
+            json!({"COMMAND_ID": command, "CLIENT_ID": "other"}),
+        )
+        .await;
+    assert_eq!(code, "APP_ID_ERROR");
+    assert_eq!(
+        app.ok(
+            &app.admin,
+            "imbot.command.unregister",
+            json!({"COMMAND_ID": command, "CLIENT_ID": "app1"})
+        )
+        .await,
+        true
+    );
+    app.ok(
+        &anna,
+        "im.message.add",
+        json!({"DIALOG_ID": bot.to_string(), "MESSAGE": "/echo again"}),
+    )
+    .await;
+    rx.wait_for("ONIMBOTMESSAGEADD", 1, WAIT).await;
+}
