@@ -447,7 +447,8 @@ async fn an_event_in_flight_at_kill_9_is_delivered_after_restart() {
 
     let mut again = Server::start_with(dir.path(), &["--event-timeout", "1"]);
     again.webhook = Some(again.rebase(&hook));
-    // Delivered once the dead process's lease (2 × timeout + 5 s) ran out.
+    // Delivered once the dead process's lease (2 × timeout + 5 s) ran out. (The receiver
+    // may also record the dead process's request when released, so wait for the outbox.)
     let got = rx
         .wait_for("ONIMBOTJOINCHAT", 1, Duration::from_secs(20))
         .await;
@@ -464,7 +465,7 @@ async fn an_event_in_flight_at_kill_9_is_delivered_after_restart() {
             .unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
     let mut listing = list();
     while !listing.contains("ONIMBOTJOINCHAT\tdelivered") && std::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(100)).await;
