@@ -195,3 +195,43 @@ pub async fn event_get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     out.insert("hasMore".into(), has_more.into());
     Ok(Reply::value(Value::Object(out)))
 }
+
+fn message_id(p: &Params) -> Result<MessageId, ApiError> {
+    p.positive_id("messageId")
+        .map(MessageId)
+        .ok_or_else(|| ApiError::param("MESSAGE_ID_ERROR", "Message ID can't be empty"))
+}
+
+/// Editing or deleting a message that is not the bot's, or does not exist.
+fn not_allowed(e: Error) -> ApiError {
+    match e {
+        Error::CannotEditMessage => ApiError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "ACCESS_DENIED",
+            "Access denied",
+        ),
+        other => v2_error(other),
+    }
+}
+
+/// `imbot.v2.Chat.Message.update`: docs .../messages/chat-message-update.md
+pub async fn message_update(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let bot = acting_bot(cx, p).await?;
+    let id = message_id(p)?;
+    let message = text(p.get("fields"), "message");
+    messages::edit(cx.store(), bot.id, id, &message)
+        .await
+        .map_err(not_allowed)?;
+    Ok(Reply::value(json!({"result": true})))
+}
+
+/// `imbot.v2.Chat.Message.delete`: docs .../messages/chat-message-delete.md
+/// (`complete` is accepted; the emptied message is always kept).
+pub async fn message_delete(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let bot = acting_bot(cx, p).await?;
+    let id = message_id(p)?;
+    messages::delete(cx.store(), bot.id, id)
+        .await
+        .map_err(not_allowed)?;
+    Ok(Reply::value(json!({"result": true})))
+}

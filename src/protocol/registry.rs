@@ -136,6 +136,16 @@ pub static METHODS: &[Method] = &[
     method!("imbot.v2.bot.list", IMBOT, imbot_v2::list),
     method!("imbot.v2.chat.message.send", IMBOT, imbot_v2::message_send),
     method!(
+        "imbot.v2.chat.message.update",
+        IMBOT,
+        imbot_v2::message_update
+    ),
+    method!(
+        "imbot.v2.chat.message.delete",
+        IMBOT,
+        imbot_v2::message_delete
+    ),
+    method!(
         "imbot.v2.chat.message.reaction.add",
         IMBOT,
         imbot_v2::reaction_add

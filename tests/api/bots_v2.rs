@@ -426,3 +426,80 @@ async fn v1_bots_get_no_v2_reaction_events() {
     rx.wait_for("ONIMBOTMESSAGEADD", 1, WAIT).await;
     assert!(rx.all().iter().all(|r| !r.event().starts_with("ONIMBOTV2")));
 }
+
+#[tokio::test]
+async fn a_v2_bot_edits_and_deletes_only_its_own_messages() {
+    let app = TestApp::spawn().await;
+    let anna = app.user("Anna", "").await;
+    let reg = app
+        .ok(
+            &app.admin,
+            "imbot.v2.Bot.register",
+            json!({"fields": {"code": "e", "botToken": "tok", "properties": {"name": "E"}}}),
+        )
+        .await;
+    let bot = reg["bot"]["id"].as_i64().unwrap();
+    let hers = app
+        .ok(
+            &anna,
+            "im.message.add",
+            json!({"DIALOG_ID": bot.to_string(), "MESSAGE": "mine"}),
+        )
+        .await
+        .as_i64()
+        .unwrap();
+    let sent = app
+        .ok(&app.admin, "imbot.v2.Chat.Message.send", json!({"botId": bot, "botToken": "tok", "dialogId": anna.user.to_string(), "fields": {"message": "v1"}}))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let call = |method: &'static str, id: i64| {
+        let app = &app;
+        async move {
+            app.call(&app.admin, method, json!({"botId": bot, "botToken": "tok", "messageId": id, "fields": {"message": "v2"}}))
+                .await
+        }
+    };
+    assert_eq!(
+        call("imbot.v2.Chat.Message.update", sent).await.1["result"],
+        json!({"result": true})
+    );
+    let (status, body) = call("imbot.v2.Chat.Message.update", hers).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (403, Some("ACCESS_DENIED"))
+    );
+    let (status, body) = call("imbot.v2.Chat.Message.delete", hers).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (403, Some("ACCESS_DENIED"))
+    );
+    assert_eq!(
+        call("imbot.v2.Chat.Message.delete", sent).await.1["result"],
+        json!({"result": true})
+    );
+    let chat = app
+        .ok(
+            &anna,
+            "im.dialog.get",
+            json!({"DIALOG_ID": bot.to_string()}),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let history = app
+        .ok(
+            &anna,
+            "im.dialog.messages.get",
+            json!({"DIALOG_ID": format!("chat{chat}")}),
+        )
+        .await;
+    let m = history["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == sent)
+        .unwrap()
+        .clone();
+    assert_eq!(m["params"]["IS_DELETED"], "Y");
+}
