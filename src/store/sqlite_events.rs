@@ -434,31 +434,45 @@ pub fn enqueue_reaction(
     added: bool,
     now: Timestamp,
 ) -> DbResult<()> {
-    let row: Option<(i64, Option<i64>, String)> = conn
-        .prepare_cached("SELECT chat_id, author_id, text FROM messages WHERE id = ?1")?
-        .query_row([message.0], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+    // The like path runs this for every change: decide cheaply whether anyone
+    // listens before building any snapshot.
+    let row: Option<(i64, Option<i64>)> = conn
+        .prepare_cached("SELECT chat_id, author_id FROM messages WHERE id = ?1")?
+        .query_row([message.0], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
-    let Some((chat, Some(author), text)) = row else {
+    let Some((chat, Some(author))) = row else {
         return Ok(());
     };
+    let listeners = has_user_listeners(conn)?;
+    let reacting_bot = author != user.0
+        && conn
+            .prepare_cached(
+                "SELECT 1 FROM bots WHERE user_id = ?1 AND api_version = 2 AND reactions_enabled = 1",
+            )?
+            .exists([author])?;
+    if !listeners && !reacting_bot {
+        return Ok(());
+    }
+    let text: String = conn
+        .prepare_cached("SELECT text FROM messages WHERE id = ?1")?
+        .query_row([message.0], |r| r.get(0))?;
     let snapshot = MessageSnapshot {
         id: message.0,
         text: text.clone(),
         author,
         mentioned: bots::mentions(&text).into_iter().map(|u| u.0).collect(),
     };
-    let change = Some((code.to_owned(), added));
-    let kind = EventKind::V2ReactionChange;
-    enqueue_user_events(conn, kind, ChatId(chat), Some(snapshot), user, change, now)?;
-    if author == user.0 {
+    if listeners {
+        let change = Some((code.to_owned(), added));
+        let kind = EventKind::V2ReactionChange;
+        enqueue_user_events(conn, kind, ChatId(chat), Some(snapshot), user, change, now)?;
+    }
+    if !reacting_bot {
         return Ok(());
     }
     let Some(bot) = load_bot(conn, UserId(author))? else {
         return Ok(());
     };
-    if !bot.v2.as_ref().is_some_and(|v| v.reactions_enabled) {
-        return Ok(());
-    }
     let chat = ChatId(chat);
     let record = EventRecord {
         kind: EventKind::V2ReactionChange,
@@ -650,6 +664,18 @@ pub fn offline_from_row(r: &Row<'_>) -> rusqlite::Result<OfflineEvent> {
 }
 
 pub const OFFLINE_COLUMNS: &str = "id, event, message_id, data, changed_at, process_id, error";
+
+/// Whether anyone listens for im.v2 user events at all (subscriptions,
+/// event.bind handlers, offline queues).
+fn has_user_listeners(conn: &Connection) -> DbResult<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM user_event_subscriptions)
+                 OR EXISTS (SELECT 1 FROM event_bindings)
+                 OR EXISTS (SELECT 1 FROM offline_bindings)",
+        )?
+        .query_row([], |r| r.get(0))?)
+}
 
 /// Confirms a user's recorded events below `offset` and returns the next.
 pub fn fetch_user_events(
