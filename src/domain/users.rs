@@ -3,7 +3,7 @@
 use super::{Error, Timestamp, UserId};
 use crate::store::Store;
 
-/// A person (bots come later as a kind of user).
+/// A person, or a chat-bot (a user of its own kind).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
     pub id: UserId,
@@ -12,6 +12,8 @@ pub struct User {
     pub admin: bool,
     pub active: bool,
     pub created_at: Timestamp,
+    /// A chat-bot's user.
+    pub bot: bool,
 }
 
 impl User {

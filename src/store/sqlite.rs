@@ -357,10 +357,11 @@ fn user_from_row(r: &Row<'_>) -> rusqlite::Result<User> {
         admin: r.get(3)?,
         active: r.get(4)?,
         created_at: Timestamp(r.get(5)?),
+        bot: r.get(6)?,
     })
 }
 
-const USER_COLUMNS: &str = "id, first_name, last_name, admin, active, created_at";
+const USER_COLUMNS: &str = "id, first_name, last_name, admin, active, created_at, bot";
 
 pub(super) fn load_user(conn: &Connection, id: UserId) -> DbResult<Option<User>> {
     Ok(conn
@@ -526,6 +527,7 @@ impl Store for SqliteStore {
                 admin: new.admin,
                 active: true,
                 created_at: now,
+                bot: false,
             })
         })
         .await

@@ -229,6 +229,13 @@ async fn registration_follows_the_docs() {
         list[id.to_string()],
         json!({"ID": id, "NAME": "B", "CODE": "b", "OPENLINE": "N"})
     );
+    // A bot is a user of its own kind: im.user.get says so, user.get leaves it out.
+    let seen = app.ok(&app.admin, "im.user.get", json!({"ID": id})).await;
+    assert_eq!(
+        (seen["bot"].as_bool(), seen["type"].as_str()),
+        (Some(true), Some("bot")),
+        "{seen}"
+    );
     // Bots are not users for user.get.
     let users = app.ok(&app.admin, "user.get", json!({})).await;
     assert!(users
