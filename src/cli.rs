@@ -11,11 +11,11 @@ use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{self, ServeConfig};
-use crate::delivery::{self, DeliveryConfig};
 use crate::domain::credentials::{self, CredentialKind, Scopes, TokenHash};
 use crate::domain::events::DeliveryState;
 use crate::domain::users::NewUser;
 use crate::domain::{Timestamp, UserId};
+use crate::events::DeliveryConfig;
 use crate::protocol::envelope::iso_date;
 use crate::server::{self, AppState};
 use crate::store::sqlite::SqliteStore;
@@ -261,38 +261,21 @@ async fn serve(data: PathBuf, args: ServeArgs) -> anyhow::Result<()> {
         ),
         None => println!("b24im serving {base} from {}", data.display()),
     }
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    tokio::spawn(async move {
-        shutdown.await;
-        let _ = stop.send(true);
-    });
-    let delivery = delivery::spawn(
-        store.clone(),
-        DeliveryConfig {
-            timeout: std::time::Duration::from_secs(args.event_timeout.max(1)),
-            max_attempts: args.event_attempts.max(1),
-            public_url: args.public_url.clone().unwrap_or_else(|| base.clone()),
-            ..DeliveryConfig::default()
-        },
-        stopped.clone(),
-    )
-    .await?;
     let state = AppState::new(
         store,
         ServeConfig {
             listen: local,
             data_dir: data,
             body_limit: args.body_limit,
+            delivery: DeliveryConfig {
+                timeout: std::time::Duration::from_secs(args.event_timeout.max(1)),
+                max_attempts: args.event_attempts.max(1),
+                public_url: args.public_url.clone().unwrap_or_else(|| base.clone()),
+                ..DeliveryConfig::default()
+            },
         },
     );
-    let mut wait = stopped;
-    server::run(listener, https, state, async move {
-        let _ = wait.wait_for(|s| *s).await;
-    })
-    .await?;
-    // Deliveries still in flight are not waited for: their events stay
-    // leased in the outbox and go out again after a restart.
-    delivery.abort();
+    server::run(listener, https, state, shutdown).await?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -15,6 +15,8 @@ pub struct ServeConfig {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
     pub body_limit: usize,
+    /// How events are delivered to handlers.
+    pub delivery: crate::events::DeliveryConfig,
 }
 
 /// The base URL of a webhook, as clients paste it.

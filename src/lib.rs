@@ -18,14 +18,14 @@
 //!   batch.rs       batch: commands, $result references, halt, limits
 //! methods/         one file per Bitrix namespace: decode -> domain -> encode
 //! domain/          the messenger's rules (no HTTP, no SQL, no JSON)
-//! delivery/        the event dispatcher: outbox -> Bitrix-style POSTs, retries
+//! events/          outbox delivery: worker (claim, POST, retry), payload, form
 //! store/           the narrow storage boundary; sqlite.rs is the default
 //! ```
 
 pub mod cli;
 pub mod config;
-pub mod delivery;
 pub mod domain;
+pub mod events;
 pub mod methods;
 pub mod protocol;
 pub mod server;

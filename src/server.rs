@@ -11,6 +11,7 @@ use tokio::sync::watch;
 use tower_http::cors::{Any, CorsLayer};
 
 use crate::config::ServeConfig;
+use crate::events;
 use crate::protocol::{self, auth::Authenticator};
 use crate::store::Store;
 use crate::tls::TlsListener;
@@ -49,27 +50,36 @@ pub fn router(state: AppState) -> Router {
 
 /// Serves until `shutdown` completes, then finishes in-flight requests.
 /// The listeners are bound by the caller, so a test knows its ports before
-/// this runs. With `https`, both listeners serve the same router and stop
-/// together.
+/// this runs. With `https`, both listeners serve the same router; they and
+/// the events worker stop together.
 pub async fn run(
     listener: TcpListener,
     https: Option<TlsListener>,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(state);
     let (stop, stopped) = watch::channel(false);
     tokio::spawn(async move {
         shutdown.await;
         let _ = stop.send(true);
     });
+    // The events worker stops with the listeners; deliveries still in flight
+    // stay leased in the outbox and go out again after a restart.
+    let worker = events::spawn(
+        Arc::clone(&state.store),
+        state.config.delivery.clone(),
+        stopped.clone(),
+    )
+    .await
+    .map_err(std::io::Error::other)?;
+    let app = router(state);
     let when_stopped = |mut rx: watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|stop| *stop).await;
     };
     let http = axum::serve(listener, app.clone())
         .with_graceful_shutdown(when_stopped(stopped.clone()))
         .into_future();
-    match https {
+    let served = match https {
         None => http.await,
         Some(tls) => {
             let https = axum::serve(tls, app)
@@ -78,5 +88,7 @@ pub async fn run(
             let (a, b) = tokio::join!(http, https);
             a.and(b)
         }
-    }
+    };
+    worker.abort();
+    served
 }

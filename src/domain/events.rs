@@ -1,5 +1,5 @@
 //! Events: what happened, recorded in the transaction of the change that
-//! caused it (the outbox), and delivered after commit by `crate::delivery`.
+//! caused it (the outbox), and delivered after commit by `crate::events`.
 //!
 //! An [`EventRecord`] is a snapshot of everything the event's payload needs,
 //! taken when the event happened, so a later edit never changes what an

@@ -5,10 +5,10 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::delivery::render::v2_data;
 use crate::domain::bots::valid_handler;
 use crate::domain::events::{Binding, EventKind, OfflineEvent, OfflineTake};
 use crate::domain::Timestamp;
+use crate::events::payload::v2_data;
 use crate::protocol::envelope::{iso_date, Reply};
 use crate::protocol::error::ApiError;
 use crate::protocol::params::{intval, scalar_text, truthy, Params};

@@ -8,10 +8,10 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::delivery::render::{v2_bot, v2_data, v2_user};
 use crate::domain::bots::{self, Bot, RegistrationV2};
 use crate::domain::events::UserSnapshot;
 use crate::domain::{messages, reactions, DialogRef, Error, MessageId, Timestamp, UserId};
+use crate::events::payload::{v2_bot, v2_data, v2_user};
 use crate::protocol::envelope::{iso_date, Reply};
 use crate::protocol::error::ApiError;
 use crate::protocol::params::{intval, scalar_text, truthy, Params};

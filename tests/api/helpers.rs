@@ -12,9 +12,9 @@ use b24im::store::sqlite::SqliteStore;
 use b24im::store::Store;
 use serde_json::Value;
 use tempfile::TempDir;
-use tokio::sync::{oneshot, watch};
+use tokio::sync::oneshot;
 
-use b24im::delivery::{self, DeliveryConfig};
+use b24im::events::DeliveryConfig;
 
 /// A user's webhook: what a client needs to call as that user.
 #[derive(Debug, Clone)]
@@ -30,7 +30,6 @@ pub struct TestApp {
     pub dir: TempDir,
     pub client: reqwest::Client,
     _shutdown: oneshot::Sender<()>,
-    _stop_delivery: watch::Sender<bool>,
 }
 
 impl TestApp {
@@ -52,27 +51,20 @@ impl TestApp {
                 listen: addr,
                 data_dir: dir.path().to_path_buf(),
                 body_limit,
+                // Event delivery as `serve` runs it, quicker: tests wait less.
+                delivery: DeliveryConfig {
+                    timeout: std::time::Duration::from_millis(700),
+                    max_attempts: 3,
+                    poll: std::time::Duration::from_millis(20),
+                    concurrency: 8,
+                    public_url: base.clone(),
+                },
             },
         );
         let (tx, rx) = oneshot::channel::<()>();
         tokio::spawn(server::run(listener, None, state, async {
             let _ = rx.await;
         }));
-        // Event delivery as `serve` runs it, quicker: tests wait less.
-        let (stop_delivery, stopped) = watch::channel(false);
-        delivery::spawn(
-            store.clone(),
-            DeliveryConfig {
-                timeout: std::time::Duration::from_millis(700),
-                max_attempts: 3,
-                poll: std::time::Duration::from_millis(20),
-                concurrency: 8,
-                public_url: base.clone(),
-            },
-            stopped,
-        )
-        .await
-        .expect("delivery");
         let mut app = TestApp {
             base,
             admin: Hook {
@@ -83,7 +75,6 @@ impl TestApp {
             dir,
             client: reqwest::Client::new(),
             _shutdown: tx,
-            _stop_delivery: stop_delivery,
         };
         app.admin = app.user("Admin", "").await;
         app

@@ -1,19 +1,5 @@
-//! Event delivery: the dispatcher that takes events from the outbox after
-//! their change committed and POSTs them to their handlers.
-//!
-//! - At least once: an event leaves the outbox only when its handler answered
-//!   2xx. A failure or a timeout schedules a retry with backoff; after the
-//!   last attempt the event is kept as `dead` (`b24im events list --state
-//!   dead`, `b24im events replay`).
-//! - Stable ids: every attempt carries the event's id in `X-B24im-Event-Id`,
-//!   so a receiver can drop duplicates.
-//! - Crash-safe: events are leased, not removed, while in flight; a process
-//!   killed mid-delivery leaves them to be delivered after the lease ends.
-//! - Never in a like's way: delivery runs on its own tasks with bounded
-//!   concurrency and a timeout per attempt.
-
-pub mod form;
-pub mod render;
+//! The dispatcher: claims due events from the outbox, POSTs them, records
+//! the outcome. See the module above for the guarantees.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -21,7 +7,8 @@ use std::time::Duration;
 
 use tokio::sync::{watch, Mutex, Semaphore};
 
-use self::render::{IssuedToken, Portal};
+use super::form;
+use super::payload::{self, IssuedToken, Portal};
 use crate::domain::credentials::{self, CredentialKind, NewCredential, Scopes, Secret};
 use crate::domain::events::{backoff_ms, EventKind, OutboxEntry};
 use crate::domain::{Timestamp, UserId};
@@ -66,12 +53,21 @@ struct Dispatcher {
     slots: Arc<Semaphore>,
 }
 
+/// Why the dispatcher could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error("cannot build the HTTP client: {0}")]
+    Http(#[from] reqwest::Error),
+}
+
 /// Starts the dispatcher; it stops when `stop` turns true.
 pub async fn spawn(
     store: Arc<dyn Store>,
     config: DeliveryConfig,
     mut stop: watch::Receiver<bool>,
-) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+) -> Result<tokio::task::JoinHandle<()>, StartError> {
     let member_id = store
         .setting(
             "member_id".into(),
@@ -220,9 +216,9 @@ impl Dispatcher {
             .token(entry.auth_user, &entry.client_id, &scopes)
             .await?;
         let payload = match (&bot_token, r.kind.is_v2()) {
-            _ if r.kind.is_user() => render::user_payload(entry, &self.portal, &user_token),
-            (Some(bot), true) => render::v2_payload(entry, &self.portal, bot, &user_token),
-            _ => render::payload(entry, &self.portal, bot_token.as_ref(), &user_token),
+            _ if r.kind.is_user() => payload::user_payload(entry, &self.portal, &user_token),
+            (Some(bot), true) => payload::v2_payload(entry, &self.portal, bot, &user_token),
+            _ => payload::payload(entry, &self.portal, bot_token.as_ref(), &user_token),
         };
         let body = form::encode(&payload);
         let res = self

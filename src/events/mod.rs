@@ -1,0 +1,19 @@
+//! Event delivery: outbox entries, after their change committed, POSTed to
+//! their handlers as Bitrix24 posts them.
+//!
+//! - At least once: an event leaves the outbox only when its handler answered
+//!   2xx. A failure or a timeout schedules a retry with backoff; after the
+//!   last attempt the event is kept as `dead` (`b24im events list --state
+//!   dead`, `b24im events replay`).
+//! - Stable ids: every attempt carries the event's id in `X-B24im-Event-Id`,
+//!   so a receiver can drop duplicates.
+//! - Crash-safe: events are leased, not removed, while in flight; a process
+//!   killed mid-delivery leaves them to be delivered after the lease ends.
+//! - Never in a like's way: delivery runs on its own tasks with bounded
+//!   concurrency and a timeout per attempt.
+
+pub mod form;
+pub mod payload;
+pub mod worker;
+
+pub use worker::{spawn, DeliveryConfig, StartError};
