@@ -15,7 +15,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{bail, Context};
 use pki_types::pem::PemObject;
 use pki_types::{CertificateDer, PrivateKeyDer};
 use rcgen::{
@@ -28,6 +27,29 @@ use tokio::sync::mpsc;
 use tokio_rustls::rustls::{self, ServerConfig};
 use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
+
+/// Why TLS could not be set up: a message that names the file or step.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct TlsError(String);
+
+type Result<T> = std::result::Result<T, TlsError>;
+
+/// `context` / `with_context` for this module's errors: "what: cause".
+trait Context<T> {
+    fn context(self, what: &str) -> Result<T>;
+    fn with_context(self, what: impl FnOnce() -> String) -> Result<T>;
+}
+
+impl<T, E: std::fmt::Display> Context<T> for std::result::Result<T, E> {
+    fn context(self, what: &str) -> Result<T> {
+        self.map_err(|e| TlsError(format!("{what}: {e}")))
+    }
+
+    fn with_context(self, what: impl FnOnce() -> String) -> Result<T> {
+        self.map_err(|e| TlsError(format!("{}: {e}", what())))
+    }
+}
 
 /// Where the generated files live inside the data directory.
 pub const TLS_DIR: &str = "tls";
@@ -61,7 +83,7 @@ pub struct TlsMaterial {
 }
 
 /// Loads or creates the certificate for `source`.
-pub fn load(data_dir: &Path, source: &CertSource) -> anyhow::Result<TlsMaterial> {
+pub fn load(data_dir: &Path, source: &CertSource) -> Result<TlsMaterial> {
     let (chain, key, ca_cert) = match source {
         CertSource::Files { cert, key } => (read_chain(cert)?, read_key(key)?, None),
         CertSource::Generated { extra_names } => {
@@ -108,7 +130,7 @@ struct ServerMeta {
     not_after: i64,
 }
 
-fn ensure_generated(dir: &Path, names: &[String]) -> anyhow::Result<()> {
+fn ensure_generated(dir: &Path, names: &[String]) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let now = chrono::Utc::now().timestamp();
     let ca_key = if dir.join(CA_CERT).exists() && dir.join(CA_KEY).exists() {
@@ -156,7 +178,7 @@ fn ensure_generated(dir: &Path, names: &[String]) -> anyhow::Result<()> {
                 .map(SanType::DnsName)
                 .with_context(|| format!("{n:?} is not a valid TLS name")),
         })
-        .collect::<anyhow::Result<_>>()?;
+        .collect::<Result<_>>()?;
     params.key_usages = vec![
         KeyUsagePurpose::DigitalSignature,
         KeyUsagePurpose::KeyEncipherment,
@@ -176,8 +198,11 @@ fn ensure_generated(dir: &Path, names: &[String]) -> anyhow::Result<()> {
         names: names.to_vec(),
         not_after,
     };
-    std::fs::write(dir.join(SERVER_META), serde_json::to_vec_pretty(&meta)?)
-        .context("writing the server certificate's metadata")?;
+    std::fs::write(
+        dir.join(SERVER_META),
+        serde_json::to_vec_pretty(&meta).context("encoding the certificate metadata")?,
+    )
+    .context("writing the server certificate's metadata")?;
     Ok(())
 }
 
@@ -211,12 +236,12 @@ fn random_serial() -> SerialNumber {
     SerialNumber::from_slice(&bytes)
 }
 
-fn offset(unix: i64) -> anyhow::Result<time::OffsetDateTime> {
+fn offset(unix: i64) -> Result<time::OffsetDateTime> {
     time::OffsetDateTime::from_unix_timestamp(unix).context("certificate date")
 }
 
 /// Writes a private key readable by its owner only.
-fn write_private(path: &Path, pem: &str) -> anyhow::Result<()> {
+fn write_private(path: &Path, pem: &str) -> Result<()> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
@@ -231,25 +256,27 @@ fn write_private(path: &Path, pem: &str) -> anyhow::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .with_context(|| format!("cannot protect {}", path.display()))?;
     }
-    file.write_all(pem.as_bytes())?;
-    file.sync_all()?;
+    file.write_all(pem.as_bytes())
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }
 
-fn read_chain(path: &Path) -> anyhow::Result<Vec<CertificateDer<'static>>> {
+fn read_chain(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
     let chain = CertificateDer::pem_file_iter(path)
         .with_context(|| format!("cannot read the certificate {}", path.display()))?
-        .collect::<Result<Vec<_>, _>>()
+        .collect::<std::result::Result<Vec<_>, _>>()
         .with_context(|| format!("{} is not a PEM certificate chain", path.display()))?;
     if chain.is_empty() {
-        bail!("{} holds no certificate", path.display());
+        return Err(TlsError(format!("{} holds no certificate", path.display())));
     }
     Ok(chain)
 }
 
-fn read_key(path: &Path) -> anyhow::Result<PrivateKeyDer<'static>> {
+fn read_key(path: &Path) -> Result<PrivateKeyDer<'static>> {
     PrivateKeyDer::from_pem_file(path)
         .with_context(|| format!("cannot read a PEM private key from {}", path.display()))
 }
@@ -326,7 +353,7 @@ pub const DEFAULT_HTTPS_LISTEN: &str = "127.0.0.1:8443";
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct HttpsListen(pub Option<SocketAddr>);
 
-pub fn parse_https_listen(s: &str) -> Result<HttpsListen, String> {
+pub fn parse_https_listen(s: &str) -> std::result::Result<HttpsListen, String> {
     if s.eq_ignore_ascii_case("off") {
         return Ok(HttpsListen(None));
     }
