@@ -43,6 +43,8 @@ impl Default for DeliveryConfig {
 
 /// Tokens handed to handlers are reused while they have this long to live.
 const TOKEN_REUSE_SECS: i64 = 30 * 60;
+/// Past this many cached tokens, the stale ones are dropped.
+const TOKEN_CACHE_LIMIT: usize = 10_000;
 
 struct Dispatcher {
     store: Arc<dyn Store>,
@@ -279,6 +281,9 @@ impl Dispatcher {
             user_id: user,
             scope: scopes.to_list(),
         };
+        if cache.len() >= TOKEN_CACHE_LIMIT {
+            cache.retain(|_, t| t.expires - now.0 > TOKEN_REUSE_SECS);
+        }
         cache.insert(key, token.clone());
         Ok(token)
     }
