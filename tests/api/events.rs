@@ -360,11 +360,13 @@ async fn dead_events_are_kept_and_can_be_replayed() {
     app.ok(&app.admin, "im.chat.add", json!({"USERS": [bot]}))
         .await;
     rx.wait_for("ONIMBOTJOINCHAT", 3, WAIT).await;
+    let deadline = std::time::Instant::now() + WAIT;
     let dead = loop {
         let dead = app.store_events(Some("dead")).await;
         if !dead.is_empty() {
             break dead;
         }
+        assert!(std::time::Instant::now() < deadline, "the event never died");
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert_eq!(dead[0].last_error, "the handler answered HTTP 503");
