@@ -9,6 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::credentials::Scopes;
+use super::{MessageId, Timestamp, UserId};
 
 /// The events b24im sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -149,6 +150,21 @@ pub struct MessageSnapshot {
     pub mentioned: Vec<i64>,
 }
 
+impl MessageSnapshot {
+    /// Message `id` as written by `author`, with the users its text mentions.
+    pub fn of(id: MessageId, text: &str, author: UserId) -> Self {
+        MessageSnapshot {
+            id: id.0,
+            text: text.to_owned(),
+            author: author.0,
+            mentioned: super::bots::mentions(text)
+                .into_iter()
+                .map(|u| u.0)
+                .collect(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserSnapshot {
     pub id: i64,
@@ -176,6 +192,24 @@ pub struct EventRecord {
     /// For ONIMCOMMANDADD: (command id, command, its parameters).
     #[serde(default)]
     pub command: Option<(i64, String, String)>,
+}
+
+impl EventRecord {
+    /// An event of `kind` at `at` for `bot` (`None`: a user event), with
+    /// nothing else yet; callers fill in the rest with struct-update syntax.
+    pub fn new(kind: EventKind, bot: Option<(UserId, &str)>, at: Timestamp) -> Self {
+        EventRecord {
+            kind,
+            bot_id: bot.map_or(0, |(id, _)| id.0),
+            bot_code: bot.map_or_else(String::new, |(_, code)| code.to_owned()),
+            chat: None,
+            message: None,
+            user: None,
+            at: at.0,
+            reaction: None,
+            command: None,
+        }
+    }
 }
 
 /// An event to write into the outbox.

@@ -991,16 +991,18 @@ impl Store for SqliteStore {
     ) -> DbResult<LikeOutcome> {
         self.write(move |conn| {
             let code = code.as_str();
-            let visible = conn
+            // Visible to `user` (and, for the events, where and whose it is).
+            let visible: Option<(i64, Option<i64>)> = conn
                 .prepare_cached(
-                    "SELECT 1 FROM messages m
+                    "SELECT m.chat_id, m.author_id FROM messages m
                      JOIN chat_members cm ON cm.chat_id = m.chat_id AND cm.user_id = ?2
                      WHERE m.id = ?1 AND m.deleted = 0",
                 )?
-                .exists(params![message.0, user.0])?;
-            if !visible {
+                .query_row(params![message.0, user.0], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            let Some((chat, author)) = visible else {
                 return Ok(LikeOutcome::NotVisible);
-            }
+            };
             let add = |conn: &Connection| -> DbResult<bool> {
                 Ok(conn
                     .prepare_cached(
@@ -1029,7 +1031,9 @@ impl Store for SqliteStore {
             };
             if matches!(outcome, LikeOutcome::Added | LikeOutcome::Removed) {
                 let added = outcome == LikeOutcome::Added;
-                ev::enqueue_reaction(conn, message, user, code, added, now)?;
+                let author = author.map(UserId);
+                let change = ev::ReactionChange { message, chat: ChatId(chat), author, user };
+                ev::enqueue_reaction(conn, &change, code, added, now)?;
             }
             Ok(outcome)
         })
@@ -1195,12 +1199,9 @@ impl Store for SqliteStore {
                     ev::outbox_from_row,
                 )?
                 .collect::<Result<Vec<_>, _>>()?;
-            let mut out = rows
-                .into_iter()
-                .map(ev::finish_outbox)
-                .collect::<DbResult<Vec<_>>>()?;
-            out.sort_by_key(|e| e.id);
-            Ok(out)
+            let mut rows = rows;
+            rows.sort_by_key(|e| e.id);
+            Ok(rows)
         })
         .await
     }
@@ -1253,7 +1254,7 @@ impl Store for SqliteStore {
                     ev::outbox_from_row,
                 )?
                 .collect::<Result<Vec<_>, _>>()?;
-            rows.into_iter().map(ev::finish_outbox).collect()
+            Ok(rows)
         })
         .await
     }
@@ -1284,7 +1285,7 @@ impl Store for SqliteStore {
         offset: Option<i64>,
         limit: i64,
     ) -> DbResult<(Vec<(i64, EventRecord)>, bool)> {
-        self.write(move |conn| ev::fetch_bot_events(conn, bot, offset, limit))
+        self.write(move |conn| ev::fetch_queue(conn, ev::Queue::Bot, bot, offset, limit))
             .await
     }
 
@@ -1311,7 +1312,7 @@ impl Store for SqliteStore {
         offset: Option<i64>,
         limit: i64,
     ) -> DbResult<(Vec<(i64, EventRecord)>, bool)> {
-        self.write(move |conn| ev::fetch_user_events(conn, user, offset, limit))
+        self.write(move |conn| ev::fetch_queue(conn, ev::Queue::User, user, offset, limit))
             .await
     }
 

@@ -165,9 +165,14 @@ fn chat_snapshot(conn: &Connection, chat: ChatId, bot: UserId) -> DbResult<Optio
     }))
 }
 
+/// An event record as stored (JSON).
+fn encode_record(record: &EventRecord) -> DbResult<String> {
+    serde_json::to_string(record)
+        .map_err(|e| StoreError::Database(format!("cannot encode an event: {e}")))
+}
+
 fn insert_event(conn: &Connection, ev: &NewEvent, now_ms: i64) -> DbResult<()> {
-    let record = serde_json::to_string(&ev.record)
-        .map_err(|e| StoreError::Database(format!("cannot encode an event: {e}")))?;
+    let record = encode_record(&ev.record)?;
     conn.prepare_cached(
         "INSERT INTO outbox (event, handler, handler_id, client_id, scopes, auth_user, record,
              next_attempt_at, created_at)
@@ -205,8 +210,7 @@ fn enqueue(
         Some(v2) => {
             record.kind = record.kind.v2();
             if v2.event_mode == EventMode::Fetch {
-                let json = serde_json::to_string(&record)
-                    .map_err(|e| StoreError::Database(format!("cannot encode an event: {e}")))?;
+                let json = encode_record(&record)?;
                 conn.prepare_cached(
                     "INSERT INTO bot_event_queue (bot_id, record, created_at) VALUES (?1, ?2, ?3)",
                 )?
@@ -243,14 +247,9 @@ pub fn enqueue_message(
     text: &str,
     now: Timestamp,
 ) -> DbResult<()> {
-    if let Some(a) = author {
-        let snapshot = MessageSnapshot {
-            id: message.0,
-            text: text.to_owned(),
-            author: a.0,
-            mentioned: bots::mentions(text).into_iter().map(|u| u.0).collect(),
-        };
-        enqueue_user_events(conn, kind, chat, Some(snapshot), a, None, now)?;
+    let snapshot = author.map(|a| MessageSnapshot::of(message, text, a));
+    if let (Some(a), Some(snap)) = (author, &snapshot) {
+        enqueue_user_events(conn, kind, chat, Some(snap.clone()), a, None, now)?;
     }
     // A slash command goes to its bot's command handler instead.
     let mut commanded = Vec::new();
@@ -262,20 +261,11 @@ pub fn enqueue_message(
                 continue;
             };
             let record = EventRecord {
-                kind: EventKind::CommandAdd,
-                bot_id: bot.id.0,
-                bot_code: bot.code.clone(),
                 chat: chat_snapshot(conn, chat, bot.id)?,
-                message: Some(MessageSnapshot {
-                    id: message.0,
-                    text: text.to_owned(),
-                    author: a.0,
-                    mentioned: bots::mentions(text).into_iter().map(|u| u.0).collect(),
-                }),
+                message: snapshot.clone(),
                 user: user_snapshot(conn, a)?,
-                at: now.0,
-                reaction: None,
                 command: Some((command.id, command.command.clone(), args.clone())),
+                ..EventRecord::new(EventKind::CommandAdd, Some((bot.id, &bot.code)), now)
             };
             // v1 format: commands are imbot.command.* of v1 bots (and v1 handlers).
             insert_event(
@@ -306,7 +296,6 @@ pub fn enqueue_message(
     let Some(author) = author else {
         return Ok(());
     };
-    let mentioned: Vec<i64> = bots::mentions(text).into_iter().map(|u| u.0).collect();
     for bot in bots_here.iter().filter(|b| audience.contains(&b.id)) {
         let handler = match kind {
             EventKind::BotMessageAdd => &bot.handlers.message_add,
@@ -316,20 +305,10 @@ pub fn enqueue_message(
             _ => continue,
         };
         let record = EventRecord {
-            kind,
-            bot_id: bot.id.0,
-            bot_code: bot.code.clone(),
             chat: chat_snapshot(conn, chat, bot.id)?,
-            message: Some(MessageSnapshot {
-                id: message.0,
-                text: text.to_owned(),
-                author: author.0,
-                mentioned: mentioned.clone(),
-            }),
+            message: snapshot.clone(),
             user: user_snapshot(conn, author)?,
-            at: now.0,
-            reaction: None,
-            command: None,
+            ..EventRecord::new(kind, Some((bot.id, &bot.code)), now)
         };
         enqueue(conn, bot, handler, author, record)?;
     }
@@ -393,15 +372,9 @@ pub fn enqueue_joins(
             continue;
         };
         let record = EventRecord {
-            kind: EventKind::BotJoinChat,
-            bot_id: bot.id.0,
-            bot_code: bot.code.clone(),
             chat: chat_snapshot(conn, chat, bot.id)?,
-            message: None,
             user: user_snapshot(conn, actor)?,
-            at: now.0,
-            reaction: None,
-            command: None,
+            ..EventRecord::new(EventKind::BotJoinChat, Some((bot.id, &bot.code)), now)
         };
         enqueue(conn, &bot, &bot.handlers.welcome, actor, record)?;
     }
@@ -411,106 +384,107 @@ pub fn enqueue_joins(
 /// The bot is being removed: tell its `EVENT_BOT_DELETE` handler.
 pub fn enqueue_bot_delete(conn: &Connection, bot: &Bot, now: Timestamp) -> DbResult<()> {
     let record = EventRecord {
-        kind: EventKind::BotDelete,
-        bot_id: bot.id.0,
-        bot_code: bot.code.clone(),
-        chat: None,
-        message: None,
         user: user_snapshot(conn, bot.owner)?,
-        at: now.0,
-        reaction: None,
-        command: None,
+        ..EventRecord::new(EventKind::BotDelete, Some((bot.id, &bot.code)), now)
     };
     enqueue(conn, bot, &bot.handlers.bot_delete, bot.owner, record)
 }
 
+/// Who changed a reaction on which message, as the like's own visibility
+/// check found it.
+pub struct ReactionChange {
+    pub message: MessageId,
+    pub chat: ChatId,
+    /// `None` for system messages.
+    pub author: Option<UserId>,
+    pub user: UserId,
+}
+
 /// `user` set (`added`) or removed reaction `code` on `message`: tell a v2
-/// bot whose message it is (ONIMBOTV2REACTIONCHANGE), unless it reacted itself.
+/// bot whose message it is (ONIMBOTV2REACTIONCHANGE), unless it reacted
+/// itself, and whoever listens for user events.
 pub fn enqueue_reaction(
     conn: &Connection,
-    message: MessageId,
-    user: UserId,
+    rc: &ReactionChange,
     code: &str,
     added: bool,
     now: Timestamp,
 ) -> DbResult<()> {
     // The like path runs this for every change: decide cheaply whether anyone
     // listens before building any snapshot.
-    let row: Option<(i64, Option<i64>)> = conn
-        .prepare_cached("SELECT chat_id, author_id FROM messages WHERE id = ?1")?
-        .query_row([message.0], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    let Some((chat, Some(author))) = row else {
+    let (message, chat, user) = (rc.message, rc.chat, rc.user);
+    let Some(author) = rc.author else {
         return Ok(());
     };
     let listeners = has_user_listeners(conn)?;
-    let reacting_bot = author != user.0
+    let reacting_bot = author != user
         && conn
             .prepare_cached(
                 "SELECT 1 FROM bots WHERE user_id = ?1 AND api_version = 2 AND reactions_enabled = 1",
             )?
-            .exists([author])?;
+            .exists([author.0])?;
     if !listeners && !reacting_bot {
         return Ok(());
     }
     let text: String = conn
         .prepare_cached("SELECT text FROM messages WHERE id = ?1")?
         .query_row([message.0], |r| r.get(0))?;
-    let snapshot = MessageSnapshot {
-        id: message.0,
-        text: text.clone(),
-        author,
-        mentioned: bots::mentions(&text).into_iter().map(|u| u.0).collect(),
-    };
+    let snapshot = MessageSnapshot::of(message, &text, author);
+    let change = Some((code.to_owned(), added));
+    let kind = EventKind::V2ReactionChange;
     if listeners {
-        let change = Some((code.to_owned(), added));
-        let kind = EventKind::V2ReactionChange;
-        enqueue_user_events(conn, kind, ChatId(chat), Some(snapshot), user, change, now)?;
+        let snap = Some(snapshot.clone());
+        record_user_events(conn, kind, chat, snap, user, change.clone(), now)?;
     }
     if !reacting_bot {
         return Ok(());
     }
-    let Some(bot) = load_bot(conn, UserId(author))? else {
+    let Some(bot) = load_bot(conn, author)? else {
         return Ok(());
     };
-    let chat = ChatId(chat);
     let record = EventRecord {
-        kind: EventKind::V2ReactionChange,
-        bot_id: bot.id.0,
-        bot_code: bot.code.clone(),
         chat: chat_snapshot(conn, chat, bot.id)?,
-        message: Some(MessageSnapshot {
-            id: message.0,
-            text: text.clone(),
-            author,
-            mentioned: bots::mentions(&text).into_iter().map(|u| u.0).collect(),
-        }),
+        message: Some(snapshot),
         user: user_snapshot(conn, user)?,
-        at: now.0,
-        reaction: Some((code.to_owned(), added)),
-        command: None,
+        reaction: change,
+        ..EventRecord::new(kind, Some((bot.id, &bot.code)), now)
     };
     let handler = bot.handlers.message_add.clone();
     enqueue(conn, &bot, &handler, user, record)
 }
 
-/// Confirms a fetch-mode bot's events below `offset` and returns the next
-/// `limit` (id, record) and whether more wait.
-pub fn fetch_bot_events(
+/// The two polled event queues: a fetch-mode bot's and a subscribed user's.
+#[derive(Debug, Clone, Copy)]
+pub enum Queue {
+    Bot,
+    User,
+}
+
+/// Confirms the events of `owner`'s queue below `offset` and returns the next
+/// `limit` (id, record), and whether more are waiting.
+pub fn fetch_queue(
     conn: &Connection,
-    bot: UserId,
+    queue: Queue,
+    owner: UserId,
     offset: Option<i64>,
     limit: i64,
 ) -> DbResult<(Vec<(i64, EventRecord)>, bool)> {
+    // Table and column names come from this match only, never from input.
+    let (table, column) = match queue {
+        Queue::Bot => ("bot_event_queue", "bot_id"),
+        Queue::User => ("user_event_queue", "user_id"),
+    };
     if let Some(offset) = offset {
-        conn.prepare_cached("DELETE FROM bot_event_queue WHERE bot_id = ?1 AND id < ?2")?
-            .execute(params![bot.0, offset])?;
+        conn.prepare_cached(&format!(
+            "DELETE FROM {table} WHERE {column} = ?1 AND id < ?2"
+        ))?
+        .execute(params![owner.0, offset])?;
     }
     let rows = conn
-        .prepare_cached(
-            "SELECT id, record FROM bot_event_queue WHERE bot_id = ?1 ORDER BY id LIMIT ?2",
-        )?
-        .query_map(params![bot.0, limit + 1], |r| {
+        .prepare_cached(&format!(
+            "SELECT id, record FROM {table} WHERE {column} = ?1 ORDER BY id LIMIT ?2"
+        ))?
+        .query_map(params![owner.0, limit + 1], |r| {
             Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
         })?
         .collect::<Result<Vec<_>, _>>()?;
@@ -529,6 +503,24 @@ pub fn fetch_bot_events(
 /// `event.bind` handler whose user is a member.
 #[allow(clippy::too_many_arguments)]
 pub fn enqueue_user_events(
+    conn: &Connection,
+    kind: EventKind,
+    chat: ChatId,
+    message: Option<MessageSnapshot>,
+    actor: UserId,
+    reaction: Option<(String, bool)>,
+    now: Timestamp,
+) -> DbResult<()> {
+    // Every message and join passes here: one cheap query when nobody listens.
+    if !has_user_listeners(conn)? {
+        return Ok(());
+    }
+    record_user_events(conn, kind, chat, message, actor, reaction, now)
+}
+
+/// `enqueue_user_events` once it is known that someone listens.
+#[allow(clippy::too_many_arguments)]
+fn record_user_events(
     conn: &Connection,
     kind: EventKind,
     chat: ChatId,
@@ -573,20 +565,15 @@ pub fn enqueue_user_events(
     let user = user_snapshot(conn, actor)?;
     let record_for = |conn: &Connection, recipient: i64| -> DbResult<EventRecord> {
         Ok(EventRecord {
-            kind,
-            bot_id: 0,
-            bot_code: String::new(),
             chat: chat_snapshot(conn, chat, UserId(recipient))?,
             message: message.clone(),
             user: user.clone(),
-            at: now.0,
             reaction: reaction.clone(),
-            command: None,
+            ..EventRecord::new(kind, None, now)
         })
     };
     for recipient in subscribed {
-        let json = serde_json::to_string(&record_for(conn, recipient)?)
-            .map_err(|e| StoreError::Database(format!("cannot encode an event: {e}")))?;
+        let json = encode_record(&record_for(conn, recipient)?)?;
         conn.prepare_cached(
             "INSERT INTO user_event_queue (user_id, record, created_at) VALUES (?1, ?2, ?3)",
         )?
@@ -677,78 +664,29 @@ fn has_user_listeners(conn: &Connection) -> DbResult<bool> {
         .query_row([], |r| r.get(0))?)
 }
 
-/// Confirms a user's recorded events below `offset` and returns the next.
-pub fn fetch_user_events(
-    conn: &Connection,
-    user: UserId,
-    offset: Option<i64>,
-    limit: i64,
-) -> DbResult<(Vec<(i64, EventRecord)>, bool)> {
-    if let Some(offset) = offset {
-        conn.prepare_cached("DELETE FROM user_event_queue WHERE user_id = ?1 AND id < ?2")?
-            .execute(params![user.0, offset])?;
-    }
-    let rows = conn
-        .prepare_cached(
-            "SELECT id, record FROM user_event_queue WHERE user_id = ?1 ORDER BY id LIMIT ?2",
-        )?
-        .query_map(params![user.0, limit + 1], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    let more = rows.len() as i64 > limit;
-    let mut out = Vec::new();
-    for (id, json) in rows.into_iter().take(limit as usize) {
-        let record = serde_json::from_str(&json)
-            .map_err(|e| StoreError::Database(format!("recorded event {id} is unreadable: {e}")))?;
-        out.push((id, record));
-    }
-    Ok((out, more))
-}
-
 pub const OUTBOX_COLUMNS: &str = "id, handler, handler_id, client_id, scopes, auth_user, record,
      state, attempts, last_error, created_at";
 
-pub fn outbox_from_row(r: &Row<'_>) -> rusqlite::Result<(OutboxEntry, String, String, String)> {
+pub fn outbox_from_row(r: &Row<'_>) -> rusqlite::Result<OutboxEntry> {
+    use rusqlite::types::Type;
+    let unreadable = |col: usize, e: Box<dyn std::error::Error + Send + Sync>| {
+        rusqlite::Error::FromSqlConversionFailure(col, Type::Text, e)
+    };
     let scopes: String = r.get(4)?;
     let record: String = r.get(6)?;
     let state: String = r.get(7)?;
-    Ok((
-        OutboxEntry {
-            id: r.get(0)?,
-            handler: r.get(1)?,
-            handler_id: r.get(2)?,
-            client_id: r.get(3)?,
-            scopes: Scopes::parse(&scopes).unwrap_or_default(),
-            auth_user: r.get(5)?,
-            record: EventRecord {
-                kind: EventKind::BotDelete,
-                bot_id: 0,
-                bot_code: String::new(),
-                chat: None,
-                message: None,
-                user: None,
-                at: 0,
-                reaction: None,
-                command: None,
-            },
-            state: DeliveryState::Pending,
-            attempts: r.get(8)?,
-            last_error: r.get(9)?,
-            created_at: r.get(10)?,
-        },
-        record,
-        state,
-        scopes,
-    ))
-}
-
-pub fn finish_outbox(
-    (mut e, record, state, _scopes): (OutboxEntry, String, String, String),
-) -> DbResult<OutboxEntry> {
-    e.record = serde_json::from_str(&record)
-        .map_err(|err| StoreError::Database(format!("event {} is unreadable: {err}", e.id)))?;
-    e.state = DeliveryState::parse(&state)
-        .ok_or_else(|| StoreError::Database(format!("unknown event state {state}")))?;
-    Ok(e)
+    Ok(OutboxEntry {
+        id: r.get(0)?,
+        handler: r.get(1)?,
+        handler_id: r.get(2)?,
+        client_id: r.get(3)?,
+        scopes: Scopes::parse(&scopes).unwrap_or_default(),
+        auth_user: r.get(5)?,
+        record: serde_json::from_str(&record).map_err(|e| unreadable(6, Box::new(e)))?,
+        state: DeliveryState::parse(&state)
+            .ok_or_else(|| unreadable(7, format!("unknown event state {state}").into()))?,
+        attempts: r.get(8)?,
+        last_error: r.get(9)?,
+        created_at: r.get(10)?,
+    })
 }
