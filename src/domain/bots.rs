@@ -117,6 +117,47 @@ pub struct Handlers {
     pub bot_delete: String,
 }
 
+impl Handlers {
+    /// Each handler as given on its own, else `common` (`EVENT_HANDLER`), else
+    /// the one in `base` (the bot's current handlers, or none).
+    pub fn resolve(given: &Handlers, common: &str, base: &Handlers) -> Handlers {
+        let pick = |own: &str, current: &str| match (own.trim(), common.trim()) {
+            ("", "") => current.to_owned(),
+            ("", common) => common.to_owned(),
+            (own, _) => own.to_owned(),
+        };
+        Handlers {
+            message_add: pick(&given.message_add, &base.message_add),
+            message_update: pick(&given.message_update, &base.message_update),
+            message_delete: pick(&given.message_delete, &base.message_delete),
+            welcome: pick(&given.welcome, &base.welcome),
+            bot_delete: pick(&given.bot_delete, &base.bot_delete),
+        }
+    }
+
+    /// Every handler is empty or a valid URL; with `require`, the ones
+    /// Bitrix24 requires (message add, welcome, bot delete) are present.
+    pub fn check(&self, require: bool) -> Result<(), BotError> {
+        let all = [
+            (HandlerParam::MessageAdd, &self.message_add, true),
+            (HandlerParam::MessageUpdate, &self.message_update, false),
+            (HandlerParam::MessageDelete, &self.message_delete, false),
+            (HandlerParam::Welcome, &self.welcome, true),
+            (HandlerParam::BotDelete, &self.bot_delete, true),
+        ];
+        for (param, url, required) in all {
+            if url.is_empty() {
+                if required && require {
+                    return Err(BotError::HandlerMissing(param));
+                }
+            } else if !valid_handler(url) {
+                return Err(BotError::HandlerInvalid(param));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// A registered bot.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Bot {
@@ -140,12 +181,7 @@ pub struct Bot {
 
 impl Bot {
     pub fn full_name(&self) -> String {
-        [self.first_name.as_str(), self.last_name.as_str()]
-            .iter()
-            .filter(|s| !s.is_empty())
-            .copied()
-            .collect::<Vec<_>>()
-            .join(" ")
+        super::users::display_name(&self.first_name, &self.last_name)
     }
 
     /// Whether message edits and deletions reach this bot: Bitrix24 ignores
@@ -191,6 +227,17 @@ impl HandlerParam {
             HandlerParam::BotDelete => "EVENT_BOT_DELETE",
         }
     }
+
+    /// The event's name in Bitrix24's "isn't specified" message.
+    pub fn event_label(self) -> &'static str {
+        match self {
+            HandlerParam::MessageAdd => "Message add",
+            HandlerParam::MessageUpdate => "Message update",
+            HandlerParam::MessageDelete => "Message delete",
+            HandlerParam::Welcome => "Welcome message",
+            HandlerParam::BotDelete => "Bot delete",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -201,7 +248,7 @@ pub enum BotError {
     CodeEmpty,
     #[error("Bot name isn't specified")]
     NameEmpty,
-    #[error("Handler isn't specified")]
+    #[error("Handler for \"{}\" event isn't specified", .0.event_label())]
     HandlerMissing(HandlerParam),
     #[error("Wrong handler URL")]
     HandlerInvalid(HandlerParam),
@@ -256,38 +303,8 @@ impl NewBot {
         if code.is_empty() {
             return Err(BotError::CodeEmpty);
         }
-        let common = r.common_handler.trim();
-        let pick = |own: &str| {
-            let own = own.trim();
-            if own.is_empty() {
-                common.to_owned()
-            } else {
-                own.to_owned()
-            }
-        };
-        let handlers = Handlers {
-            message_add: pick(&r.handlers.message_add),
-            message_update: pick(&r.handlers.message_update),
-            message_delete: pick(&r.handlers.message_delete),
-            welcome: pick(&r.handlers.welcome),
-            bot_delete: pick(&r.handlers.bot_delete),
-        };
-        let checks = [
-            (HandlerParam::MessageAdd, &handlers.message_add, true),
-            (HandlerParam::MessageUpdate, &handlers.message_update, false),
-            (HandlerParam::MessageDelete, &handlers.message_delete, false),
-            (HandlerParam::Welcome, &handlers.welcome, true),
-            (HandlerParam::BotDelete, &handlers.bot_delete, true),
-        ];
-        for (param, url, required) in checks {
-            if url.is_empty() {
-                if required {
-                    return Err(BotError::HandlerMissing(param));
-                }
-            } else if !valid_handler(url) {
-                return Err(BotError::HandlerInvalid(param));
-            }
-        }
+        let handlers = Handlers::resolve(&r.handlers, &r.common_handler, &Handlers::default());
+        handlers.check(true)?;
         let first_name = r.first_name.trim().to_owned();
         let last_name = r.last_name.trim().to_owned();
         if first_name.is_empty() && last_name.is_empty() {
@@ -361,33 +378,8 @@ pub struct BotChanges {
 
 /// `imbot.update`: validates the handlers given and applies the changes.
 pub async fn update(store: &dyn Store, bot: &Bot, c: BotChanges) -> Result<(), Error> {
-    let common = c.common_handler.trim();
-    let pick = |own: &str, current: &str| -> String {
-        match (own.trim(), common) {
-            ("", "") => current.to_owned(),
-            ("", common) => common.to_owned(),
-            (own, _) => own.to_owned(),
-        }
-    };
-    let h = &bot.handlers;
-    let handlers = Handlers {
-        message_add: pick(&c.handlers.message_add, &h.message_add),
-        message_update: pick(&c.handlers.message_update, &h.message_update),
-        message_delete: pick(&c.handlers.message_delete, &h.message_delete),
-        welcome: pick(&c.handlers.welcome, &h.welcome),
-        bot_delete: pick(&c.handlers.bot_delete, &h.bot_delete),
-    };
-    for (param, url) in [
-        (HandlerParam::MessageAdd, &handlers.message_add),
-        (HandlerParam::MessageUpdate, &handlers.message_update),
-        (HandlerParam::MessageDelete, &handlers.message_delete),
-        (HandlerParam::Welcome, &handlers.welcome),
-        (HandlerParam::BotDelete, &handlers.bot_delete),
-    ] {
-        if !url.is_empty() && !valid_handler(url) {
-            return Err(BotError::HandlerInvalid(param).into());
-        }
-    }
+    let handlers = Handlers::resolve(&c.handlers, &c.common_handler, &bot.handlers);
+    handlers.check(false)?;
     let mut updated = bot.clone();
     updated.handlers = handlers;
     if let Some(code) = c

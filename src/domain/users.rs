@@ -16,23 +16,37 @@ pub struct User {
     pub bot: bool,
 }
 
+/// "First Last", or whichever part is present (empty if neither).
+pub fn display_name(first: &str, last: &str) -> String {
+    match (first.is_empty(), last.is_empty()) {
+        (false, false) => format!("{first} {last}"),
+        (false, true) => first.to_owned(),
+        (true, false) => last.to_owned(),
+        (true, true) => String::new(),
+    }
+}
+
+/// A stable avatar colour for user `id`, picked from the palette by id as
+/// Bitrix24 does for users without a chosen one.
+pub fn color_for(id: UserId) -> &'static str {
+    let palette = super::chats::Color::ALL;
+    let idx = (id.0.unsigned_abs() % palette.len() as u64) as usize;
+    palette[idx].hex()
+}
+
 impl User {
-    /// "First Last", or whichever part is present.
+    /// "First Last", or whichever part is present, or "User N".
     pub fn full_name(&self) -> String {
-        match (self.first_name.is_empty(), self.last_name.is_empty()) {
-            (false, false) => format!("{} {}", self.first_name, self.last_name),
-            (false, true) => self.first_name.clone(),
-            (true, false) => self.last_name.clone(),
-            (true, true) => format!("User {}", self.id),
+        let name = display_name(&self.first_name, &self.last_name);
+        if name.is_empty() {
+            format!("User {}", self.id)
+        } else {
+            name
         }
     }
 
-    /// A stable avatar colour, picked from the palette by id as Bitrix24 does
-    /// for users without a chosen one.
     pub fn color(&self) -> &'static str {
-        let palette = super::chats::Color::ALL;
-        let idx = (self.id.0.unsigned_abs() % palette.len() as u64) as usize;
-        palette[idx].hex()
+        color_for(self.id)
     }
 }
 

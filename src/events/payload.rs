@@ -4,7 +4,10 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::domain::credentials::TokenHash;
 use crate::domain::events::{ChatSnapshot, EventKind, EventRecord, OutboxEntry, UserSnapshot};
+use crate::domain::users::{color_for, display_name};
+use crate::domain::UserId;
 
 /// What the `auth` blocks say about this server.
 #[derive(Debug, Clone)]
@@ -27,9 +30,7 @@ pub struct IssuedToken {
 
 /// The token that identifies events of one application to its handler.
 pub fn application_token(member_id: &str, client_id: &str) -> String {
-    use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(format!("{member_id}:{client_id}").as_bytes());
-    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+    TokenHash::of(&format!("{member_id}:{client_id}")).0[..32].to_owned()
 }
 
 /// The `auth` block: top-level (the user who caused the event) or a bot's.
@@ -70,12 +71,7 @@ fn auth_block(
 }
 
 fn user_block(u: &UserSnapshot) -> Value {
-    let name = [u.first_name.as_str(), u.last_name.as_str()]
-        .iter()
-        .filter(|s| !s.is_empty())
-        .copied()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let name = display_name(&u.first_name, &u.last_name);
     json!({
         "ID": u.id.to_string(),
         "NAME": name,
@@ -317,14 +313,8 @@ fn v2_chat(c: &ChatSnapshot) -> Value {
 }
 
 pub fn v2_user(u: &UserSnapshot, at: i64) -> Value {
-    let name = [u.first_name.as_str(), u.last_name.as_str()]
-        .iter()
-        .filter(|s| !s.is_empty())
-        .copied()
-        .collect::<Vec<_>>()
-        .join(" ");
-    let palette = crate::domain::chats::Color::ALL;
-    let color = palette[(u.id.unsigned_abs() % palette.len() as u64) as usize].hex();
+    let name = display_name(&u.first_name, &u.last_name);
+    let color = color_for(UserId(u.id));
     json!({
         "id": u.id,
         "active": true,

@@ -3,12 +3,12 @@
 //! `im.v2.Event.subscribe`, `.unsubscribe`, `.get`
 //! (api-reference/chat-bots/chat-bots-v2/im.v2/events/).
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
+use super::views;
 use crate::domain::bots::valid_handler;
 use crate::domain::events::{Binding, EventKind, OfflineEvent, OfflineTake};
 use crate::domain::Timestamp;
-use crate::events::payload::v2_data;
 use crate::protocol::envelope::{iso_date, Reply};
 use crate::protocol::error::ApiError;
 use crate::protocol::params::{intval, scalar_text, truthy, Params};
@@ -244,24 +244,9 @@ pub async fn unsubscribe(cx: &Ctx, _p: &Params) -> Result<Reply, ApiError> {
 
 /// `im.v2.Event.get`: confirms the events below `offset`, returns the next.
 pub async fn user_get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
-    let offset = p.get("offset").map(intval).filter(|o| *o > 0);
-    let limit = p.get("limit").map(intval).unwrap_or(100).clamp(1, 1000);
+    let (offset, limit) = views::queue_window(p);
     let (events, has_more) = cx.store().user_events(cx.user(), offset, limit).await?;
-    let next = events.last().map(|(id, _)| id + 1).or(offset).unwrap_or(0);
-    let list: Vec<Value> = events
-        .iter()
-        .map(|(id, r)| {
-            json!({
-                "eventId": id,
-                "type": r.kind.name(),
-                "date": iso_date(Timestamp(r.at)),
-                "data": v2_data(r, None),
-            })
-        })
-        .collect();
-    let mut out = Map::new();
-    out.insert("events".into(), Value::Array(list));
-    out.insert("nextOffset".into(), next.into());
-    out.insert("hasMore".into(), has_more.into());
-    Ok(Reply::value(Value::Object(out)))
+    Ok(Reply::value(views::event_page(
+        &events, has_more, offset, None,
+    )))
 }

@@ -13,7 +13,7 @@ use crate::domain::reactions::{self, LikeAction};
 use crate::domain::{messages, MessageId, Timestamp, UserId};
 use crate::protocol::envelope::Reply;
 use crate::protocol::error::ApiError;
-use crate::protocol::params::{scalar_text, Params};
+use crate::protocol::params::{field, field_text, scalar_text, Params};
 use crate::protocol::registry::Ctx;
 
 /// The caller's application: its token's, else `CLIENT_ID`.
@@ -31,20 +31,6 @@ async fn acting_bot(cx: &Ctx, p: &Params) -> Result<Bot, ApiError> {
     Ok(bots::resolve(cx.store(), client_id(cx, p).as_deref(), id).await?)
 }
 
-fn field<'a>(map: Option<&'a Value>, key: &str) -> Option<&'a Value> {
-    match map {
-        Some(Value::Object(m)) => m
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v),
-        _ => None,
-    }
-}
-
-fn text_field(map: Option<&Value>, key: &str) -> String {
-    field(map, key).and_then(scalar_text).unwrap_or_default()
-}
-
 /// `imbot.register`: docs .../outdated/bots/imbot-register.md
 pub async fn register(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let props = p.get("PROPERTIES");
@@ -60,9 +46,9 @@ pub async fn register(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
             welcome: p.str("EVENT_WELCOME_MESSAGE").unwrap_or_default(),
             bot_delete: p.str("EVENT_BOT_DELETE").unwrap_or_default(),
         },
-        first_name: text_field(props, "NAME"),
-        last_name: text_field(props, "LAST_NAME"),
-        work_position: text_field(props, "WORK_POSITION"),
+        first_name: field_text(props, "NAME"),
+        last_name: field_text(props, "LAST_NAME"),
+        work_position: field_text(props, "WORK_POSITION"),
     };
     let new = NewBot::parse(reg, client_id(cx, p), cx.user(), cx.caller.scopes.clone())
         .map_err(crate::domain::Error::from)?;
@@ -85,13 +71,13 @@ pub async fn update(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let opt = |obj: Option<&Value>, key: &str| field(obj, key).and_then(scalar_text);
     let changes = BotChanges {
         code: opt(fields, "CODE"),
-        common_handler: text_field(fields, "EVENT_HANDLER"),
+        common_handler: field_text(fields, "EVENT_HANDLER"),
         handlers: Handlers {
-            message_add: text_field(fields, "EVENT_MESSAGE_ADD"),
-            message_update: text_field(fields, "EVENT_MESSAGE_UPDATE"),
-            message_delete: text_field(fields, "EVENT_MESSAGE_DELETE"),
-            welcome: text_field(fields, "EVENT_WELCOME_MESSAGE"),
-            bot_delete: text_field(fields, "EVENT_BOT_DELETE"),
+            message_add: field_text(fields, "EVENT_MESSAGE_ADD"),
+            message_update: field_text(fields, "EVENT_MESSAGE_UPDATE"),
+            message_delete: field_text(fields, "EVENT_MESSAGE_DELETE"),
+            welcome: field_text(fields, "EVENT_WELCOME_MESSAGE"),
+            bot_delete: field_text(fields, "EVENT_BOT_DELETE"),
         },
         first_name: opt(props, "NAME"),
         last_name: opt(props, "LAST_NAME"),
@@ -185,9 +171,9 @@ fn langs(p: &Params) -> Vec<(String, String, String)> {
         .map(|l| {
             let l = Some(l);
             (
-                text_field(l, "LANGUAGE_ID"),
-                text_field(l, "TITLE"),
-                text_field(l, "PARAMS"),
+                field_text(l, "LANGUAGE_ID"),
+                field_text(l, "TITLE"),
+                field_text(l, "PARAMS"),
             )
         })
         .collect()

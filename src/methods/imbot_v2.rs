@@ -6,31 +6,17 @@
 //! Webhook callers name their bot's application with `botToken`; callers
 //! using a token handed to the bot's handler need none.
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
+use super::views;
 use crate::domain::bots::{self, Bot, RegistrationV2};
 use crate::domain::events::UserSnapshot;
 use crate::domain::{messages, reactions, DialogRef, Error, MessageId, Timestamp, UserId};
-use crate::events::payload::{v2_bot, v2_data, v2_user};
-use crate::protocol::envelope::{iso_date, Reply};
+use crate::events::payload::{v2_bot, v2_user};
+use crate::protocol::envelope::Reply;
 use crate::protocol::error::ApiError;
-use crate::protocol::params::{intval, scalar_text, truthy, Params};
+use crate::protocol::params::{field, field_text, scalar_text, truthy, Params};
 use crate::protocol::registry::Ctx;
-
-/// A field of a nested object (`fields`, `properties`), any casing.
-fn field<'a>(obj: Option<&'a Value>, key: &str) -> Option<&'a Value> {
-    match obj {
-        Some(Value::Object(m)) => m
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v),
-        _ => None,
-    }
-}
-
-fn text(obj: Option<&Value>, key: &str) -> String {
-    field(obj, key).and_then(scalar_text).unwrap_or_default()
-}
 
 fn bot_token(p: &Params) -> Option<String> {
     p.str("botToken")
@@ -78,14 +64,14 @@ pub async fn register(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let f = p.get("fields");
     let props = field(f, "properties");
     let reg = RegistrationV2 {
-        code: text(f, "code"),
+        code: field_text(f, "code"),
         bot_token: field(f, "botToken").and_then(scalar_text),
-        first_name: text(props, "name"),
-        last_name: text(props, "lastName"),
-        work_position: text(props, "workPosition"),
+        first_name: field_text(props, "name"),
+        last_name: field_text(props, "lastName"),
+        work_position: field_text(props, "workPosition"),
         kind: field(f, "type").and_then(scalar_text),
         event_mode: field(f, "eventMode").and_then(scalar_text),
-        webhook_url: text(f, "webhookUrl"),
+        webhook_url: field_text(f, "webhookUrl"),
         reactions_enabled: field(f, "isReactionsEnabled").map(truthy),
         openline: field(f, "isSupportOpenline").is_some_and(truthy),
     };
@@ -136,7 +122,7 @@ pub async fn message_send(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
         .str("dialogId")
         .and_then(|d| DialogRef::parse(&d))
         .ok_or_else(|| ApiError::param("DIALOG_ID_EMPTY", "Dialog ID can't be empty"))?;
-    let message = text(p.get("fields"), "message");
+    let message = field_text(p.get("fields"), "message");
     if message.trim().is_empty() {
         return Err(ApiError::param("EMPTY_MESSAGE", "Message is empty"));
     }
@@ -173,27 +159,15 @@ pub async fn reaction_delete(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
 /// below `offset` and returns the next ones.
 pub async fn event_get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let bot = acting_bot(cx, p).await?;
-    let offset = p.get("offset").map(intval).filter(|o| *o > 0);
-    let limit = p.get("limit").map(intval).unwrap_or(100).clamp(1, 1000);
+    let (offset, limit) = views::queue_window(p);
     let (events, has_more) = cx.store().bot_events(bot.id, offset, limit).await?;
     let full = v2_bot(&bot);
-    let next = events.last().map(|(id, _)| id + 1).or(offset).unwrap_or(0);
-    let list: Vec<Value> = events
-        .iter()
-        .map(|(id, r)| {
-            json!({
-                "eventId": id,
-                "type": r.kind.name(),
-                "date": iso_date(Timestamp(r.at)),
-                "data": v2_data(r, Some(full.clone())),
-            })
-        })
-        .collect();
-    let mut out = Map::new();
-    out.insert("events".into(), Value::Array(list));
-    out.insert("nextOffset".into(), next.into());
-    out.insert("hasMore".into(), has_more.into());
-    Ok(Reply::value(Value::Object(out)))
+    Ok(Reply::value(views::event_page(
+        &events,
+        has_more,
+        offset,
+        Some(&full),
+    )))
 }
 
 fn message_id(p: &Params) -> Result<MessageId, ApiError> {
@@ -218,7 +192,7 @@ fn not_allowed(e: Error) -> ApiError {
 pub async fn message_update(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let bot = acting_bot(cx, p).await?;
     let id = message_id(p)?;
-    let message = text(p.get("fields"), "message");
+    let message = field_text(p.get("fields"), "message");
     messages::edit(cx.store(), bot.id, id, &message)
         .await
         .map_err(not_allowed)?;

@@ -4,10 +4,13 @@
 use serde_json::{json, Map, Value};
 
 use crate::domain::chats::{Chat, ChatKind};
+use crate::domain::events::EventRecord;
 use crate::domain::messages::Message;
 use crate::domain::users::User;
-use crate::domain::UserId;
+use crate::domain::{Timestamp, UserId};
+use crate::events::payload::v2_data;
 use crate::protocol::envelope::iso_date;
+use crate::protocol::params::{intval, Params};
 
 /// A user as the `im` methods show one.
 pub fn user(u: &User) -> Value {
@@ -205,4 +208,35 @@ pub fn rest_user(u: &User) -> Value {
         "UF_DEPARTMENT": [1],
         "USER_TYPE": "employee",
     })
+}
+
+/// `offset` and `limit` of a polled event queue (`imbot.v2.Event.get`,
+/// `im.v2.Event.get`): 100 events by default, 1 to 1000.
+pub fn queue_window(p: &Params) -> (Option<i64>, i64) {
+    let offset = p.get("offset").map(intval).filter(|o| *o > 0);
+    let limit = p.get("limit").map(intval).unwrap_or(100).clamp(1, 1000);
+    (offset, limit)
+}
+
+/// The `{events, nextOffset, hasMore}` answer of both `Event.get` methods;
+/// `bot` is the full bot object bot events carry.
+pub fn event_page(
+    events: &[(i64, EventRecord)],
+    has_more: bool,
+    offset: Option<i64>,
+    bot: Option<&Value>,
+) -> Value {
+    let next = events.last().map(|(id, _)| id + 1).or(offset).unwrap_or(0);
+    let list: Vec<Value> = events
+        .iter()
+        .map(|(id, r)| {
+            json!({
+                "eventId": id,
+                "type": r.kind.name(),
+                "date": iso_date(Timestamp(r.at)),
+                "data": v2_data(r, bot.cloned()),
+            })
+        })
+        .collect();
+    json!({"events": list, "nextOffset": next, "hasMore": has_more})
 }

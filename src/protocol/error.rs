@@ -207,25 +207,9 @@ fn bot_error(e: domain::bots::BotError) -> ApiError {
         B::CodeEmpty => (StatusCode::BAD_REQUEST, "CODE_ERROR"),
         B::NameEmpty => (StatusCode::BAD_REQUEST, "NAME_ERROR"),
         B::HandlerMissing(p) | B::HandlerInvalid(p) => {
-            let code = match p.name() {
-                "EVENT_MESSAGE_ADD" => "EVENT_MESSAGE_ADD_ERROR",
-                "EVENT_MESSAGE_UPDATE" => "EVENT_MESSAGE_UPDATE_ERROR",
-                "EVENT_MESSAGE_DELETE" => "EVENT_MESSAGE_DELETE_ERROR",
-                "EVENT_WELCOME_MESSAGE" => "EVENT_WELCOME_MESSAGE_ERROR",
-                _ => "EVENT_BOT_DELETE_ERROR",
-            };
-            let text = match e {
-                B::HandlerInvalid(_) => "Wrong handler URL".to_owned(),
-                _ => format!(
-                    "Handler for \"{}\" event isn't specified",
-                    match p.name() {
-                        "EVENT_MESSAGE_ADD" => "Message add",
-                        "EVENT_WELCOME_MESSAGE" => "Welcome message",
-                        _ => "Bot delete",
-                    }
-                ),
-            };
-            return ApiError::new(StatusCode::BAD_REQUEST, code, text);
+            // EVENT_MESSAGE_ADD -> EVENT_MESSAGE_ADD_ERROR, and so on.
+            let code = format!("{}_ERROR", p.name());
+            return ApiError::new(StatusCode::BAD_REQUEST, code, description);
         }
         B::TooMany => (StatusCode::BAD_REQUEST, "MAX_COUNT_ERROR"),
         B::NotFound => (StatusCode::BAD_REQUEST, "BOT_ID_ERROR"),

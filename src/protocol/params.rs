@@ -206,6 +206,24 @@ pub fn truthy(v: &Value) -> bool {
     }
 }
 
+/// A member of a nested object parameter (`FIELDS`, `PROPERTIES`,
+/// `fields`), any casing, as top-level names are found.
+pub fn field<'a>(object: Option<&'a Value>, key: &str) -> Option<&'a Value> {
+    match object {
+        Some(Value::Object(m)) => m
+            .iter()
+            .rev()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v),
+        _ => None,
+    }
+}
+
+/// The text of [`field`], empty when absent or not a scalar.
+pub fn field_text(object: Option<&Value>, key: &str) -> String {
+    field(object, key).and_then(scalar_text).unwrap_or_default()
+}
+
 /// The text of a scalar JSON value.
 pub fn scalar_text(v: &Value) -> Option<String> {
     match v {
