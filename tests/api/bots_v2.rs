@@ -12,6 +12,16 @@ use crate::receiver::Receiver;
 
 const WAIT: Duration = Duration::from_secs(10);
 
+/// `imbot.v2.Bot.register` by the admin with these `fields`; returns `result`.
+async fn register_v2(app: &TestApp, fields: Value) -> Value {
+    app.ok(
+        &app.admin,
+        "imbot.v2.Bot.register",
+        json!({ "fields": fields }),
+    )
+    .await
+}
+
 async fn post_json(app: &TestApp, url: String, body: Value) -> (u16, Value) {
     let res = app.client.post(url).json(&body).send().await.unwrap();
     (res.status().as_u16(), res.json().await.unwrap())
@@ -22,32 +32,22 @@ async fn a_v2_bot_hears_likes_and_is_told_of_likes_on_its_own_message() {
     let app = TestApp::spawn().await;
     let rx = Receiver::start().await;
     let anna = app.user("Anna", "Weber").await;
-    let reg = app
-        .ok(
-            &app.admin,
-            "imbot.v2.Bot.register",
-            json!({"fields": {
-                "code": "support_bot", "botToken": "my_bot_token",
-                "properties": {"name": "Support", "lastName": "Bot", "workPosition": "AI Assistant"},
-                "type": "bot", "eventMode": "webhook", "webhookUrl": rx.url,
-            }}),
-        )
-        .await;
+    let reg = register_v2(
+        &app,
+        json!({
+            "code": "support_bot", "botToken": "my_bot_token",
+            "properties": {"name": "Support", "lastName": "Bot", "workPosition": "AI Assistant"},
+            "type": "bot", "eventMode": "webhook", "webhookUrl": rx.url,
+        }),
+    )
+    .await;
     let bot = reg["bot"]["id"].as_i64().unwrap();
     assert_eq!(reg["bot"]["code"], "support_bot");
     assert_eq!(reg["bot"]["eventMode"], "webhook");
     assert_eq!(reg["users"][0]["bot"], true);
     assert_eq!(reg["users"][0]["name"], "Support Bot");
 
-    let msg = app
-        .ok(
-            &anna,
-            "im.message.add",
-            json!({"DIALOG_ID": bot.to_string(), "MESSAGE": "Hello bot!"}),
-        )
-        .await
-        .as_i64()
-        .unwrap();
+    let msg = app.write_to(&anna, &bot.to_string(), "Hello bot!").await;
     let got = &rx.wait_for("ONIMBOTV2MESSAGEADD", 1, WAIT).await[0];
     let d = &got.form["data"];
     // Webhook mode: every scalar arrives as a string.
@@ -149,13 +149,11 @@ async fn a_v2_bot_hears_likes_and_is_told_of_likes_on_its_own_message() {
 async fn fetch_mode_queues_events_until_confirmed() {
     let app = TestApp::spawn().await;
     let anna = app.user("Anna", "").await;
-    let reg = app
-        .ok(
-            &app.admin,
-            "imbot.v2.Bot.register",
-            json!({"fields": {"code": "agent", "botToken": "tok", "properties": {"name": "Agent"}}}),
-        )
-        .await;
+    let reg = register_v2(
+        &app,
+        json!({"code": "agent", "botToken": "tok", "properties": {"name": "Agent"}}),
+    )
+    .await;
     assert_eq!(reg["bot"]["eventMode"], "fetch");
     let bot = reg["bot"]["id"].as_i64().unwrap();
     let msg = app
@@ -201,23 +199,13 @@ async fn fetch_mode_queues_events_until_confirmed() {
 async fn reaction_methods_follow_the_docs() {
     let app = TestApp::spawn().await;
     let anna = app.user("Anna", "").await;
-    let reg = app
-        .ok(
-            &app.admin,
-            "imbot.v2.Bot.register",
-            json!({"fields": {"code": "r", "botToken": "tok", "properties": {"name": "R"}}}),
-        )
-        .await;
+    let reg = register_v2(
+        &app,
+        json!({"code": "r", "botToken": "tok", "properties": {"name": "R"}}),
+    )
+    .await;
     let bot = reg["bot"]["id"].as_i64().unwrap();
-    let msg = app
-        .ok(
-            &anna,
-            "im.message.add",
-            json!({"DIALOG_ID": bot.to_string(), "MESSAGE": "x"}),
-        )
-        .await
-        .as_i64()
-        .unwrap();
+    let msg = app.write_to(&anna, &bot.to_string(), "x").await;
     let err = |params: Value, method: &'static str| {
         let app = &app;
         async move { app.err(&app.admin, method, params).await }
@@ -377,13 +365,11 @@ async fn reaction_methods_follow_the_docs() {
         "BOT_CODE_ALREADY_TAKEN"
     );
     // Idempotent for the same application.
-    let again = app
-        .ok(
-            &app.admin,
-            "imbot.v2.Bot.register",
-            json!({"fields": {"code": "r", "botToken": "tok", "properties": {"name": "R"}}}),
-        )
-        .await;
+    let again = register_v2(
+        &app,
+        json!({"code": "r", "botToken": "tok", "properties": {"name": "R"}}),
+    )
+    .await;
     assert_eq!(again["bot"]["id"], bot);
     let list = app
         .ok(&app.admin, "imbot.v2.Bot.list", json!({"botToken": "tok"}))
@@ -431,23 +417,13 @@ async fn v1_bots_get_no_v2_reaction_events() {
 async fn a_v2_bot_edits_and_deletes_only_its_own_messages() {
     let app = TestApp::spawn().await;
     let anna = app.user("Anna", "").await;
-    let reg = app
-        .ok(
-            &app.admin,
-            "imbot.v2.Bot.register",
-            json!({"fields": {"code": "e", "botToken": "tok", "properties": {"name": "E"}}}),
-        )
-        .await;
+    let reg = register_v2(
+        &app,
+        json!({"code": "e", "botToken": "tok", "properties": {"name": "E"}}),
+    )
+    .await;
     let bot = reg["bot"]["id"].as_i64().unwrap();
-    let hers = app
-        .ok(
-            &anna,
-            "im.message.add",
-            json!({"DIALOG_ID": bot.to_string(), "MESSAGE": "mine"}),
-        )
-        .await
-        .as_i64()
-        .unwrap();
+    let hers = app.write_to(&anna, &bot.to_string(), "mine").await;
     let sent = app
         .ok(&app.admin, "imbot.v2.Chat.Message.send", json!({"botId": bot, "botToken": "tok", "dialogId": anna.user.to_string(), "fields": {"message": "v1"}}))
         .await["id"]

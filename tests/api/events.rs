@@ -38,15 +38,7 @@ async fn a_bot_hears_a_private_message_and_likes_it_with_the_auth_it_got() {
     let alice = app.user("Alice", "Smith").await;
     let bot = register(&app, &app.admin, "app1", "newbot", &rx.url).await;
 
-    let msg = app
-        .ok(
-            &alice,
-            "im.message.add",
-            json!({"DIALOG_ID": bot.to_string(), "MESSAGE": "Hello"}),
-        )
-        .await
-        .as_i64()
-        .unwrap();
+    let msg = app.write_to(&alice, &bot.to_string(), "Hello").await;
 
     // Opening the dialog welcomes the bot, then the message arrives.
     let join = &rx.wait_for("ONIMBOTJOINCHAT", 1, WAIT).await[0];
@@ -397,15 +389,7 @@ async fn a_hanging_handler_never_holds_a_like_up() {
     let bot = register(&app, &app.admin, "app1", "slow", &rx.url).await;
     let user = app.user("U", "").await;
     let held = rx.hold().await;
-    let msg = app
-        .ok(
-            &user,
-            "im.message.add",
-            json!({"DIALOG_ID": bot.to_string(), "MESSAGE": "hi"}),
-        )
-        .await
-        .as_i64()
-        .unwrap();
+    let msg = app.write_to(&user, &bot.to_string(), "hi").await;
     // The handler is still hanging on the events of that message…
     for _ in 0..5 {
         assert_eq!(
@@ -586,15 +570,7 @@ async fn slash_commands_reach_the_command_handler_and_are_answered() {
         .as_i64()
         .unwrap();
 
-    let msg = app
-        .ok(
-            &anna,
-            "im.message.add",
-            json!({"DIALOG_ID": bot.to_string(), "MESSAGE": "/echo test"}),
-        )
-        .await
-        .as_i64()
-        .unwrap();
+    let msg = app.write_to(&anna, &bot.to_string(), "/echo test").await;
     let got = &cmd_rx.wait_for("ONIMCOMMANDADD", 1, WAIT).await[0];
     let c = &got.form["data"]["COMMAND"][command.to_string()];
     assert_eq!(c["COMMAND"], "echo");

@@ -189,6 +189,19 @@ impl TestApp {
         .expect("chat id")
     }
 
+    /// Writes `text` to `dialog` (a user id or `chatN`) with `im.message.add`;
+    /// returns the message id.
+    pub async fn write_to(&self, from: &Hook, dialog: &str, text: &str) -> i64 {
+        self.ok(
+            from,
+            "im.message.add",
+            serde_json::json!({"DIALOG_ID": dialog, "MESSAGE": text}),
+        )
+        .await
+        .as_i64()
+        .expect("message id")
+    }
+
     /// Posts a message into `chatN`; returns its id.
     pub async fn post(&self, author: &Hook, chat: i64, text: &str) -> i64 {
         self.ok(
