@@ -167,7 +167,7 @@ fn ensure_generated(dir: &Path, names: &[String]) -> Result<()> {
     params.distinguished_name = DistinguishedName::new();
     params
         .distinguished_name
-        .push(DnType::CommonName, names[2].clone());
+        .push(DnType::CommonName, "localhost");
     params.subject_alt_names = names
         .iter()
         .map(|n| match n.parse::<IpAddr>() {

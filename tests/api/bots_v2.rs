@@ -375,6 +375,29 @@ async fn reaction_methods_follow_the_docs() {
         .ok(&app.admin, "imbot.v2.Bot.list", json!({"botToken": "tok"}))
         .await;
     assert_eq!(list["bots"].as_array().unwrap().len(), 1);
+    let one = app
+        .ok(
+            &app.admin,
+            "imbot.v2.Bot.get",
+            json!({"botId": bot, "botToken": "tok"}),
+        )
+        .await;
+    assert_eq!(
+        (one["bot"]["id"].as_i64(), one["bot"]["code"].as_str()),
+        (Some(bot), Some("r"))
+    );
+    assert_eq!(one["users"][0]["bot"], true);
+    let (status, body) = app
+        .call(
+            &app.admin,
+            "imbot.v2.Bot.get",
+            json!({"botId": bot, "botToken": "other"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (403, Some("BOT_OWNERSHIP_ERROR"))
+    );
     assert_eq!(
         app.ok(
             &app.admin,
