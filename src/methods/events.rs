@@ -49,6 +49,8 @@ pub async fn bind(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
                 "Access denied! Event binding with AUTH_TYPE requires administrator access rights",
             )
             .await?;
+            // Events would be delivered with this user's token: it must exist.
+            crate::domain::users::get(cx.store(), me, Some(crate::domain::UserId(id))).await?;
             id
         }
         _ => me.0,

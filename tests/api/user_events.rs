@@ -162,6 +162,11 @@ async fn offline_events_queue_the_latest_change_per_object() {
         .await,
         true
     );
+    // A handler in the context of a user who does not exist is refused.
+    let (status, code) = app
+        .err(&boss, "event.bind", json!({"event": "ONIMV2JOINCHAT", "handler": "https://example.com/h", "auth_type": 999999}))
+        .await;
+    assert_eq!((status, code.as_str()), (400, "USER_NOT_EXISTS"));
     let bound = app.ok(&boss, "event.get", json!({})).await;
     assert_eq!(bound[0]["offline"], 1);
 
