@@ -145,11 +145,10 @@ pub fn payload(
     let app = application_token(&portal.member_id, &entry.client_id);
     let mut data = Map::new();
     if let (Some(t), true) = (bot_token, r.kind != EventKind::BotDelete) {
-        let mut bot = auth_block(t, portal, Some(&entry.client_id), &app);
-        bot.insert(
-            "AUTH".into(),
-            Value::Object(auth_block(t, portal, Some(&entry.client_id), &app)),
-        );
+        // Bitrix24 repeats the bot's auth fields inside `AUTH`.
+        let auth = auth_block(t, portal, Some(&entry.client_id), &app);
+        let mut bot = auth.clone();
+        bot.insert("AUTH".into(), Value::Object(auth));
         bot.insert("BOT_ID".into(), r.bot_id.to_string().into());
         bot.insert("BOT_CODE".into(), r.bot_code.clone().into());
         match (&r.command, &r.message) {
