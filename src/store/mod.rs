@@ -3,10 +3,19 @@
 //! store (unique keys, rows affected) and come back as outcome enums.
 //!
 //! Handlers never see this module's backends: `AppState` holds an
-//! `Arc<dyn Store>`. SQLite is the embedded default ([`sqlite`]).
+//! `Arc<dyn Store>`. SQLite is the embedded default ([`sqlite`]); many nodes
+//! share one PostgreSQL database ([`postgres`]). The rules are written once
+//! ([`queries`], [`events`]) against one open transaction ([`sql::Db`]); a
+//! [`Backend`] says how a transaction is opened, run and committed.
 
+mod events;
+pub mod postgres;
+mod queries;
+pub mod sql;
 pub mod sqlite;
-mod sqlite_events;
+
+use std::future::Future;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 
@@ -71,6 +80,42 @@ pub enum EditOutcome {
     Done,
     /// No such message, already deleted, or the actor may not change it.
     NotAllowed,
+}
+
+/// How one engine runs the store's transactions.
+pub trait Backend: Send + Sync + 'static {
+    type Conn: sql::Db;
+    /// Runs `change` in a write transaction; answers once it is durable.
+    fn write<T, F>(&self, change: F) -> impl Future<Output = Result<T, StoreError>> + Send
+    where
+        T: Send + 'static,
+        F: FnOnce(&Self::Conn) -> Result<T, StoreError> + Send + 'static;
+    /// Runs `query` on a consistent snapshot.
+    fn read<T, F>(&self, query: F) -> impl Future<Output = Result<T, StoreError>> + Send
+    where
+        T: Send + 'static,
+        F: FnOnce(&Self::Conn) -> Result<T, StoreError> + Send + 'static;
+    /// Bumped whenever some node revoked credentials (see [`Store::credentials_epoch`]).
+    fn credentials_epoch(&self) -> u64 {
+        0
+    }
+}
+
+/// The store over one backend: every [`Store`] method is written once, in [`queries`].
+pub struct SqlStore<B> {
+    backend: B,
+}
+
+/// Opens the store `database` names: a `postgres://` (or `postgresql://`)
+/// URL, or else the embedded SQLite database in `data`.
+pub fn open(database: Option<&str>, data: &std::path::Path) -> Result<Arc<dyn Store>, StoreError> {
+    match database {
+        Some(url) if postgres::is_url(url) => Ok(Arc::new(postgres::PgStore::open(url)?)),
+        Some(other) => Err(StoreError::Database(format!(
+            "unsupported database URL {other:?}: use postgres://..., or leave it unset for SQLite"
+        ))),
+        None => Ok(Arc::new(sqlite::SqliteStore::open(data)?)),
+    }
 }
 
 #[async_trait]
@@ -281,4 +326,9 @@ pub trait Store: Send + Sync {
     async fn setting(&self, name: String, initial: String) -> Result<String, StoreError>;
     /// Deletes access tokens that expired before `before`.
     async fn purge_expired_tokens(&self, before: Timestamp) -> Result<usize, StoreError>;
+    /// A number that changes whenever a credential is revoked on any node:
+    /// what a node caches of credentials is good only while it stays the same.
+    /// (SQLite: always 0; one process serves the file, and the CLI's
+    /// revocations are seen within the cache's TTL.)
+    fn credentials_epoch(&self) -> u64;
 }

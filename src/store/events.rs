@@ -1,12 +1,9 @@
-//! The SQLite side of bots and the event outbox: rows to domain values, and
-//! the `enqueue_*` helpers that the message and membership changes call inside
+//! Bots and the event outbox in the store: rows to domain values, and the
+//! `enqueue_*` helpers that the message and membership changes call inside
 //! their own transaction, so an event exists exactly when its change does.
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
-
-use super::sqlite::{
-    load_chat as load_chat_for_events, load_user as load_user_for_events, DbResult,
-};
+use super::queries::{load_chat as load_chat_for_events, load_user as load_user_for_events};
+use super::sql::{params, Db, DbResult, DbRow};
 use super::StoreError;
 use crate::domain::bots::{self, Bot, BotType, Command, EventMode, Handlers, NewBot, V2};
 use crate::domain::chats::ChatKind;
@@ -22,7 +19,7 @@ pub const BOT_COLUMNS: &str = "b.user_id, b.code, b.client_id, b.type, b.openlin
      b.on_bot_delete, u.first_name, u.last_name, b.work_position, b.created_at,
      b.api_version, b.event_mode, b.webhook_url, b.reactions_enabled, b.bot_token_hash";
 
-pub fn bot_from_row(r: &Row<'_>) -> rusqlite::Result<Bot> {
+pub fn bot_from_row(r: &dyn DbRow) -> DbResult<Bot> {
     let kind: String = r.get(3)?;
     let scopes: String = r.get(6)?;
     Ok(Bot {
@@ -44,7 +41,7 @@ pub fn bot_from_row(r: &Row<'_>) -> rusqlite::Result<Bot> {
         last_name: r.get(13)?,
         work_position: r.get(14)?,
         created_at: Timestamp(r.get(15)?),
-        v2: if r.get::<_, i64>(16)? == 2 {
+        v2: if r.get::<i64>(16)? == 2 {
             let mode: String = r.get(17)?;
             Some(V2 {
                 event_mode: EventMode::parse(&mode).unwrap_or(EventMode::Fetch),
@@ -58,78 +55,79 @@ pub fn bot_from_row(r: &Row<'_>) -> rusqlite::Result<Bot> {
     })
 }
 
-pub fn load_bot(conn: &Connection, id: UserId) -> DbResult<Option<Bot>> {
-    Ok(conn
-        .prepare_cached(&format!(
+pub fn load_bot(conn: &impl Db, id: UserId) -> DbResult<Option<Bot>> {
+    conn.row_opt(
+        &format!(
             "SELECT {BOT_COLUMNS} FROM bots b JOIN users u ON u.id = b.user_id WHERE b.user_id = ?1"
-        ))?
-        .query_row([id.0], bot_from_row)
-        .optional()?)
+        ),
+        params![id.0],
+        bot_from_row,
+    )
 }
 
-pub fn insert_bot(conn: &Connection, new: &NewBot, now: Timestamp) -> DbResult<UserId> {
-    conn.prepare_cached(
+pub fn insert_bot(conn: &impl Db, new: &NewBot, now: Timestamp) -> DbResult<UserId> {
+    let id = conn.insert(
         "INSERT INTO users (first_name, last_name, admin, active, created_at, bot)
-         VALUES (?1, ?2, 0, 1, ?3, 1)",
-    )?
-    .execute(params![new.first_name, new.last_name, now.0])?;
-    let id = conn.last_insert_rowid();
-    conn.prepare_cached(
+         VALUES (?1, ?2, FALSE, TRUE, ?3, TRUE) RETURNING id",
+        params![new.first_name, new.last_name, now.0],
+    )?;
+    conn.exec(
         "INSERT INTO bots (user_id, code, client_id, type, openline, owner_id, scopes,
              work_position, on_message_add, on_message_update, on_message_delete, on_welcome,
              on_bot_delete, created_at, api_version, event_mode, webhook_url, reactions_enabled,
              bot_token_hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
              ?19)",
-    )?
-    .execute(params![
-        id,
-        new.code,
-        new.client_id,
-        new.kind.code(),
-        new.openline,
-        new.owner.0,
-        new.scopes.to_list(),
-        new.work_position,
-        new.handlers.message_add,
-        new.handlers.message_update,
-        new.handlers.message_delete,
-        new.handlers.welcome,
-        new.handlers.bot_delete,
-        now.0,
-        if new.v2.is_some() { 2 } else { 1 },
-        new.v2.as_ref().map_or("webhook", |v| v.event_mode.as_str()),
-        new.v2.as_ref().map_or("", |v| v.webhook_url.as_str()),
-        new.v2.as_ref().is_none_or(|v| v.reactions_enabled),
-        new.v2.as_ref().and_then(|v| v.token_hash.clone()),
-    ])?;
+        params![
+            id,
+            new.code,
+            new.client_id,
+            new.kind.code(),
+            new.openline,
+            new.owner.0,
+            new.scopes.to_list(),
+            new.work_position,
+            new.handlers.message_add,
+            new.handlers.message_update,
+            new.handlers.message_delete,
+            new.handlers.welcome,
+            new.handlers.bot_delete,
+            now.0,
+            if new.v2.is_some() { 2_i64 } else { 1 },
+            new.v2.as_ref().map_or("webhook", |v| v.event_mode.as_str()),
+            new.v2.as_ref().map_or("", |v| v.webhook_url.as_str()),
+            new.v2.as_ref().is_none_or(|v| v.reactions_enabled),
+            new.v2.as_ref().and_then(|v| v.token_hash.clone()),
+        ],
+    )?;
     Ok(UserId(id))
 }
 
 /// The bots that are members of `chat`.
-pub fn chat_bots(conn: &Connection, chat: ChatId) -> DbResult<Vec<Bot>> {
-    let bots = conn
-        .prepare_cached(&format!(
+pub fn chat_bots(conn: &impl Db, chat: ChatId) -> DbResult<Vec<Bot>> {
+    let bots = conn.rows(
+        &format!(
             "SELECT {BOT_COLUMNS} FROM chat_members cm
              JOIN bots b ON b.user_id = cm.user_id
              JOIN users u ON u.id = b.user_id
              WHERE cm.chat_id = ?1 ORDER BY cm.rowid"
-        ))?
-        .query_map([chat.0], bot_from_row)?
-        .collect::<Result<Vec<_>, _>>()?;
+        ),
+        params![chat.0],
+        bot_from_row,
+    )?;
     Ok(bots)
 }
 
-fn user_snapshot(conn: &Connection, id: UserId) -> DbResult<Option<UserSnapshot>> {
+fn user_snapshot(conn: &impl Db, id: UserId) -> DbResult<Option<UserSnapshot>> {
     let Some(u) = load_user_for_events(conn, id)? else {
         return Ok(None);
     };
-    let (bot, work_position): (bool, String) = conn
-        .prepare_cached(
-            "SELECT u.bot, COALESCE(b.work_position, '') FROM users u
+    let (bot, work_position): (bool, String) = conn.row(
+        "SELECT u.bot, COALESCE(b.work_position, '') FROM users u
              LEFT JOIN bots b ON b.user_id = u.id WHERE u.id = ?1",
-        )?
-        .query_row([id.0], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        params![id.0],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     Ok(Some(UserSnapshot {
         id: u.id.0,
         first_name: u.first_name,
@@ -140,7 +138,7 @@ fn user_snapshot(conn: &Connection, id: UserId) -> DbResult<Option<UserSnapshot>
 }
 
 /// The chat as `bot` sees it.
-fn chat_snapshot(conn: &Connection, chat: ChatId, bot: UserId) -> DbResult<Option<ChatSnapshot>> {
+fn chat_snapshot(conn: &impl Db, chat: ChatId, bot: UserId) -> DbResult<Option<ChatSnapshot>> {
     let Some(c) = load_chat_for_events(conn, chat)? else {
         return Ok(None);
     };
@@ -171,23 +169,23 @@ fn encode_record(record: &EventRecord) -> DbResult<String> {
         .map_err(|e| StoreError::Database(format!("cannot encode an event: {e}")))
 }
 
-fn insert_event(conn: &Connection, ev: &NewEvent, now_ms: i64) -> DbResult<()> {
+fn insert_event(conn: &impl Db, ev: &NewEvent, now_ms: i64) -> DbResult<()> {
     let record = encode_record(&ev.record)?;
-    conn.prepare_cached(
+    conn.exec(
         "INSERT INTO outbox (event, handler, handler_id, client_id, scopes, auth_user, record,
              next_attempt_at, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
-    )?
-    .execute(params![
-        ev.record.kind.name(),
-        ev.handler,
-        ev.handler_id,
-        ev.client_id,
-        ev.scopes.to_list(),
-        ev.auth_user,
-        record,
-        now_ms
-    ])?;
+        params![
+            ev.record.kind.name(),
+            ev.handler,
+            ev.handler_id,
+            ev.client_id,
+            ev.scopes.to_list(),
+            ev.auth_user,
+            record,
+            now_ms
+        ],
+    )?;
     Ok(())
 }
 
@@ -198,7 +196,7 @@ fn now_ms() -> i64 {
 /// Writes one event for `bot`: a v1 bot's to `handler` (nothing when it has
 /// none); a v2 bot's, in the v2 format, to its webhook or its fetch queue.
 fn enqueue(
-    conn: &Connection,
+    conn: &impl Db,
     bot: &Bot,
     handler: &str,
     auth_user: UserId,
@@ -211,10 +209,10 @@ fn enqueue(
             record.kind = record.kind.v2();
             if v2.event_mode == EventMode::Fetch {
                 let json = encode_record(&record)?;
-                conn.prepare_cached(
+                conn.exec(
                     "INSERT INTO bot_event_queue (bot_id, record, created_at) VALUES (?1, ?2, ?3)",
-                )?
-                .execute(params![bot.id.0, json, record.at])?;
+                    params![bot.id.0, json, record.at],
+                )?;
                 return Ok(());
             }
             v2.webhook_url.as_str()
@@ -239,7 +237,7 @@ fn enqueue(
 
 /// A message was posted, edited or deleted: tell the bots that see it.
 pub fn enqueue_message(
-    conn: &Connection,
+    conn: &impl Db,
     kind: EventKind,
     chat: ChatId,
     message: MessageId,
@@ -315,17 +313,16 @@ pub fn enqueue_message(
     Ok(())
 }
 
-pub fn load_command(conn: &Connection, id: i64) -> DbResult<Option<Command>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT id, bot_id, command, common, hidden, handler, client_id
+pub fn load_command(conn: &impl Db, id: i64) -> DbResult<Option<Command>> {
+    conn.row_opt(
+        "SELECT id, bot_id, command, common, hidden, handler, client_id
              FROM bot_commands WHERE id = ?1",
-        )?
-        .query_row([id], command_from_row)
-        .optional()?)
+        params![id],
+        command_from_row,
+    )
 }
 
-fn command_from_row(r: &Row<'_>) -> rusqlite::Result<Command> {
+fn command_from_row(r: &dyn DbRow) -> DbResult<Command> {
     Ok(Command {
         id: r.get(0)?,
         bot: UserId(r.get(1)?),
@@ -340,27 +337,26 @@ fn command_from_row(r: &Row<'_>) -> rusqlite::Result<Command> {
 /// The commands named `word` usable in `chat`: of the bots in it, or common
 /// ones; never the author's own.
 fn matching_commands(
-    conn: &Connection,
+    conn: &impl Db,
     chat: ChatId,
     word: &str,
     author: UserId,
 ) -> DbResult<Vec<Command>> {
-    let rows = conn
-        .prepare_cached(
-            "SELECT id, bot_id, command, common, hidden, handler, client_id FROM bot_commands c
+    let rows = conn.rows(
+        "SELECT id, bot_id, command, common, hidden, handler, client_id FROM bot_commands c
              WHERE c.command = ?1 AND c.bot_id <> ?3
-               AND (c.common = 1 OR EXISTS (SELECT 1 FROM chat_members cm
+               AND (c.common = TRUE OR EXISTS (SELECT 1 FROM chat_members cm
                                             WHERE cm.chat_id = ?2 AND cm.user_id = c.bot_id))
              ORDER BY c.id",
-        )?
-        .query_map(params![word, chat.0, author.0], command_from_row)?
-        .collect::<Result<Vec<_>, _>>()?;
+        params![word, chat.0, author.0],
+        command_from_row,
+    )?;
     Ok(rows)
 }
 
 /// `joined` became members of `chat` through `actor`: welcome the bots among them.
 pub fn enqueue_joins(
-    conn: &Connection,
+    conn: &impl Db,
     chat: ChatId,
     joined: &[UserId],
     actor: UserId,
@@ -382,7 +378,7 @@ pub fn enqueue_joins(
 }
 
 /// The bot is being removed: tell its `EVENT_BOT_DELETE` handler.
-pub fn enqueue_bot_delete(conn: &Connection, bot: &Bot, now: Timestamp) -> DbResult<()> {
+pub fn enqueue_bot_delete(conn: &impl Db, bot: &Bot, now: Timestamp) -> DbResult<()> {
     let record = EventRecord {
         user: user_snapshot(conn, bot.owner)?,
         ..EventRecord::new(EventKind::BotDelete, Some((bot.id, &bot.code)), now)
@@ -404,7 +400,7 @@ pub struct ReactionChange {
 /// bot whose message it is (ONIMBOTV2REACTIONCHANGE), unless it reacted
 /// itself, and whoever listens for user events.
 pub fn enqueue_reaction(
-    conn: &Connection,
+    conn: &impl Db,
     rc: &ReactionChange,
     code: &str,
     added: bool,
@@ -419,16 +415,16 @@ pub fn enqueue_reaction(
     let listeners = has_user_listeners(conn)?;
     let reacting_bot = author != user
         && conn
-            .prepare_cached(
-                "SELECT 1 FROM bots WHERE user_id = ?1 AND api_version = 2 AND reactions_enabled = 1",
-            )?
-            .exists([author.0])?;
+            .exists(
+                "SELECT 1 FROM bots WHERE user_id = ?1 AND api_version = 2 AND reactions_enabled = TRUE", params![author.0])?;
     if !listeners && !reacting_bot {
         return Ok(());
     }
-    let text: String = conn
-        .prepare_cached("SELECT text FROM messages WHERE id = ?1")?
-        .query_row([message.0], |r| r.get(0))?;
+    let text: String = conn.row(
+        "SELECT text FROM messages WHERE id = ?1",
+        params![message.0],
+        |r| r.get(0),
+    )?;
     let snapshot = MessageSnapshot::of(message, &text, author);
     let change = Some((code.to_owned(), added));
     let kind = EventKind::V2ReactionChange;
@@ -463,7 +459,7 @@ pub enum Queue {
 /// Confirms the events of `owner`'s queue below `offset` and returns the next
 /// `limit` (id, record), and whether more are waiting.
 pub fn fetch_queue(
-    conn: &Connection,
+    conn: &impl Db,
     queue: Queue,
     owner: UserId,
     offset: Option<i64>,
@@ -475,19 +471,16 @@ pub fn fetch_queue(
         Queue::User => ("user_event_queue", "user_id"),
     };
     if let Some(offset) = offset {
-        conn.prepare_cached(&format!(
-            "DELETE FROM {table} WHERE {column} = ?1 AND id < ?2"
-        ))?
-        .execute(params![owner.0, offset])?;
+        conn.exec(
+            &format!("DELETE FROM {table} WHERE {column} = ?1 AND id < ?2"),
+            params![owner.0, offset],
+        )?;
     }
-    let rows = conn
-        .prepare_cached(&format!(
-            "SELECT id, record FROM {table} WHERE {column} = ?1 ORDER BY id LIMIT ?2"
-        ))?
-        .query_map(params![owner.0, limit + 1], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
+    let rows = conn.rows(
+        &format!("SELECT id, record FROM {table} WHERE {column} = ?1 ORDER BY id LIMIT ?2"),
+        params![owner.0, limit + 1],
+        |r| Ok((r.get::<i64>(0)?, r.get::<String>(1)?)),
+    )?;
     let more = rows.len() as i64 > limit;
     let mut out = Vec::new();
     for (id, json) in rows.into_iter().take(limit as usize) {
@@ -503,7 +496,7 @@ pub fn fetch_queue(
 /// `event.bind` handler whose user is a member.
 #[allow(clippy::too_many_arguments)]
 pub fn enqueue_user_events(
-    conn: &Connection,
+    conn: &impl Db,
     kind: EventKind,
     chat: ChatId,
     message: Option<MessageSnapshot>,
@@ -521,7 +514,7 @@ pub fn enqueue_user_events(
 /// `enqueue_user_events` once it is known that someone listens.
 #[allow(clippy::too_many_arguments)]
 fn record_user_events(
-    conn: &Connection,
+    conn: &impl Db,
     kind: EventKind,
     chat: ChatId,
     message: Option<MessageSnapshot>,
@@ -532,24 +525,20 @@ fn record_user_events(
     let Some(kind) = kind.user() else {
         return Ok(());
     };
-    let subscribed: Vec<i64> = conn
-        .prepare_cached(
-            "SELECT cm.user_id FROM chat_members cm
+    let subscribed: Vec<i64> = conn.rows(
+        "SELECT cm.user_id FROM chat_members cm
              JOIN user_event_subscriptions s ON s.user_id = cm.user_id
              WHERE cm.chat_id = ?1",
-        )?
-        .query_map([chat.0], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    let bindings: Vec<(i64, String, i64, String, String)> = conn
-        .prepare_cached(
-            "SELECT b.id, b.handler, b.user_id, b.client_id, b.scopes FROM event_bindings b
+        params![chat.0],
+        |r| r.get(0),
+    )?;
+    let bindings: Vec<(i64, String, i64, String, String)> = conn.rows(
+        "SELECT b.id, b.handler, b.user_id, b.client_id, b.scopes FROM event_bindings b
              JOIN chat_members cm ON cm.user_id = b.user_id AND cm.chat_id = ?1
              WHERE b.event = ?2",
-        )?
-        .query_map(params![chat.0, kind.name()], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-        })?
-        .collect::<Result<_, _>>()?;
+        params![chat.0, kind.name()],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+    )?;
     enqueue_offline(
         conn,
         kind,
@@ -563,7 +552,7 @@ fn record_user_events(
         return Ok(());
     }
     let user = user_snapshot(conn, actor)?;
-    let record_for = |conn: &Connection, recipient: i64| -> DbResult<EventRecord> {
+    let record_for = |recipient: i64| -> DbResult<EventRecord> {
         Ok(EventRecord {
             chat: chat_snapshot(conn, chat, UserId(recipient))?,
             message: message.clone(),
@@ -573,11 +562,11 @@ fn record_user_events(
         })
     };
     for recipient in subscribed {
-        let json = encode_record(&record_for(conn, recipient)?)?;
-        conn.prepare_cached(
+        let json = encode_record(&record_for(recipient)?)?;
+        conn.exec(
             "INSERT INTO user_event_queue (user_id, record, created_at) VALUES (?1, ?2, ?3)",
-        )?
-        .execute(params![recipient, json, now.0])?;
+            params![recipient, json, now.0],
+        )?;
     }
     for (id, handler, user_id, client_id, scopes) in bindings {
         insert_event(
@@ -588,7 +577,7 @@ fn record_user_events(
                 client_id,
                 scopes: Scopes::parse(&scopes).unwrap_or_default(),
                 auth_user: user_id,
-                record: record_for(conn, user_id)?,
+                record: record_for(user_id)?,
             },
             now_ms(),
         )?;
@@ -599,7 +588,7 @@ fn record_user_events(
 /// The offline queues bound to `kind`: one record per changed object, the
 /// latest change replacing an older one that no process has taken yet.
 fn enqueue_offline(
-    conn: &Connection,
+    conn: &impl Db,
     kind: EventKind,
     chat: ChatId,
     message: Option<&MessageSnapshot>,
@@ -607,10 +596,11 @@ fn enqueue_offline(
     reaction: Option<&(String, bool)>,
     now: Timestamp,
 ) -> DbResult<()> {
-    let queues: Vec<(String, String)> = conn
-        .prepare_cached("SELECT client_id, auth_connector FROM offline_bindings WHERE event = ?1")?
-        .query_map([kind.name()], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
+    let queues: Vec<(String, String)> = conn.rows(
+        "SELECT client_id, auth_connector FROM offline_bindings WHERE event = ?1",
+        params![kind.name()],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     if queues.is_empty() {
         return Ok(());
     }
@@ -627,18 +617,16 @@ fn enqueue_offline(
     let object = format!("{}|{data}", kind.name());
     let message_id = crate::domain::credentials::TokenHash::of(&object).0[..32].to_owned();
     for (client_id, connector) in queues {
-        conn.prepare_cached(
+        conn.exec(
             "INSERT INTO offline_events (client_id, auth_connector, event, message_id, data, changed_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT (client_id, auth_connector, message_id) DO UPDATE
-             SET changed_at = excluded.changed_at, data = excluded.data, error = 0",
-        )?
-        .execute(params![client_id, connector, kind.name(), message_id, data, now.0])?;
+             SET changed_at = excluded.changed_at, data = excluded.data, error = FALSE", params![client_id, connector, kind.name(), message_id, data, now.0])?;
     }
     Ok(())
 }
 
-pub fn offline_from_row(r: &Row<'_>) -> rusqlite::Result<OfflineEvent> {
+pub fn offline_from_row(r: &dyn DbRow) -> DbResult<OfflineEvent> {
     Ok(OfflineEvent {
         id: r.get(0)?,
         event: r.get(1)?,
@@ -654,23 +642,22 @@ pub const OFFLINE_COLUMNS: &str = "id, event, message_id, data, changed_at, proc
 
 /// Whether anyone listens for im.v2 user events at all (subscriptions,
 /// event.bind handlers, offline queues).
-fn has_user_listeners(conn: &Connection) -> DbResult<bool> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM user_event_subscriptions)
+fn has_user_listeners(conn: &impl Db) -> DbResult<bool> {
+    conn.row(
+        "SELECT EXISTS (SELECT 1 FROM user_event_subscriptions)
                  OR EXISTS (SELECT 1 FROM event_bindings)
                  OR EXISTS (SELECT 1 FROM offline_bindings)",
-        )?
-        .query_row([], |r| r.get(0))?)
+        params![],
+        |r| r.get(0),
+    )
 }
 
 pub const OUTBOX_COLUMNS: &str = "id, handler, handler_id, client_id, scopes, auth_user, record,
      state, attempts, last_error, created_at";
 
-pub fn outbox_from_row(r: &Row<'_>) -> rusqlite::Result<OutboxEntry> {
-    use rusqlite::types::Type;
-    let unreadable = |col: usize, e: Box<dyn std::error::Error + Send + Sync>| {
-        rusqlite::Error::FromSqlConversionFailure(col, Type::Text, e)
+pub fn outbox_from_row(r: &dyn DbRow) -> DbResult<OutboxEntry> {
+    let unreadable = |col: usize, e: String| {
+        StoreError::Database(format!("outbox column {col} is unreadable: {e}"))
     };
     let scopes: String = r.get(4)?;
     let record: String = r.get(6)?;
@@ -682,9 +669,9 @@ pub fn outbox_from_row(r: &Row<'_>) -> rusqlite::Result<OutboxEntry> {
         client_id: r.get(3)?,
         scopes: Scopes::parse(&scopes).unwrap_or_default(),
         auth_user: r.get(5)?,
-        record: serde_json::from_str(&record).map_err(|e| unreadable(6, Box::new(e)))?,
+        record: serde_json::from_str(&record).map_err(|e| unreadable(6, e.to_string()))?,
         state: DeliveryState::parse(&state)
-            .ok_or_else(|| unreadable(7, format!("unknown event state {state}").into()))?,
+            .ok_or_else(|| unreadable(7, format!("unknown event state {state}")))?,
         attempts: r.get(8)?,
         last_error: r.get(9)?,
         created_at: r.get(10)?,

@@ -1,0 +1,383 @@
+//! `PgStore`: many stateless nodes over one PostgreSQL database.
+//!
+//! Each store call is one transaction on a pooled connection, run on the
+//! blocking pool with the synchronous `postgres` client (the rules in
+//! [`super::queries`] are synchronous, shared with SQLite). Writes run at READ
+//! COMMITTED and answer after COMMIT returns, which PostgreSQL makes durable
+//! (`synchronous_commit` on, its default); reads run in a REPEATABLE READ,
+//! READ ONLY transaction, so a multi-statement read sees one snapshot.
+//!
+//! Races between nodes are decided by the database (unique keys, row locks,
+//! `FOR UPDATE SKIP LOCKED` for the outbox), never by this process. What a
+//! node caches is announced with `NOTIFY b24im, '<topic>'` inside the
+//! changing transaction; a listener thread per node turns it into
+//! [`Backend::credentials_epoch`].
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use postgres::fallible_iterator::FallibleIterator;
+use postgres::{Client, Config, NoTls, Statement};
+use tokio::sync::Semaphore;
+
+use super::queries::CREDENTIALS_TOPIC;
+use super::sql::{Db, DbResult, DbRow, Dialect, Param};
+use super::{Backend, SqlStore, StoreError};
+
+/// Schema migrations, applied in order; the table `b24im_schema` records the last one.
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/0001_init.sql")];
+/// The channel every node listens on.
+const CHANNEL: &str = "b24im";
+/// Connections one node keeps to the database at most.
+const POOL_SIZE: usize = 16;
+/// Prepared statements kept per connection (user.get's filters vary).
+const STATEMENT_CACHE: usize = 256;
+/// Serialises migrations of nodes that start at once (any fixed number).
+const MIGRATION_LOCK: i64 = 0x6232_3469_6d00;
+
+/// The store on PostgreSQL.
+pub type PgStore = SqlStore<Postgres>;
+
+/// Whether `url` names a PostgreSQL database.
+pub fn is_url(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+impl From<postgres::Error> for StoreError {
+    fn from(e: postgres::Error) -> Self {
+        match e.as_db_error() {
+            Some(db) => StoreError::Database(format!("{}: {}", db.code().code(), db.message())),
+            None => StoreError::Database(e.to_string()),
+        }
+    }
+}
+
+/// The PostgreSQL backend: a pool of connections and the listener's epoch.
+pub struct Postgres {
+    config: Config,
+    idle: Arc<Mutex<Vec<PgConn>>>,
+    permits: Arc<Semaphore>,
+    epoch: Arc<AtomicU64>,
+    stop: Arc<AtomicBool>,
+}
+
+impl SqlStore<Postgres> {
+    /// Connects, migrates and starts listening for other nodes' changes.
+    /// Runs on a thread of its own: the synchronous client must not run on
+    /// an async runtime's thread.
+    pub fn open(url: &str) -> DbResult<Self> {
+        let config: Config = url
+            .parse()
+            .map_err(|e| StoreError::Database(format!("bad database URL: {e}")))?;
+        let first = {
+            let config = config.clone();
+            std::thread::spawn(move || -> DbResult<PgConn> {
+                let mut client = config.connect(NoTls)?;
+                migrate(&mut client)?;
+                Ok(PgConn::new(client))
+            })
+            .join()
+            .map_err(|_| StoreError::Database("the connecting thread failed".into()))??
+        };
+        let epoch = Arc::new(AtomicU64::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        {
+            let (config, epoch, stop) = (config.clone(), Arc::clone(&epoch), Arc::clone(&stop));
+            std::thread::Builder::new()
+                .name("b24im-pg-listen".into())
+                .spawn(move || listen(&config, &epoch, &stop))
+                .map_err(|e| StoreError::Database(format!("cannot start the listener: {e}")))?;
+        }
+        Ok(SqlStore {
+            backend: Postgres {
+                config,
+                idle: Arc::new(Mutex::new(vec![first])),
+                permits: Arc::new(Semaphore::new(POOL_SIZE)),
+                epoch,
+                stop,
+            },
+        })
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+fn migrate(client: &mut Client) -> DbResult<()> {
+    let mut tx = client.transaction()?;
+    // Two nodes starting at once: the second waits here, then finds nothing to do.
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
+    tx.batch_execute("CREATE TABLE IF NOT EXISTS b24im_schema (version BIGINT NOT NULL)")?;
+    let version: i64 = tx
+        .query_one("SELECT COALESCE(MAX(version), 0) FROM b24im_schema", &[])?
+        .get(0);
+    for (i, sql) in MIGRATIONS.iter().enumerate() {
+        let target = i as i64 + 1;
+        if version < target {
+            tx.batch_execute(sql)?;
+            tx.execute("INSERT INTO b24im_schema (version) VALUES ($1)", &[&target])?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Listens for other nodes' changes until the store is dropped. Each
+/// credentials notice bumps the epoch; so does every (re)connection, since
+/// notices sent while disconnected are lost.
+fn listen(config: &Config, epoch: &AtomicU64, stop: &AtomicBool) {
+    while !stop.load(Ordering::Relaxed) {
+        let mut client = match config.connect(NoTls) {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot connect to listen for changes; retrying");
+                std::thread::sleep(Duration::from_secs(1));
+                continue;
+            }
+        };
+        if let Err(e) = client.batch_execute(&format!("LISTEN {CHANNEL}")) {
+            tracing::warn!(error = %e, "LISTEN failed; retrying");
+            std::thread::sleep(Duration::from_secs(1));
+            continue;
+        }
+        epoch.fetch_add(1, Ordering::SeqCst);
+        while !stop.load(Ordering::Relaxed) && !client.is_closed() {
+            let mut notices = client.notifications();
+            let mut iter = notices.timeout_iter(Duration::from_millis(250));
+            match iter.next() {
+                Ok(Some(n)) if n.payload() == CREDENTIALS_TOPIC => {
+                    epoch.fetch_add(1, Ordering::SeqCst);
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "lost the change listener's connection");
+                    break;
+                }
+            }
+        }
+    }
+}
+
+impl Postgres {
+    /// Runs `work` inside `begin` ... COMMIT on a pooled connection, on the
+    /// blocking pool; rolls back when `work` fails.
+    async fn transaction<T, F>(&self, begin: &'static str, work: F) -> DbResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&PgConn) -> DbResult<T> + Send + 'static,
+    {
+        let permit = Arc::clone(&self.permits)
+            .acquire_owned()
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        let idle = Arc::clone(&self.idle);
+        let config = self.config.clone();
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            let pooled = idle.lock().map_or(None, |mut pool| pool.pop());
+            let conn = match pooled {
+                Some(conn) => conn,
+                None => PgConn::new(config.connect(NoTls)?),
+            };
+            let result = conn.run(begin, work);
+            if !conn.client.borrow().is_closed() {
+                if let Ok(mut pool) = idle.lock() {
+                    pool.push(conn);
+                }
+            }
+            result
+        })
+        .await
+        .map_err(|e| StoreError::Database(format!("database task failed: {e}")))?
+    }
+}
+
+impl Backend for Postgres {
+    type Conn = PgConn;
+
+    fn write<T, F>(&self, change: F) -> impl Future<Output = DbResult<T>> + Send
+    where
+        T: Send + 'static,
+        F: FnOnce(&PgConn) -> DbResult<T> + Send + 'static,
+    {
+        self.transaction("BEGIN", change)
+    }
+
+    fn read<T, F>(&self, query: F) -> impl Future<Output = DbResult<T>> + Send
+    where
+        T: Send + 'static,
+        F: FnOnce(&PgConn) -> DbResult<T> + Send + 'static,
+    {
+        self.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", query)
+    }
+
+    fn credentials_epoch(&self) -> u64 {
+        self.epoch.load(Ordering::SeqCst)
+    }
+}
+
+/// One connection and its prepared statements.
+pub struct PgConn {
+    client: RefCell<Client>,
+    statements: RefCell<HashMap<String, Statement>>,
+}
+
+impl PgConn {
+    fn new(client: Client) -> Self {
+        PgConn {
+            client: RefCell::new(client),
+            statements: RefCell::new(HashMap::new()),
+        }
+    }
+
+    fn run<T>(&self, begin: &str, work: impl FnOnce(&PgConn) -> DbResult<T>) -> DbResult<T> {
+        self.client.borrow_mut().batch_execute(begin)?;
+        match work(self) {
+            Ok(value) => {
+                self.client
+                    .borrow_mut()
+                    .batch_execute("COMMIT")
+                    .map_err(|e| {
+                        tracing::error!(error = %e, "COMMIT failed");
+                        StoreError::NotCommitted
+                    })?;
+                Ok(value)
+            }
+            Err(e) => {
+                let _ = self.client.borrow_mut().batch_execute("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+
+    /// The prepared form of `sql`, with `?N` (and bare `?`) turned into `$N`.
+    fn statement(&self, sql: &str) -> DbResult<Statement> {
+        if let Some(s) = self.statements.borrow().get(sql) {
+            return Ok(s.clone());
+        }
+        let prepared = self.client.borrow_mut().prepare(&placeholders(sql))?;
+        let mut cache = self.statements.borrow_mut();
+        if cache.len() >= STATEMENT_CACHE {
+            cache.clear();
+        }
+        cache.insert(sql.to_owned(), prepared.clone());
+        Ok(prepared)
+    }
+
+    fn query(&self, sql: &str, params: &[&dyn Param]) -> DbResult<Vec<postgres::Row>> {
+        let statement = self.statement(sql)?;
+        let params: Vec<&(dyn postgres::types::ToSql + Sync)> = params
+            .iter()
+            .map(|p| *p as &(dyn postgres::types::ToSql + Sync))
+            .collect();
+        Ok(self.client.borrow_mut().query(&statement, &params)?)
+    }
+}
+
+/// SQLite's `?N` and `?` placeholders as PostgreSQL's `$N`. The shared SQL
+/// has no `?` inside string literals.
+fn placeholders(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut chars = sql.chars().peekable();
+    let mut next = 1;
+    while let Some(c) = chars.next() {
+        if c != '?' {
+            out.push(c);
+            continue;
+        }
+        let mut digits = String::new();
+        while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+            digits.push(*d);
+            chars.next();
+        }
+        if digits.is_empty() {
+            digits = next.to_string();
+        }
+        next = digits.parse::<usize>().map_or(next, |n| n + 1);
+        out.push('$');
+        out.push_str(&digits);
+    }
+    out
+}
+
+impl DbRow for postgres::Row {
+    fn int(&self, col: usize) -> DbResult<Option<i64>> {
+        Ok(self.try_get(col)?)
+    }
+    fn text(&self, col: usize) -> DbResult<Option<String>> {
+        Ok(self.try_get(col)?)
+    }
+    fn boolean(&self, col: usize) -> DbResult<Option<bool>> {
+        Ok(self.try_get(col)?)
+    }
+}
+
+impl Db for PgConn {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    fn exec(&self, sql: &str, params: &[&dyn Param]) -> DbResult<usize> {
+        let statement = self.statement(sql)?;
+        let params: Vec<&(dyn postgres::types::ToSql + Sync)> = params
+            .iter()
+            .map(|p| *p as &(dyn postgres::types::ToSql + Sync))
+            .collect();
+        let n = self.client.borrow_mut().execute(&statement, &params)?;
+        Ok(n as usize)
+    }
+
+    fn rows<T>(
+        &self,
+        sql: &str,
+        params: &[&dyn Param],
+        mut map: impl FnMut(&dyn DbRow) -> DbResult<T>,
+    ) -> DbResult<Vec<T>> {
+        self.query(sql, params)?.iter().map(|r| map(r)).collect()
+    }
+
+    fn row_opt<T>(
+        &self,
+        sql: &str,
+        params: &[&dyn Param],
+        map: impl FnOnce(&dyn DbRow) -> DbResult<T>,
+    ) -> DbResult<Option<T>> {
+        match self.query(sql, params)?.first() {
+            Some(r) => Ok(Some(map(r)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn notify(&self, topic: &str) -> DbResult<()> {
+        self.exec(
+            "SELECT pg_notify(?1, ?2)",
+            super::sql::params![CHANNEL, topic],
+        )?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::placeholders;
+
+    #[test]
+    fn numbered_and_bare_placeholders_become_dollar_numbers() {
+        assert_eq!(
+            placeholders("a = ?1 AND b = ?2 OR c = ?1"),
+            "a = $1 AND b = $2 OR c = $1"
+        );
+        assert_eq!(
+            placeholders("a = ? AND b = lower(?) OFFSET ?"),
+            "a = $1 AND b = lower($2) OFFSET $3"
+        );
+        assert_eq!(placeholders("no params"), "no params");
+    }
+}

@@ -1,0 +1,187 @@
+//! The one seam between the store's rules and its two engines.
+//!
+//! Every change and query of the store is written once, against [`Db`]: one
+//! open transaction on SQLite (rusqlite) or PostgreSQL (the `postgres`
+//! crate). The SQL is written to mean the same on both (standard SQL,
+//! `ON CONFLICT`, `RETURNING`, `TRUE`/`FALSE`, `?N` placeholders); the few
+//! places where the engines must differ ask [`Db::dialect`]. Each backend's
+//! schema lives in its own `migrations/` folder.
+
+use super::StoreError;
+
+pub type DbResult<T> = Result<T, StoreError>;
+
+/// Which engine a [`Db`] talks to, for the few statements that differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// A value bound to a placeholder: anything both engines can encode.
+pub trait Param: rusqlite::ToSql + postgres::types::ToSql + Sync {}
+impl<T: rusqlite::ToSql + postgres::types::ToSql + Sync> Param for T {}
+
+/// Binds values to a statement's `?1`, `?2`, ... placeholders.
+#[macro_export]
+macro_rules! sql_params {
+    () => { &[] as &[&dyn $crate::store::sql::Param] };
+    ($($x:expr),+ $(,)?) => { &[$(&$x as &dyn $crate::store::sql::Param),+] as &[&dyn $crate::store::sql::Param] };
+}
+pub use sql_params as params;
+
+/// One result row; columns are read by position with [`DbRow::get`].
+pub trait DbRow {
+    fn int(&self, col: usize) -> DbResult<Option<i64>>;
+    fn text(&self, col: usize) -> DbResult<Option<String>>;
+    fn boolean(&self, col: usize) -> DbResult<Option<bool>>;
+}
+
+impl dyn DbRow + '_ {
+    pub fn get<T: FromColumn>(&self, col: usize) -> DbResult<T> {
+        T::read(self, col)
+    }
+}
+
+/// A Rust type a column is read as.
+pub trait FromColumn: Sized {
+    fn read(row: &dyn DbRow, col: usize) -> DbResult<Self>;
+}
+
+fn null_in(col: usize) -> StoreError {
+    StoreError::Database(format!("column {col} is NULL"))
+}
+
+macro_rules! from_column {
+    ($t:ty, $get:ident) => {
+        impl FromColumn for $t {
+            fn read(row: &dyn DbRow, col: usize) -> DbResult<Self> {
+                row.$get(col)?.ok_or_else(|| null_in(col))
+            }
+        }
+        impl FromColumn for Option<$t> {
+            fn read(row: &dyn DbRow, col: usize) -> DbResult<Self> {
+                row.$get(col)
+            }
+        }
+    };
+}
+from_column!(i64, int);
+from_column!(String, text);
+from_column!(bool, boolean);
+
+/// An open transaction. Statements are prepared once per connection and reused.
+pub trait Db {
+    fn dialect(&self) -> Dialect;
+    /// Runs a statement; how many rows it changed.
+    fn exec(&self, sql: &str, params: &[&dyn Param]) -> DbResult<usize>;
+    /// Every row of a query, each mapped by `map`.
+    fn rows<T>(
+        &self,
+        sql: &str,
+        params: &[&dyn Param],
+        map: impl FnMut(&dyn DbRow) -> DbResult<T>,
+    ) -> DbResult<Vec<T>>;
+    /// The first row of a query, if any.
+    fn row_opt<T>(
+        &self,
+        sql: &str,
+        params: &[&dyn Param],
+        map: impl FnOnce(&dyn DbRow) -> DbResult<T>,
+    ) -> DbResult<Option<T>>;
+    /// Tells every node that `topic` changed, once this transaction commits.
+    fn notify(&self, topic: &str) -> DbResult<()>;
+
+    /// The first row of a query, which must exist.
+    fn row<T>(
+        &self,
+        sql: &str,
+        params: &[&dyn Param],
+        map: impl FnOnce(&dyn DbRow) -> DbResult<T>,
+    ) -> DbResult<T> {
+        self.row_opt(sql, params, map)?
+            .ok_or_else(|| StoreError::Database("the query returned no rows".into()))
+    }
+
+    /// Whether a query returns any row.
+    fn exists(&self, sql: &str, params: &[&dyn Param]) -> DbResult<bool> {
+        Ok(self.row_opt(sql, params, |_| Ok(()))?.is_some())
+    }
+
+    /// Runs an `INSERT ... RETURNING id`; the new row's id.
+    fn insert(&self, sql: &str, params: &[&dyn Param]) -> DbResult<i64> {
+        self.row(sql, params, |r| r.get(0))
+    }
+}
+
+// ---- SQLite ----
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Database(e.to_string())
+    }
+}
+
+fn sqlite_params<'a>(
+    params: &'a [&'a dyn Param],
+) -> impl Iterator<Item = &'a dyn rusqlite::ToSql> + 'a {
+    params.iter().map(|p| *p as &dyn rusqlite::ToSql)
+}
+
+impl DbRow for rusqlite::Row<'_> {
+    fn int(&self, col: usize) -> DbResult<Option<i64>> {
+        Ok(self.get(col)?)
+    }
+    fn text(&self, col: usize) -> DbResult<Option<String>> {
+        Ok(self.get(col)?)
+    }
+    fn boolean(&self, col: usize) -> DbResult<Option<bool>> {
+        Ok(self.get(col)?)
+    }
+}
+
+impl Db for rusqlite::Connection {
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+
+    fn exec(&self, sql: &str, params: &[&dyn Param]) -> DbResult<usize> {
+        Ok(self
+            .prepare_cached(sql)?
+            .execute(rusqlite::params_from_iter(sqlite_params(params)))?)
+    }
+
+    fn rows<T>(
+        &self,
+        sql: &str,
+        params: &[&dyn Param],
+        mut map: impl FnMut(&dyn DbRow) -> DbResult<T>,
+    ) -> DbResult<Vec<T>> {
+        let mut stmt = self.prepare_cached(sql)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(sqlite_params(params)))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            out.push(map(row)?);
+        }
+        Ok(out)
+    }
+
+    fn row_opt<T>(
+        &self,
+        sql: &str,
+        params: &[&dyn Param],
+        map: impl FnOnce(&dyn DbRow) -> DbResult<T>,
+    ) -> DbResult<Option<T>> {
+        let mut stmt = self.prepare_cached(sql)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(sqlite_params(params)))?;
+        match rows.next()? {
+            Some(row) => Ok(Some(map(row)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// One process owns a SQLite file's server; there is nobody to tell.
+    fn notify(&self, _topic: &str) -> DbResult<()> {
+        Ok(())
+    }
+}
