@@ -18,8 +18,7 @@ use crate::domain::{Timestamp, UserId};
 use crate::events::DeliveryConfig;
 use crate::protocol::envelope::iso_date;
 use crate::server::{self, AppState};
-use crate::store::sqlite::SqliteStore;
-use crate::store::Store;
+use crate::store::{self, Store};
 use crate::tls::{self, CertSource, TlsListener};
 
 #[derive(Debug, Parser)]
@@ -32,6 +31,11 @@ pub struct Cli {
     /// Data directory (SQLite database and state).
     #[arg(long, global = true, env = "B24IM_DATA", default_value = config::DEFAULT_DATA_DIR)]
     pub data: PathBuf,
+
+    /// A PostgreSQL database (`postgres://user@host:5432/db`) shared by any
+    /// number of nodes, instead of the SQLite database in the data directory.
+    #[arg(long, global = true, env = "B24IM_DATABASE_URL")]
+    pub database: Option<String>,
 
     #[command(subcommand)]
     pub command: Command,
@@ -152,20 +156,46 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async move {
+        let db = Database {
+            data: cli.data,
+            url: cli.database.filter(|u| !u.is_empty()),
+        };
         match cli.command {
-            Command::Serve(args) => serve(cli.data, args).await,
-            Command::User(cmd) => user(cli.data, cmd).await,
-            Command::Webhook(cmd) => webhook(cli.data, cmd).await,
-            Command::Token(cmd) => token(cli.data, cmd).await,
-            Command::Events(cmd) => events(cli.data, cmd).await,
+            Command::Serve(args) => serve(db, args).await,
+            Command::User(cmd) => user(db, cmd).await,
+            Command::Webhook(cmd) => webhook(db, cmd).await,
+            Command::Token(cmd) => token(db, cmd).await,
+            Command::Events(cmd) => events(db, cmd).await,
         }
     })
 }
 
-fn open_store(data: &std::path::Path) -> anyhow::Result<Arc<SqliteStore>> {
-    let store = SqliteStore::open(data)
-        .with_context(|| format!("cannot open the database in {}", data.display()))?;
-    Ok(Arc::new(store))
+/// Where the store lives: the data directory's SQLite file, or `url`.
+struct Database {
+    data: PathBuf,
+    url: Option<String>,
+}
+
+impl Database {
+    fn open(&self) -> anyhow::Result<Arc<dyn Store>> {
+        store::open(self.url.as_deref(), &self.data)
+            .with_context(|| format!("cannot open the database {}", self.describe()))
+    }
+
+    /// The database as it may be printed: a URL without its password.
+    fn describe(&self) -> String {
+        match &self.url {
+            None => self.data.join(store::sqlite::DB_FILE).display().to_string(),
+            // postgres://user:secret@host/db is shown as postgres://user@host/db.
+            Some(url) => match (url.find("://"), url.rfind('@')) {
+                (Some(s), Some(at)) if at > s => {
+                    let user = url[s + 3..at].split(':').next().unwrap_or_default();
+                    format!("{}{user}{}", &url[..s + 3], &url[at..])
+                }
+                _ => url.clone(),
+            },
+        }
+    }
 }
 
 fn parse_scopes(raw: Option<&str>) -> anyhow::Result<Scopes> {
@@ -183,7 +213,7 @@ fn default_base_url() -> String {
         .unwrap_or_else(|_| format!("http://{listen}"))
 }
 
-async fn serve(data: PathBuf, args: ServeArgs) -> anyhow::Result<()> {
+async fn serve(db: Database, args: ServeArgs) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
@@ -192,7 +222,8 @@ async fn serve(data: PathBuf, args: ServeArgs) -> anyhow::Result<()> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
-    let store = open_store(&data)?;
+    let store = db.open()?;
+    let data = db.data.clone();
     let shutdown = shutdown_signal()?;
     // Bind first, so the printed URLs carry the real ports (also for `...:0`).
     let listener = tokio::net::TcpListener::bind(args.listen)
@@ -223,7 +254,12 @@ async fn serve(data: PathBuf, args: ServeArgs) -> anyhow::Result<()> {
         )?)),
         None => None,
     };
-    if store.user_count().await? == 0 {
+    // Nodes starting at once on a fresh database: the one whose claim is
+    // stored first creates the admin.
+    let claim = credentials::Secret::webhook().0;
+    if store.user_count().await? == 0
+        && store.setting("bootstrap".into(), claim.clone()).await? == claim
+    {
         let admin = store
             .create_user(NewUser::parse("Admin", "", true)?, Timestamp::now())
             .await?;
@@ -257,9 +293,9 @@ async fn serve(data: PathBuf, args: ServeArgs) -> anyhow::Result<()> {
     match &https_base {
         Some(https_base) => println!(
             "b24im serving {base} and {https_base} from {}",
-            data.display()
+            db.describe()
         ),
-        None => println!("b24im serving {base} from {}", data.display()),
+        None => println!("b24im serving {base} from {}", db.describe()),
     }
     let state = AppState::new(
         store,
@@ -306,8 +342,8 @@ fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()> + S
     }
 }
 
-async fn user(data: PathBuf, cmd: UserCommand) -> anyhow::Result<()> {
-    let store = open_store(&data)?;
+async fn user(db: Database, cmd: UserCommand) -> anyhow::Result<()> {
+    let store = db.open()?;
     match cmd {
         UserCommand::Add {
             name,
@@ -322,8 +358,8 @@ async fn user(data: PathBuf, cmd: UserCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn webhook(data: PathBuf, cmd: WebhookCommand) -> anyhow::Result<()> {
-    let store = open_store(&data)?;
+async fn webhook(db: Database, cmd: WebhookCommand) -> anyhow::Result<()> {
+    let store = db.open()?;
     match cmd {
         WebhookCommand::Add {
             user,
@@ -380,8 +416,8 @@ fn secret_from(input: &str) -> &str {
     }
 }
 
-async fn token(data: PathBuf, cmd: TokenCommand) -> anyhow::Result<()> {
-    let store = open_store(&data)?;
+async fn token(db: Database, cmd: TokenCommand) -> anyhow::Result<()> {
+    let store = db.open()?;
     match cmd {
         TokenCommand::Add { user, scope } => {
             let scopes = parse_scopes(scope.as_deref())?;
@@ -398,8 +434,8 @@ async fn token(data: PathBuf, cmd: TokenCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn events(data: PathBuf, cmd: EventsCommand) -> anyhow::Result<()> {
-    let store = open_store(&data)?;
+async fn events(db: Database, cmd: EventsCommand) -> anyhow::Result<()> {
+    let store = db.open()?;
     match cmd {
         EventsCommand::List { state, limit } => {
             let state =

@@ -4,7 +4,9 @@
 //!
 //! A positive lookup is cached for [`CACHE_TTL`]: a webhook made by the CLI
 //! works at once (a miss always asks the store), and a deleted one stops
-//! working within that time.
+//! working within that time. On PostgreSQL a revocation on any node also
+//! changes the store's credentials epoch, which drops every cached entry at
+//! once.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -39,7 +41,8 @@ pub enum Presented {
 
 pub struct Authenticator {
     store: Arc<dyn Store>,
-    cache: Mutex<HashMap<TokenHash, (Credential, Instant)>>,
+    /// Credential, when it was looked up, and the store's epoch then.
+    cache: Mutex<HashMap<TokenHash, (Credential, Instant, u64)>>,
 }
 
 impl Authenticator {
@@ -81,9 +84,10 @@ impl Authenticator {
     }
 
     async fn lookup(&self, hash: &TokenHash) -> Result<Option<Credential>, ApiError> {
+        let epoch = self.store.credentials_epoch();
         if let Ok(cache) = self.cache.lock() {
-            if let Some((c, at)) = cache.get(hash) {
-                if at.elapsed() < CACHE_TTL {
+            if let Some((c, at, seen)) = cache.get(hash) {
+                if at.elapsed() < CACHE_TTL && *seen == epoch {
                     return Ok(Some(c.clone()));
                 }
             }
@@ -91,12 +95,12 @@ impl Authenticator {
         let found = self.store.credential(hash.clone()).await?;
         if let (Some(c), Ok(mut cache)) = (&found, self.cache.lock()) {
             if cache.len() >= CACHE_LIMIT {
-                cache.retain(|_, (_, at)| at.elapsed() < CACHE_TTL);
+                cache.retain(|_, (_, at, _)| at.elapsed() < CACHE_TTL);
                 if cache.len() >= CACHE_LIMIT {
                     cache.clear();
                 }
             }
-            cache.insert(hash.clone(), (c.clone(), Instant::now()));
+            cache.insert(hash.clone(), (c.clone(), Instant::now(), epoch));
         }
         Ok(found)
     }

@@ -107,6 +107,17 @@ impl SqlStore<Postgres> {
 impl Drop for Postgres {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
+        // Closing a synchronous client blocks on its own runtime, which must
+        // not happen on an async runtime's thread (where the store is
+        // usually dropped): close the idle connections on a thread of their own.
+        let idle = self.idle.lock().map(|mut pool| std::mem::take(&mut *pool));
+        if let Ok(idle) = idle {
+            if !idle.is_empty() {
+                let _ = std::thread::Builder::new()
+                    .name("b24im-pg-close".into())
+                    .spawn(move || drop(idle));
+            }
+        }
     }
 }
 

@@ -735,7 +735,7 @@ impl<B: Backend> Store for SqlStore<B> {
                 ),
             };
             let mut messages = conn
-                .rows(&sql, params![chat.0, bound, limit], |r| {
+                .rows(&sql, params![chat.0, bound, i64::from(limit)], |r| {
                     Ok(Message {
                         id: MessageId(r.get(0)?),
                         chat: ChatId(r.get(1)?),

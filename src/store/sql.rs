@@ -18,9 +18,18 @@ pub enum Dialect {
     Postgres,
 }
 
-/// A value bound to a placeholder: anything both engines can encode.
+/// A value bound to a placeholder. A closed set, matching the schemas'
+/// column types (BIGINT, TEXT, BOOLEAN): PostgreSQL refuses an `i32` or a
+/// `u32` for a BIGINT, so those must not compile here.
 pub trait Param: rusqlite::ToSql + postgres::types::ToSql + Sync {}
-impl<T: rusqlite::ToSql + postgres::types::ToSql + Sync> Param for T {}
+impl Param for i64 {}
+impl Param for bool {}
+impl Param for String {}
+impl Param for &str {}
+impl Param for Option<i64> {}
+impl Param for Option<String> {}
+impl Param for Option<&str> {}
+impl<T: Param> Param for &T {}
 
 /// Binds values to a statement's `?1`, `?2`, ... placeholders.
 #[macro_export]

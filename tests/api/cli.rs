@@ -2,7 +2,7 @@
 //! graceful shutdown, and durability across kill -9.
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use crate::helpers::TestData;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -24,11 +24,11 @@ pub struct Server {
 }
 
 impl Server {
-    pub fn start(data: &Path) -> Server {
+    pub fn start(data: &TestData) -> Server {
         Server::start_with(data, &[])
     }
 
-    pub fn start_with(data: &Path, extra: &[&str]) -> Server {
+    pub fn start_with(data: &TestData, extra: &[&str]) -> Server {
         let mut args = vec!["serve", "--listen", "127.0.0.1:0"];
         if !extra.contains(&"--https-listen") {
             args.extend(["--https-listen", "127.0.0.1:0"]);
@@ -36,8 +36,7 @@ impl Server {
         let child = Command::new(BIN)
             .args(args)
             .args(extra)
-            .arg("--data")
-            .arg(data)
+            .args(data.args())
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -94,10 +93,9 @@ impl Drop for Server {
     }
 }
 
-fn cli(data: &Path, args: &[&str]) -> (bool, String) {
+fn cli(data: &TestData, args: &[&str]) -> (bool, String) {
     let out = Command::new(BIN)
-        .arg("--data")
-        .arg(data)
+        .args(data.args())
         .args(args)
         .output()
         .expect("run b24im");
@@ -119,8 +117,10 @@ async fn call(url: &str, method: &str, params: Value) -> (u16, Value) {
 
 #[tokio::test]
 async fn first_start_prints_a_working_admin_webhook_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(dir.path());
+    let Some(dir) = TestData::new() else {
+        return;
+    };
+    let server = Server::start(&dir);
     let hook = server
         .webhook
         .clone()
@@ -139,7 +139,7 @@ async fn first_start_prints_a_working_admin_webhook_once() {
     assert_eq!(body["result"]["ADMIN"], json!(true));
     drop(server);
 
-    let again = Server::start(dir.path());
+    let again = Server::start(&dir);
     assert!(again.webhook.is_none(), "no second admin on restart");
     let (status, _) = call(&again.rebase(&hook), "profile", json!({})).await;
     assert_eq!(status, 200, "the webhook survives a restart");
@@ -147,16 +147,18 @@ async fn first_start_prints_a_working_admin_webhook_once() {
 
 #[tokio::test]
 async fn the_cli_works_beside_a_running_server() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(dir.path());
+    let Some(dir) = TestData::new() else {
+        return;
+    };
+    let server = Server::start(&dir);
 
     let (ok, id) = cli(
-        dir.path(),
+        &dir,
         &["user", "add", "--name", "Bob", "--last-name", "Stone"],
     );
     assert!(ok, "{id}");
     let (ok, url) = cli(
-        dir.path(),
+        &dir,
         &[
             "webhook",
             "add",
@@ -180,12 +182,12 @@ async fn the_cli_works_beside_a_running_server() {
     let (status, _) = call(&url, "user.current", json!({})).await;
     assert_eq!(status, 403, "only the im scope was granted");
 
-    let (ok, list) = cli(dir.path(), &["webhook", "list"]);
+    let (ok, list) = cli(&dir, &["webhook", "list"]);
     assert!(ok);
     assert_eq!(list.lines().count(), 2, "{list}");
     assert!(!list.contains(url.trim_end_matches('/').rsplit('/').next().unwrap()));
 
-    let (ok, _) = cli(dir.path(), &["webhook", "delete", &url]);
+    let (ok, _) = cli(&dir, &["webhook", "delete", &url]);
     assert!(ok);
     let deadline = Instant::now() + Duration::from_secs(3);
     loop {
@@ -196,24 +198,26 @@ async fn the_cli_works_beside_a_running_server() {
         assert!(Instant::now() < deadline, "a deleted webhook still works");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let (ok, _) = cli(dir.path(), &["webhook", "delete", &url]);
+    let (ok, _) = cli(&dir, &["webhook", "delete", &url]);
     assert!(!ok, "deleting twice fails");
 }
 
 #[tokio::test]
 async fn the_cli_refuses_bad_input() {
-    let dir = tempfile::tempdir().unwrap();
-    assert!(!cli(dir.path(), &["user", "add", "--name", "  "]).0);
+    let Some(dir) = TestData::new() else {
+        return;
+    };
+    assert!(!cli(&dir, &["user", "add", "--name", "  "]).0);
     assert!(
-        !cli(dir.path(), &["webhook", "add", "--user", "42"]).0,
+        !cli(&dir, &["webhook", "add", "--user", "42"]).0,
         "no such user"
     );
-    assert!(!cli(dir.path(), &["webhook", "add", "--user", "0"]).0);
-    let (ok, id) = cli(dir.path(), &["user", "add", "--name", "A", "--admin"]);
+    assert!(!cli(&dir, &["webhook", "add", "--user", "0"]).0);
+    let (ok, id) = cli(&dir, &["user", "add", "--name", "A", "--admin"]);
     assert!(ok);
     assert!(
         !cli(
-            dir.path(),
+            &dir,
             &["webhook", "add", "--user", &id, "--scope", "crm"]
         )
         .0
@@ -222,8 +226,10 @@ async fn the_cli_refuses_bad_input() {
 
 #[tokio::test]
 async fn sigterm_shuts_down_gracefully() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut server = Server::start(dir.path());
+    let Some(dir) = TestData::new() else {
+        return;
+    };
+    let mut server = Server::start(&dir);
     let status = Command::new("kill")
         .args(["-TERM", &server.child.id().to_string()])
         .status()
@@ -242,8 +248,10 @@ async fn sigterm_shuts_down_gracefully() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn acknowledged_likes_survive_kill_9() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(dir.path());
+    let Some(dir) = TestData::new() else {
+        return;
+    };
+    let server = Server::start(&dir);
     let hook = server.webhook.clone().unwrap();
 
     let (_, body) = call(&hook, "im.chat.add", json!({"TITLE": "durable"})).await;
@@ -311,7 +319,7 @@ async fn acknowledged_likes_survive_kill_9() {
         acknowledged.len()
     );
 
-    let server = Server::start(dir.path());
+    let server = Server::start(&dir);
     let hook = server.rebase(&hook);
     let mut liked = std::collections::HashSet::new();
     let mut last_id: Option<i64> = None;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::helpers::{Hook, TestApp};
+use crate::helpers::{Hook, TestApp, TestData};
 use crate::receiver::{Receiver, Reply};
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -33,7 +33,9 @@ fn s(v: &Value) -> &str {
 
 #[tokio::test]
 async fn a_bot_hears_a_private_message_and_likes_it_with_the_auth_it_got() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     let rx = Receiver::start().await;
     let alice = app.user("Alice", "Smith").await;
     let bot = register(&app, &app.admin, "app1", "newbot", &rx.url).await;
@@ -138,7 +140,9 @@ async fn a_bot_hears_a_private_message_and_likes_it_with_the_auth_it_got() {
 
 #[tokio::test]
 async fn in_a_group_chat_a_bot_hears_only_what_mentions_it() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     let rx = Receiver::start().await;
     let bot = register(&app, &app.admin, "app1", "newbot", &rx.url).await;
     let chat = app
@@ -183,7 +187,9 @@ async fn in_a_group_chat_a_bot_hears_only_what_mentions_it() {
 
 #[tokio::test]
 async fn registration_follows_the_docs() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     let url = "https://example.com/bot/events";
     let call = |params: Value| {
         let app = &app;
@@ -273,7 +279,9 @@ async fn registration_follows_the_docs() {
 
 #[tokio::test]
 async fn unregistering_tells_the_bot_and_removes_it() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     let rx = Receiver::start().await;
     let bot = register(&app, &app.admin, "app1", "gone", &rx.url).await;
     let chat = app.chat(&app.admin, &[]).await;
@@ -321,7 +329,9 @@ async fn unregistering_tells_the_bot_and_removes_it() {
 
 #[tokio::test]
 async fn failed_and_timed_out_deliveries_are_retried_with_the_same_id() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     let rx = Receiver::start().await;
     // 500, then a hang past the 700 ms timeout, then success.
     rx.script(&[
@@ -345,7 +355,9 @@ async fn failed_and_timed_out_deliveries_are_retried_with_the_same_id() {
 
 #[tokio::test]
 async fn dead_events_are_kept_and_can_be_replayed() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     let rx = Receiver::start().await;
     rx.script(&[Reply::Status(503), Reply::Status(503), Reply::Status(503)]);
     let bot = register(&app, &app.admin, "app1", "dead", &rx.url).await;
@@ -365,8 +377,8 @@ async fn dead_events_are_kept_and_can_be_replayed() {
 
     // The operator replays it with the CLI, beside the running server.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_b24im"))
-        .args(["events", "replay", "--data"])
-        .arg(app.dir.path())
+        .args(["events", "replay"])
+        .args(app.data.args())
         .output()
         .unwrap();
     assert!(out.status.success(), "{out:?}");
@@ -374,8 +386,8 @@ async fn dead_events_are_kept_and_can_be_replayed() {
     let all = rx.wait_for("ONIMBOTJOINCHAT", 4, WAIT).await;
     assert_eq!(all[3].event_id, all[0].event_id);
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_b24im"))
-        .args(["events", "list", "--data"])
-        .arg(app.dir.path())
+        .args(["events", "list"])
+        .args(app.data.args())
         .output()
         .unwrap();
     let listing = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -384,7 +396,9 @@ async fn dead_events_are_kept_and_can_be_replayed() {
 
 #[tokio::test]
 async fn a_hanging_handler_never_holds_a_like_up() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     let rx = Receiver::start().await;
     let bot = register(&app, &app.admin, "app1", "slow", &rx.url).await;
     let user = app.user("U", "").await;
@@ -410,9 +424,11 @@ async fn a_hanging_handler_never_holds_a_like_up() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_event_in_flight_at_kill_9_is_delivered_after_restart() {
     use crate::cli::Server;
-    let dir = tempfile::tempdir().unwrap();
+    let Some(dir) = TestData::new() else {
+        return;
+    };
     let rx = Receiver::start().await;
-    let server = Server::start_with(dir.path(), &["--event-timeout", "1"]);
+    let server = Server::start_with(&dir, &["--event-timeout", "1"]);
     let admin = Hook {
         user: 1,
         url: server.webhook.clone().unwrap(),
@@ -438,7 +454,7 @@ async fn an_event_in_flight_at_kill_9_is_delivered_after_restart() {
     server.kill9();
     drop(held);
 
-    let mut again = Server::start_with(dir.path(), &["--event-timeout", "1"]);
+    let mut again = Server::start_with(&dir, &["--event-timeout", "1"]);
     again.webhook = Some(again.rebase(&hook));
     // Delivered once the dead process's lease (2 × timeout + 5 s) ran out. (The receiver
     // may also record the dead process's request when released, so wait for the outbox.)
@@ -452,8 +468,8 @@ async fn an_event_in_flight_at_kill_9_is_delivered_after_restart() {
     // The outbox says so too (the delivery is recorded right after the 200).
     let list = || {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_b24im"))
-            .args(["events", "list", "--data"])
-            .arg(dir.path())
+            .args(["events", "list"])
+            .args(dir.args())
             .output()
             .unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()
@@ -469,7 +485,9 @@ async fn an_event_in_flight_at_kill_9_is_delivered_after_restart() {
 
 #[tokio::test]
 async fn update_moves_the_handlers_and_a_bot_can_open_a_chat() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     let old = Receiver::start().await;
     let new = Receiver::start().await;
     let bot = register(&app, &app.admin, "app1", "mover", &old.url).await;
@@ -520,7 +538,9 @@ async fn update_moves_the_handlers_and_a_bot_can_open_a_chat() {
 
 #[tokio::test]
 async fn slash_commands_reach_the_command_handler_and_are_answered() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     let rx = Receiver::start().await;
     let cmd_rx = Receiver::start().await;
     let anna = app.user("Anna", "").await;

@@ -1,20 +1,25 @@
 //! `TestApp`: the real server on an ephemeral loopback port with a fresh data
 //! directory, and a real HTTP client to call it.
 
-use std::sync::Arc;
+use std::io::Write;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Once, OnceLock};
 
 use b24im::config::{self, ServeConfig};
 use b24im::domain::credentials::{self, CredentialKind, Scopes};
 use b24im::domain::users::NewUser;
 use b24im::domain::{Timestamp, UserId};
 use b24im::server::{self, AppState};
-use b24im::store::sqlite::SqliteStore;
 use b24im::store::Store;
 use serde_json::Value;
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 
 use b24im::events::DeliveryConfig;
+
+/// The PostgreSQL server the PostgreSQL half runs on, unless told otherwise.
+const DEFAULT_TEST_DATABASE: &str = "postgres://postgres@127.0.0.1:5432/test";
 
 /// A user's webhook: what a client needs to call as that user.
 #[derive(Debug, Clone)]
@@ -23,61 +28,199 @@ pub struct Hook {
     pub url: String,
 }
 
+/// Where a test's server keeps its data: a fresh directory, and on the
+/// PostgreSQL half a fresh schema (dropped afterwards) in the test database.
+pub struct TestData {
+    dir: TempDir,
+    /// The `--database` URL (PostgreSQL half only).
+    pub database: Option<String>,
+    schema: Option<(String, String)>,
+}
+
+impl TestData {
+    /// `None` on the PostgreSQL half when no PostgreSQL is reachable: the
+    /// test is skipped (and the binary says so, once, with the reason).
+    pub fn new() -> Option<TestData> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        if !crate::POSTGRES {
+            return Some(TestData {
+                dir,
+                database: None,
+                schema: None,
+            });
+        }
+        let base = postgres_base()?;
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let schema = format!(
+            "b24im_t{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        );
+        pg_admin(base, format!("CREATE SCHEMA {schema}"));
+        let sep = if base.contains('?') { '&' } else { '?' };
+        Some(TestData {
+            dir,
+            database: Some(format!("{base}{sep}options=-csearch_path%3D{schema}")),
+            schema: Some((base.to_owned(), schema)),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `--data DIR` and, on PostgreSQL, `--database URL`, for the binary.
+    pub fn args(&self) -> Vec<String> {
+        let mut args = vec!["--data".to_owned(), self.path().display().to_string()];
+        if let Some(url) = &self.database {
+            args.extend(["--database".to_owned(), url.clone()]);
+        }
+        args
+    }
+
+    /// A store over this data, as a node opens it.
+    pub fn open_store(&self) -> Arc<dyn Store> {
+        b24im::store::open(self.database.as_deref(), self.path()).expect("open store")
+    }
+}
+
+impl Drop for TestData {
+    fn drop(&mut self) {
+        if let Some((base, schema)) = &self.schema {
+            pg_admin(base, format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+        }
+    }
+}
+
+/// The test database's URL, or `None` (skipped: said once why).
+fn postgres_base() -> Option<&'static str> {
+    static BASE: OnceLock<Result<String, String>> = OnceLock::new();
+    static SAID: Once = Once::new();
+    let found = BASE.get_or_init(|| {
+        let url = std::env::var("B24IM_TEST_DATABASE_URL")
+            .unwrap_or_else(|_| DEFAULT_TEST_DATABASE.to_owned());
+        if url.is_empty() || url == "off" {
+            return Err("B24IM_TEST_DATABASE_URL is off".to_owned());
+        }
+        let probe = url.clone();
+        std::thread::spawn(move || postgres::Client::connect(&probe, postgres::NoTls).map(drop))
+            .join()
+            .expect("probe thread")
+            .map(|()| url.clone())
+            .map_err(|e| format!("cannot connect to {url}: {e}"))
+    });
+    match found {
+        Ok(url) => Some(url),
+        Err(why) => {
+            SAID.call_once(|| {
+                // Straight to stderr: libtest captures only print!/eprint!.
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "\nPostgreSQL half SKIPPED: {why} (set B24IM_TEST_DATABASE_URL to a reachable database)\n"
+                );
+            });
+            None
+        }
+    }
+}
+
+/// Runs one administrative statement (on a thread: the synchronous client
+/// must not block a test's runtime).
+fn pg_admin(base: &str, sql: String) {
+    let base = base.to_owned();
+    std::thread::spawn(move || {
+        let mut client = postgres::Client::connect(&base, postgres::NoTls).expect("connect");
+        client.batch_execute(&sql).expect("admin statement");
+    })
+    .join()
+    .expect("admin thread");
+}
+
+/// The real server on loopback. On the PostgreSQL half it is two nodes,
+/// each with its own store (pool, caches, listener, event worker) over the
+/// same schema, and requests alternate between them as behind a load
+/// balancer: the whole suite is then a two-node acceptance test.
 pub struct TestApp {
+    /// The first node's base URL (hooks are made with it).
     pub base: String,
+    /// Every node's base URL.
+    pub bases: Vec<String>,
+    next: AtomicUsize,
     pub admin: Hook,
-    pub store: Arc<SqliteStore>,
-    pub dir: TempDir,
+    /// The first node's store.
+    pub store: Arc<dyn Store>,
+    pub data: TestData,
     pub client: reqwest::Client,
-    _shutdown: oneshot::Sender<()>,
+    _shutdown: Vec<oneshot::Sender<()>>,
 }
 
 impl TestApp {
-    pub async fn spawn() -> TestApp {
+    /// `None` when the PostgreSQL half is skipped.
+    pub async fn spawn() -> Option<TestApp> {
         TestApp::spawn_with_limit(config::DEFAULT_BODY_LIMIT).await
     }
 
-    pub async fn spawn_with_limit(body_limit: usize) -> TestApp {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let store = Arc::new(SqliteStore::open(dir.path()).expect("open store"));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let base = config::base_url(&addr);
-        let state = AppState::new(
-            store.clone(),
-            ServeConfig {
-                listen: addr,
-                data_dir: dir.path().to_path_buf(),
-                body_limit,
-                // Event delivery as `serve` runs it, quicker: tests wait less.
-                delivery: DeliveryConfig {
-                    timeout: std::time::Duration::from_millis(700),
-                    max_attempts: 3,
-                    poll: std::time::Duration::from_millis(20),
-                    concurrency: 8,
-                    public_url: base.clone(),
+    pub async fn spawn_with_limit(body_limit: usize) -> Option<TestApp> {
+        let data = TestData::new()?;
+        let nodes = if crate::POSTGRES { 2 } else { 1 };
+        let mut bases = Vec::new();
+        let mut stores = Vec::new();
+        let mut shutdown = Vec::new();
+        for _ in 0..nodes {
+            let store = data.open_store();
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            let addr = listener.local_addr().expect("addr");
+            let base = config::base_url(&addr);
+            let state = AppState::new(
+                store.clone(),
+                ServeConfig {
+                    listen: addr,
+                    data_dir: data.path().to_path_buf(),
+                    body_limit,
+                    // Event delivery as `serve` runs it, quicker: tests wait less.
+                    delivery: DeliveryConfig {
+                        timeout: std::time::Duration::from_millis(700),
+                        max_attempts: 3,
+                        poll: std::time::Duration::from_millis(20),
+                        concurrency: 8,
+                        public_url: base.clone(),
+                    },
                 },
-            },
-        );
-        let (tx, rx) = oneshot::channel::<()>();
-        tokio::spawn(server::run(listener, None, state, async {
-            let _ = rx.await;
-        }));
+            );
+            let (tx, rx) = oneshot::channel::<()>();
+            tokio::spawn(server::run(listener, None, state, async {
+                let _ = rx.await;
+            }));
+            bases.push(base);
+            stores.push(store);
+            shutdown.push(tx);
+        }
         let mut app = TestApp {
-            base,
+            base: bases[0].clone(),
+            bases,
+            next: AtomicUsize::new(0),
             admin: Hook {
                 user: 0,
                 url: String::new(),
             },
-            store,
-            dir,
+            store: stores.swap_remove(0),
+            data,
             client: reqwest::Client::new(),
-            _shutdown: tx,
+            _shutdown: shutdown,
         };
         app.admin = app.user("Admin", "").await;
-        app
+        Some(app)
+    }
+
+    /// `url` (made with the first node's base) sent to the next node in turn.
+    pub fn route(&self, url: &str) -> String {
+        let i = self.next.fetch_add(1, Ordering::Relaxed) % self.bases.len();
+        match url.strip_prefix(&self.base) {
+            Some(rest) => format!("{}{rest}", self.bases[i]),
+            None => url.to_owned(),
+        }
     }
 
     /// The outbox, newest first (in `state`, if given).
@@ -145,7 +288,7 @@ impl TestApp {
     pub async fn call(&self, hook: &Hook, method: &str, params: Value) -> (u16, Value) {
         let res = self
             .client
-            .post(format!("{}{method}", hook.url))
+            .post(format!("{}{method}", self.route(&hook.url)))
             .json(&params)
             .send()
             .await

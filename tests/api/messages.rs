@@ -15,7 +15,9 @@ fn ids(result: &Value) -> Vec<i64> {
 
 #[tokio::test]
 async fn history_has_the_documented_shape() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     let anna = app.user("Anna", "Weber").await;
     let chat = app.chat(&app.admin, &[&anna]).await;
     let first = app.post(&app.admin, chat, "Hello, Anna!").await;
@@ -74,7 +76,9 @@ async fn history_has_the_documented_shape() {
 
 #[tokio::test]
 async fn history_pages_by_last_id_first_id_and_limit() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     let chat = app.chat(&app.admin, &[]).await;
     let mut all = Vec::new();
     for i in 0..60 {
@@ -135,7 +139,9 @@ async fn history_pages_by_last_id_first_id_and_limit() {
 
 #[tokio::test]
 async fn history_parameter_errors_follow_the_docs() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     let chat = app.chat(&app.admin, &[]).await;
     let dialog = format!("chat{chat}");
     for (params, expected) in [
@@ -169,7 +175,9 @@ async fn history_parameter_errors_follow_the_docs() {
 
 #[tokio::test]
 async fn message_add_errors_follow_the_docs() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     let eve = app.user("Eve", "").await;
     let chat = app.chat(&app.admin, &[]).await;
     for (hook, params, status, code) in [
@@ -227,7 +235,9 @@ async fn message_add_errors_follow_the_docs() {
 
 #[tokio::test]
 async fn the_author_edits_and_deletes() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     let anna = app.user("Anna", "").await;
     let chat = app.chat(&app.admin, &[&anna]).await;
     let msg = app.post(&anna, chat, "typo").await;
@@ -287,7 +297,9 @@ async fn the_author_edits_and_deletes() {
 
 #[tokio::test]
 async fn the_chat_owner_may_delete_any_message_and_empty_update_deletes() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     let anna = app.user("Anna", "").await;
     let chat = app.chat(&app.admin, &[&anna]).await;
     let a = app.post(&anna, chat, "one").await;
@@ -314,7 +326,9 @@ async fn the_chat_owner_may_delete_any_message_and_empty_update_deletes() {
 
 #[tokio::test]
 async fn update_and_delete_need_a_message_id() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     for method in ["im.message.update", "im.message.delete"] {
         assert_eq!(
             app.err(&app.admin, method, json!({"MESSAGE": "x"})).await,
@@ -326,7 +340,9 @@ async fn update_and_delete_need_a_message_id() {
 
 #[tokio::test]
 async fn a_private_dialog_opens_on_the_first_message() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     let anna = app.user("Anna", "").await;
     let empty = app
         .ok(

@@ -3,6 +3,8 @@
 
 use std::path::Path;
 
+use crate::helpers::TestData;
+
 use serde_json::Value;
 
 use crate::cli::Server;
@@ -41,8 +43,10 @@ fn https_hook(server: &Server) -> String {
 
 #[tokio::test]
 async fn first_start_prints_both_urls_and_the_ca() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(dir.path());
+    let Some(dir) = TestData::new() else {
+        return;
+    };
+    let server = Server::start(&dir);
     assert!(
         server.https_base.starts_with("https://127.0.0.1:"),
         "{:?}",
@@ -73,8 +77,10 @@ async fn first_start_prints_both_urls_and_the_ca() {
 
 #[tokio::test]
 async fn handshake_trusts_only_the_generated_ca_and_survives_a_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(dir.path());
+    let Some(dir) = TestData::new() else {
+        return;
+    };
+    let server = Server::start(&dir);
     let ca = std::fs::read(server.ca.as_ref().unwrap()).unwrap();
     let url = format!("{}server.time", https_hook(&server));
 
@@ -96,7 +102,7 @@ async fn handshake_trusts_only_the_generated_ca_and_survives_a_restart() {
     // The same CA and certificate after a restart on the same data directory.
     let hook = server.webhook.clone().unwrap();
     drop(server);
-    let mut again = Server::start(dir.path());
+    let mut again = Server::start(&dir);
     again.webhook = Some(hook);
     assert_eq!(std::fs::read(again.ca.as_ref().unwrap()).unwrap(), ca);
     let url = format!("{}server.time", https_hook(&again));
@@ -107,7 +113,9 @@ async fn handshake_trusts_only_the_generated_ca_and_survives_a_restart() {
 async fn the_operators_own_certificate_is_served() {
     use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
 
-    let dir = tempfile::tempdir().unwrap();
+    let Some(dir) = TestData::new() else {
+        return;
+    };
     // The operator's CA and a certificate it issued for 127.0.0.1.
     let ca_key = KeyPair::generate().unwrap();
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
@@ -124,9 +132,9 @@ async fn the_operators_own_certificate_is_served() {
     std::fs::write(&cert_path, leaf.pem()).unwrap();
     std::fs::write(&key_path, key.serialize_pem()).unwrap();
 
-    let data = dir.path().join("data");
+    let data = dir.path();
     let server = Server::start_with(
-        &data,
+        &dir,
         &[
             "--tls-cert",
             cert_path.to_str().unwrap(),
@@ -147,8 +155,10 @@ async fn the_operators_own_certificate_is_served() {
 
 #[tokio::test]
 async fn https_off_serves_http_only() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start_with(dir.path(), &["--https-listen", "off"]);
+    let Some(dir) = TestData::new() else {
+        return;
+    };
+    let server = Server::start_with(&dir, &["--https-listen", "off"]);
     assert!(server.https_base.is_empty(), "{:?}", server.banner);
     assert!(server.ca.is_none());
     let hook = server.webhook.clone().unwrap();
@@ -158,7 +168,9 @@ async fn https_off_serves_http_only() {
 
 #[tokio::test]
 async fn a_bad_certificate_file_is_a_clear_startup_error() {
-    let dir = tempfile::tempdir().unwrap();
+    let Some(dir) = TestData::new() else {
+        return;
+    };
     let bogus = dir.path().join("bogus.pem");
     std::fs::write(&bogus, "not a certificate").unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_b24im"))
@@ -173,8 +185,7 @@ async fn a_bad_certificate_file_is_a_clear_startup_error() {
         .arg(&bogus)
         .arg("--tls-key")
         .arg(&bogus)
-        .arg("--data")
-        .arg(dir.path().join("data"))
+        .args(dir.args())
         .output()
         .unwrap();
     assert!(!out.status.success());

@@ -10,7 +10,9 @@ use crate::receiver::Receiver;
 
 #[tokio::test]
 async fn a_subscribed_user_polls_messages_and_reactions() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     let anna = app.user("Anna", "").await;
     let bob = app.user("Bob", "").await;
     let chat = app.chat(&anna, &[&bob]).await;
@@ -59,7 +61,9 @@ async fn a_subscribed_user_polls_messages_and_reactions() {
 
 #[tokio::test]
 async fn event_bind_posts_reaction_changes_to_the_handler() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     let rx = Receiver::start().await;
     let anna = app.user("Anna", "").await;
     let bob = app.user("Bob", "").await;
@@ -140,7 +144,9 @@ async fn event_bind_posts_reaction_changes_to_the_handler() {
 
 #[tokio::test]
 async fn offline_events_queue_the_latest_change_per_object() {
-    let app = TestApp::spawn().await;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
     let boss = app.admin_user("Boss").await;
     let bob = app.user("Bob", "").await;
     let chat = app.chat(&boss, &[&bob]).await;

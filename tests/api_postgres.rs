@@ -1,0 +1,42 @@
+//! The integration suite again, on PostgreSQL: every module of `tests/api/`
+//! with each test's server as two nodes over one fresh schema, requests
+//! alternating between them (see `TestApp`). The database is
+//! `B24IM_TEST_DATABASE_URL`, by default this machine's
+//! `postgres://postgres@127.0.0.1:5432/test`; when it cannot be reached, the
+//! tests pass without running and the binary says once that it skipped them
+//! and why. `B24IM_TEST_DATABASE_URL=off` skips them on purpose.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+/// This binary's backend: PostgreSQL.
+const POSTGRES: bool = true;
+
+#[path = "api/batch.rs"]
+mod batch;
+#[path = "api/bots_v2.rs"]
+mod bots_v2;
+#[path = "api/chats.rs"]
+mod chats;
+#[path = "api/cli.rs"]
+mod cli;
+#[path = "api/clients.rs"]
+mod clients;
+#[path = "api/events.rs"]
+mod events;
+#[path = "api/helpers.rs"]
+mod helpers;
+#[path = "api/like.rs"]
+mod like;
+#[path = "api/messages.rs"]
+mod messages;
+#[path = "api/meta.rs"]
+mod meta;
+#[path = "api/protocol.rs"]
+mod protocol;
+#[path = "api/receiver.rs"]
+mod receiver;
+#[path = "api/tls.rs"]
+mod tls;
+#[path = "api/user_events.rs"]
+mod user_events;
+#[path = "api/users.rs"]
+mod users;
