@@ -772,15 +772,18 @@ impl<B: Backend> Store for SqlStore<B> {
         self.backend.write(move |conn| {
             let code = code.as_str();
             // Visible to `user` (and, for the events, where and whose it is).
-            // On PostgreSQL the message and the membership stay locked until
-            // commit, so a like and a concurrent delete or removal from the
-            // chat (on any node) happen one after the other, never interleaved.
+            // On PostgreSQL the message (shared) and the user's membership
+            // (exclusive) stay locked until commit: a like and a concurrent
+            // delete or removal from the chat happen one after the other on
+            // any node, and so do one user's concurrent toggles of it (each
+            // `auto` sees the one before). Other users' likes do not wait.
             const VISIBLE: &str = "SELECT m.chat_id, m.author_id FROM messages m
                  JOIN chat_members cm ON cm.chat_id = m.chat_id AND cm.user_id = ?2
                  WHERE m.id = ?1 AND m.deleted = FALSE";
             const VISIBLE_LOCKED: &str = "SELECT m.chat_id, m.author_id FROM messages m
                  JOIN chat_members cm ON cm.chat_id = m.chat_id AND cm.user_id = ?2
-                 WHERE m.id = ?1 AND m.deleted = FALSE FOR SHARE";
+                 WHERE m.id = ?1 AND m.deleted = FALSE
+                 FOR NO KEY UPDATE OF cm FOR SHARE OF m";
             let sql = match conn.dialect() {
                 Dialect::Sqlite => VISIBLE,
                 Dialect::Postgres => VISIBLE_LOCKED,
@@ -1052,7 +1055,7 @@ impl<B: Backend> Store for SqlStore<B> {
                 let rows = conn.rows(
                     &format!(
                         "SELECT {OUTBOX_COLUMNS} FROM outbox
-                     WHERE ?1 IS NULL OR state = ?1 ORDER BY id DESC LIMIT ?2"
+                     WHERE CAST(?1 AS TEXT) IS NULL OR state = ?1 ORDER BY id DESC LIMIT ?2"
                     ),
                     params![state.map(|s| s.as_str()), limit],
                     ev::outbox_from_row,
@@ -1151,7 +1154,7 @@ impl<B: Backend> Store for SqlStore<B> {
             .write(move |conn| {
                 conn.exec(
                     "DELETE FROM event_bindings
-                     WHERE event = ?1 AND client_id = ?2 AND (?3 IS NULL OR handler = ?3)",
+                     WHERE event = ?1 AND client_id = ?2 AND (CAST(?3 AS TEXT) IS NULL OR handler = ?3)",
                     params![event, client_id, handler],
                 )
             })

@@ -1,8 +1,8 @@
 //! The binary itself: first start, the admin CLI beside a running server,
 //! graceful shutdown, and durability across kill -9.
 
-use std::io::{BufRead, BufReader};
 use crate::helpers::TestData;
+use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -215,13 +215,7 @@ async fn the_cli_refuses_bad_input() {
     assert!(!cli(&dir, &["webhook", "add", "--user", "0"]).0);
     let (ok, id) = cli(&dir, &["user", "add", "--name", "A", "--admin"]);
     assert!(ok);
-    assert!(
-        !cli(
-            &dir,
-            &["webhook", "add", "--user", &id, "--scope", "crm"]
-        )
-        .0
-    );
+    assert!(!cli(&dir, &["webhook", "add", "--user", &id, "--scope", "crm"]).0);
 }
 
 #[tokio::test]

@@ -103,11 +103,15 @@ fn postgres_base() -> Option<&'static str> {
             return Err("B24IM_TEST_DATABASE_URL is off".to_owned());
         }
         let probe = url.clone();
-        std::thread::spawn(move || postgres::Client::connect(&probe, postgres::NoTls).map(drop))
-            .join()
-            .expect("probe thread")
-            .map(|()| url.clone())
-            .map_err(|e| format!("cannot connect to {url}: {e}"))
+        std::thread::spawn(move || {
+            let mut client = postgres::Client::connect(&probe, postgres::NoTls)?;
+            drop_stale_schemas(&mut client);
+            Ok::<_, postgres::Error>(())
+        })
+        .join()
+        .expect("probe thread")
+        .map(|()| url.clone())
+        .map_err(|e| format!("cannot connect to {url}: {e}"))
     });
     match found {
         Ok(url) => Some(url),
@@ -120,6 +124,27 @@ fn postgres_base() -> Option<&'static str> {
                 );
             });
             None
+        }
+    }
+}
+
+/// Drops the schemas of test processes that are gone (killed mid-test).
+fn drop_stale_schemas(client: &mut postgres::Client) {
+    let Ok(rows) = client.query(
+        "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'b24im\\_t%'",
+        &[],
+    ) else {
+        return;
+    };
+    for row in rows {
+        let name: String = row.get(0);
+        let pid = name
+            .trim_start_matches("b24im_t")
+            .split('_')
+            .next()
+            .unwrap_or_default();
+        if !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = client.batch_execute(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"));
         }
     }
 }
@@ -173,6 +198,8 @@ impl TestApp {
                 .expect("bind");
             let addr = listener.local_addr().expect("addr");
             let base = config::base_url(&addr);
+            // Behind a load balancer every node names the same public URL.
+            let public_url = bases.first().unwrap_or(&base).clone();
             let state = AppState::new(
                 store.clone(),
                 ServeConfig {
@@ -185,7 +212,7 @@ impl TestApp {
                         max_attempts: 3,
                         poll: std::time::Duration::from_millis(20),
                         concurrency: 8,
-                        public_url: base.clone(),
+                        public_url,
                     },
                 },
             );
