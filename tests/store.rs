@@ -1,7 +1,21 @@
 //! The storage boundary's conformance story: the promises every `Store`
-//! backend keeps, told once and run against each backend this machine has
-//! (today the embedded SQLite; PostgreSQL joins here).
+//! backend keeps, told once and run against each backend this machine has:
+//! the embedded SQLite always, PostgreSQL when reachable
+//! (`B24IM_TEST_DATABASE_URL`, see `tests/api_postgres.rs`; otherwise the
+//! PostgreSQL tests say they skipped and why).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+/// The helpers' default backend; these tests pick theirs explicitly.
+const POSTGRES: bool = false;
+
+#[path = "api/helpers.rs"]
+#[allow(dead_code)]
+mod helpers;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use helpers::TestData;
 
 use b24im::domain::bots::{Handlers, NewBot};
 use b24im::domain::chats::{ChatKind, NewChat};
@@ -10,7 +24,6 @@ use b24im::domain::events::DeliveryState;
 use b24im::domain::reactions::{LikeAction, ReactionCode};
 use b24im::domain::users::NewUser;
 use b24im::domain::{Timestamp, UserId};
-use b24im::store::sqlite::SqliteStore;
 use b24im::store::{LikeOutcome, PostOutcome, Store};
 
 async fn story(store: &dyn Store) {
@@ -178,7 +191,91 @@ async fn story(store: &dyn Store) {
 
 #[tokio::test]
 async fn sqlite_keeps_the_store_promises() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path()).unwrap();
-    story(&store).await;
+    let data = TestData::sqlite();
+    story(data.open_store().as_ref()).await;
+}
+
+#[tokio::test]
+async fn postgres_keeps_the_store_promises() {
+    let Some(data) = TestData::postgres() else {
+        return;
+    };
+    story(data.open_store().as_ref()).await;
+}
+
+/// Two stores over one database (two nodes, or two processes on one SQLite
+/// file) claim the outbox at once: every event is leased to exactly one.
+async fn claims_never_overlap(data: &TestData) {
+    let now = Timestamp::now();
+    let (a, b) = (data.open_store(), data.open_store());
+    let owner = a
+        .create_user(NewUser::parse("Owner", "", false).unwrap(), now)
+        .await
+        .unwrap();
+    let bot = a
+        .create_bot(
+            NewBot {
+                code: "claims".into(),
+                client_id: "app".into(),
+                kind: b24im::domain::bots::BotType::Bot,
+                openline: false,
+                owner: owner.id,
+                scopes: Scopes::all(),
+                handlers: Handlers {
+                    message_add: "http://127.0.0.1:9/bot".into(),
+                    welcome: "http://127.0.0.1:9/bot".into(),
+                    bot_delete: "http://127.0.0.1:9/bot".into(),
+                    ..Handlers::default()
+                },
+                first_name: "Claims".into(),
+                last_name: String::new(),
+                work_position: String::new(),
+                v2: None,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    let chat = a.open_private_chat(owner.id, bot, now).await.unwrap();
+    const EVENTS: usize = 200;
+    for i in 1..EVENTS {
+        let text = format!("message {i}");
+        let posted = a.post_message(chat, owner.id, text, now).await.unwrap();
+        assert!(matches!(posted, PostOutcome::Posted(_)));
+    }
+    let t = chrono::Utc::now().timestamp_millis() + 1_000;
+    let claim_all = |store: Arc<dyn Store>| {
+        tokio::spawn(async move {
+            let mut mine = Vec::new();
+            loop {
+                let batch = store.claim_events(t, 60_000, 7).await.unwrap();
+                if batch.is_empty() {
+                    return mine;
+                }
+                mine.extend(batch.into_iter().map(|e| e.id));
+            }
+        })
+    };
+    let (ta, tb) = (claim_all(a), claim_all(b));
+    let (mine_a, mine_b) = (ta.await.unwrap(), tb.await.unwrap());
+    let (set_a, set_b): (HashSet<i64>, HashSet<i64>) = (
+        mine_a.iter().copied().collect(),
+        mine_b.iter().copied().collect(),
+    );
+    assert_eq!(set_a.len() + set_b.len(), mine_a.len() + mine_b.len());
+    assert!(set_a.is_disjoint(&set_b), "an event was leased twice");
+    assert_eq!(set_a.len() + set_b.len(), EVENTS, "welcome + messages");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_claims_never_overlap() {
+    claims_never_overlap(&TestData::sqlite()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_claims_never_overlap() {
+    let Some(data) = TestData::postgres() else {
+        return;
+    };
+    claims_never_overlap(&data).await;
 }

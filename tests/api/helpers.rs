@@ -41,14 +41,25 @@ impl TestData {
     /// `None` on the PostgreSQL half when no PostgreSQL is reachable: the
     /// test is skipped (and the binary says so, once, with the reason).
     pub fn new() -> Option<TestData> {
-        let dir = tempfile::tempdir().expect("temp dir");
-        if !crate::POSTGRES {
-            return Some(TestData {
-                dir,
-                database: None,
-                schema: None,
-            });
+        if crate::POSTGRES {
+            TestData::postgres()
+        } else {
+            Some(TestData::sqlite())
         }
+    }
+
+    /// A fresh directory for the embedded SQLite store.
+    pub fn sqlite() -> TestData {
+        TestData {
+            dir: tempfile::tempdir().expect("temp dir"),
+            database: None,
+            schema: None,
+        }
+    }
+
+    /// A fresh directory and schema, if PostgreSQL is reachable.
+    pub fn postgres() -> Option<TestData> {
+        let dir = tempfile::tempdir().expect("temp dir");
         let base = postgres_base()?;
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let schema = format!(
