@@ -40,3 +40,7 @@ mod tls;
 mod user_events;
 #[path = "api/users.rs"]
 mod users;
+
+// Beyond the shared suite: two b24im processes over one database.
+#[path = "postgres/nodes.rs"]
+mod nodes;

@@ -93,7 +93,7 @@ impl Drop for Server {
     }
 }
 
-fn cli(data: &TestData, args: &[&str]) -> (bool, String) {
+pub fn cli(data: &TestData, args: &[&str]) -> (bool, String) {
     let out = Command::new(BIN)
         .args(data.args())
         .args(args)
@@ -105,7 +105,7 @@ fn cli(data: &TestData, args: &[&str]) -> (bool, String) {
     )
 }
 
-async fn call(url: &str, method: &str, params: Value) -> (u16, Value) {
+pub async fn call(url: &str, method: &str, params: Value) -> (u16, Value) {
     let res = reqwest::Client::new()
         .post(format!("{url}{method}"))
         .json(&params)
