@@ -7,6 +7,8 @@
 #   bash bench/like.sh                     # 3 rounds of 10 s, 64 connections
 #   ROUNDS=5 DURATION=20s bash bench/like.sh
 #   RUST_LOG=warn bash bench/like.sh       # without per-request log lines
+#   DATABASE=postgres://postgres@127.0.0.1:5432/test bash bench/like.sh
+#                                          # on PostgreSQL (a fresh schema, dropped after; needs psql)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,11 +24,22 @@ command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)"
 cargo build --release --bins --example bare_http >/dev/null 2>&1
 
 work=$(mktemp -d)
-cleanup() { kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
+db_args=()
+schema=""
+if [ -n "${DATABASE:-}" ]; then
+  schema="b24im_bench_$$"
+  psql -q "$DATABASE" -c "CREATE SCHEMA $schema"
+  case "$DATABASE" in *\?*) sep='&' ;; *) sep='?' ;; esac
+  db_args=(--database "${DATABASE}${sep}options=-csearch_path%3D${schema}")
+fi
+cleanup() {
+  kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"
+  [ -z "$schema" ] || psql -q "$DATABASE" -c "SET client_min_messages = warning; DROP SCHEMA $schema CASCADE" || true
+}
 trap cleanup EXIT
 
 target/release/examples/bare_http "$BARE_ADDR" >/dev/null &
-target/release/b24im serve --listen "$B24_ADDR" --data "$work/data" >"$work/out" 2>"$work/log" &
+target/release/b24im serve --listen "$B24_ADDR" --https-listen off --data "$work/data" "${db_args[@]}" >"$work/out" 2>"$work/log" &
 for _ in $(seq 100); do grep -q "b24im serving" "$work/out" 2>/dev/null && break; sleep 0.1; done
 hook=$(grep -o 'http://[^ ]*/rest/1/[a-z0-9]*/' "$work/out")
 

@@ -386,15 +386,28 @@ pub fn enqueue_bot_delete(conn: &impl Db, bot: &Bot, now: Timestamp) -> DbResult
     enqueue(conn, bot, &bot.handlers.bot_delete, bot.owner, record)
 }
 
-/// Who changed a reaction on which message, as the like's own visibility
-/// check found it.
+/// Who changed a reaction on which message, and who may want to hear of
+/// it, as the like's own visibility query found them (one round trip).
 pub struct ReactionChange {
     pub message: MessageId,
     pub chat: ChatId,
     /// `None` for system messages.
     pub author: Option<UserId>,
     pub user: UserId,
+    /// The author is a v2 bot that asked for reaction events.
+    pub author_hears_reactions: bool,
+    /// Someone listens for im.v2 user events at all.
+    pub user_listeners: bool,
 }
+
+/// The columns of the like's visibility query, joined as `messages m`, that
+/// fill [`ReactionChange`]: chat, author, and whether anyone listens.
+pub const REACTION_CHANGE_COLUMNS: &str = "m.chat_id, m.author_id,
+     EXISTS (SELECT 1 FROM bots b WHERE b.user_id = m.author_id
+             AND b.api_version = 2 AND b.reactions_enabled = TRUE),
+     EXISTS (SELECT 1 FROM user_event_subscriptions)
+         OR EXISTS (SELECT 1 FROM event_bindings)
+         OR EXISTS (SELECT 1 FROM offline_bindings)";
 
 /// `user` set (`added`) or removed reaction `code` on `message`: tell a v2
 /// bot whose message it is (ONIMBOTV2REACTIONCHANGE), unless it reacted
@@ -412,11 +425,8 @@ pub fn enqueue_reaction(
     let Some(author) = rc.author else {
         return Ok(());
     };
-    let listeners = has_user_listeners(conn)?;
-    let reacting_bot = author != user
-        && conn
-            .exists(
-                "SELECT 1 FROM bots WHERE user_id = ?1 AND api_version = 2 AND reactions_enabled = TRUE", params![author.0])?;
+    let listeners = rc.user_listeners;
+    let reacting_bot = author != user && rc.author_hears_reactions;
     if !listeners && !reacting_bot {
         return Ok(());
     }

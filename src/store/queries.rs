@@ -6,6 +6,8 @@
 //! rows affected, never a read followed by a write that assumes nobody else
 //! wrote in between, so several nodes over one PostgreSQL agree.
 
+use std::sync::LazyLock;
+
 use async_trait::async_trait;
 
 use super::events::{self as ev, BOT_COLUMNS, OUTBOX_COLUMNS};
@@ -27,6 +29,29 @@ use crate::domain::{ChatId, MessageId, Timestamp, UserId};
 
 /// The topic a revocation of credentials is announced under.
 pub const CREDENTIALS_TOPIC: &str = "credentials";
+
+/// The like's visibility query: the message, if `?2` may see it, and who
+/// hears of a change ([`ev::ReactionChange`]).
+static VISIBLE_TO_LIKE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {} FROM messages m
+         JOIN chat_members cm ON cm.chat_id = m.chat_id AND cm.user_id = ?2
+         WHERE m.id = ?1 AND m.deleted = FALSE",
+        ev::REACTION_CHANGE_COLUMNS
+    )
+});
+
+/// The same on PostgreSQL, where the message (shared) and the user's
+/// membership (exclusive) stay locked until commit: a like and a concurrent
+/// delete or removal from the chat happen one after the other on any node,
+/// and so do one user's concurrent toggles (each `auto` sees the one
+/// before). Other users' likes of the message do not wait.
+static VISIBLE_TO_LIKE_LOCKED: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "{} FOR NO KEY UPDATE OF cm FOR SHARE OF m",
+        *VISIBLE_TO_LIKE
+    )
+});
 
 /// The SQL expression of a filterable user field.
 fn user_column(field: UserField) -> &'static str {
@@ -772,25 +797,21 @@ impl<B: Backend> Store for SqlStore<B> {
         self.backend.write(move |conn| {
             let code = code.as_str();
             // Visible to `user` (and, for the events, where and whose it is).
-            // On PostgreSQL the message (shared) and the user's membership
-            // (exclusive) stay locked until commit: a like and a concurrent
-            // delete or removal from the chat happen one after the other on
-            // any node, and so do one user's concurrent toggles of it (each
-            // `auto` sees the one before). Other users' likes do not wait.
-            const VISIBLE: &str = "SELECT m.chat_id, m.author_id FROM messages m
-                 JOIN chat_members cm ON cm.chat_id = m.chat_id AND cm.user_id = ?2
-                 WHERE m.id = ?1 AND m.deleted = FALSE";
-            const VISIBLE_LOCKED: &str = "SELECT m.chat_id, m.author_id FROM messages m
-                 JOIN chat_members cm ON cm.chat_id = m.chat_id AND cm.user_id = ?2
-                 WHERE m.id = ?1 AND m.deleted = FALSE
-                 FOR NO KEY UPDATE OF cm FOR SHARE OF m";
-            let sql = match conn.dialect() {
-                Dialect::Sqlite => VISIBLE,
-                Dialect::Postgres => VISIBLE_LOCKED,
+            let sql: &str = match conn.dialect() {
+                Dialect::Sqlite => &VISIBLE_TO_LIKE,
+                Dialect::Postgres => &VISIBLE_TO_LIKE_LOCKED,
             };
-            let visible: Option<(i64, Option<i64>)> =
-                conn.row_opt(sql, params![message.0, user.0], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            let Some((chat, author)) = visible else {
+            let visible = conn.row_opt(sql, params![message.0, user.0], |r| {
+                Ok(ev::ReactionChange {
+                    message,
+                    chat: ChatId(r.get(0)?),
+                    author: r.get::<Option<i64>>(1)?.map(UserId),
+                    user,
+                    author_hears_reactions: r.get(2)?,
+                    user_listeners: r.get(3)?,
+                })
+            })?;
+            let Some(change) = visible else {
                 return Ok(LikeOutcome::NotVisible);
             };
             let add = || -> DbResult<bool> {
@@ -817,8 +838,6 @@ impl<B: Backend> Store for SqlStore<B> {
             };
             if matches!(outcome, LikeOutcome::Added | LikeOutcome::Removed) {
                 let added = outcome == LikeOutcome::Added;
-                let author = author.map(UserId);
-                let change = ev::ReactionChange { message, chat: ChatId(chat), author, user };
                 ev::enqueue_reaction(conn, &change, code, added, now)?;
             }
             Ok(outcome)
