@@ -1008,12 +1008,8 @@ impl<B: Backend> Store for SqlStore<B> {
         self.backend
             .write(move |conn| {
                 // Several nodes claim at once on PostgreSQL: each skips the rows
-                // another is claiming, so no event is leased twice. (SQLite has
-                // one writer: claims never overlap.)
-                let skip_locked = match conn.dialect() {
-                    Dialect::Sqlite => "",
-                    Dialect::Postgres => "FOR UPDATE SKIP LOCKED",
-                };
+                // another is claiming, so no event is leased twice.
+                let skip_locked = conn.dialect().skip_locked();
                 let mut rows = conn.rows(
                     &format!(
                         "UPDATE outbox SET claimed_until = ?1
@@ -1255,8 +1251,10 @@ impl<B: Backend> Store for SqlStore<B> {
                         "SELECT {} FROM offline_events
                      WHERE client_id = ?1 AND auth_connector = ?2 AND error = ?3
                        AND (process_id IS NULL OR process_id = ?4)
-                     ORDER BY changed_at, id LIMIT ?5",
-                        ev::OFFLINE_COLUMNS
+                     ORDER BY changed_at, id LIMIT ?5 {}",
+                        ev::OFFLINE_COLUMNS,
+                        // Nodes answering event.offline.get at once take different records.
+                        conn.dialect().skip_locked()
                     ),
                     params![t.client_id, t.connector, t.errors, t.process_id, t.limit],
                     ev::offline_from_row,

@@ -18,6 +18,18 @@ pub enum Dialect {
     Postgres,
 }
 
+impl Dialect {
+    /// The suffix that makes a `SELECT` lock its rows and pass over rows
+    /// another transaction holds, so concurrent takers (nodes) get disjoint
+    /// rows. SQLite has one writer at a time: nothing to add.
+    pub fn skip_locked(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => "FOR UPDATE SKIP LOCKED",
+        }
+    }
+}
+
 /// A value bound to a placeholder. A closed set, matching the schemas'
 /// column types (BIGINT, TEXT, BOOLEAN): PostgreSQL refuses an `i32` or a
 /// `u32` for a BIGINT, so those must not compile here.
