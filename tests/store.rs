@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use helpers::TestData;
 
-use b24im::domain::bots::{Handlers, NewBot};
+use b24im::domain::bots::{BotType, Handlers, NewBot};
 use b24im::domain::chats::{ChatKind, NewChat};
 use b24im::domain::credentials::Scopes;
 use b24im::domain::events::DeliveryState;
@@ -25,6 +25,29 @@ use b24im::domain::reactions::{LikeAction, ReactionCode};
 use b24im::domain::users::NewUser;
 use b24im::domain::{Timestamp, UserId};
 use b24im::store::{LikeOutcome, PostOutcome, Store};
+
+/// A v1 bot of application `app` whose handlers all point at a closed port.
+fn v1_bot(code: &str, kind: BotType, owner: UserId) -> NewBot {
+    let handler = "http://127.0.0.1:9/bot".to_owned();
+    NewBot {
+        code: code.into(),
+        client_id: "app".into(),
+        kind,
+        openline: false,
+        owner,
+        scopes: Scopes::all(),
+        handlers: Handlers {
+            message_add: handler.clone(),
+            welcome: handler.clone(),
+            bot_delete: handler,
+            ..Handlers::default()
+        },
+        first_name: code.to_uppercase(),
+        last_name: String::new(),
+        work_position: String::new(),
+        v2: None,
+    }
+}
 
 async fn story(store: &dyn Store) {
     let now = Timestamp::now();
@@ -41,27 +64,7 @@ async fn story(store: &dyn Store) {
         .await
         .unwrap();
     let bot = store
-        .create_bot(
-            NewBot {
-                code: "story".into(),
-                client_id: "app".into(),
-                kind: b24im::domain::bots::BotType::Supervisor,
-                openline: false,
-                owner: anna.id,
-                scopes: Scopes::all(),
-                handlers: Handlers {
-                    message_add: "http://127.0.0.1:9/bot".into(),
-                    welcome: "http://127.0.0.1:9/bot".into(),
-                    bot_delete: "http://127.0.0.1:9/bot".into(),
-                    ..Handlers::default()
-                },
-                first_name: "Story".into(),
-                last_name: String::new(),
-                work_position: String::new(),
-                v2: None,
-            },
-            now,
-        )
+        .create_bot(v1_bot("story", BotType::Supervisor, anna.id), now)
         .await
         .unwrap();
 
@@ -213,27 +216,7 @@ async fn claims_never_overlap(data: &TestData) {
         .await
         .unwrap();
     let bot = a
-        .create_bot(
-            NewBot {
-                code: "claims".into(),
-                client_id: "app".into(),
-                kind: b24im::domain::bots::BotType::Bot,
-                openline: false,
-                owner: owner.id,
-                scopes: Scopes::all(),
-                handlers: Handlers {
-                    message_add: "http://127.0.0.1:9/bot".into(),
-                    welcome: "http://127.0.0.1:9/bot".into(),
-                    bot_delete: "http://127.0.0.1:9/bot".into(),
-                    ..Handlers::default()
-                },
-                first_name: "Claims".into(),
-                last_name: String::new(),
-                work_position: String::new(),
-                v2: None,
-            },
-            now,
-        )
+        .create_bot(v1_bot("claims", BotType::Bot, owner.id), now)
         .await
         .unwrap();
     let chat = a.open_private_chat(owner.id, bot, now).await.unwrap();
