@@ -19,7 +19,12 @@
 //! methods/         one file per Bitrix namespace: decode -> domain -> encode
 //! domain/          the messenger's rules (no HTTP, no SQL, no JSON)
 //! events/          outbox delivery: worker (claim, POST, retry), payload, form
-//! store/           the narrow storage boundary; sqlite.rs is the default
+//! store/           the narrow storage boundary (trait Store, Backend)
+//!   sql.rs         Db: one open transaction on either engine; params, rows
+//!   queries.rs     every Store method, written once over Db
+//!   events.rs      bot rows and the enqueue_* helpers (events in the change's txn)
+//!   sqlite.rs      the default: one group-committing writer, read pool
+//!   postgres.rs    many nodes: pool, migrations, LISTEN/NOTIFY epoch
 //! ```
 
 pub mod cli;

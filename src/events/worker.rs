@@ -51,7 +51,9 @@ struct Dispatcher {
     config: DeliveryConfig,
     client: reqwest::Client,
     portal: Portal,
-    tokens: Mutex<HashMap<(i64, String, String), IssuedToken>>,
+    /// Tokens minted for handlers, and the store's credentials epoch when the
+    /// cache was last known good: a revocation on any node empties it.
+    tokens: Mutex<(u64, HashMap<(i64, String, String), IssuedToken>)>,
     slots: Arc<Semaphore>,
 }
 
@@ -94,7 +96,7 @@ pub async fn spawn(
             member_id,
         },
         client,
-        tokens: Mutex::new(HashMap::new()),
+        tokens: Mutex::new((0, HashMap::new())),
         slots: Arc::new(Semaphore::new(config.concurrency.max(1))),
         config,
     });
@@ -255,7 +257,13 @@ impl Dispatcher {
     ) -> Result<IssuedToken, String> {
         let key = (user, client_id.to_owned(), scopes.to_list());
         let now = Timestamp::now();
-        let mut cache = self.tokens.lock().await;
+        let mut guard = self.tokens.lock().await;
+        let (seen, cache) = &mut *guard;
+        let epoch = self.store.credentials_epoch();
+        if *seen != epoch {
+            cache.clear();
+            *seen = epoch;
+        }
         if let Some(t) = cache.get(&key) {
             if t.expires - now.0 > TOKEN_REUSE_SECS {
                 return Ok(t.clone());
