@@ -46,6 +46,9 @@ const TOKEN_REUSE_SECS: i64 = 30 * 60;
 /// Past this many cached tokens, the stale ones are dropped.
 const TOKEN_CACHE_LIMIT: usize = 10_000;
 
+/// A handed-out token's user, application and scopes.
+type TokenKey = (i64, String, String);
+
 struct Dispatcher {
     store: Arc<dyn Store>,
     config: DeliveryConfig,
@@ -53,7 +56,7 @@ struct Dispatcher {
     portal: Portal,
     /// Tokens minted for handlers, and the store's credentials epoch when the
     /// cache was last known good: a revocation on any node empties it.
-    tokens: Mutex<(u64, HashMap<(i64, String, String), IssuedToken>)>,
+    tokens: Mutex<(u64, HashMap<TokenKey, IssuedToken>)>,
     slots: Arc<Semaphore>,
 }
 
