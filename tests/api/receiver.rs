@@ -44,6 +44,8 @@ struct Shared {
     script: Arc<Mutex<Vec<Reply>>>,
     /// While set, requests wait for it to be cleared (a handler that hangs).
     hold: Arc<tokio::sync::RwLock<()>>,
+    /// Requests that arrived, held ones included.
+    arrived: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 pub struct Receiver {
@@ -52,6 +54,7 @@ pub struct Receiver {
 }
 
 async fn handle(State(s): State<Shared>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    s.arrived.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let _open = s.hold.read().await;
     let raw = String::from_utf8_lossy(&body).into_owned();
     let form = Params::parse_query(&body)
@@ -116,6 +119,13 @@ impl Receiver {
     /// Makes every request wait until the returned guard is dropped.
     pub async fn hold(&self) -> tokio::sync::RwLockWriteGuard<'_, ()> {
         self.shared.hold.write().await
+    }
+
+    /// How many requests arrived so far, held ones included.
+    pub fn arrived(&self) -> usize {
+        self.shared
+            .arrived
+            .load(std::sync::atomic::Ordering::SeqCst)
     }
 
     pub fn all(&self) -> Vec<Received> {

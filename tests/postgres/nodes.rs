@@ -218,3 +218,50 @@ async fn two_processes_over_one_database_agree() {
         "an event arrived twice: {seen:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_in_flight_on_a_node_that_dies_is_delivered_by_another() {
+    let Some(data) = TestData::new() else {
+        return;
+    };
+    let rx = Receiver::start().await;
+    let a = Server::start_with(&data, &["--https-listen", "off", "--event-timeout", "1"]);
+    let admin = a.webhook.clone().expect("admin webhook");
+    let bot = ok(&admin, "imbot.register", json!({
+        "CODE": "survivor", "EVENT_HANDLER": rx.url, "PROPERTIES": {"NAME": "S"}, "CLIENT_ID": "app",
+    }))
+    .await;
+
+    // A's dispatcher takes the welcome event; the handler hangs, so the
+    // event is in flight (leased to A) when A is killed.
+    let held = rx.hold().await;
+    ok(&admin, "im.chat.add", json!({"USERS": [bot]})).await;
+    until(Duration::from_secs(5), "A's delivery attempt", || async {
+        rx.arrived() == 1
+    })
+    .await;
+    let b = Server::start_with(&data, &["--https-listen", "off", "--event-timeout", "1"]);
+    a.kill9();
+    drop(held);
+
+    // B delivers it once A's lease (2 × timeout + 5 s) has run out. (A's
+    // own request died with A's connection: the receiver dropped it unrecorded.)
+    let got = rx
+        .wait_for("ONIMBOTJOINCHAT", 1, Duration::from_secs(30))
+        .await;
+    assert_eq!(rx.arrived(), 2, "A's attempt, then B's");
+    assert_eq!(
+        got[0].form["data"]["BOT"][bot.to_string()]["BOT_ID"],
+        bot.to_string()
+    );
+    until(Duration::from_secs(10), "the delivery recorded", || async {
+        data_list(&data).contains("ONIMBOTJOINCHAT\tdelivered")
+    })
+    .await;
+    drop(b);
+}
+
+/// `b24im events list` on the test's database.
+fn data_list(data: &TestData) -> String {
+    cli(data, &["events", "list"]).1
+}
