@@ -449,7 +449,11 @@ async fn an_event_in_flight_at_kill_9_is_delivered_after_restart() {
     let held = rx.hold().await;
     let answer = call(&admin, "im.chat.add", json!({"USERS": [bot]})).await;
     assert!(answer["result"].is_i64(), "{answer}");
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while rx.arrived() == 0 {
+        assert!(std::time::Instant::now() < deadline, "no delivery attempt");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let hook = server.webhook.clone().unwrap();
     server.kill9();
     drop(held);
