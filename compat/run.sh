@@ -3,6 +3,8 @@
 # a fresh `b24im serve` over HTTPS with the CA it generated.
 #
 #   bash compat/run.sh            # builds the release binary if needed
+#   DATABASE=postgres://postgres@127.0.0.1:5432/test bash compat/run.sh
+#                                 # the same on PostgreSQL: a fresh schema, dropped after (needs psql)
 #
 # Installs pinned b24pysdk and fast-bitrix24 (compat/requirements.txt) into
 # target/compat/venv and @bitrix24/b24jssdk (compat/js/package-lock.json) into
@@ -43,9 +45,23 @@ if [ -z "${B24IM_BIN:-}" ]; then
 fi
 data=$(mktemp -d)
 out="$data/out"
-cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$data"; }
+# Where the server and the CLI keep their data: the directory, and on
+# PostgreSQL a fresh schema of $DATABASE.
+store=(--data "$data/db")
+schema=""
+if [ -n "${DATABASE:-}" ]; then
+  schema="b24im_compat_$$"
+  psql -q "$DATABASE" -c "CREATE SCHEMA $schema"
+  case "$DATABASE" in *\?*) sep='&' ;; *) sep='?' ;; esac
+  store+=(--database "${DATABASE}${sep}options=-csearch_path%3D${schema}")
+  echo "on PostgreSQL (schema $schema)"
+fi
+cleanup() {
+  [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$data"
+  [ -z "$schema" ] || psql -q "$DATABASE" -c "SET client_min_messages = warning; DROP SCHEMA $schema CASCADE" || true
+}
 trap cleanup EXIT
-"$bin" serve --listen 127.0.0.1:0 --https-listen 127.0.0.1:0 --data "$data/db" >"$out" 2>"$data/log" &
+"$bin" serve --listen 127.0.0.1:0 --https-listen 127.0.0.1:0 "${store[@]}" >"$out" 2>"$data/log" &
 pid=$!
 for _ in $(seq 100); do grep -q "^b24im serving" "$out" 2>/dev/null && break; sleep 0.1; done
 grep -q "^b24im serving" "$out" || { echo "the server did not start:"; cat "$out" "$data/log"; exit 1; }
@@ -53,10 +69,10 @@ hook=$(grep -o 'https://[^ ]*/rest/1/[a-z0-9]*/' "$out" | head -1)
 ca=$(sed -n 's/^HTTPS certificate authority: //p' "$out")
 
 # A second user for the group chat and the private dialog, then 120 more for paging.
-"$bin" user add --data "$data/db" --name Second >/dev/null
+"$bin" user add "${store[@]}" --name Second >/dev/null
 https_base=${hook%/rest/*}
-second_hook=$("$bin" webhook add --data "$data/db" --user 2 --base-url "$https_base")
-for i in $(seq 1 120); do "$bin" user add --data "$data/db" --name "Person$i" >/dev/null; done
+second_hook=$("$bin" webhook add "${store[@]}" --user 2 --base-url "$https_base")
+for i in $(seq 1 120); do "$bin" user add "${store[@]}" --name "Person$i" >/dev/null; done
 export B24IM_WEBHOOK=$hook B24IM_SECOND_USER=2 B24IM_USER_COUNT=122 B24IM_SECOND_WEBHOOK=$second_hook
 # Each client is told to trust the CA exactly as the README says.
 export REQUESTS_CA_BUNDLE=$ca SSL_CERT_FILE=$ca NODE_EXTRA_CA_CERTS=$ca
