@@ -51,7 +51,10 @@ impl From<postgres::Error> for StoreError {
     fn from(e: postgres::Error) -> Self {
         match e.as_db_error() {
             Some(db) => StoreError::Database(format!("{}: {}", db.code().code(), db.message())),
-            None => StoreError::Database(e.to_string()),
+            None => match std::error::Error::source(&e) {
+                Some(cause) => StoreError::Database(format!("{e}: {cause}")),
+                None => StoreError::Database(e.to_string()),
+            },
         }
     }
 }
