@@ -67,6 +67,14 @@ async fn story(store: &dyn Store) {
         .create_bot(v1_bot("story", BotType::Supervisor, anna.id), now)
         .await
         .unwrap();
+    // The same application and code again: the same bot, no second user.
+    let users = store.user_count().await.unwrap();
+    let again = store
+        .create_bot(v1_bot("story", BotType::Supervisor, anna.id), now)
+        .await
+        .unwrap();
+    assert_eq!(again, bot);
+    assert_eq!(store.user_count().await.unwrap(), users);
 
     // A chat with a supervisor bot: its welcome event is in the outbox with the chat.
     let chat = store

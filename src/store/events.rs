@@ -71,13 +71,16 @@ pub fn insert_bot(conn: &impl Db, new: &NewBot, now: Timestamp) -> DbResult<User
          VALUES (?1, ?2, FALSE, TRUE, ?3, TRUE) RETURNING id",
         params![new.first_name, new.last_name, now.0],
     )?;
-    conn.exec(
+    // The same application registering the same code on two nodes at once:
+    // the unique key lets one in; the other undoes its user and answers that bot.
+    let inserted = conn.exec(
         "INSERT INTO bots (user_id, code, client_id, type, openline, owner_id, scopes,
              work_position, on_message_add, on_message_update, on_message_delete, on_welcome,
              on_bot_delete, created_at, api_version, event_mode, webhook_url, reactions_enabled,
              bot_token_hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-             ?19)",
+             ?19)
+         ON CONFLICT (client_id, code) DO NOTHING",
         params![
             id,
             new.code,
@@ -100,7 +103,15 @@ pub fn insert_bot(conn: &impl Db, new: &NewBot, now: Timestamp) -> DbResult<User
             new.v2.as_ref().and_then(|v| v.token_hash.clone()),
         ],
     )?;
-    Ok(UserId(id))
+    if inserted == 1 {
+        return Ok(UserId(id));
+    }
+    conn.exec("DELETE FROM users WHERE id = ?1", params![id])?;
+    conn.row(
+        "SELECT user_id FROM bots WHERE client_id = ?1 AND code = ?2",
+        params![new.client_id, new.code],
+        |r| r.get::<i64>(0).map(UserId),
+    )
 }
 
 /// The bots that are members of `chat`.

@@ -207,7 +207,8 @@ pub trait Store: Send + Sync {
     ) -> Result<LikeOutcome, StoreError>;
 
     // Bots
-    /// Creates the bot's user and its registration.
+    /// Creates the bot's user and its registration; the application's bot
+    /// with the same code instead, if it has one (also when two nodes race).
     async fn create_bot(&self, new: NewBot, now: Timestamp) -> Result<UserId, StoreError>;
     async fn bot(&self, id: UserId) -> Result<Option<Bot>, StoreError>;
     /// The bots an application registered, oldest first.
