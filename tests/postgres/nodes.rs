@@ -244,12 +244,19 @@ async fn an_event_in_flight_on_a_node_that_dies_is_delivered_by_another() {
     a.kill9();
     drop(held);
 
-    // B delivers it once A's lease (2 × timeout + 5 s) has run out. (A's
-    // own request died with A's connection: the receiver dropped it unrecorded.)
+    // B delivers it once A's lease (2 × timeout + 5 s) has run out. (A's own
+    // request may or may not be recorded: it died with A's connection.)
+    until(Duration::from_secs(30), "B's delivery attempt", || async {
+        rx.arrived() >= 2
+    })
+    .await;
     let got = rx
-        .wait_for("ONIMBOTJOINCHAT", 1, Duration::from_secs(30))
+        .wait_for("ONIMBOTJOINCHAT", 1, Duration::from_secs(10))
         .await;
-    assert_eq!(rx.arrived(), 2, "A's attempt, then B's");
+    assert!(
+        got.iter().all(|r| r.event_id == got[0].event_id),
+        "one event"
+    );
     assert_eq!(
         got[0].form["data"]["BOT"][bot.to_string()]["BOT_ID"],
         bot.to_string()
