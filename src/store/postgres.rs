@@ -195,12 +195,24 @@ impl Postgres {
         let config = self.config.clone();
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            let pooled = idle.lock().map_or(None, |mut pool| pool.pop());
-            let conn = match pooled {
-                Some(conn) => conn,
-                None => PgConn::new(config.connect(NoTls)?),
+            // A pooled connection may have died (the database restarted):
+            // when BEGIN finds it closed, nothing was done yet, so take the
+            // next one, at last a new one.
+            let conn = loop {
+                let pooled = idle.lock().map_or(None, |mut pool| pool.pop());
+                let fresh = pooled.is_none();
+                let conn = match pooled {
+                    Some(conn) => conn,
+                    None => PgConn::new(config.connect(NoTls)?),
+                };
+                match conn.client.borrow_mut().batch_execute(begin) {
+                    Ok(()) => {}
+                    Err(e) if !fresh && e.is_closed() => continue,
+                    Err(e) => return Err(e.into()),
+                }
+                break conn;
             };
-            let result = conn.run(begin, work);
+            let result = conn.finish(work);
             if !conn.client.borrow().is_closed() {
                 if let Ok(mut pool) = idle.lock() {
                     pool.push(conn);
@@ -251,8 +263,9 @@ impl PgConn {
         }
     }
 
-    fn run<T>(&self, begin: &str, work: impl FnOnce(&PgConn) -> DbResult<T>) -> DbResult<T> {
-        self.client.borrow_mut().batch_execute(begin)?;
+    /// Runs `work` in the transaction begun on this connection, then COMMIT
+    /// (or ROLLBACK when `work` failed).
+    fn finish<T>(&self, work: impl FnOnce(&PgConn) -> DbResult<T>) -> DbResult<T> {
         match work(self) {
             Ok(value) => {
                 self.client
