@@ -73,9 +73,13 @@ impl SqlStore<Postgres> {
     /// Runs on a thread of its own: the synchronous client must not run on
     /// an async runtime's thread.
     pub fn open(url: &str) -> DbResult<Self> {
-        let config: Config = url
+        let mut config: Config = url
             .parse()
             .map_err(|e| StoreError::Database(format!("bad database URL: {e}")))?;
+        // Named in pg_stat_activity, unless the URL names it otherwise.
+        if config.get_application_name().is_none() {
+            config.application_name("b24im");
+        }
         let first = {
             let config = config.clone();
             std::thread::spawn(move || -> DbResult<PgConn> {
@@ -205,9 +209,10 @@ impl Postgres {
                     Some(conn) => conn,
                     None => PgConn::new(config.connect(NoTls)?),
                 };
-                match conn.client.borrow_mut().batch_execute(begin) {
+                let begun = conn.client.borrow_mut().batch_execute(begin);
+                match begun {
                     Ok(()) => {}
-                    Err(e) if !fresh && e.is_closed() => continue,
+                    Err(e) if !fresh && connection_lost(&e, &conn) => continue,
                     Err(e) => return Err(e.into()),
                 }
                 break conn;
@@ -223,6 +228,17 @@ impl Postgres {
         .await
         .map_err(|e| StoreError::Database(format!("database task failed: {e}")))?
     }
+}
+
+/// Whether `e` means the connection itself is gone: closed, or ended by the
+/// server (class 08, connection exception; class 57P, shutdown or
+/// termination by an administrator).
+fn connection_lost(e: &postgres::Error, conn: &PgConn) -> bool {
+    let code = e.code().map(|c| c.code()).unwrap_or_default();
+    e.is_closed()
+        || conn.client.borrow().is_closed()
+        || code.starts_with("08")
+        || code.starts_with("57P")
 }
 
 impl Backend for Postgres {

@@ -71,9 +71,32 @@ impl TestData {
         let sep = if base.contains('?') { '&' } else { '?' };
         Some(TestData {
             dir,
-            database: Some(format!("{base}{sep}options=-csearch_path%3D{schema}")),
+            // The schema also names the test's connections (application_name),
+            // so a test can find and kill exactly its own.
+            database: Some(format!(
+                "{base}{sep}options=-csearch_path%3D{schema}&application_name={schema}"
+            )),
             schema: Some((base.to_owned(), schema)),
         })
+    }
+
+    /// Terminates every database connection of this test's nodes (as a
+    /// database restart would); how many there were.
+    pub fn kill_connections(&self) -> i64 {
+        let (base, schema) = self.schema.clone().expect("a PostgreSQL test");
+        std::thread::spawn(move || {
+            let mut client = postgres::Client::connect(&base, postgres::NoTls).expect("connect");
+            client
+                .query_one(
+                    "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity
+                     WHERE application_name = $1",
+                    &[&schema],
+                )
+                .expect("terminate")
+                .get(0)
+        })
+        .join()
+        .expect("admin thread")
     }
 
     pub fn path(&self) -> &Path {

@@ -272,3 +272,33 @@ async fn an_event_in_flight_on_a_node_that_dies_is_delivered_by_another() {
 fn data_list(data: &TestData) -> String {
     cli(data, &["events", "list"]).1
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nodes_carry_on_when_their_database_connections_are_killed() {
+    let Some(app) = crate::helpers::TestApp::spawn().await else {
+        return;
+    };
+    let chat = app.chat(&app.admin, &[]).await;
+    let mut messages = Vec::new();
+    for i in 0..10 {
+        messages.push(app.post(&app.admin, chat, &format!("m{i}")).await);
+    }
+    // Every pooled connection and both listeners die, as in a database restart.
+    let killed = app.data.kill_connections();
+    assert!(killed >= 4, "pools and listeners of both nodes: {killed}");
+    // Each node finds its dead connections at BEGIN and replaces them: no request fails.
+    for id in &messages {
+        let (status, body) = app
+            .call(
+                &app.admin,
+                "im.message.like",
+                json!({"MESSAGE_ID": id, "ACTION": "plus"}),
+            )
+            .await;
+        assert_eq!((status, &body["result"]), (200, &json!(true)), "{body}");
+    }
+    assert_eq!(
+        app.likes(&app.admin, chat, messages[0]).await,
+        vec![app.admin.user]
+    );
+}
