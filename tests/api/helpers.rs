@@ -82,6 +82,7 @@ impl TestData {
 
     /// Terminates every database connection of this test's nodes (as a
     /// database restart would); how many there were.
+    #[allow(dead_code)] // only the PostgreSQL half (tests/postgres/) uses it
     pub fn kill_connections(&self) -> i64 {
         let (base, schema) = self.schema.clone().expect("a PostgreSQL test");
         std::thread::spawn(move || {
