@@ -90,7 +90,6 @@ fn is_text(field: UserField) -> bool {
 fn user_where(query: &UserQuery) -> (String, Vec<FilterValue>) {
     let mut parts = Vec::new();
     let mut args = Vec::new();
-    let bind = |v: &FilterValue| v.clone();
     for c in &query.conditions {
         let col = user_column(c.field);
         // Text compares case-insensitively, as Bitrix24's filters do.
@@ -104,7 +103,7 @@ fn user_where(query: &UserQuery) -> (String, Vec<FilterValue>) {
                 .values
                 .iter()
                 .map(|v| {
-                    args.push(bind(v));
+                    args.push(v.clone());
                     one()
                 })
                 .collect();
