@@ -135,7 +135,7 @@ fn migrate(client: &mut Client) -> DbResult<()> {
     tx.batch_execute("CREATE TABLE IF NOT EXISTS b24im_schema (version BIGINT NOT NULL)")?;
     let version: i64 = tx
         .query_one("SELECT COALESCE(MAX(version), 0) FROM b24im_schema", &[])?
-        .get(0);
+        .try_get(0)?;
     for (i, sql) in MIGRATIONS.iter().enumerate() {
         let target = i as i64 + 1;
         if version < target {
