@@ -191,6 +191,27 @@ fn configure(conn: &Connection) -> DbResult<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.set_prepared_statement_cache_capacity(64);
+    unicode_lower(conn)?;
+    Ok(())
+}
+
+/// SQLite's own `lower()` folds ASCII only, so `иван` would not find `Иван`;
+/// PostgreSQL's (and Bitrix24's filters) fold all of Unicode. The shared
+/// queries compare case-insensitively with `lower()`, so SQLite gets this one.
+fn unicode_lower(conn: &Connection) -> DbResult<()> {
+    use rusqlite::functions::FunctionFlags;
+    use rusqlite::types::{Value, ValueRef};
+    conn.create_scalar_function(
+        "lower",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            Ok(match ctx.get_raw(0) {
+                ValueRef::Text(bytes) => Value::Text(String::from_utf8_lossy(bytes).to_lowercase()),
+                other => Value::from(other),
+            })
+        },
+    )?;
     Ok(())
 }
 

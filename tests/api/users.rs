@@ -226,3 +226,23 @@ async fn user_get_pages_inside_a_batch() {
     assert_eq!(result["result_total"], json!({"a": 61, "b": 61}));
     assert_eq!(result["result_next"], json!({"a": 50}));
 }
+
+#[tokio::test]
+async fn cyrillic_names_filter_without_regard_to_case() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let ivan = app.user("Иван", "Петров").await.user;
+    app.user("Anna", "Smith").await;
+    let get = |params: Value| {
+        let app = &app;
+        async move { ids_of(&app.ok(&app.admin, "user.get", params).await) }
+    };
+    assert_eq!(get(json!({"FILTER": {"NAME": "иван"}})).await, [ivan]);
+    assert_eq!(get(json!({"FILTER": {"%LAST_NAME": "ПЕТР"}})).await, [ivan]);
+    assert_eq!(get(json!({"FILTER": {"=%NAME": "ив%"}})).await, [ivan]);
+    assert_eq!(
+        get(json!({"FILTER": {"NAME_SEARCH": "иВАН"}})).await,
+        [ivan]
+    );
+}
