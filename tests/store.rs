@@ -24,7 +24,7 @@ use b24im::domain::events::DeliveryState;
 use b24im::domain::reactions::{LikeAction, ReactionCode};
 use b24im::domain::users::NewUser;
 use b24im::domain::{Timestamp, UserId};
-use b24im::store::{LikeOutcome, PostOutcome, Store};
+use b24im::store::{BotCreated, LikeOutcome, PostOutcome, Store};
 
 /// A v1 bot of application `app` whose handlers all point at a closed port.
 fn v1_bot(code: &str, kind: BotType, owner: UserId) -> NewBot {
@@ -63,17 +63,29 @@ async fn story(store: &dyn Store) {
         .create_user(NewUser::parse("Eve", "", false).unwrap(), now)
         .await
         .unwrap();
-    let bot = store
-        .create_bot(v1_bot("story", BotType::Supervisor, anna.id), now)
+    let BotCreated::New(bot) = store
+        .create_bot(v1_bot("story", BotType::Supervisor, anna.id), 2, now)
         .await
-        .unwrap();
+        .unwrap()
+    else {
+        panic!("a first bot is new");
+    };
     // The same application and code again: the same bot, no second user.
     let users = store.user_count().await.unwrap();
     let again = store
-        .create_bot(v1_bot("story", BotType::Supervisor, anna.id), now)
+        .create_bot(v1_bot("story", BotType::Supervisor, anna.id), 2, now)
         .await
         .unwrap();
-    assert_eq!(again, bot);
+    assert_eq!(again, BotCreated::Existing(bot));
+    assert_eq!(store.user_count().await.unwrap(), users);
+    // At the application's limit: refused, and no user left behind.
+    assert_eq!(
+        store
+            .create_bot(v1_bot("full", BotType::Bot, anna.id), 1, now)
+            .await
+            .unwrap(),
+        BotCreated::LimitReached
+    );
     assert_eq!(store.user_count().await.unwrap(), users);
 
     // A chat with a supervisor bot: its welcome event is in the outbox with the chat.
@@ -223,10 +235,13 @@ async fn claims_never_overlap(data: &TestData) {
         .create_user(NewUser::parse("Owner", "", false).unwrap(), now)
         .await
         .unwrap();
-    let bot = a
-        .create_bot(v1_bot("claims", BotType::Bot, owner.id), now)
+    let BotCreated::New(bot) = a
+        .create_bot(v1_bot("claims", BotType::Bot, owner.id), 1, now)
         .await
-        .unwrap();
+        .unwrap()
+    else {
+        panic!("the bot is new");
+    };
     let chat = a.open_private_chat(owner.id, bot, now).await.unwrap();
     const EVENTS: usize = 200;
     for i in 1..EVENTS {

@@ -8,7 +8,7 @@
 use super::chats::ChatKind;
 use super::credentials::Scopes;
 use super::{Error, Timestamp, UserId};
-use crate::store::Store;
+use crate::store::{BotCreated, Store};
 
 /// At most this many bots per application, as in Bitrix24.
 pub const MAX_BOTS_PER_APP: usize = 5;
@@ -330,14 +330,10 @@ impl NewBot {
 /// `imbot.register`: the new bot's id, or the existing one's when the
 /// application registers a code it already has.
 pub async fn register(store: &dyn Store, new: NewBot, now: Timestamp) -> Result<UserId, Error> {
-    let existing = store.bots_of(new.client_id.clone()).await?;
-    if let Some(b) = existing.iter().find(|b| b.code == new.code) {
-        return Ok(b.id);
+    match store.create_bot(new, MAX_BOTS_PER_APP, now).await? {
+        BotCreated::New(id) | BotCreated::Existing(id) => Ok(id),
+        BotCreated::LimitReached => Err(BotError::TooMany.into()),
     }
-    if existing.len() >= MAX_BOTS_PER_APP {
-        return Err(BotError::TooMany.into());
-    }
-    Ok(store.create_bot(new, now).await?)
 }
 
 /// The bot an `imbot.*` call acts as: `BOT_ID`, or the application's first
@@ -773,10 +769,10 @@ pub async fn register_v2(store: &dyn Store, new: NewBot, now: Timestamp) -> Resu
         }
         return Err(BotV2Error::CodeTaken.into());
     }
-    if all.iter().filter(|b| b.client_id == new.client_id).count() >= MAX_V2_BOTS_PER_APP {
-        return Err(BotV2Error::LimitExceeded.into());
-    }
-    let id = store.create_bot(new, now).await?;
+    let id = match store.create_bot(new, MAX_V2_BOTS_PER_APP, now).await? {
+        BotCreated::New(id) | BotCreated::Existing(id) => id,
+        BotCreated::LimitReached => return Err(BotV2Error::LimitExceeded.into()),
+    };
     store
         .bot(id)
         .await?

@@ -4,7 +4,7 @@
 
 use super::queries::{load_chat as load_chat_for_events, load_user as load_user_for_events};
 use super::sql::{params, Db, DbResult, DbRow};
-use super::StoreError;
+use super::{BotCreated, StoreError};
 use crate::domain::bots::{self, Bot, BotType, Command, EventMode, Handlers, NewBot, V2};
 use crate::domain::chats::ChatKind;
 use crate::domain::credentials::Scopes;
@@ -65,22 +65,46 @@ pub fn load_bot(conn: &impl Db, id: UserId) -> DbResult<Option<Bot>> {
     )
 }
 
-pub fn insert_bot(conn: &impl Db, new: &NewBot, now: Timestamp) -> DbResult<UserId> {
+/// Registers a bot: [`super::Store::create_bot`].
+pub fn insert_bot(
+    conn: &impl Db,
+    new: &NewBot,
+    max_per_app: usize,
+    now: Timestamp,
+) -> DbResult<BotCreated> {
+    // The application's registrations go one at a time (on every node), so
+    // its count and its codes cannot change between the checks and the insert.
+    if let Some(lock) = conn.dialect().named_lock() {
+        conn.exec(lock, params![format!("bots:{}", new.client_id)])?;
+    }
+    let same_code = conn.row_opt(
+        "SELECT user_id FROM bots WHERE client_id = ?1 AND code = ?2",
+        params![new.client_id, new.code],
+        |r| r.get::<i64>(0).map(UserId),
+    )?;
+    if let Some(id) = same_code {
+        return Ok(BotCreated::Existing(id));
+    }
+    let count = conn.row(
+        "SELECT COUNT(*) FROM bots WHERE client_id = ?1",
+        params![new.client_id],
+        |r| r.get::<i64>(0),
+    )?;
+    if usize::try_from(count).map_or(true, |n| n >= max_per_app) {
+        return Ok(BotCreated::LimitReached);
+    }
     let id = conn.insert(
         "INSERT INTO users (first_name, last_name, admin, active, created_at, bot)
          VALUES (?1, ?2, FALSE, TRUE, ?3, TRUE) RETURNING id",
         params![new.first_name, new.last_name, now.0],
     )?;
-    // The same application registering the same code on two nodes at once:
-    // the unique key lets one in; the other undoes its user and answers that bot.
-    let inserted = conn.exec(
+    conn.exec(
         "INSERT INTO bots (user_id, code, client_id, type, openline, owner_id, scopes,
              work_position, on_message_add, on_message_update, on_message_delete, on_welcome,
              on_bot_delete, created_at, api_version, event_mode, webhook_url, reactions_enabled,
              bot_token_hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-             ?19)
-         ON CONFLICT (client_id, code) DO NOTHING",
+             ?19)",
         params![
             id,
             new.code,
@@ -103,15 +127,7 @@ pub fn insert_bot(conn: &impl Db, new: &NewBot, now: Timestamp) -> DbResult<User
             new.v2.as_ref().and_then(|v| v.token_hash.clone()),
         ],
     )?;
-    if inserted == 1 {
-        return Ok(UserId(id));
-    }
-    conn.exec("DELETE FROM users WHERE id = ?1", params![id])?;
-    conn.row(
-        "SELECT user_id FROM bots WHERE client_id = ?1 AND code = ?2",
-        params![new.client_id, new.code],
-        |r| r.get::<i64>(0).map(UserId),
-    )
+    Ok(BotCreated::New(UserId(id)))
 }
 
 /// The bots that are members of `chat`.

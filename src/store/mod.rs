@@ -55,6 +55,18 @@ pub enum LikeOutcome {
     NotVisible,
 }
 
+/// The result of `create_bot`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BotCreated {
+    /// A new bot.
+    New(UserId),
+    /// The application's bot with the same code, registered before (or a
+    /// moment ago by a racing request, on any node).
+    Existing(UserId),
+    /// The application already has as many bots as it may.
+    LimitReached,
+}
+
 /// The result of adding or removing chat members.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MembershipOutcome {
@@ -207,9 +219,15 @@ pub trait Store: Send + Sync {
     ) -> Result<LikeOutcome, StoreError>;
 
     // Bots
-    /// Creates the bot's user and its registration; the application's bot
-    /// with the same code instead, if it has one (also when two nodes race).
-    async fn create_bot(&self, new: NewBot, now: Timestamp) -> Result<UserId, StoreError>;
+    /// Creates the bot's user and its registration, unless the application
+    /// has a bot with that code already or `max_per_app` bots. The check and
+    /// the insert are one atomic step, also when requests race on two nodes.
+    async fn create_bot(
+        &self,
+        new: NewBot,
+        max_per_app: usize,
+        now: Timestamp,
+    ) -> Result<BotCreated, StoreError>;
     async fn bot(&self, id: UserId) -> Result<Option<Bot>, StoreError>;
     /// The bots an application registered, oldest first.
     async fn bots_of(&self, client_id: String) -> Result<Vec<Bot>, StoreError>;

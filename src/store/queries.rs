@@ -13,7 +13,8 @@ use async_trait::async_trait;
 use super::events::{self as ev, BOT_COLUMNS, OUTBOX_COLUMNS};
 use super::sql::{params, Db, DbResult, DbRow, Dialect, Param};
 use super::{
-    Backend, EditOutcome, LikeOutcome, MembershipOutcome, PostOutcome, SqlStore, Store, StoreError,
+    Backend, BotCreated, EditOutcome, LikeOutcome, MembershipOutcome, PostOutcome, SqlStore, Store,
+    StoreError,
 };
 use crate::domain::bots::{Bot, Command, NewBot, NewCommand};
 use crate::domain::chats::{Chat, ChatKind, Color, NewChat};
@@ -844,9 +845,14 @@ impl<B: Backend> Store for SqlStore<B> {
         .await
     }
 
-    async fn create_bot(&self, new: NewBot, now: Timestamp) -> DbResult<UserId> {
+    async fn create_bot(
+        &self,
+        new: NewBot,
+        max_per_app: usize,
+        now: Timestamp,
+    ) -> DbResult<BotCreated> {
         self.backend
-            .write(move |conn| ev::insert_bot(conn, &new, now))
+            .write(move |conn| ev::insert_bot(conn, &new, max_per_app, now))
             .await
     }
 

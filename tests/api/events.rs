@@ -671,3 +671,45 @@ async fn slash_commands_reach_the_command_handler_and_are_answered() {
     .await;
     rx.wait_for("ONIMBOTMESSAGEADD", 1, WAIT).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_registrations_never_exceed_the_limit() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    // Twelve new codes of one application at once (on two nodes, on
+    // PostgreSQL): five bots, seven refusals, whatever the interleaving.
+    let url = "https://example.com/bot/events";
+    let calls = (0..12).map(|n| {
+        let params = json!({"CODE": format!("r{n}"), "EVENT_HANDLER": url,
+                            "PROPERTIES": {"NAME": "R"}, "CLIENT_ID": "race"});
+        let app = &app;
+        async move { app.call(&app.admin, "imbot.register", params).await }
+    });
+    let answers: Vec<(u16, Value)> = futures_util::future::join_all(calls)
+        .await
+        .into_iter()
+        .map(|(status, body)| (status, body.get("result").unwrap_or(&body).clone()))
+        .collect();
+    let mut ids = Vec::new();
+    for (status, body) in &answers {
+        match status {
+            200 => ids.push(body.as_i64().expect("a bot id")),
+            400 => assert_eq!(body["error"], "MAX_COUNT_ERROR", "{body}"),
+            other => panic!("unexpected {other}: {body}"),
+        }
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 5, "{answers:?}");
+    let list = app
+        .ok(&app.admin, "imbot.bot.list", json!({"CLIENT_ID": "race"}))
+        .await;
+    let of_race = list
+        .as_object()
+        .expect("bots by id")
+        .values()
+        .filter(|b| b["CODE"].as_str().is_some_and(|c| c.starts_with('r')))
+        .count();
+    assert_eq!(of_race, 5, "{list}");
+}
