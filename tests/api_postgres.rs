@@ -44,3 +44,5 @@ mod users;
 // Beyond the shared suite: two b24im processes over one database.
 #[path = "postgres/nodes.rs"]
 mod nodes;
+#[path = "postgres/tls.rs"]
+mod pg_tls;

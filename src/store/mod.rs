@@ -9,6 +9,7 @@
 //! [`Backend`] says how a transaction is opened, run and committed.
 
 mod events;
+mod pg_tls;
 pub mod postgres;
 mod queries;
 pub mod sql;

@@ -21,9 +21,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use postgres::fallible_iterator::FallibleIterator;
-use postgres::{Client, Config, NoTls, Statement};
+use postgres::{Client, Statement};
 use tokio::sync::Semaphore;
 
+use super::pg_tls::{self, Target};
 use super::queries::CREDENTIALS_TOPIC;
 use super::sql::{Db, DbResult, DbRow, Dialect, Param};
 use super::{Backend, SqlStore, StoreError};
@@ -61,7 +62,7 @@ impl From<postgres::Error> for StoreError {
 
 /// The PostgreSQL backend: a pool of connections and the listener's epoch.
 pub struct Postgres {
-    config: Config,
+    target: Target,
     idle: Arc<Mutex<Vec<PgConn>>>,
     permits: Arc<Semaphore>,
     epoch: Arc<AtomicU64>,
@@ -73,17 +74,16 @@ impl SqlStore<Postgres> {
     /// Runs on a thread of its own: the synchronous client must not run on
     /// an async runtime's thread.
     pub fn open(url: &str) -> DbResult<Self> {
-        let mut config: Config = url
-            .parse()
+        let mut target = pg_tls::parse(url)
             .map_err(|e| StoreError::Database(format!("bad database URL: {e}")))?;
         // Named in pg_stat_activity, unless the URL names it otherwise.
-        if config.get_application_name().is_none() {
-            config.application_name("b24im");
+        if target.config.get_application_name().is_none() {
+            target.config.application_name("b24im");
         }
         let first = {
-            let config = config.clone();
+            let target = target.clone();
             std::thread::spawn(move || -> DbResult<PgConn> {
-                let mut client = config.connect(NoTls)?;
+                let mut client = target.connect()?;
                 migrate(&mut client)?;
                 Ok(PgConn::new(client))
             })
@@ -93,15 +93,15 @@ impl SqlStore<Postgres> {
         let epoch = Arc::new(AtomicU64::new(0));
         let stop = Arc::new(AtomicBool::new(false));
         {
-            let (config, epoch, stop) = (config.clone(), Arc::clone(&epoch), Arc::clone(&stop));
+            let (target, epoch, stop) = (target.clone(), Arc::clone(&epoch), Arc::clone(&stop));
             std::thread::Builder::new()
                 .name("b24im-pg-listen".into())
-                .spawn(move || listen(&config, &epoch, &stop))
+                .spawn(move || listen(&target, &epoch, &stop))
                 .map_err(|e| StoreError::Database(format!("cannot start the listener: {e}")))?;
         }
         Ok(SqlStore {
             backend: Postgres {
-                config,
+                target,
                 idle: Arc::new(Mutex::new(vec![first])),
                 permits: Arc::new(Semaphore::new(POOL_SIZE)),
                 epoch,
@@ -150,9 +150,9 @@ fn migrate(client: &mut Client) -> DbResult<()> {
 /// Listens for other nodes' changes until the store is dropped. Each
 /// credentials notice bumps the epoch; so does every (re)connection, since
 /// notices sent while disconnected are lost.
-fn listen(config: &Config, epoch: &AtomicU64, stop: &AtomicBool) {
+fn listen(target: &Target, epoch: &AtomicU64, stop: &AtomicBool) {
     while !stop.load(Ordering::Relaxed) {
-        let mut client = match config.connect(NoTls) {
+        let mut client = match target.connect() {
             Ok(c) => c,
             Err(e) => {
                 tracing::warn!(error = %e, "cannot connect to listen for changes; retrying");
@@ -196,7 +196,7 @@ impl Postgres {
             .await
             .map_err(|_| StoreError::Closed)?;
         let idle = Arc::clone(&self.idle);
-        let config = self.config.clone();
+        let target = self.target.clone();
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
             // A pooled connection may have died (the database restarted):
@@ -207,7 +207,7 @@ impl Postgres {
                 let fresh = pooled.is_none();
                 let conn = match pooled {
                     Some(conn) => conn,
-                    None => PgConn::new(config.connect(NoTls)?),
+                    None => PgConn::new(target.connect()?),
                 };
                 let begun = conn.client.borrow_mut().batch_execute(begin);
                 match begun {

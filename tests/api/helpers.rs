@@ -100,6 +100,56 @@ impl TestData {
         .expect("admin thread")
     }
 
+    /// This test's schema URL with its own `application_name` and more
+    /// parameters (`extra`, URL-encoded), and a way to see how those
+    /// connections are encrypted (PostgreSQL half only).
+    #[allow(dead_code)] // only the PostgreSQL half (tests/postgres/) uses it
+    pub fn database_url(&self, host: &str, app: &str, extra: &str) -> String {
+        let (base, schema) = self.schema.clone().expect("a PostgreSQL test");
+        let base = base.replacen("127.0.0.1", host, 1);
+        let sep = if base.contains('?') { '&' } else { '?' };
+        format!("{base}{sep}options=-csearch_path%3D{schema}&application_name={app}&{extra}")
+    }
+
+    /// `pg_stat_ssl.ssl` of every open connection named `app`.
+    #[allow(dead_code)] // only the PostgreSQL half (tests/postgres/) uses it
+    pub fn encrypted(&self, app: &str) -> Vec<bool> {
+        let (base, _) = self.schema.clone().expect("a PostgreSQL test");
+        let app = app.to_owned();
+        std::thread::spawn(move || {
+            let mut client = postgres::Client::connect(&base, postgres::NoTls).expect("connect");
+            client
+                .query(
+                    "SELECT s.ssl FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid)
+                     WHERE a.application_name = $1",
+                    &[&app],
+                )
+                .expect("pg_stat_ssl")
+                .iter()
+                .map(|r| r.get(0))
+                .collect()
+        })
+        .join()
+        .expect("admin thread")
+    }
+
+    /// The server's `ssl` setting and the text of its certificate, if readable.
+    #[allow(dead_code)] // only the PostgreSQL half (tests/postgres/) uses it
+    pub fn server_tls(&self) -> (bool, Option<String>) {
+        let (base, _) = self.schema.clone().expect("a PostgreSQL test");
+        std::thread::spawn(move || {
+            let mut client = postgres::Client::connect(&base, postgres::NoTls).expect("connect");
+            let on: String = client.query_one("SHOW ssl", &[]).expect("ssl").get(0);
+            let file: String = client
+                .query_one("SHOW ssl_cert_file", &[])
+                .expect("ssl_cert_file")
+                .get(0);
+            (on == "on", std::fs::read_to_string(file).ok())
+        })
+        .join()
+        .expect("admin thread")
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.path()
     }

@@ -1,0 +1,433 @@
+//! TLS to PostgreSQL, with libpq's meanings of `sslmode`:
+//!
+//! - `disable`: plain TCP;
+//! - `prefer` (the default, as in libpq) and `require`: encrypted, the
+//!   server's certificate not checked (`prefer` falls back to plain TCP when
+//!   the server offers no TLS, `require` fails);
+//! - `verify-ca`: the certificate must chain to a root in `sslrootcert`;
+//! - `verify-full`: and name the host connected to.
+//!
+//! `sslrootcert` is a PEM file, or `system` for the Mozilla root list that
+//! ships with b24im (webpki-roots); unset, libpq's `~/.postgresql/root.crt`.
+//!
+//! The `postgres` crate knows only three of these modes and no
+//! `sslrootcert`, so both are taken out of the connection string (URL or
+//! `key=value` form) before it parses the rest.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use pki_types::pem::PemObject;
+use pki_types::{CertificateDer, ServerName, UnixTime};
+use postgres::config::SslMode as WireMode;
+use postgres::Config;
+use tokio_postgres_rustls::MakeRustlsConnect;
+use tokio_rustls::rustls::client::danger::{
+    HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier,
+};
+use tokio_rustls::rustls::client::WebPkiServerVerifier;
+use tokio_rustls::rustls::crypto::{self, CryptoProvider};
+use tokio_rustls::rustls::{
+    self, CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
+};
+
+/// libpq's `sslmode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SslMode {
+    Disable,
+    Prefer,
+    Require,
+    VerifyCa,
+    VerifyFull,
+}
+
+impl SslMode {
+    fn parse(raw: &str) -> Result<Self, String> {
+        Ok(match raw {
+            "disable" => SslMode::Disable,
+            "prefer" => SslMode::Prefer,
+            "require" => SslMode::Require,
+            "verify-ca" => SslMode::VerifyCa,
+            "verify-full" => SslMode::VerifyFull,
+            other => {
+                return Err(format!(
+                    "sslmode={other} is not supported \
+                     (disable, prefer, require, verify-ca, verify-full)"
+                ))
+            }
+        })
+    }
+}
+
+/// A parsed connection string and the TLS connector its `sslmode` asks for.
+#[derive(Clone)]
+pub struct Target {
+    pub config: Config,
+    pub tls: MakeRustlsConnect,
+}
+
+impl Target {
+    /// A new connection, over TLS as `sslmode` asks.
+    pub fn connect(&self) -> Result<postgres::Client, postgres::Error> {
+        self.config.connect(self.tls.clone())
+    }
+}
+
+/// Parses a connection string (URL or `key=value` form) with libpq's
+/// `sslmode` and `sslrootcert`.
+pub fn parse(conn_str: &str) -> Result<Target, String> {
+    let options = take_tls_options(conn_str)?;
+    let mut config: Config = options.rest.parse().map_err(|e| format!("{e}"))?;
+    let mode = options
+        .mode
+        .as_deref()
+        .map_or(Ok(SslMode::Prefer), SslMode::parse)?;
+    config.ssl_mode(match mode {
+        SslMode::Disable => WireMode::Disable,
+        SslMode::Prefer => WireMode::Prefer,
+        SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull => WireMode::Require,
+    });
+    let tls = MakeRustlsConnect::new(client_config(mode, options.root_cert.as_deref())?);
+    Ok(Target { config, tls })
+}
+
+fn client_config(mode: SslMode, root_cert: Option<&str>) -> Result<ClientConfig, String> {
+    let provider = Arc::new(crypto::ring::default_provider());
+    let builder = ClientConfig::builder_with_provider(Arc::clone(&provider))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?;
+    let config = match mode {
+        SslMode::Disable | SslMode::Prefer | SslMode::Require => builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(Unchecked(provider)))
+            .with_no_client_auth(),
+        SslMode::VerifyFull => builder
+            .with_root_certificates(roots(root_cert)?)
+            .with_no_client_auth(),
+        SslMode::VerifyCa => {
+            let verifier =
+                WebPkiServerVerifier::builder_with_provider(Arc::new(roots(root_cert)?), provider)
+                    .build()
+                    .map_err(|e| e.to_string())?;
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(ChainOnly(verifier)))
+                .with_no_client_auth()
+        }
+    };
+    Ok(config)
+}
+
+/// The roots `sslrootcert` names.
+fn roots(root_cert: Option<&str>) -> Result<RootCertStore, String> {
+    let mut store = RootCertStore::empty();
+    if root_cert == Some("system") {
+        store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        return Ok(store);
+    }
+    let path = match root_cert {
+        Some(path) => PathBuf::from(path),
+        None => std::env::var_os("HOME")
+            .map(|home| PathBuf::from(home).join(".postgresql/root.crt"))
+            .ok_or("sslrootcert is not set and there is no HOME for ~/.postgresql/root.crt")?,
+    };
+    let certs = CertificateDer::pem_file_iter(&path)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| format!("sslrootcert {}: {e}", path.display()))?;
+    let (added, _) = store.add_parsable_certificates(certs);
+    if added == 0 {
+        return Err(format!(
+            "sslrootcert {}: no certificate in it",
+            path.display()
+        ));
+    }
+    Ok(store)
+}
+
+/// `prefer` and `require`: the handshake is checked, the certificate is not.
+#[derive(Debug)]
+struct Unchecked(Arc<CryptoProvider>);
+
+impl ServerCertVerifier for Unchecked {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+/// `verify-ca`: the chain is checked, the host name is not. (The WebPKI
+/// verifier checks the chain first, so a name error means the chain held.)
+#[derive(Debug)]
+struct ChainOnly(Arc<WebPkiServerVerifier>);
+
+impl ServerCertVerifier for ChainOnly {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        match self
+            .0
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+        {
+            Err(rustls::Error::InvalidCertificate(
+                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+            )) => Ok(ServerCertVerified::assertion()),
+            other => other,
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.0.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.0.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.supported_verify_schemes()
+    }
+}
+
+/// The connection string without `sslmode` and `sslrootcert`, and their values.
+#[derive(Debug, PartialEq)]
+struct TlsOptions {
+    rest: String,
+    mode: Option<String>,
+    root_cert: Option<String>,
+}
+
+fn take_tls_options(conn_str: &str) -> Result<TlsOptions, String> {
+    let mut options = TlsOptions {
+        rest: String::new(),
+        mode: None,
+        root_cert: None,
+    };
+    let mut take = |key: &str, value: String| match key {
+        "sslmode" => {
+            options.mode = Some(value);
+            true
+        }
+        "sslrootcert" => {
+            options.root_cert = Some(value);
+            true
+        }
+        _ => false,
+    };
+    let is_url = conn_str.starts_with("postgres://") || conn_str.starts_with("postgresql://");
+    let rest = if is_url {
+        match conn_str.split_once('?') {
+            None => conn_str.to_owned(),
+            Some((base, query)) => {
+                let kept: Vec<&str> = query
+                    .split('&')
+                    .filter(|pair| {
+                        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+                        !take(&decode(key), decode(value))
+                    })
+                    .collect();
+                if kept.is_empty() {
+                    base.to_owned()
+                } else {
+                    format!("{base}?{}", kept.join("&"))
+                }
+            }
+        }
+    } else {
+        let mut rest = String::new();
+        for (key, value, span) in key_values(conn_str)? {
+            if !take(key, value) {
+                rest.push_str(&conn_str[span]);
+                rest.push(' ');
+            }
+        }
+        rest.trim_end().to_owned()
+    };
+    options.rest = rest;
+    Ok(options)
+}
+
+fn decode(s: &str) -> String {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+/// One `key = value` of a key/value connection string: the key, the
+/// unquoted value, and where the pair stands in the string.
+type KeyValue<'a> = (&'a str, String, std::ops::Range<usize>);
+
+/// The `key = value` pairs of a libpq key/value connection string, each with
+/// its span; values may be single-quoted, with `\` escapes.
+fn key_values(s: &str) -> Result<Vec<KeyValue<'_>>, String> {
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    let mut pairs = Vec::new();
+    let skip_space = |i: &mut usize| {
+        while *i < bytes.len() && bytes[*i].is_ascii_whitespace() {
+            *i += 1;
+        }
+    };
+    loop {
+        skip_space(&mut i);
+        if i >= bytes.len() {
+            return Ok(pairs);
+        }
+        let start = i;
+        while i < bytes.len() && bytes[i] != b'=' && !bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let key = &s[start..i];
+        skip_space(&mut i);
+        if bytes.get(i) != Some(&b'=') {
+            return Err(format!(
+                "missing `=` after `{key}` in the connection string"
+            ));
+        }
+        i += 1;
+        skip_space(&mut i);
+        let mut value = String::new();
+        if bytes.get(i) == Some(&b'\'') {
+            i += 1;
+            loop {
+                match bytes.get(i) {
+                    None => return Err("unterminated quoted value in the connection string".into()),
+                    Some(b'\'') => break,
+                    Some(b'\\') if i + 1 < bytes.len() => i += 1,
+                    Some(_) => {}
+                }
+                let ch = s[i..].chars().next().unwrap_or_default();
+                value.push(ch);
+                i += ch.len_utf8();
+            }
+            i += 1;
+        } else {
+            let from = i;
+            while i < bytes.len() && !bytes[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            value.push_str(&s[from..i]);
+        }
+        pairs.push((key, value, start..i));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(s: &str) -> (String, Option<String>, Option<String>) {
+        let o = take_tls_options(s).unwrap();
+        (o.rest, o.mode, o.root_cert)
+    }
+
+    #[test]
+    fn urls_lose_sslmode_and_sslrootcert_and_keep_the_rest() {
+        assert_eq!(
+            options("postgres://u:p@db:5432/x?sslmode=verify-full&sslrootcert=%2Fetc%2Fca.pem&options=-csearch_path%3Dy"),
+            (
+                "postgres://u:p@db:5432/x?options=-csearch_path%3Dy".into(),
+                Some("verify-full".into()),
+                Some("/etc/ca.pem".into())
+            )
+        );
+        assert_eq!(
+            options("postgresql://db/x?sslmode=require"),
+            ("postgresql://db/x".into(), Some("require".into()), None)
+        );
+        assert_eq!(
+            options("postgres://db/x"),
+            ("postgres://db/x".into(), None, None)
+        );
+    }
+
+    #[test]
+    fn key_value_strings_lose_them_too_quotes_and_spaces_kept() {
+        assert_eq!(
+            options("host=db password='a b\\'c' sslmode = verify-ca sslrootcert='/etc/my ca.pem' dbname=x"),
+            (
+                "host=db password='a b\\'c' dbname=x".into(),
+                Some("verify-ca".into()),
+                Some("/etc/my ca.pem".into())
+            )
+        );
+        assert!(take_tls_options("host=db dbname").is_err());
+        assert!(take_tls_options("host='db").is_err());
+    }
+
+    #[test]
+    fn modes_are_libpqs() {
+        for (raw, mode) in [
+            ("disable", SslMode::Disable),
+            ("prefer", SslMode::Prefer),
+            ("require", SslMode::Require),
+            ("verify-ca", SslMode::VerifyCa),
+            ("verify-full", SslMode::VerifyFull),
+        ] {
+            assert_eq!(SslMode::parse(raw), Ok(mode));
+        }
+        assert!(parse("postgres://db/x?sslmode=allow").is_err());
+        let default = parse("postgres://db/x")
+            .ok()
+            .map(|t| t.config.get_ssl_mode());
+        assert_eq!(default, Some(WireMode::Prefer));
+        let full = parse("postgres://db/x?sslmode=verify-full&sslrootcert=system");
+        assert_eq!(
+            full.ok().map(|t| t.config.get_ssl_mode()),
+            Some(WireMode::Require)
+        );
+        assert!(parse("postgres://db/x?sslmode=verify-full&sslrootcert=/nonexistent.pem").is_err());
+    }
+}

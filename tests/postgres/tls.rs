@@ -1,0 +1,92 @@
+//! TLS to PostgreSQL with libpq's `sslmode`, against this machine's server
+//! and its own certificate (`ssl_cert_file`). Skipped, with a word, when the
+//! server has TLS off or its certificate cannot be read.
+
+use std::sync::Arc;
+
+use b24im::store::Store;
+
+use crate::helpers::TestData;
+
+fn open(data: &TestData, url: &str) -> Result<Arc<dyn Store>, String> {
+    b24im::store::open(Some(url), data.path()).map_err(|e| e.to_string())
+}
+
+/// Opens a store on `url`, uses it, and says how its connections are encrypted.
+async fn encrypted(data: &TestData, app: &str, url: &str) -> Vec<bool> {
+    let store = open(data, url).unwrap_or_else(|e| panic!("{app}: {e}"));
+    store
+        .user_count()
+        .await
+        .expect("a query over the connection");
+    let seen = data.encrypted(app);
+    assert!(!seen.is_empty(), "{app}: no connection seen");
+    seen
+}
+
+#[tokio::test]
+async fn sslmode_decides_encryption_and_what_is_checked() {
+    let Some(data) = TestData::new() else {
+        return;
+    };
+    let (on, cert) = data.server_tls();
+    let Some(cert) = cert.filter(|_| on) else {
+        eprintln!(
+            "TLS to PostgreSQL SKIPPED: the server has ssl off or its certificate is unreadable"
+        );
+        return;
+    };
+    let url = |host: &str, app: &str, extra: &str| data.database_url(host, app, extra);
+
+    // prefer (the default) and require encrypt; disable does not.
+    let default = encrypted(&data, "tls_default", &url("127.0.0.1", "tls_default", "")).await;
+    assert!(default.iter().all(|&s| s), "prefer: {default:?}");
+    let required = url("127.0.0.1", "tls_require", "sslmode=require");
+    let required = encrypted(&data, "tls_require", &required).await;
+    assert!(required.iter().all(|&s| s), "require: {required:?}");
+    let plain = url("127.0.0.1", "tls_disable", "sslmode=disable");
+    let plain = encrypted(&data, "tls_disable", &plain).await;
+    assert!(plain.iter().all(|&s| !s), "disable: {plain:?}");
+
+    // The server's own certificate as the root; it names `localhost` only.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().join("root.pem");
+    std::fs::write(&root, &cert).expect("write root");
+    let root = root.display().to_string();
+
+    let ca = format!("sslmode=verify-ca&sslrootcert={root}");
+    let checked = encrypted(
+        &data,
+        "tls_verify_ca",
+        &url("127.0.0.1", "tls_verify_ca", &ca),
+    )
+    .await;
+    assert!(checked.iter().all(|&s| s), "verify-ca: {checked:?}");
+
+    let full = format!("sslmode=verify-full&sslrootcert={root}");
+    let wrong_name = open(&data, &url("127.0.0.1", "tls_full_ip", &full));
+    match wrong_name {
+        Err(e) => assert!(e.contains("certificate"), "verify-full by IP: {e}"),
+        Ok(_) => eprintln!("verify-full by IP: the server's certificate names 127.0.0.1 too"),
+    }
+    let by_name = encrypted(&data, "tls_full", &url("localhost", "tls_full", &full)).await;
+    assert!(by_name.iter().all(|&s| s), "verify-full: {by_name:?}");
+
+    // A root that did not sign the server's certificate: refused, nothing opened.
+    let stranger = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()])
+        .expect("a stranger's certificate");
+    let other = dir.path().join("other.pem");
+    std::fs::write(&other, stranger.cert.pem()).expect("write other root");
+    let other = format!("sslmode=verify-ca&sslrootcert={}", other.display());
+    let refused = open(&data, &url("127.0.0.1", "tls_stranger", &other));
+    let e = refused
+        .err()
+        .expect("a root that did not sign it is refused");
+    assert!(e.contains("certificate"), "{e}");
+    assert!(data.encrypted("tls_stranger").is_empty());
+
+    // A mode libpq has and b24im does not: a clear error, no connection.
+    let allow = open(&data, &url("127.0.0.1", "tls_allow", "sslmode=allow"));
+    let e = allow.err().expect("sslmode=allow is refused");
+    assert!(e.contains("sslmode=allow is not supported"), "{e}");
+}
