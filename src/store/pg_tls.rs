@@ -77,7 +77,14 @@ impl Target {
 /// `sslmode` and `sslrootcert`.
 pub fn parse(conn_str: &str) -> Result<Target, String> {
     let options = take_tls_options(conn_str)?;
-    let mut config: Config = options.rest.parse().map_err(|e| format!("{e}"))?;
+    let mut config: Config =
+        options
+            .rest
+            .parse()
+            .map_err(|e: postgres::Error| match std::error::Error::source(&e) {
+                Some(cause) => format!("{e}: {cause}"),
+                None => e.to_string(),
+            })?;
     let mode = options
         .mode
         .as_deref()
