@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{bail, Context};
+use clap::builder::TypedValueParser;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{self, ServeConfig};
@@ -36,6 +37,13 @@ pub struct Cli {
     /// number of nodes, instead of the SQLite database in the data directory.
     #[arg(long, global = true, env = "B24IM_DATABASE_URL")]
     pub database: Option<String>,
+
+    /// The most connections this process keeps to the PostgreSQL database
+    /// (plus one that listens for other nodes' changes).
+    #[arg(long, global = true, env = "B24IM_DATABASE_POOL",
+          default_value_t = store::postgres::DEFAULT_POOL,
+          value_parser = TypedValueParser::map(clap::value_parser!(u16).range(1..), usize::from))]
+    pub database_pool: usize,
 
     #[command(subcommand)]
     pub command: Command,
@@ -159,6 +167,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         let db = Database {
             data: cli.data,
             url: cli.database.filter(|u| !u.is_empty()),
+            pool: cli.database_pool,
         };
         match cli.command {
             Command::Serve(args) => serve(db, args).await,
@@ -174,11 +183,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 struct Database {
     data: PathBuf,
     url: Option<String>,
+    pool: usize,
 }
 
 impl Database {
     fn open(&self) -> anyhow::Result<Arc<dyn Store>> {
-        store::open(self.url.as_deref(), &self.data)
+        store::open(self.url.as_deref(), self.pool, &self.data)
             .with_context(|| format!("cannot open the database {}", self.describe()))
     }
 

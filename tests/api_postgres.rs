@@ -42,7 +42,7 @@ mod user_events;
 mod users;
 
 // Beyond the shared suite: two b24im processes over one database.
+#[path = "postgres/connections.rs"]
+mod connections;
 #[path = "postgres/nodes.rs"]
 mod nodes;
-#[path = "postgres/tls.rs"]
-mod pg_tls;

@@ -120,10 +120,15 @@ pub struct SqlStore<B> {
 }
 
 /// Opens the store `database` names: a `postgres://` (or `postgresql://`)
-/// URL, or else the embedded SQLite database in `data`.
-pub fn open(database: Option<&str>, data: &std::path::Path) -> Result<Arc<dyn Store>, StoreError> {
+/// URL, with at most `pool` connections, or else the embedded SQLite
+/// database in `data`.
+pub fn open(
+    database: Option<&str>,
+    pool: usize,
+    data: &std::path::Path,
+) -> Result<Arc<dyn Store>, StoreError> {
     match database {
-        Some(url) if postgres::is_url(url) => Ok(Arc::new(postgres::PgStore::open(url)?)),
+        Some(url) if postgres::is_url(url) => Ok(Arc::new(postgres::PgStore::open(url, pool)?)),
         Some(other) => Err(StoreError::Database(format!(
             "unsupported database URL {other:?}: use postgres://..., or leave it unset for SQLite"
         ))),

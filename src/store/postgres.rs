@@ -33,8 +33,8 @@ use super::{Backend, SqlStore, StoreError};
 const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/0001_init.sql")];
 /// The channel every node listens on.
 const CHANNEL: &str = "b24im";
-/// Connections one node keeps to the database at most.
-const POOL_SIZE: usize = 16;
+/// Connections one node keeps to the database at most, unless told.
+pub const DEFAULT_POOL: usize = 16;
 /// Prepared statements kept per connection (user.get's filters vary).
 const STATEMENT_CACHE: usize = 256;
 /// Serialises migrations of nodes that start at once (any fixed number).
@@ -73,7 +73,7 @@ impl SqlStore<Postgres> {
     /// Connects, migrates and starts listening for other nodes' changes.
     /// Runs on a thread of its own: the synchronous client must not run on
     /// an async runtime's thread.
-    pub fn open(url: &str) -> DbResult<Self> {
+    pub fn open(url: &str, pool: usize) -> DbResult<Self> {
         let mut target = pg_tls::parse(url)
             .map_err(|e| StoreError::Database(format!("bad database URL: {e}")))?;
         // Named in pg_stat_activity, unless the URL names it otherwise.
@@ -103,7 +103,7 @@ impl SqlStore<Postgres> {
             backend: Postgres {
                 target,
                 idle: Arc::new(Mutex::new(vec![first])),
-                permits: Arc::new(Semaphore::new(POOL_SIZE)),
+                permits: Arc::new(Semaphore::new(pool.max(1))),
                 epoch,
                 stop,
             },

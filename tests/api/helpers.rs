@@ -165,7 +165,12 @@ impl TestData {
 
     /// A store over this data, as a node opens it.
     pub fn open_store(&self) -> Arc<dyn Store> {
-        b24im::store::open(self.database.as_deref(), self.path()).expect("open store")
+        b24im::store::open(
+            self.database.as_deref(),
+            b24im::store::postgres::DEFAULT_POOL,
+            self.path(),
+        )
+        .expect("open store")
     }
 }
 

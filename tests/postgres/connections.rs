@@ -1,15 +1,17 @@
-//! TLS to PostgreSQL with libpq's `sslmode`, against this machine's server
-//! and its own certificate (`ssl_cert_file`). Skipped, with a word, when the
-//! server has TLS off or its certificate cannot be read.
+//! A node's connections to PostgreSQL: TLS with libpq's `sslmode`, against
+//! this machine's server and its own certificate (`ssl_cert_file`; skipped,
+//! with a word, when the server has TLS off or the certificate cannot be
+//! read), and the pool's bound (`--database-pool`).
 
 use std::sync::Arc;
 
+use b24im::store::postgres::DEFAULT_POOL;
 use b24im::store::Store;
 
 use crate::helpers::TestData;
 
 fn open(data: &TestData, url: &str) -> Result<Arc<dyn Store>, String> {
-    b24im::store::open(Some(url), data.path()).map_err(|e| e.to_string())
+    b24im::store::open(Some(url), DEFAULT_POOL, data.path()).map_err(|e| e.to_string())
 }
 
 /// Opens a store on `url`, uses it, and says how its connections are encrypted.
@@ -89,4 +91,31 @@ async fn sslmode_decides_encryption_and_what_is_checked() {
     let allow = open(&data, &url("127.0.0.1", "tls_allow", "sslmode=allow"));
     let e = allow.err().expect("sslmode=allow is refused");
     assert!(e.contains("sslmode=allow is not supported"), "{e}");
+}
+
+/// `--database-pool`: a node keeps at most that many connections (and its
+/// listener), however many requests wait.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_pool_size_bounds_a_nodes_connections() {
+    let Some(data) = TestData::new() else {
+        return;
+    };
+    let connections_after_a_burst = |app: &'static str, pool: usize| {
+        let url = data.database_url("127.0.0.1", app, "sslmode=disable");
+        let data = &data;
+        async move {
+            let store = b24im::store::open(Some(&url), pool, data.path()).expect("open");
+            let burst = (0..200).map(|_| store.user_count());
+            for counted in futures_util::future::join_all(burst).await {
+                counted.expect("every request is served");
+            }
+            data.encrypted(app).len()
+        }
+    };
+    // The default opens more than two under this burst (else the test could
+    // not tell); a pool of two stays at two plus the listener.
+    let wide = connections_after_a_burst("pool_default", DEFAULT_POOL).await;
+    assert!(wide > 3, "the burst opened only {wide} connections");
+    let narrow = connections_after_a_burst("pool_two", 2).await;
+    assert!(narrow <= 3, "{narrow} connections with a pool of two");
 }
