@@ -385,13 +385,22 @@ async fn dead_events_are_kept_and_can_be_replayed() {
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "1");
     let all = rx.wait_for("ONIMBOTJOINCHAT", 4, WAIT).await;
     assert_eq!(all[3].event_id, all[0].event_id);
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_b24im"))
-        .args(["events", "list"])
-        .args(app.data.args())
-        .output()
-        .unwrap();
-    let listing = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(listing.contains("ONIMBOTJOINCHAT\tdelivered"), "{listing}");
+    // The handler has it; the node records the delivery once its answer is
+    // back, a moment later.
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_b24im"))
+            .args(["events", "list"])
+            .args(app.data.args())
+            .output()
+            .unwrap();
+        let listing = String::from_utf8_lossy(&out.stdout).into_owned();
+        if listing.contains("ONIMBOTJOINCHAT\tdelivered") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{listing}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 #[tokio::test]
