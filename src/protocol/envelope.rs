@@ -7,7 +7,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Local, SecondsFormat, TimeZone};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::error::ApiError;
 use crate::domain::Timestamp;
@@ -51,19 +51,66 @@ impl Timing {
 
     /// The complete `time` object, as of now.
     pub fn time(&self) -> Value {
+        self.now().to_value()
+    }
+
+    fn now(&self) -> Time {
         let start = unix_seconds(self.wall);
         let duration = self.mono.elapsed().as_secs_f64();
         let finish = start + duration;
+        Time {
+            start,
+            finish,
+            duration,
+            date_start: iso_from_f64(start),
+            date_finish: iso_from_f64(finish),
+            operating_reset_at: (start + OPERATING_WINDOW_SECS).floor() as i64,
+        }
+    }
+}
+
+/// The `time` object's values. Rendered as a `Value` (batch nests it) or
+/// straight into a body: the keys in the same order either way.
+struct Time {
+    start: f64,
+    finish: f64,
+    duration: f64,
+    date_start: String,
+    date_finish: String,
+    operating_reset_at: i64,
+}
+
+impl Time {
+    fn to_value(&self) -> Value {
         json!({
-            "start": start,
-            "finish": finish,
-            "duration": duration,
-            "processing": duration,
-            "date_start": iso_from_f64(start),
-            "date_finish": iso_from_f64(finish),
-            "operating_reset_at": (start + OPERATING_WINDOW_SECS).floor() as i64,
+            "start": self.start,
+            "finish": self.finish,
+            "duration": self.duration,
+            "processing": self.duration,
+            "date_start": self.date_start,
+            "date_finish": self.date_finish,
+            "operating_reset_at": self.operating_reset_at,
             "operating": 0,
         })
+    }
+
+    fn write(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        let number = |out: &mut Vec<u8>, key: &str, n: f64| -> serde_json::Result<()> {
+            out.extend_from_slice(key.as_bytes());
+            serde_json::to_writer(&mut *out, &n)
+        };
+        number(out, "{\"start\":", self.start)?;
+        number(out, ",\"finish\":", self.finish)?;
+        number(out, ",\"duration\":", self.duration)?;
+        number(out, ",\"processing\":", self.duration)?;
+        out.extend_from_slice(b",\"date_start\":");
+        serde_json::to_writer(&mut *out, &self.date_start)?;
+        out.extend_from_slice(b",\"date_finish\":");
+        serde_json::to_writer(&mut *out, &self.date_finish)?;
+        out.extend_from_slice(b",\"operating_reset_at\":");
+        out.extend_from_slice(self.operating_reset_at.to_string().as_bytes());
+        out.extend_from_slice(b",\"operating\":0}");
+        Ok(())
     }
 }
 
@@ -79,25 +126,48 @@ fn iso_from_f64(secs: f64) -> String {
 /// ISO 8601 with the server's offset, e.g. `2026-03-04T10:18:24+03:00`: the
 /// `datetime` type of the Bitrix24 docs.
 pub fn iso_date(t: Timestamp) -> String {
-    let local: DateTime<Local> = Local
-        .timestamp_opt(t.0, 0)
-        .single()
-        .unwrap_or_else(|| DateTime::<Local>::from(UNIX_EPOCH));
-    local.to_rfc3339_opts(SecondsFormat::Secs, false)
+    // Every answer's `time` formats the current second, twice: finding the
+    // local offset is the costly part, so each thread keeps its last one.
+    thread_local! {
+        static LAST: std::cell::RefCell<(i64, String)> = const {
+            std::cell::RefCell::new((i64::MIN, String::new()))
+        };
+    }
+    LAST.with_borrow_mut(|(second, text)| {
+        if *second != t.0 {
+            let local: DateTime<Local> = Local
+                .timestamp_opt(t.0, 0)
+                .single()
+                .unwrap_or_else(|| DateTime::<Local>::from(UNIX_EPOCH));
+            *text = local.to_rfc3339_opts(SecondsFormat::Secs, false);
+            *second = t.0;
+        }
+        text.clone()
+    })
 }
 
-/// The success body of one call.
-pub fn success_body(reply: Reply, timing: &Timing) -> Value {
-    let mut body = Map::new();
-    body.insert("result".into(), reply.result);
-    if let Some(next) = reply.next {
-        body.insert("next".into(), next.into());
+/// The success body of one call, serialised: `result`, `next`, `total`,
+/// `time`, in that order.
+pub fn success_body(reply: &Reply, timing: &Timing) -> Vec<u8> {
+    let mut out = Vec::with_capacity(320);
+    let written = (|| -> serde_json::Result<()> {
+        out.extend_from_slice(b"{\"result\":");
+        serde_json::to_writer(&mut out, &reply.result)?;
+        if let Some(next) = reply.next {
+            out.extend_from_slice(format!(",\"next\":{next}").as_bytes());
+        }
+        if let Some(total) = reply.total {
+            out.extend_from_slice(format!(",\"total\":{total}").as_bytes());
+        }
+        out.extend_from_slice(b",\"time\":");
+        timing.now().write(&mut out)?;
+        out.push(b'}');
+        Ok(())
+    })();
+    match written {
+        Ok(()) => out,
+        Err(_) => b"{}".to_vec(),
     }
-    if let Some(total) = reply.total {
-        body.insert("total".into(), total.into());
-    }
-    body.insert("time".into(), timing.time());
-    Value::Object(body)
 }
 
 /// The error body.
@@ -106,7 +176,14 @@ pub fn error_body(err: &ApiError) -> Value {
 }
 
 pub fn json_response(status: StatusCode, body: &Value) -> Response {
-    let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
+    bytes_response(
+        status,
+        serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec()),
+    )
+}
+
+/// A JSON body already serialised.
+pub fn bytes_response(status: StatusCode, bytes: Vec<u8>) -> Response {
     let mut res = (status, bytes).into_response();
     res.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -142,6 +219,61 @@ mod tests {
         }
         assert!(t["operating_reset_at"].is_i64());
         assert!(t["finish"].as_f64() >= t["start"].as_f64());
+    }
+
+    #[test]
+    fn the_written_time_is_the_value_serialised() {
+        let time = Time {
+            start: 1_772_608_704.123_456_7,
+            finish: 1_772_608_704.125,
+            duration: 0.001_543_3,
+            date_start: iso_date(Timestamp(1_772_608_704)),
+            date_finish: iso_date(Timestamp(1_772_608_705)),
+            operating_reset_at: 1_772_609_304,
+        };
+        let mut written = Vec::new();
+        time.write(&mut written).unwrap();
+        assert_eq!(
+            String::from_utf8(written).unwrap(),
+            serde_json::to_string(&time.to_value()).unwrap()
+        );
+    }
+
+    #[test]
+    fn a_success_body_has_result_next_total_time_in_order() {
+        let reply = Reply {
+            result: json!({"b": [1, "two", null], "a": "\"quoted\" ünïcode"}),
+            next: Some(50),
+            total: Some(-7),
+        };
+        let text = String::from_utf8(success_body(&reply, &Timing::start())).unwrap();
+        let body: Value = serde_json::from_str(&text).unwrap();
+        let keys: Vec<&String> = body.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["result", "next", "total", "time"]);
+        assert_eq!(body["result"], reply.result);
+        assert_eq!(
+            (body["next"].as_i64(), body["total"].as_i64()),
+            (Some(50), Some(-7))
+        );
+        let time: Vec<&String> = body["time"].as_object().unwrap().keys().collect();
+        let expected: Vec<String> = Timing::start()
+            .time()
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        assert_eq!(time, expected.iter().collect::<Vec<_>>());
+        let plain = success_body(&Reply::value(true), &Timing::start());
+        assert!(plain.starts_with(b"{\"result\":true,\"time\":{\"start\":"));
+    }
+
+    #[test]
+    fn the_date_cache_answers_each_second_for_itself() {
+        let a = iso_date(Timestamp(1_772_608_704));
+        let b = iso_date(Timestamp(1_772_608_705));
+        assert_ne!(a, b);
+        assert_eq!(iso_date(Timestamp(1_772_608_704)), a);
     }
 
     #[test]

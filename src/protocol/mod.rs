@@ -21,7 +21,7 @@ use axum::Router;
 use futures_util::stream;
 
 use self::auth::Presented;
-use self::envelope::{json_response, success_body, Timing};
+use self::envelope::{bytes_response, json_response, success_body, Reply, Timing};
 use self::error::ApiError;
 use self::params::{scalar_text, Params, ParamsError};
 use self::registry::Ctx;
@@ -88,19 +88,9 @@ async fn entry(
 ) -> Response {
     let timing = Timing::start();
     let started = std::time::Instant::now();
-    let outcome = handle(
-        &state,
-        webhook,
-        &method,
-        &http_method,
-        &uri,
-        &headers,
-        body,
-        &timing,
-    )
-    .await;
+    let outcome = handle(&state, webhook, &method, &http_method, &uri, &headers, body).await;
     let response = match outcome {
-        Ok(body) => json_response(StatusCode::OK, &body),
+        Ok(reply) => bytes_response(StatusCode::OK, success_body(&reply, &timing)),
         Err(e) => json_response(e.status, &envelope::error_body(&e)),
     };
     tracing::info!(
@@ -122,8 +112,7 @@ async fn handle(
     uri: &Uri,
     headers: &HeaderMap,
     body: Body,
-    timing: &Timing,
-) -> Result<serde_json::Value, ApiError> {
+) -> Result<Reply, ApiError> {
     if *http_method != Method::GET && *http_method != Method::POST && *http_method != Method::HEAD {
         return Err(ApiError::new(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -159,8 +148,7 @@ async fn handle(
         state: state.clone(),
         caller,
     };
-    let reply = registry::dispatch(&cx, method, &params).await?;
-    Ok(success_body(reply, timing))
+    registry::dispatch(&cx, method, &params).await
 }
 
 /// Decodes a body by its `Content-Type`; without one, a body that looks like a
