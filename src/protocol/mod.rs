@@ -13,7 +13,7 @@ pub mod params;
 pub mod registry;
 
 use axum::body::{to_bytes, Body};
-use axum::extract::{Path, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
 use axum::response::Response;
 use axum::routing::any;
@@ -49,43 +49,28 @@ pub async fn not_found() -> Response {
 async fn oauth_entry(
     State(state): State<AppState>,
     Path(method): Path<String>,
-    http_method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Body,
+    request: Request,
 ) -> Response {
-    entry(state, None, method, http_method, uri, headers, body).await
+    entry(state, None, method, request).await
 }
 
 async fn webhook_entry(
     State(state): State<AppState>,
     Path((user, token, method)): Path<(String, String, String)>,
-    http_method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Body,
+    request: Request,
 ) -> Response {
-    entry(
-        state,
-        Some((user, token)),
-        method,
-        http_method,
-        uri,
-        headers,
-        body,
-    )
-    .await
+    entry(state, Some((user, token)), method, request).await
 }
 
+/// Takes the request apart (its parts are moved, not copied) and answers it.
 async fn entry(
     state: AppState,
     webhook: Option<(String, String)>,
     method: String,
-    http_method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Body,
+    request: Request,
 ) -> Response {
+    let (parts, body) = request.into_parts();
+    let (http_method, uri, headers) = (parts.method, parts.uri, parts.headers);
     let timing = Timing::start();
     let started = std::time::Instant::now();
     let outcome = handle(&state, webhook, &method, &http_method, &uri, &headers, body).await;

@@ -43,7 +43,8 @@ impl Params {
     pub fn from_json(value: Value) -> Result<Self, ParamsError> {
         match value {
             Value::Object(map) => {
-                if depth(&Value::Object(map.clone())) > MAX_DEPTH {
+                // depth() of the object itself, without building one.
+                if 1 + map.values().map(depth).max().unwrap_or(0) > MAX_DEPTH {
                     return Err(ParamsError::TooDeep);
                 }
                 Ok(Params { map })
@@ -109,6 +110,10 @@ impl Params {
     /// Overlays `other` on `self`: a top-level name in `other` replaces the same
     /// name here (compared case-insensitively), as a POST field replaces a GET one in PHP.
     pub fn merge(&mut self, other: Params) {
+        if self.map.is_empty() {
+            self.map = other.map;
+            return;
+        }
         for (k, v) in other.map {
             self.map
                 .retain(|existing, _| !existing.eq_ignore_ascii_case(&k));
