@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use helpers::TestData;
 
-use b24im::domain::bots::{BotType, Handlers, NewBot};
+use b24im::domain::bots::{BotType, EventMode, Handlers, NewBot, V2};
 use b24im::domain::chats::{ChatKind, NewChat};
 use b24im::domain::credentials::Scopes;
 use b24im::domain::events::DeliveryState;
@@ -77,6 +77,20 @@ async fn story(store: &dyn Store) {
         .await
         .unwrap();
     assert_eq!(again, BotCreated::Existing(bot));
+    assert_eq!(store.user_count().await.unwrap(), users);
+    // A v2 registration of that code by another application: taken.
+    let mut other = v1_bot("story", BotType::Bot, anna.id);
+    other.client_id = "other-app".into();
+    other.v2 = Some(V2 {
+        event_mode: EventMode::Fetch,
+        webhook_url: String::new(),
+        reactions_enabled: true,
+        token_hash: None,
+    });
+    assert_eq!(
+        store.create_bot(other, 2, now).await.unwrap(),
+        BotCreated::CodeTaken
+    );
     assert_eq!(store.user_count().await.unwrap(), users);
     // At the application's limit: refused, and no user left behind.
     assert_eq!(

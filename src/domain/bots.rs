@@ -333,6 +333,8 @@ pub async fn register(store: &dyn Store, new: NewBot, now: Timestamp) -> Result<
     match store.create_bot(new, MAX_BOTS_PER_APP, now).await? {
         BotCreated::New(id) | BotCreated::Existing(id) => Ok(id),
         BotCreated::LimitReached => Err(BotError::TooMany.into()),
+        // Only v2 registrations are refused for another application's code.
+        BotCreated::CodeTaken => Err(BotV2Error::CodeTaken.into()),
     }
 }
 
@@ -762,16 +764,10 @@ impl NewBot {
 
 /// `imbot.v2.Bot.register`: idempotent per application and code.
 pub async fn register_v2(store: &dyn Store, new: NewBot, now: Timestamp) -> Result<Bot, Error> {
-    let all = store.all_bots().await?;
-    if let Some(b) = all.iter().find(|b| b.code == new.code) {
-        if b.client_id == new.client_id {
-            return Ok(b.clone());
-        }
-        return Err(BotV2Error::CodeTaken.into());
-    }
     let id = match store.create_bot(new, MAX_V2_BOTS_PER_APP, now).await? {
         BotCreated::New(id) | BotCreated::Existing(id) => id,
         BotCreated::LimitReached => return Err(BotV2Error::LimitExceeded.into()),
+        BotCreated::CodeTaken => return Err(BotV2Error::CodeTaken.into()),
     };
     store
         .bot(id)

@@ -72,10 +72,13 @@ pub fn insert_bot(
     max_per_app: usize,
     now: Timestamp,
 ) -> DbResult<BotCreated> {
-    // The application's registrations go one at a time (on every node), so
-    // its count and its codes cannot change between the checks and the insert.
+    // Registrations of one application, and of one code, go one at a time
+    // (on every node), so neither the count nor the codes can change between
+    // the checks and the insert. Always the application first, then the code:
+    // two registrations never wait for each other crosswise.
     if let Some(lock) = conn.dialect().named_lock() {
         conn.exec(lock, params![format!("bots:{}", new.client_id)])?;
+        conn.exec(lock, params![format!("bot-code:{}", new.code)])?;
     }
     let same_code = conn.row_opt(
         "SELECT user_id FROM bots WHERE client_id = ?1 AND code = ?2",
@@ -84,6 +87,16 @@ pub fn insert_bot(
     )?;
     if let Some(id) = same_code {
         return Ok(BotCreated::Existing(id));
+    }
+    if new.v2.is_some() {
+        let elsewhere = conn.row_opt(
+            "SELECT user_id FROM bots WHERE code = ?1 AND client_id <> ?2 LIMIT 1",
+            params![new.code, new.client_id],
+            |r| r.get::<i64>(0),
+        )?;
+        if elsewhere.is_some() {
+            return Ok(BotCreated::CodeTaken);
+        }
     }
     let count = conn.row(
         "SELECT COUNT(*) FROM bots WHERE client_id = ?1",

@@ -66,6 +66,9 @@ pub enum BotCreated {
     Existing(UserId),
     /// The application already has as many bots as it may.
     LimitReached,
+    /// Another application has a bot with this code (v2 registrations only:
+    /// a v1 code is unique within its application).
+    CodeTaken,
 }
 
 /// The result of adding or removing chat members.
@@ -226,8 +229,9 @@ pub trait Store: Send + Sync {
 
     // Bots
     /// Creates the bot's user and its registration, unless the application
-    /// has a bot with that code already or `max_per_app` bots. The check and
-    /// the insert are one atomic step, also when requests race on two nodes.
+    /// has a bot with that code already or `max_per_app` bots, or (v2) another
+    /// application has the code. The checks and the insert are one atomic
+    /// step, also when requests race on two nodes.
     async fn create_bot(
         &self,
         new: NewBot,

@@ -512,3 +512,36 @@ async fn a_v2_bot_edits_and_deletes_only_its_own_messages() {
         .clone();
     assert_eq!(m["params"]["IS_DELETED"], "Y");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_applications_never_share_a_code() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    // Ten applications (bot tokens) registering the one new code at once (on
+    // two nodes, on PostgreSQL): one gets it, nine are told it is taken.
+    let calls = (0..10).map(|n| {
+        let fields = json!({"botToken": format!("token{n}"), "code": "contested",
+                            "properties": {"name": "C"}});
+        let app = &app;
+        async move {
+            app.call(
+                &app.admin,
+                "imbot.v2.Bot.register",
+                json!({ "fields": fields }),
+            )
+            .await
+        }
+    });
+    let answers: Vec<(u16, Value)> = futures_util::future::join_all(calls)
+        .await
+        .into_iter()
+        .map(|(status, body)| (status, body.get("error").unwrap_or(&body).clone()))
+        .collect();
+    let won = answers.iter().filter(|(status, _)| *status == 200).count();
+    let taken = answers
+        .iter()
+        .filter(|(_, body)| *body == json!("BOT_CODE_ALREADY_TAKEN"))
+        .count();
+    assert_eq!((won, taken), (1, 9), "{answers:?}");
+}
