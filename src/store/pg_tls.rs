@@ -104,21 +104,24 @@ fn client_config(mode: SslMode, root_cert: Option<&str>) -> Result<ClientConfig,
         .with_safe_default_protocol_versions()
         .map_err(|e| e.to_string())?;
     let config = match mode {
-        SslMode::Disable | SslMode::Prefer | SslMode::Require => builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(Unchecked(provider)))
-            .with_no_client_auth(),
         SslMode::VerifyFull => builder
             .with_root_certificates(roots(root_cert)?)
             .with_no_client_auth(),
-        SslMode::VerifyCa => {
-            let verifier =
-                WebPkiServerVerifier::builder_with_provider(Arc::new(roots(root_cert)?), provider)
+        SslMode::Disable | SslMode::Prefer | SslMode::Require | SslMode::VerifyCa => {
+            let chain = match mode {
+                SslMode::VerifyCa => Some(
+                    WebPkiServerVerifier::builder_with_provider(
+                        Arc::new(roots(root_cert)?),
+                        Arc::clone(&provider),
+                    )
                     .build()
-                    .map_err(|e| e.to_string())?;
+                    .map_err(|e| e.to_string())?,
+                ),
+                _ => None,
+            };
             builder
                 .dangerous()
-                .with_custom_certificate_verifier(Arc::new(ChainOnly(verifier)))
+                .with_custom_certificate_verifier(Arc::new(Lenient { provider, chain }))
                 .with_no_client_auth()
         }
     };
@@ -151,61 +154,18 @@ fn roots(root_cert: Option<&str>) -> Result<RootCertStore, String> {
     Ok(store)
 }
 
-/// `prefer` and `require`: the handshake is checked, the certificate is not.
+/// The checks libpq makes short of `verify-full`. Without `chain`
+/// (`prefer`, `require`): the handshake is checked, the certificate is not.
+/// With it (`verify-ca`): the certificate must chain to a root, whatever host
+/// it names (the WebPKI verifier checks the chain first, so a name error means
+/// the chain held).
 #[derive(Debug)]
-struct Unchecked(Arc<CryptoProvider>);
-
-impl ServerCertVerifier for Unchecked {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
+struct Lenient {
+    provider: Arc<CryptoProvider>,
+    chain: Option<Arc<WebPkiServerVerifier>>,
 }
 
-/// `verify-ca`: the chain is checked, the host name is not. (The WebPKI
-/// verifier checks the chain first, so a name error means the chain held.)
-#[derive(Debug)]
-struct ChainOnly(Arc<WebPkiServerVerifier>);
-
-impl ServerCertVerifier for ChainOnly {
+impl ServerCertVerifier for Lenient {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -214,10 +174,10 @@ impl ServerCertVerifier for ChainOnly {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        match self
-            .0
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
-        {
+        let Some(chain) = &self.chain else {
+            return Ok(ServerCertVerified::assertion());
+        };
+        match chain.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
             Err(rustls::Error::InvalidCertificate(
                 CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
             )) => Ok(ServerCertVerified::assertion()),
@@ -231,7 +191,8 @@ impl ServerCertVerifier for ChainOnly {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls12_signature(message, cert, dss)
+        let algorithms = &self.provider.signature_verification_algorithms;
+        crypto::verify_tls12_signature(message, cert, dss, algorithms)
     }
 
     fn verify_tls13_signature(
@@ -240,11 +201,14 @@ impl ServerCertVerifier for ChainOnly {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls13_signature(message, cert, dss)
+        let algorithms = &self.provider.signature_verification_algorithms;
+        crypto::verify_tls13_signature(message, cert, dss, algorithms)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.supported_verify_schemes()
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }
 
