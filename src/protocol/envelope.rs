@@ -62,55 +62,36 @@ impl Timing {
             start,
             finish,
             duration,
+            processing: duration,
             date_start: iso_from_f64(start),
             date_finish: iso_from_f64(finish),
             operating_reset_at: (start + OPERATING_WINDOW_SECS).floor() as i64,
+            operating: 0,
         }
     }
 }
 
-/// The `time` object's values. Rendered as a `Value` (batch nests it) or
-/// straight into a body: the keys in the same order either way.
+/// The `time` object, in the order its keys are written. Rendered as a
+/// `Value` (batch nests it) or straight into a body, by the one derive.
+#[derive(serde::Serialize)]
 struct Time {
     start: f64,
     finish: f64,
     duration: f64,
+    processing: f64,
     date_start: String,
     date_finish: String,
     operating_reset_at: i64,
+    operating: i64,
 }
 
 impl Time {
     fn to_value(&self) -> Value {
-        json!({
-            "start": self.start,
-            "finish": self.finish,
-            "duration": self.duration,
-            "processing": self.duration,
-            "date_start": self.date_start,
-            "date_finish": self.date_finish,
-            "operating_reset_at": self.operating_reset_at,
-            "operating": 0,
-        })
+        serde_json::to_value(self).unwrap_or_default()
     }
 
     fn write(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
-        let number = |out: &mut Vec<u8>, key: &str, n: f64| -> serde_json::Result<()> {
-            out.extend_from_slice(key.as_bytes());
-            serde_json::to_writer(&mut *out, &n)
-        };
-        number(out, "{\"start\":", self.start)?;
-        number(out, ",\"finish\":", self.finish)?;
-        number(out, ",\"duration\":", self.duration)?;
-        number(out, ",\"processing\":", self.duration)?;
-        out.extend_from_slice(b",\"date_start\":");
-        serde_json::to_writer(&mut *out, &self.date_start)?;
-        out.extend_from_slice(b",\"date_finish\":");
-        serde_json::to_writer(&mut *out, &self.date_finish)?;
-        out.extend_from_slice(b",\"operating_reset_at\":");
-        out.extend_from_slice(self.operating_reset_at.to_string().as_bytes());
-        out.extend_from_slice(b",\"operating\":0}");
-        Ok(())
+        serde_json::to_writer(out, self)
     }
 }
 
@@ -227,9 +208,11 @@ mod tests {
             start: 1_772_608_704.123_456_7,
             finish: 1_772_608_704.125,
             duration: 0.001_543_3,
+            processing: 0.001_543_3,
             date_start: iso_date(Timestamp(1_772_608_704)),
             date_finish: iso_date(Timestamp(1_772_608_705)),
             operating_reset_at: 1_772_609_304,
+            operating: 0,
         };
         let mut written = Vec::new();
         time.write(&mut written).unwrap();

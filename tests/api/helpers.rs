@@ -113,7 +113,7 @@ impl TestData {
 
     /// `pg_stat_ssl.ssl` of every open connection named `app`.
     #[allow(dead_code)] // only the PostgreSQL half (tests/postgres/) uses it
-    pub fn encrypted(&self, app: &str) -> Vec<bool> {
+    pub fn connections_ssl(&self, app: &str) -> Vec<bool> {
         let (base, _) = self.schema.clone().expect("a PostgreSQL test");
         let app = app.to_owned();
         std::thread::spawn(move || {

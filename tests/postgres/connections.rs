@@ -21,7 +21,7 @@ async fn encrypted(data: &TestData, app: &str, url: &str) -> Vec<bool> {
         .user_count()
         .await
         .expect("a query over the connection");
-    let seen = data.encrypted(app);
+    let seen = data.connections_ssl(app);
     assert!(!seen.is_empty(), "{app}: no connection seen");
     seen
 }
@@ -85,7 +85,7 @@ async fn sslmode_decides_encryption_and_what_is_checked() {
         .err()
         .expect("a root that did not sign it is refused");
     assert!(e.contains("certificate"), "{e}");
-    assert!(data.encrypted("tls_stranger").is_empty());
+    assert!(data.connections_ssl("tls_stranger").is_empty());
 
     // A mode libpq has and b24im does not: a clear error, no connection.
     let allow = open(&data, &url("127.0.0.1", "tls_allow", "sslmode=allow"));
@@ -109,7 +109,7 @@ async fn the_pool_size_bounds_a_nodes_connections() {
             for counted in futures_util::future::join_all(burst).await {
                 counted.expect("every request is served");
             }
-            data.encrypted(app).len()
+            data.connections_ssl(app).len()
         }
     };
     // The default opens more than two under this burst (else the test could
