@@ -33,7 +33,7 @@ use tokio_rustls::rustls::{
 
 /// libpq's `sslmode`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SslMode {
+enum SslMode {
     Disable,
     Prefer,
     Require,
@@ -237,8 +237,7 @@ fn take_tls_options(conn_str: &str) -> Result<TlsOptions, String> {
         }
         _ => false,
     };
-    let is_url = conn_str.starts_with("postgres://") || conn_str.starts_with("postgresql://");
-    let rest = if is_url {
+    let rest = if super::postgres::is_url(conn_str) {
         match conn_str.split_once('?') {
             None => conn_str.to_owned(),
             Some((base, query)) => {
