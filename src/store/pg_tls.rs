@@ -11,8 +11,7 @@
 //! ships with b24im (webpki-roots); unset, libpq's `~/.postgresql/root.crt`.
 //!
 //! The `postgres` crate knows only three of these modes and no
-//! `sslrootcert`, so both are taken out of the connection string (URL or
-//! `key=value` form) before it parses the rest.
+//! `sslrootcert`, so both are taken out of the URL before it parses the rest.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -73,10 +72,9 @@ impl Target {
     }
 }
 
-/// Parses a connection string (URL or `key=value` form) with libpq's
-/// `sslmode` and `sslrootcert`.
-pub fn parse(conn_str: &str) -> Result<Target, String> {
-    let options = take_tls_options(conn_str)?;
+/// Parses a `postgres://` URL with libpq's `sslmode` and `sslrootcert`.
+pub fn parse(url: &str) -> Result<Target, String> {
+    let options = take_tls_options(url);
     let mut config: Config =
         options
             .rest
@@ -212,7 +210,7 @@ impl ServerCertVerifier for Lenient {
     }
 }
 
-/// The connection string without `sslmode` and `sslrootcert`, and their values.
+/// The URL without `sslmode` and `sslrootcert`, and their values.
 #[derive(Debug, PartialEq)]
 struct TlsOptions {
     rest: String,
@@ -220,53 +218,33 @@ struct TlsOptions {
     root_cert: Option<String>,
 }
 
-fn take_tls_options(conn_str: &str) -> Result<TlsOptions, String> {
+fn take_tls_options(url: &str) -> TlsOptions {
     let mut options = TlsOptions {
-        rest: String::new(),
+        rest: url.to_owned(),
         mode: None,
         root_cert: None,
     };
-    let mut take = |key: &str, value: String| match key {
-        "sslmode" => {
-            options.mode = Some(value);
-            true
-        }
-        "sslrootcert" => {
-            options.root_cert = Some(value);
-            true
-        }
-        _ => false,
+    let Some((base, query)) = url.split_once('?') else {
+        return options;
     };
-    let rest = if super::postgres::is_url(conn_str) {
-        match conn_str.split_once('?') {
-            None => conn_str.to_owned(),
-            Some((base, query)) => {
-                let kept: Vec<&str> = query
-                    .split('&')
-                    .filter(|pair| {
-                        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-                        !take(&decode(key), decode(value))
-                    })
-                    .collect();
-                if kept.is_empty() {
-                    base.to_owned()
-                } else {
-                    format!("{base}?{}", kept.join("&"))
-                }
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            match decode(key).as_str() {
+                "sslmode" => options.mode = Some(decode(value)),
+                "sslrootcert" => options.root_cert = Some(decode(value)),
+                _ => return true,
             }
-        }
+            false
+        })
+        .collect();
+    options.rest = if kept.is_empty() {
+        base.to_owned()
     } else {
-        let mut rest = String::new();
-        for (key, value, span) in key_values(conn_str)? {
-            if !take(key, value) {
-                rest.push_str(&conn_str[span]);
-                rest.push(' ');
-            }
-        }
-        rest.trim_end().to_owned()
+        format!("{base}?{}", kept.join("&"))
     };
-    options.rest = rest;
-    Ok(options)
+    options
 }
 
 fn decode(s: &str) -> String {
@@ -275,71 +253,12 @@ fn decode(s: &str) -> String {
         .into_owned()
 }
 
-/// One `key = value` of a key/value connection string: the key, the
-/// unquoted value, and where the pair stands in the string.
-type KeyValue<'a> = (&'a str, String, std::ops::Range<usize>);
-
-/// The `key = value` pairs of a libpq key/value connection string, each with
-/// its span; values may be single-quoted, with `\` escapes.
-fn key_values(s: &str) -> Result<Vec<KeyValue<'_>>, String> {
-    let bytes = s.as_bytes();
-    let mut i = 0;
-    let mut pairs = Vec::new();
-    let skip_space = |i: &mut usize| {
-        while *i < bytes.len() && bytes[*i].is_ascii_whitespace() {
-            *i += 1;
-        }
-    };
-    loop {
-        skip_space(&mut i);
-        if i >= bytes.len() {
-            return Ok(pairs);
-        }
-        let start = i;
-        while i < bytes.len() && bytes[i] != b'=' && !bytes[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        let key = &s[start..i];
-        skip_space(&mut i);
-        if bytes.get(i) != Some(&b'=') {
-            return Err(format!(
-                "missing `=` after `{key}` in the connection string"
-            ));
-        }
-        i += 1;
-        skip_space(&mut i);
-        let mut value = String::new();
-        if bytes.get(i) == Some(&b'\'') {
-            i += 1;
-            loop {
-                match bytes.get(i) {
-                    None => return Err("unterminated quoted value in the connection string".into()),
-                    Some(b'\'') => break,
-                    Some(b'\\') if i + 1 < bytes.len() => i += 1,
-                    Some(_) => {}
-                }
-                let ch = s[i..].chars().next().unwrap_or_default();
-                value.push(ch);
-                i += ch.len_utf8();
-            }
-            i += 1;
-        } else {
-            let from = i;
-            while i < bytes.len() && !bytes[i].is_ascii_whitespace() {
-                i += 1;
-            }
-            value.push_str(&s[from..i]);
-        }
-        pairs.push((key, value, start..i));
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn options(s: &str) -> (String, Option<String>, Option<String>) {
-        let o = take_tls_options(s).unwrap();
+        let o = take_tls_options(s);
         (o.rest, o.mode, o.root_cert)
     }
 
@@ -361,20 +280,6 @@ mod tests {
             options("postgres://db/x"),
             ("postgres://db/x".into(), None, None)
         );
-    }
-
-    #[test]
-    fn key_value_strings_lose_them_too_quotes_and_spaces_kept() {
-        assert_eq!(
-            options("host=db password='a b\\'c' sslmode = verify-ca sslrootcert='/etc/my ca.pem' dbname=x"),
-            (
-                "host=db password='a b\\'c' dbname=x".into(),
-                Some("verify-ca".into()),
-                Some("/etc/my ca.pem".into())
-            )
-        );
-        assert!(take_tls_options("host=db dbname").is_err());
-        assert!(take_tls_options("host='db").is_err());
     }
 
     #[test]
