@@ -111,6 +111,32 @@ impl TestData {
         format!("{base}{sep}options=-csearch_path%3D{schema}&application_name={app}&{extra}")
     }
 
+    /// The `application_name` this test's own URL (`database`) gives its connections.
+    #[allow(dead_code)] // only the PostgreSQL half (tests/postgres/) uses it
+    pub fn app_name(&self) -> String {
+        self.schema.clone().expect("a PostgreSQL test").1
+    }
+
+    /// Locks `table` of this test's schema exclusively, from a connection of
+    /// its own, until the returned sender is dropped: whatever touches the
+    /// table waits, holding its connection.
+    #[allow(dead_code)] // only the PostgreSQL half (tests/postgres/) uses it
+    pub fn lock_table(&self, table: &str) -> std::sync::mpsc::Sender<()> {
+        let (base, schema) = self.schema.clone().expect("a PostgreSQL test");
+        let sql = format!("BEGIN; LOCK TABLE {schema}.{table} IN ACCESS EXCLUSIVE MODE");
+        let (locked, is_locked) = std::sync::mpsc::channel();
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        std::thread::spawn(move || {
+            let mut client = postgres::Client::connect(&base, postgres::NoTls).expect("connect");
+            client.batch_execute(&sql).expect("lock");
+            locked.send(()).expect("tell the test");
+            let _ = released.recv();
+            client.batch_execute("COMMIT").expect("unlock");
+        });
+        is_locked.recv().expect("the lock is held");
+        release
+    }
+
     /// `pg_stat_ssl.ssl` of every open connection named `app`.
     #[allow(dead_code)] // only the PostgreSQL half (tests/postgres/) uses it
     pub fn connections_ssl(&self, app: &str) -> Vec<bool> {

@@ -8,6 +8,9 @@ use std::sync::Arc;
 use b24im::store::postgres::DEFAULT_POOL;
 use b24im::store::Store;
 
+use serde_json::json;
+
+use crate::cli::{call, Server};
 use crate::helpers::TestData;
 
 fn open(data: &TestData, url: &str) -> Result<Arc<dyn Store>, String> {
@@ -118,4 +121,47 @@ async fn the_pool_size_bounds_a_nodes_connections() {
     assert!(wide > 3, "the burst opened only {wide} connections");
     let narrow = connections_after_a_burst("pool_two", 2).await;
     assert!(narrow <= 3, "{narrow} connections with a pool of two");
+}
+
+/// The binary: `--database-pool 2` bounds a serving node's connections while
+/// twenty requests over HTTP wait on a locked table, and the default
+/// `sslmode` encrypts them when the server offers TLS.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_keeps_waiting_requests_within_its_pool_over_tls() {
+    let Some(data) = TestData::new() else {
+        return;
+    };
+    let (tls_on, _) = data.server_tls();
+    let node = Server::start_with(&data, &["--https-listen", "off", "--database-pool", "2"]);
+    let admin = node.webhook.clone().expect("the node creates the admin");
+    let (status, chat) = call(&admin, "im.chat.add", json!({"TITLE": "waiting"})).await;
+    assert_eq!(status, 200, "{chat}");
+    let chat = chat["result"].clone();
+
+    let release = data.lock_table("chat_members");
+    let reads: Vec<_> = (0..20)
+        .map(|_| {
+            let admin = admin.clone();
+            let chat = chat.clone();
+            tokio::spawn(async move {
+                call(&admin, "im.chat.user.list", json!({"CHAT_ID": chat})).await
+            })
+        })
+        .collect();
+    // Every pooled connection the node will open is opened by now.
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    let connections = data.connections_ssl(&data.app_name());
+    drop(release);
+    for read in reads {
+        let (status, body) = read.await.expect("request task");
+        assert_eq!(status, 200, "{body}");
+    }
+    assert_eq!(
+        connections.len(),
+        3,
+        "{connections:?}: a pool of two and the listener"
+    );
+    if tls_on {
+        assert!(connections.iter().all(|&s| s), "{connections:?}");
+    }
 }
