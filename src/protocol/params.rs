@@ -110,10 +110,6 @@ impl Params {
     /// Overlays `other` on `self`: a top-level name in `other` replaces the same
     /// name here (compared case-insensitively), as a POST field replaces a GET one in PHP.
     pub fn merge(&mut self, other: Params) {
-        if self.map.is_empty() {
-            self.map = other.map;
-            return;
-        }
         for (k, v) in other.map {
             self.map
                 .retain(|existing, _| !existing.eq_ignore_ascii_case(&k));
