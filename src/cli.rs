@@ -71,14 +71,18 @@ pub enum Command {
 pub enum EventsCommand {
     /// List events, newest first: id, name, state, attempts, handler, last error.
     List {
-        /// pending, delivered or dead.
+        /// Only events in this state: pending, delivered or dead.
         #[arg(long)]
         state: Option<String>,
+        /// How many events to list (1 to 10000).
         #[arg(long, default_value_t = 50)]
         limit: i64,
     },
     /// Deliver events again: the given ids, or every dead one.
-    Replay { ids: Vec<i64> },
+    Replay {
+        /// Event ids (as `events list` shows them); none: every dead event.
+        ids: Vec<i64>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -119,10 +123,13 @@ pub struct ServeArgs {
 pub enum UserCommand {
     /// Create a user and print its id.
     Add {
+        /// First name.
         #[arg(long)]
         name: String,
+        /// Last name.
         #[arg(long, default_value = "")]
         last_name: String,
+        /// Make the user an administrator (needed for offline events).
         #[arg(long)]
         admin: bool,
     },
@@ -132,27 +139,34 @@ pub enum UserCommand {
 pub enum WebhookCommand {
     /// Create an inbound webhook for a user and print its base URL.
     Add {
+        /// The user the webhook acts as.
         #[arg(long)]
         user: i64,
         /// Comma-separated scopes; every known scope when omitted.
         #[arg(long)]
         scope: Option<String>,
-        /// The base URL printed in front of /rest/ (default: from B24IM_LISTEN).
+        /// The base URL printed in front of /rest/ (default: the URL the last
+        /// `serve` on this database answers at).
         #[arg(long, env = "B24IM_BASE_URL")]
         base_url: Option<String>,
     },
     /// List webhooks (their secrets are not stored and cannot be shown).
     List,
     /// Delete a webhook, given its secret or its URL.
-    Delete { token: String },
+    Delete {
+        /// The webhook's secret, or its whole URL.
+        token: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
     /// Mint an access token for a user (valid for one hour) and print it.
     Add {
+        /// The user the token acts as.
         #[arg(long)]
         user: i64,
+        /// Comma-separated scopes; every known scope when omitted.
         #[arg(long)]
         scope: Option<String>,
     },
@@ -223,6 +237,145 @@ fn default_base_url() -> String {
         .unwrap_or_else(|_| format!("http://{listen}"))
 }
 
+fn default_https_base_url() -> Option<String> {
+    let listen =
+        std::env::var("B24IM_HTTPS_LISTEN").unwrap_or_else(|_| tls::DEFAULT_HTTPS_LISTEN.into());
+    match tls::parse_https_listen(&listen) {
+        Ok(tls::HttpsListen(addr)) => addr.map(|a| config::https_base_url(&a)),
+        Err(_) => None,
+    }
+}
+
+/// Where `serve` records the URLs it answers at, for the admin commands.
+const HTTP_URL_SETTING: &str = "serve.http_url";
+const HTTPS_URL_SETTING: &str = "serve.https_url";
+
+/// The base URLs webhooks are printed with.
+struct Urls {
+    http: String,
+    https: Option<String>,
+}
+
+impl Urls {
+    /// What the last `serve` on this database recorded; before any, the
+    /// defaults (`B24IM_LISTEN`, `B24IM_HTTPS_LISTEN`).
+    async fn recorded(store: &dyn Store) -> anyhow::Result<Urls> {
+        let http = store.get_setting(HTTP_URL_SETTING.into()).await?;
+        let https = store.get_setting(HTTPS_URL_SETTING.into()).await?;
+        Ok(Urls {
+            http: http.unwrap_or_else(default_base_url),
+            https: match https {
+                // Recorded as empty: that server serves HTTP only.
+                Some(url) => Some(url).filter(|u| !u.is_empty()),
+                None => default_https_base_url(),
+            },
+        })
+    }
+
+    async fn record(&self, store: &dyn Store) -> anyhow::Result<()> {
+        store
+            .put_setting(HTTP_URL_SETTING.into(), self.http.clone())
+            .await?;
+        store
+            .put_setting(
+                HTTPS_URL_SETTING.into(),
+                self.https.clone().unwrap_or_default(),
+            )
+            .await?;
+        Ok(())
+    }
+}
+
+/// The first command run on an empty database, `serve` or an admin command,
+/// creates the administrator (user 1) and a webhook with every scope, and
+/// prints them once. Nodes starting at once on a fresh database: the one
+/// whose claim is stored first creates the admin.
+async fn bootstrap(
+    store: &dyn Store,
+    urls: &Urls,
+    out: &mut dyn std::io::Write,
+) -> anyhow::Result<()> {
+    let claim = credentials::Secret::webhook().0;
+    if store.user_count().await? != 0
+        || store.setting("bootstrap".into(), claim.clone()).await? != claim
+    {
+        return Ok(());
+    }
+    let admin = store
+        .create_user(NewUser::parse("Admin", "", true)?, Timestamp::now())
+        .await?;
+    let secret =
+        credentials::issue(store, CredentialKind::Webhook, admin.id, Scopes::all()).await?;
+    writeln!(
+        out,
+        "Created user {} (Admin) and a webhook with every scope:",
+        admin.id
+    )?;
+    writeln!(
+        out,
+        "  {}",
+        config::webhook_url(&urls.http, admin.id.0, &secret.0)
+    )?;
+    if let Some(https) = &urls.https {
+        writeln!(
+            out,
+            "  {}",
+            config::webhook_url(https, admin.id.0, &secret.0)
+        )?;
+    }
+    writeln!(
+        out,
+        "Keep it: its secret is stored only as a hash. More: `b24im webhook add --user 1`."
+    )?;
+    Ok(())
+}
+
+/// The store for an admin command: opened, and bootstrapped if this is the
+/// first command on the database (the banner goes to stderr, so stdout stays
+/// the answer a script reads).
+async fn open_for_admin(db: &Database) -> anyhow::Result<Arc<dyn Store>> {
+    let store = db.open()?;
+    let urls = Urls::recorded(store.as_ref()).await?;
+    bootstrap(store.as_ref(), &urls, &mut std::io::stderr())
+        .await
+        .context("cannot create the administrator")?;
+    Ok(store)
+}
+
+/// The file `serve` holds locked while it runs on a SQLite data directory.
+const SERVE_LOCK_FILE: &str = "serve.lock";
+
+/// One server per SQLite data directory (docs/deploying.md): `serve` holds
+/// this lock for its life; a second one refuses to start. The admin commands
+/// take no lock: SQLite's own locking orders their writes.
+fn lock_data_dir(data: &std::path::Path) -> anyhow::Result<std::fs::File> {
+    use std::io::Write;
+    std::fs::create_dir_all(data)
+        .with_context(|| format!("cannot create the data directory {}", data.display()))?;
+    let path = data.join(SERVE_LOCK_FILE);
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => bail!(
+            "another `b24im serve` is already running on the data directory {}: one server \
+             per SQLite database (see docs/deploying.md). Stop it, or give this one its own \
+             `--data DIR` (or `--database postgres://...` for many nodes).",
+            data.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => {
+            return Err(e).with_context(|| format!("cannot lock {}", path.display()))
+        }
+    }
+    file.set_len(0)?;
+    writeln!(file, "{}", std::process::id())?;
+    Ok(file)
+}
+
 async fn serve(db: Database, args: ServeArgs) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
@@ -232,13 +385,22 @@ async fn serve(db: Database, args: ServeArgs) -> anyhow::Result<()> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
+    let _lock = match db.url {
+        None => Some(lock_data_dir(&db.data)?),
+        Some(_) => None,
+    };
     let store = db.open()?;
     let data = db.data.clone();
     let shutdown = shutdown_signal()?;
     // Bind first, so the printed URLs carry the real ports (also for `...:0`).
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
-        .with_context(|| format!("cannot listen on {}", args.listen))?;
+        .with_context(|| {
+            format!(
+                "cannot listen on {} (HTTP; `--listen ADDR` or B24IM_LISTEN changes it)",
+                args.listen
+            )
+        })?;
     let local = listener.local_addr()?;
     let base = config::base_url(&local);
     let (https, ca_cert) = match args.https_listen.0 {
@@ -252,7 +414,10 @@ async fn serve(db: Database, args: ServeArgs) -> anyhow::Result<()> {
             };
             let material = tls::load(&data, &source)?;
             let tcp = tokio::net::TcpListener::bind(addr).await.with_context(|| {
-                format!("cannot listen on {addr} (HTTPS; `--https-listen off` disables it)")
+                format!(
+                    "cannot listen on {addr} (HTTPS; `--https-listen ADDR` or B24IM_HTTPS_LISTEN \
+                     changes it, `--https-listen off` disables it)"
+                )
             })?;
             let tls = TlsListener::new(tcp, material.config)?;
             (Some(tls), material.ca_cert)
@@ -264,37 +429,18 @@ async fn serve(db: Database, args: ServeArgs) -> anyhow::Result<()> {
         )?)),
         None => None,
     };
-    // Nodes starting at once on a fresh database: the one whose claim is
-    // stored first creates the admin.
-    let claim = credentials::Secret::webhook().0;
-    if store.user_count().await? == 0
-        && store.setting("bootstrap".into(), claim.clone()).await? == claim
-    {
-        let admin = store
-            .create_user(NewUser::parse("Admin", "", true)?, Timestamp::now())
-            .await?;
-        let secret = credentials::issue(
-            store.as_ref(),
-            CredentialKind::Webhook,
-            admin.id,
-            Scopes::all(),
-        )
-        .await?;
-        println!(
-            "Created user {} (Admin) and a webhook with every scope:",
-            admin.id
-        );
-        println!("  {}", config::webhook_url(&base, admin.id.0, &secret.0));
-        if let Some(https_base) = &https_base {
-            println!(
-                "  {}",
-                config::webhook_url(https_base, admin.id.0, &secret.0)
-            );
-        }
-        println!(
-            "Keep it: its secret is stored only as a hash. More: `b24im webhook add --user 1`."
-        );
+    let served = Urls {
+        http: base.clone(),
+        https: https_base.clone(),
+    };
+    bootstrap(store.as_ref(), &served, &mut std::io::stdout()).await?;
+    // What the admin commands print webhooks with: the address clients reach.
+    Urls {
+        http: args.public_url.clone().unwrap_or_else(|| base.clone()),
+        https: https_base.clone(),
     }
+    .record(store.as_ref())
+    .await?;
     if let Some(ca) = &ca_cert {
         let ca = std::path::absolute(ca).unwrap_or_else(|_| ca.clone());
         println!("HTTPS certificate authority: {}", ca.display());
@@ -353,7 +499,7 @@ fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()> + S
 }
 
 async fn user(db: Database, cmd: UserCommand) -> anyhow::Result<()> {
-    let store = db.open()?;
+    let store = open_for_admin(&db).await?;
     match cmd {
         UserCommand::Add {
             name,
@@ -369,7 +515,7 @@ async fn user(db: Database, cmd: UserCommand) -> anyhow::Result<()> {
 }
 
 async fn webhook(db: Database, cmd: WebhookCommand) -> anyhow::Result<()> {
-    let store = db.open()?;
+    let store = open_for_admin(&db).await?;
     match cmd {
         WebhookCommand::Add {
             user,
@@ -383,8 +529,21 @@ async fn webhook(db: Database, cmd: WebhookCommand) -> anyhow::Result<()> {
             let secret = credentials::issue(store.as_ref(), CredentialKind::Webhook, user, scopes)
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot create the webhook: {e}"))?;
-            let base = base_url.unwrap_or_else(default_base_url);
-            println!("{}", config::webhook_url(&base, user.0, &secret.0));
+            match base_url {
+                Some(base) => println!("{}", config::webhook_url(&base, user.0, &secret.0)),
+                None => {
+                    // The http URL is the answer (stdout); the https one is
+                    // told beside it.
+                    let urls = Urls::recorded(store.as_ref()).await?;
+                    println!("{}", config::webhook_url(&urls.http, user.0, &secret.0));
+                    if let Some(https) = &urls.https {
+                        eprintln!(
+                            "over HTTPS: {}",
+                            config::webhook_url(https, user.0, &secret.0)
+                        );
+                    }
+                }
+            }
         }
         WebhookCommand::List => {
             let hooks = store.webhooks().await?;
@@ -427,7 +586,7 @@ fn secret_from(input: &str) -> &str {
 }
 
 async fn token(db: Database, cmd: TokenCommand) -> anyhow::Result<()> {
-    let store = db.open()?;
+    let store = open_for_admin(&db).await?;
     match cmd {
         TokenCommand::Add { user, scope } => {
             let scopes = parse_scopes(scope.as_deref())?;
@@ -439,13 +598,22 @@ async fn token(db: Database, cmd: TokenCommand) -> anyhow::Result<()> {
                     .await
                     .map_err(|e| anyhow::anyhow!("cannot create the token: {e}"))?;
             println!("{}", secret.0);
+            let urls = Urls::recorded(store.as_ref()).await?;
+            let https = urls
+                .https
+                .map(|u| format!(" or {}/rest/", u.trim_end_matches('/')))
+                .unwrap_or_default();
+            eprintln!(
+                "valid for one hour; send it as auth=TOKEN or `Authorization: Bearer TOKEN` to {}/rest/METHOD{https}",
+                urls.http.trim_end_matches('/')
+            );
         }
     }
     Ok(())
 }
 
 async fn events(db: Database, cmd: EventsCommand) -> anyhow::Result<()> {
-    let store = db.open()?;
+    let store = open_for_admin(&db).await?;
     match cmd {
         EventsCommand::List { state, limit } => {
             let state =
@@ -455,6 +623,7 @@ async fn events(db: Database, cmd: EventsCommand) -> anyhow::Result<()> {
                         format!("unknown state {s:?} (pending, delivered, dead)")
                     })?),
                 };
+            println!("id\tevent\tstate\tattempts\thandler\tlast error");
             for e in store.events(state, limit.clamp(1, 10_000)).await? {
                 println!(
                     "{}\t{}\t{}\t{}\t{}\t{}",

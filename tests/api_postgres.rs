@@ -22,6 +22,8 @@ mod cli;
 mod clients;
 #[path = "api/events.rs"]
 mod events;
+#[path = "api/founding.rs"]
+mod founding;
 #[path = "api/helpers.rs"]
 mod helpers;
 #[path = "api/like.rs"]

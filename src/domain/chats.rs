@@ -260,7 +260,9 @@ pub async fn by_entity(
     Ok(store.chat_by_entity(entity_type, entity_id).await?)
 }
 
-/// `im.chat.user.add`: any member of a group chat may add people.
+/// `im.chat.user.add`: any member of a group chat may add people. Naming
+/// only people who are members already changes nothing and succeeds, as on
+/// portals; naming nobody who exists is an error.
 pub async fn add_users(
     store: &dyn Store,
     caller: UserId,
@@ -268,12 +270,24 @@ pub async fn add_users(
     users: Vec<UserId>,
 ) -> Result<(), Error> {
     match store
-        .add_members(chat, caller, users, Timestamp::now())
+        .add_members(chat, caller, users.clone(), Timestamp::now())
         .await?
     {
         MembershipOutcome::Done => Ok(()),
         MembershipOutcome::NotAllowed => Err(Error::CannotAddUsers),
-        MembershipOutcome::Unchanged => Err(Error::NoUsersAdded),
+        MembershipOutcome::Unchanged => {
+            // Nobody was added: everyone named exists (so is a member), or
+            // someone named does not exist.
+            let mut named = users;
+            named.sort_unstable();
+            named.dedup();
+            let found = store.users(named.clone()).await?;
+            if !named.is_empty() && found.len() == named.len() {
+                Ok(())
+            } else {
+                Err(Error::NoUsersAdded)
+            }
+        }
         MembershipOutcome::PrivateChat => Err(Error::ActionUnavailable),
     }
 }

@@ -15,6 +15,9 @@ pub enum Error {
     /// The caller may not post into this chat.
     #[error("cannot post into the chat")]
     CannotPost,
+    /// A message was addressed to a chat that does not exist.
+    #[error("no such chat")]
+    ChatNotFound,
     /// A private dialog was addressed to a user that does not exist.
     #[error("recipient not found")]
     RecipientNotFound,

@@ -101,6 +101,7 @@ pub async fn post(
     {
         PostOutcome::Posted(id) => Ok(id),
         PostOutcome::NotMember => Err(Error::CannotPost),
+        PostOutcome::NoChat => Err(Error::ChatNotFound),
     }
 }
 

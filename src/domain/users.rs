@@ -48,6 +48,25 @@ impl User {
     pub fn color(&self) -> &'static str {
         color_for(self.id)
     }
+
+    /// The departments the user belongs to (see [`departments`]).
+    pub fn departments(&self) -> Vec<i64> {
+        departments(self.bot)
+    }
+}
+
+/// The head department a portal starts with (`UF_DEPARTMENT: [1]`).
+pub const HEAD_DEPARTMENT: i64 = 1;
+
+/// The departments of a user: every person is in the head department, as on
+/// a fresh portal; a chat-bot is in none. The one answer behind `user.get`'s
+/// `UF_DEPARTMENT` and the `departments` of `im.user.get` and the events.
+pub fn departments(bot: bool) -> Vec<i64> {
+    if bot {
+        Vec::new()
+    } else {
+        vec![HEAD_DEPARTMENT]
+    }
 }
 
 /// A validated request to create a user.

@@ -333,7 +333,7 @@ pub fn v2_user(u: &UserSnapshot, at: i64) -> Value {
         "idle": false,
         "lastActivityDate": crate::protocol::envelope::iso_date(crate::domain::Timestamp(at)),
         "absent": false,
-        "departments": [1],
+        "departments": crate::domain::users::departments(u.bot),
         "phones": false,
         "type": if u.bot { "bot" } else { "employee" },
     })

@@ -212,15 +212,13 @@ impl Dispatcher {
                     .await?,
             ),
         };
-        // Bot events hand the causing user's token with `imbot` only; a bound
-        // user event hands the binder's token with the binding's scopes.
-        let scopes = if r.kind.is_user() {
-            entry.scopes.clone()
-        } else {
-            Scopes::parse("imbot").unwrap_or_default()
-        };
+        // The token in `auth` acts for the causing user (a bot event) or the
+        // binder (a bound user event) with the scopes the application was
+        // granted: those of the credential that registered the bot or bound
+        // the handler. A portal's token carries the application's scopes, so
+        // the founding page's `im.message.like` with `$_REQUEST["auth"]` works.
         let user_token = self
-            .token(entry.auth_user, &entry.client_id, &scopes)
+            .token(entry.auth_user, &entry.client_id, &entry.scopes)
             .await?;
         let payload = match (&bot_token, r.kind.is_v2()) {
             _ if r.kind.is_user() => payload::user_payload(entry, &self.portal, &user_token),

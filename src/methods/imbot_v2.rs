@@ -25,7 +25,10 @@ fn bot_token(p: &Params) -> Option<String> {
 /// The errors the v2 pages list for the message and reaction methods.
 fn v2_error(e: Error) -> ApiError {
     match e {
-        Error::CannotPost | Error::NoDialogAccess | Error::RecipientNotFound => ApiError::new(
+        Error::CannotPost
+        | Error::ChatNotFound
+        | Error::NoDialogAccess
+        | Error::RecipientNotFound => ApiError::new(
             axum::http::StatusCode::FORBIDDEN,
             "ACCESS_DENIED",
             "Access denied",

@@ -37,7 +37,7 @@ pub fn user(u: &User) -> Value {
         "mobile_last_date": false,
         "desktop_last_date": false,
         "absent": false,
-        "departments": [],
+        "departments": u.departments(),
         "phones": false,
         "bot_data": null,
         "type": if u.bot { "bot" } else { "user" },
@@ -187,28 +187,95 @@ pub fn chat(c: &Chat, caller: UserId, dialog_id: &str, users: &[User]) -> Value 
 /// api-reference/user/user-get.md, "Response Handling".
 pub fn rest_user(u: &User) -> Value {
     let registered = iso_date(u.created_at);
-    json!({
-        "ID": u.id.0.to_string(),
-        "ACTIVE": u.active,
-        "NAME": u.first_name,
-        "LAST_NAME": u.last_name,
-        "SECOND_NAME": "",
-        "EMAIL": "",
-        "LAST_LOGIN": registered,
-        "DATE_REGISTER": registered,
-        "TIME_ZONE": "",
-        "IS_ONLINE": "Y",
-        "TIME_ZONE_OFFSET": "0",
-        "TIMESTAMP_X": registered,
-        "LAST_ACTIVITY_DATE": registered,
-        "PERSONAL_GENDER": "",
-        "PERSONAL_BIRTHDAY": "",
-        "WORK_POSITION": "",
-        "UF_EMPLOYMENT_DATE": "",
-        "UF_DEPARTMENT": [1],
-        "USER_TYPE": "employee",
-    })
+    // Every field `user.fields` names, in its order, with the type portals
+    // give it: strings (empty where b24im keeps no value), `ACTIVE` a bool,
+    // `UF_DEPARTMENT` a list of ids.
+    let mut m = Map::new();
+    for field in USER_FIELDS {
+        let value = match field {
+            "ID" => Value::from(u.id.0.to_string()),
+            "ACTIVE" => Value::from(u.active),
+            "NAME" => Value::from(u.first_name.as_str()),
+            "LAST_NAME" => Value::from(u.last_name.as_str()),
+            "LAST_LOGIN" | "DATE_REGISTER" | "TIMESTAMP_X" | "LAST_ACTIVITY_DATE" => {
+                Value::from(registered.as_str())
+            }
+            "IS_ONLINE" => Value::from("Y"),
+            "UF_DEPARTMENT" => Value::from(u.departments()),
+            "USER_TYPE" => Value::from("employee"),
+            _ => Value::from(""),
+        };
+        m.insert(field.to_owned(), value);
+    }
+    Value::Object(m)
 }
+
+/// The fields of a user, as `user.fields` lists them
+/// (api-reference/user/user-fields.md).
+pub const USER_FIELDS: [&str; 62] = [
+    "ID",
+    "XML_ID",
+    "ACTIVE",
+    "NAME",
+    "LAST_NAME",
+    "SECOND_NAME",
+    "TITLE",
+    "EMAIL",
+    "LAST_LOGIN",
+    "DATE_REGISTER",
+    "TIME_ZONE",
+    "IS_ONLINE",
+    "TIMESTAMP_X",
+    "LAST_ACTIVITY_DATE",
+    "PERSONAL_GENDER",
+    "PERSONAL_PROFESSION",
+    "PERSONAL_WWW",
+    "PERSONAL_BIRTHDAY",
+    "PERSONAL_PHOTO",
+    "PERSONAL_ICQ",
+    "PERSONAL_PHONE",
+    "PERSONAL_FAX",
+    "PERSONAL_MOBILE",
+    "PERSONAL_PAGER",
+    "PERSONAL_STREET",
+    "PERSONAL_CITY",
+    "PERSONAL_STATE",
+    "PERSONAL_ZIP",
+    "PERSONAL_COUNTRY",
+    "PERSONAL_MAILBOX",
+    "PERSONAL_NOTES",
+    "WORK_PHONE",
+    "WORK_COMPANY",
+    "WORK_POSITION",
+    "WORK_DEPARTMENT",
+    "WORK_WWW",
+    "WORK_FAX",
+    "WORK_PAGER",
+    "WORK_STREET",
+    "WORK_MAILBOX",
+    "WORK_CITY",
+    "WORK_STATE",
+    "WORK_ZIP",
+    "WORK_COUNTRY",
+    "WORK_PROFILE",
+    "WORK_LOGO",
+    "WORK_NOTES",
+    "UF_SKYPE_LINK",
+    "UF_ZOOM",
+    "UF_EMPLOYMENT_DATE",
+    "UF_TIMEMAN",
+    "UF_DEPARTMENT",
+    "UF_INTERESTS",
+    "UF_SKILLS",
+    "UF_WEB_SITES",
+    "UF_XING",
+    "UF_LINKEDIN",
+    "UF_TWITTER",
+    "UF_SKYPE",
+    "UF_DISTRICT",
+    "UF_PHONE_INNER",
+    "USER_TYPE",
+];
 
 /// `offset` and `limit` of a polled event queue (`imbot.v2.Event.get`,
 /// `im.v2.Event.get`): 100 events by default, 1 to 1000.

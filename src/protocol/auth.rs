@@ -59,17 +59,23 @@ impl Authenticator {
             Presented::Webhook { user, token } => (token, CredentialKind::Webhook, Some(user)),
             Presented::AccessToken(token) => (token, CredentialKind::AccessToken, None),
         };
+        // A bad webhook is INVALID_CREDENTIALS; an unknown access token is
+        // NO_AUTH_FOUND, as portals answer.
+        let refused = match kind {
+            CredentialKind::Webhook => ApiError::invalid_credentials,
+            CredentialKind::AccessToken => ApiError::no_auth,
+        };
         if token.is_empty() || token.len() > 256 {
-            return Err(ApiError::no_auth());
+            return Err(refused());
         }
         let hash = TokenHash::of(&token);
-        let credential = self.lookup(&hash).await?.ok_or_else(ApiError::no_auth)?;
+        let credential = self.lookup(&hash).await?.ok_or_else(refused)?;
         if credential.kind != kind || !credential.token_hash.matches(&hash) {
-            return Err(ApiError::no_auth());
+            return Err(refused());
         }
         if let Some(user) = path_user {
             if user.parse::<i64>().ok() != Some(credential.user.0) {
-                return Err(ApiError::no_auth());
+                return Err(refused());
             }
         }
         if credential.is_expired(Timestamp::now()) {

@@ -66,7 +66,7 @@ impl Timing {
             date_start: iso_from_f64(start),
             date_finish: iso_from_f64(finish),
             operating_reset_at: (start + OPERATING_WINDOW_SECS).floor() as i64,
-            operating: 0,
+            operating: 0.0,
         }
     }
 }
@@ -82,7 +82,9 @@ struct Time {
     date_start: String,
     date_finish: String,
     operating_reset_at: i64,
-    operating: i64,
+    /// Seconds this method has run for the caller in the window: a double
+    /// (data-types.md), as portals send it.
+    operating: f64,
 }
 
 impl Time {
@@ -212,7 +214,7 @@ mod tests {
             date_start: iso_date(Timestamp(1_772_608_704)),
             date_finish: iso_date(Timestamp(1_772_608_705)),
             operating_reset_at: 1_772_609_304,
-            operating: 0,
+            operating: 0.0,
         };
         let mut written = Vec::new();
         time.write(&mut written).unwrap();

@@ -42,6 +42,17 @@ impl ApiError {
         )
     }
 
+    /// A webhook whose user or secret is wrong. Portals answer 401 (the
+    /// chats pages' examples, and the official Python SDK's tests against
+    /// live portals); the system-errors table's 403 is not what they send.
+    pub fn invalid_credentials() -> Self {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "INVALID_CREDENTIALS",
+            "Invalid request credentials",
+        )
+    }
+
     pub fn expired_token() -> Self {
         ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -106,6 +117,14 @@ impl From<domain::Error> for ApiError {
                 400,
                 "ACCESS_ERROR",
                 "You don't have access or user isn't member in chat",
+            ),
+            // Portals cancel a message to a chat that does not exist (the
+            // official Python SDK's tests, run against live portals, expect
+            // 400 CANCELED for `DIALOG_ID=chat1111`).
+            E::ChatNotFound => (
+                400,
+                "CANCELED",
+                "Message isn't added: the chat does not exist",
             ),
             E::RecipientNotFound => (400, "USER_NOT_FOUND", "User not found"),
             E::CannotAddUsers => (

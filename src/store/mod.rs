@@ -88,6 +88,8 @@ pub enum MembershipOutcome {
 pub enum PostOutcome {
     Posted(MessageId),
     NotMember,
+    /// No chat has that id.
+    NoChat,
 }
 
 /// The result of editing or deleting a message.
@@ -353,6 +355,10 @@ pub trait Store: Send + Sync {
     async fn purge_user_events(&self, before: Timestamp) -> Result<usize, StoreError>;
     /// A value fixed for the life of the data directory, created on first use.
     async fn setting(&self, name: String, initial: String) -> Result<String, StoreError>;
+    /// A value set by [`Store::put_setting`], if any.
+    async fn get_setting(&self, name: String) -> Result<Option<String>, StoreError>;
+    /// Sets (or replaces) a value, such as the URLs the last `serve` answers at.
+    async fn put_setting(&self, name: String, value: String) -> Result<(), StoreError>;
     /// Deletes access tokens that expired before `before`.
     async fn purge_expired_tokens(&self, before: Timestamp) -> Result<usize, StoreError>;
     /// A number that changes whenever a credential is revoked on any node:

@@ -642,7 +642,10 @@ impl<B: Backend> Store for SqlStore<B> {
         self.backend
             .write(move |conn| {
                 if !is_member(conn, chat, author)? {
-                    return Ok(PostOutcome::NotMember);
+                    return Ok(match chat_kind(conn, chat)? {
+                        Some(_) => PostOutcome::NotMember,
+                        None => PostOutcome::NoChat,
+                    });
                 }
                 let id = insert_message(conn, chat, Some(author), &text, None, now)?;
                 ev::enqueue_message(
@@ -1366,6 +1369,31 @@ impl<B: Backend> Store for SqlStore<B> {
                     params![name],
                     |r| r.get(0),
                 )
+            })
+            .await
+    }
+
+    async fn get_setting(&self, name: String) -> DbResult<Option<String>> {
+        self.backend
+            .read(move |conn| {
+                conn.row_opt(
+                    "SELECT value FROM settings WHERE name = ?1",
+                    params![name],
+                    |r| r.get(0),
+                )
+            })
+            .await
+    }
+
+    async fn put_setting(&self, name: String, value: String) -> DbResult<()> {
+        self.backend
+            .write(move |conn| {
+                conn.exec(
+                    "INSERT INTO settings (name, value) VALUES (?1, ?2)
+                     ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                    params![name, value],
+                )
+                .map(|_| ())
             })
             .await
     }

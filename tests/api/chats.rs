@@ -2,7 +2,21 @@
 
 use serde_json::json;
 
-use crate::helpers::TestApp;
+use crate::helpers::{Hook, TestApp};
+
+/// The members of `chat` as `reader` lists them, in ascending order.
+async fn member_ids(app: &TestApp, reader: &Hook, chat: i64) -> Vec<i64> {
+    let mut ids: Vec<i64> = app
+        .ok(reader, "im.chat.user.list", json!({"CHAT_ID": chat}))
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .collect();
+    ids.sort_unstable();
+    ids
+}
 
 #[tokio::test]
 async fn chat_add_creates_a_chat_with_owner_and_users() {
@@ -136,12 +150,53 @@ async fn members_add_others_and_the_join_is_recorded() {
         join["text"],
         format!("[USER={} REPLACE]Anna Weber[/USER] invited [USER={} REPLACE]Bob Stone[/USER] to the chat", anna.user, bob.user)
     );
-    // Adding a member again changes nothing.
+    // Adding members again (the creator adding themself, as the official
+    // Python SDK's tests do against live portals) answers true and changes
+    // nothing: no second join message, no second member row.
+    let members_before = member_ids(&app, &anna, chat).await;
+    let before = app
+        .ok(
+            &anna,
+            "im.dialog.messages.get",
+            json!({"DIALOG_ID": format!("chat{chat}")}),
+        )
+        .await["messages"]
+        .as_array()
+        .unwrap()
+        .len();
+    for users in [
+        json!([bob.user]),
+        json!([anna.user]),
+        json!([anna.user, bob.user]),
+    ] {
+        assert_eq!(
+            app.ok(
+                &anna,
+                "im.chat.user.add",
+                json!({"CHAT_ID": chat, "USERS": users})
+            )
+            .await,
+            json!(true)
+        );
+    }
+    let after = app
+        .ok(
+            &anna,
+            "im.dialog.messages.get",
+            json!({"DIALOG_ID": format!("chat{chat}")}),
+        )
+        .await["messages"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(after, before, "no message for a change that did not happen");
+    assert_eq!(member_ids(&app, &anna, chat).await, members_before);
+    // Naming only people who do not exist is still an error.
     assert_eq!(
         app.err(
             &anna,
             "im.chat.user.add",
-            json!({"CHAT_ID": chat, "USERS": [bob.user]})
+            json!({"CHAT_ID": chat, "USERS": [999999]})
         )
         .await,
         (400, "WRONG_REQUEST".to_string())

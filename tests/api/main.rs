@@ -12,6 +12,7 @@ mod chats;
 mod cli;
 mod clients;
 mod events;
+mod founding;
 mod helpers;
 mod like;
 mod messages;

@@ -168,6 +168,8 @@ async fn success_carries_the_complete_time_object() {
         assert!(time[key].is_number(), "{key} in {time}");
     }
     assert!(time["operating_reset_at"].is_i64());
+    // A double, as data-types.md gives it (b24pysdk's schema: float).
+    assert!(time["operating"].is_f64(), "{time}");
     for key in ["date_start", "date_finish"] {
         let s = time[key].as_str().unwrap();
         chrono::DateTime::parse_from_rfc3339(s).unwrap_or_else(|_| panic!("{key}: {s}"));
@@ -189,16 +191,40 @@ async fn missing_or_wrong_credentials_answer_401() {
         .next()
         .unwrap()
         .to_owned();
-    for url in [
-        format!("{base}/rest/im.user.get"),
-        format!("{base}/rest/1/wrongsecret/im.user.get"),
-        format!("{base}/rest/2/{secret}/im.user.get"),
-        format!("{base}/rest/abc/{secret}/im.user.get"),
-        format!("{base}/rest/im.user.get?auth=nonsense"),
+    // A bad webhook is INVALID_CREDENTIALS (as portals answer, and as the
+    // official Python SDK's tests expect: `webhook_token + "INVALID"` on
+    // `profile`); no credential or an unknown access token is NO_AUTH_FOUND.
+    for (url, code) in [
+        (format!("{base}/rest/im.user.get"), "NO_AUTH_FOUND"),
+        (
+            format!("{base}/rest/im.user.get?auth=nonsense"),
+            "NO_AUTH_FOUND",
+        ),
+        (
+            format!("{base}/rest/1/wrongsecret/im.user.get"),
+            "INVALID_CREDENTIALS",
+        ),
+        (
+            format!("{base}/rest/1/{secret}INVALID/profile"),
+            "INVALID_CREDENTIALS",
+        ),
+        (
+            format!("{base}/rest/2/{secret}/im.user.get"),
+            "INVALID_CREDENTIALS",
+        ),
+        (
+            format!("{base}/rest/abc/{secret}/im.user.get"),
+            "INVALID_CREDENTIALS",
+        ),
     ] {
         let (s, b) = body(app.client.post(&url).send().await.unwrap()).await;
         assert_eq!(s, 401, "{url}");
-        assert_eq!(b["error"], "NO_AUTH_FOUND", "{url}");
+        assert_eq!(b["error"], code, "{url}");
+        let want = match code {
+            "INVALID_CREDENTIALS" => "Invalid request credentials",
+            _ => "Wrong authorization data",
+        };
+        assert_eq!(b["error_description"], want, "{url}");
     }
 }
 
@@ -409,4 +435,87 @@ async fn other_http_methods_answer_json_405() {
     .await;
     assert_eq!(s, 405);
     assert!(b["error"].is_string());
+}
+
+/// The system errors as `_includes/system-errors.md` gives them (status,
+/// code, description), checked over HTTP: an unknown method, a missing
+/// scope, an expired token, and the two batch limits.
+#[tokio::test]
+async fn system_errors_answer_as_the_docs_table_gives_them() {
+    use b24im::domain::credentials::{CredentialKind, NewCredential, Secret};
+    use b24im::domain::{Timestamp, UserId};
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let expect = |got: (u16, Value), status: u16, code: &str, description: &str| {
+        assert_eq!(got.0, status, "{}", got.1);
+        assert_eq!(got.1["error"], code, "{}", got.1);
+        assert_eq!(got.1["error_description"], description, "{}", got.1);
+    };
+    // Not in the docs' table: what portals answer to a method they lack.
+    expect(
+        app.call(&app.admin, "im.nothing.here", json!({})).await,
+        404,
+        "ERROR_METHOD_NOT_FOUND",
+        "Method not found!",
+    );
+    let im_only = app.hook(app.admin.user, Scopes::parse("im").unwrap()).await;
+    expect(
+        app.call(&im_only, "user.get", json!({})).await,
+        403,
+        "insufficient_scope",
+        "The request requires higher privileges than provided by the webhook token",
+    );
+
+    let expired = Secret::access_token();
+    let an_hour_ago = Timestamp(Timestamp::now().0 - 3600);
+    app.store
+        .create_credential(NewCredential {
+            kind: CredentialKind::AccessToken,
+            user: UserId(app.admin.user),
+            token_hash: expired.hash(),
+            scopes: Scopes::all(),
+            created_at: Timestamp(an_hour_ago.0 - 3600),
+            expires_at: Some(an_hour_ago),
+            client_id: None,
+        })
+        .await
+        .unwrap();
+    let res = app
+        .client
+        .post(format!("{}/rest/im.user.get", app.base))
+        .json(&json!({"auth": expired.0}))
+        .send()
+        .await
+        .unwrap();
+    expect(
+        body(res).await,
+        401,
+        "expired_token",
+        "The access token provided has expired",
+    );
+
+    let mut cmd: serde_json::Map<String, Value> = (0..51)
+        .map(|i| (format!("c{i}"), json!("server.time")))
+        .collect();
+    cmd.insert("inner".into(), json!("batch?cmd[a]=server.time"));
+    let result = app.ok(&app.admin, "batch", json!({"cmd": cmd})).await;
+    let errors = &result["result_error"];
+    assert_eq!(
+        errors["c50"],
+        json!({"error": "ERROR_BATCH_LENGTH_EXCEEDED", "error_description": "Max batch length exceeded"})
+    );
+    assert_eq!(result["result"].as_object().unwrap().len(), 50);
+    // The nested batch is past the fiftieth command here; alone it is refused.
+    let result = app
+        .ok(
+            &app.admin,
+            "batch",
+            json!({"cmd": {"inner": "batch?cmd[a]=server.time"}}),
+        )
+        .await;
+    assert_eq!(
+        result["result_error"]["inner"],
+        json!({"error": "ERROR_BATCH_METHOD_NOT_ALLOWED", "error_description": "Method is not allowed for batch usage"})
+    );
 }

@@ -246,3 +246,147 @@ async fn cyrillic_names_filter_without_regard_to_case() {
         [ivan]
     );
 }
+
+/// Every field `user.fields` names (api-reference/user/user-fields.md), in
+/// its order.
+const USER_FIELDS: [&str; 62] = [
+    "ID",
+    "XML_ID",
+    "ACTIVE",
+    "NAME",
+    "LAST_NAME",
+    "SECOND_NAME",
+    "TITLE",
+    "EMAIL",
+    "LAST_LOGIN",
+    "DATE_REGISTER",
+    "TIME_ZONE",
+    "IS_ONLINE",
+    "TIMESTAMP_X",
+    "LAST_ACTIVITY_DATE",
+    "PERSONAL_GENDER",
+    "PERSONAL_PROFESSION",
+    "PERSONAL_WWW",
+    "PERSONAL_BIRTHDAY",
+    "PERSONAL_PHOTO",
+    "PERSONAL_ICQ",
+    "PERSONAL_PHONE",
+    "PERSONAL_FAX",
+    "PERSONAL_MOBILE",
+    "PERSONAL_PAGER",
+    "PERSONAL_STREET",
+    "PERSONAL_CITY",
+    "PERSONAL_STATE",
+    "PERSONAL_ZIP",
+    "PERSONAL_COUNTRY",
+    "PERSONAL_MAILBOX",
+    "PERSONAL_NOTES",
+    "WORK_PHONE",
+    "WORK_COMPANY",
+    "WORK_POSITION",
+    "WORK_DEPARTMENT",
+    "WORK_WWW",
+    "WORK_FAX",
+    "WORK_PAGER",
+    "WORK_STREET",
+    "WORK_MAILBOX",
+    "WORK_CITY",
+    "WORK_STATE",
+    "WORK_ZIP",
+    "WORK_COUNTRY",
+    "WORK_PROFILE",
+    "WORK_LOGO",
+    "WORK_NOTES",
+    "UF_SKYPE_LINK",
+    "UF_ZOOM",
+    "UF_EMPLOYMENT_DATE",
+    "UF_TIMEMAN",
+    "UF_DEPARTMENT",
+    "UF_INTERESTS",
+    "UF_SKILLS",
+    "UF_WEB_SITES",
+    "UF_XING",
+    "UF_LINKEDIN",
+    "UF_TWITTER",
+    "UF_SKYPE",
+    "UF_DISTRICT",
+    "UF_PHONE_INNER",
+    "USER_TYPE",
+];
+
+#[tokio::test]
+async fn a_user_has_every_documented_field_with_its_type() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let bob = app.user("Bob", "Stone").await;
+    let current = app.ok(&bob, "user.current", json!({})).await;
+    let listed = app
+        .ok(&bob, "user.get", json!({"FILTER": {"ID": bob.user}}))
+        .await;
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+    for user in [&current, &listed[0]] {
+        let keys: Vec<&str> = user
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(keys, USER_FIELDS, "every field, in user.fields' order");
+        for field in USER_FIELDS {
+            let v = &user[field];
+            // What the official Python SDK's tests assert of each field.
+            assert!(
+                v.is_boolean() || v.is_string() || v.is_array(),
+                "{field}: {v}"
+            );
+        }
+        assert_eq!(user["ID"], bob.user.to_string());
+        assert_eq!(user["XML_ID"], "");
+        assert_eq!(user["ACTIVE"], true);
+        assert_eq!(
+            (&user["NAME"], &user["LAST_NAME"]),
+            (&json!("Bob"), &json!("Stone"))
+        );
+        assert_eq!(user["UF_DEPARTMENT"], json!([1]));
+        assert_eq!(user["USER_TYPE"], "employee");
+        for date in [
+            "LAST_LOGIN",
+            "DATE_REGISTER",
+            "TIMESTAMP_X",
+            "LAST_ACTIVITY_DATE",
+        ] {
+            chrono::DateTime::parse_from_rfc3339(user[date].as_str().unwrap())
+                .unwrap_or_else(|e| panic!("{date}: {e}"));
+        }
+    }
+}
+
+#[tokio::test]
+async fn departments_are_one_truth_across_user_and_im_methods() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let bob = app.user("Bob", "").await;
+    let rest = app.ok(&bob, "user.current", json!({})).await;
+    let im = app.ok(&bob, "im.user.get", json!({})).await;
+    assert_eq!(im["departments"], rest["UF_DEPARTMENT"]);
+    assert_eq!(im["departments"], json!([1]));
+    // The users of a history page say the same.
+    let chat = app.chat(&bob, &[]).await;
+    app.post(&bob, chat, "hi").await;
+    let page = app
+        .ok(
+            &bob,
+            "im.dialog.messages.get",
+            json!({"DIALOG_ID": format!("chat{chat}")}),
+        )
+        .await;
+    let me = page["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["id"] == bob.user)
+        .unwrap_or_else(|| panic!("{page}"));
+    assert_eq!(me["departments"], json!([1]));
+}
