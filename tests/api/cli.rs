@@ -105,6 +105,20 @@ pub fn cli(data: &TestData, args: &[&str]) -> (bool, String) {
     )
 }
 
+/// Runs an admin command; whether it succeeded, its stdout and its stderr.
+pub fn cli_full(data: &TestData, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(BIN)
+        .args(data.args())
+        .args(args)
+        .output()
+        .expect("run b24im");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).trim().to_owned(),
+        String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+    )
+}
+
 pub async fn call(url: &str, method: &str, params: Value) -> (u16, Value) {
     let res = reqwest::Client::new()
         .post(format!("{url}{method}"))
@@ -339,4 +353,147 @@ async fn acknowledged_likes_survive_kill_9() {
         assert!(liked.contains(id), "acknowledged like on {id} was lost");
     }
     drop(server);
+}
+
+#[tokio::test]
+async fn admin_commands_print_the_urls_the_server_really_serves() {
+    let Some(dir) = TestData::new() else {
+        return;
+    };
+    // Ephemeral ports: nothing like the default 8080/8443.
+    let server = Server::start(&dir);
+    let (ok, url, told) = cli_full(&dir, &["webhook", "add", "--user", "1"]);
+    assert!(ok, "{told}");
+    assert!(
+        url.starts_with(&format!("{}/rest/1/", server.base)),
+        "{url}"
+    );
+    let secret = url.trim_end_matches('/').rsplit('/').next().unwrap();
+    assert!(
+        told.contains(&format!("{}/rest/1/{secret}/", server.https_base)),
+        "the https URL is told beside it: {told}"
+    );
+    let (status, body) = call(&url, "profile", json!({})).await;
+    assert_eq!(status, 200, "{body}");
+
+    let (ok, token, told) = cli_full(&dir, &["token", "add", "--user", "1"]);
+    assert!(ok, "{told}");
+    assert_eq!(token.len(), 48, "stdout is the token alone: {token}");
+    assert!(told.contains(&format!("{}/rest/", server.base)), "{told}");
+    let res = reqwest::Client::new()
+        .post(format!("{}/rest/profile", server.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    // --base-url still wins.
+    let (ok, url, _) = cli_full(
+        &dir,
+        &[
+            "webhook",
+            "add",
+            "--user",
+            "1",
+            "--base-url",
+            "https://im.example",
+        ],
+    );
+    assert!(ok);
+    assert!(url.starts_with("https://im.example/rest/1/"), "{url}");
+}
+
+#[tokio::test]
+async fn a_second_server_on_one_sqlite_directory_refuses_to_start() {
+    if crate::POSTGRES {
+        return; // many nodes on one PostgreSQL database are the point there
+    }
+    let Some(dir) = TestData::new() else {
+        return;
+    };
+    let first = Server::start(&dir);
+    let out = Command::new(BIN)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--https-listen",
+            "127.0.0.1:0",
+        ])
+        .args(dir.args())
+        .output()
+        .expect("run b24im");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("already running"), "{err}");
+    assert!(err.contains("--data"), "says what to do: {err}");
+    // The admin commands still work beside the running server.
+    let (ok, id) = cli(&dir, &["user", "add", "--name", "Carol"]);
+    assert!(ok, "{id}");
+    let (status, _) = call(first.webhook.as_ref().unwrap(), "profile", json!({})).await;
+    assert_eq!(status, 200, "the first server is untouched");
+    // Once it is gone, a new one starts.
+    first.kill9();
+    let again = Server::start(&dir);
+    assert!(!again.base.is_empty());
+}
+
+#[tokio::test]
+async fn any_first_command_creates_the_admin_and_prints_its_webhook_once() {
+    let Some(dir) = TestData::new() else {
+        return;
+    };
+    let (ok, id, told) = cli_full(&dir, &["user", "add", "--name", "Bob"]);
+    assert!(ok, "{told}");
+    assert_eq!(
+        id, "2",
+        "stdout stays the new user's id; the admin is user 1"
+    );
+    assert!(told.contains("Created user 1 (Admin)"), "{told}");
+    let hook = told
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no webhook in {told}"))
+        .to_owned();
+    let (ok, _, told) = cli_full(&dir, &["user", "add", "--name", "Carol"]);
+    assert!(ok);
+    assert!(!told.contains("Created user"), "once: {told}");
+    // The server starts without a second admin, and the printed webhook works.
+    let server = Server::start(&dir);
+    assert!(server.webhook.is_none());
+    let (status, body) = call(&server.rebase(&hook), "profile", json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["result"]["ADMIN"], json!(true));
+}
+
+#[tokio::test]
+async fn a_taken_http_port_names_the_flag_that_changes_it() {
+    let Some(dir) = TestData::new() else {
+        return;
+    };
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = Command::new(BIN)
+        .args(["serve", "--listen", &addr, "--https-listen", "off"])
+        .args(dir.args())
+        .output()
+        .expect("run b24im");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&addr) && err.contains("--listen"), "{err}");
+}
+
+#[tokio::test]
+async fn events_list_has_a_header_line() {
+    let Some(dir) = TestData::new() else {
+        return;
+    };
+    let (ok, out) = cli(&dir, &["events", "list"]);
+    assert!(ok);
+    let header = out.lines().next().unwrap_or_default();
+    assert_eq!(
+        header.split('\t').collect::<Vec<_>>(),
+        ["id", "event", "state", "attempts", "handler", "last error"]
+    );
 }
