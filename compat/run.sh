@@ -9,7 +9,8 @@
 # Installs pinned b24pysdk and fast-bitrix24 (compat/requirements.txt) into
 # target/compat/venv and @bitrix24/b24jssdk (compat/js/package-lock.json) into
 # target/compat/js, reusing both while the pins are unchanged. Needs python3
-# (with venv), node >= 20 and npm, and the PyPI and npm registries the first time.
+# (with venv), node >= 20 and npm, and the PyPI and npm registries the first time;
+# php-cli with php-curl for the PHP checks (skipped, with a line saying so, without).
 # Prints one line per check and "N passed, M failed"; exits non-zero on any failure.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -89,6 +90,14 @@ run b24pysdk "$work/venv/bin/python" compat/b24pysdk_check.py
 run fast-bitrix24 "$work/venv/bin/python" compat/fast_bitrix24_check.py
 run b24jssdk node "$work/js/b24jssdk.mjs"
 run like_bot.py "$work/venv/bin/python" compat/bot_check.py
+# PHP as the docs' examples use it (CRest itself is in no package registry we
+# reach; its calls are plain curl like these). .ci/run installs php-cli and
+# php-curl; elsewhere the PHP checks say why they did not run.
+if command -v php >/dev/null && php -m 2>/dev/null | grep -qx curl; then
+  run php "$work/venv/bin/python" compat/php_check.py
+else
+  echo "PHP checks SKIPPED: no php with the curl extension (apt-get install php-cli php-curl)"
+fi
 
 # The README's snippets, run as a user would after pasting them.
 snippets="$work/js/readme"   # inside the Node project, so `import` finds the SDK
