@@ -52,7 +52,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the server.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
@@ -117,6 +117,77 @@ pub struct ServeArgs {
     /// Delivery attempts before an event is kept as dead.
     #[arg(long, env = "B24IM_EVENT_ATTEMPTS", default_value_t = 12)]
     pub event_attempts: i64,
+    /// Seconds a request's head may take to arrive, counted from when the
+    /// connection is ready for it (also how long a keep-alive connection may idle).
+    #[arg(long, env = "B24IM_HEADER_TIMEOUT", default_value_t = config::DEFAULT_HEADER_TIMEOUT_SECS,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_timeout: u64,
+    /// Seconds a request body may take to arrive (then 408 REQUEST_TIMEOUT).
+    #[arg(long, env = "B24IM_BODY_TIMEOUT", default_value_t = config::DEFAULT_BODY_TIMEOUT_SECS,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_timeout: u64,
+    /// Connections open at once, HTTP and HTTPS together; beyond it new ones
+    /// wait in the kernel's backlog while the open ones keep working.
+    #[arg(long, env = "B24IM_MAX_CONNECTIONS", default_value_t = config::DEFAULT_MAX_CONNECTIONS,
+          value_parser = TypedValueParser::map(clap::value_parser!(u32).range(1..), |n| n as usize))]
+    pub max_connections: usize,
+    /// Users one call may name (`USERS` of im.chat.add, im.chat.user.add, ...).
+    #[arg(long, env = "B24IM_MAX_USERS_PER_CALL", default_value_t = config::DEFAULT_MAX_USERS_PER_CALL,
+          value_parser = TypedValueParser::map(clap::value_parser!(u32).range(1..), |n| n as usize))]
+    pub max_users_per_call: usize,
+    /// Bytes `$result[...]` references may add to one batch command.
+    #[arg(long, env = "B24IM_BATCH_EXPANSION", default_value_t = config::DEFAULT_BATCH_EXPANSION)]
+    pub batch_expansion: usize,
+    /// Bitrix24's request intensity limit per webhook or application:
+    /// `off`, `standard` (50, drains 2 a second), `enterprise` (250, 5 a
+    /// second) or `THRESHOLD:DRAIN`; past it, 503 QUERY_LIMIT_EXCEEDED.
+    #[arg(long, env = "B24IM_RATE_LIMIT", value_parser = |s: &str| config::RateLimit::parse(s).map(Setting))]
+    pub rate_limit: Option<Setting<config::RateLimit>>,
+    /// Seconds of one method's run time per webhook or application over 10
+    /// minutes (`operating`) before it answers 429 OPERATION_TIME_LIMIT, or `off`.
+    #[arg(long, env = "B24IM_OPERATING_LIMIT", value_parser = |s: &str| parse_operating_limit(s).map(Setting))]
+    pub operating_limit: Option<Setting<f64>>,
+    /// Turn on the limits of a portal: --rate-limit standard and
+    /// --operating-limit 480, unless those flags say otherwise.
+    #[arg(long, env = "B24IM_PORTAL_LIMITS")]
+    pub portal_limits: bool,
+}
+
+impl ServeArgs {
+    /// The limits these flags set.
+    pub fn limits(&self) -> config::Limits {
+        let portal = self.portal_limits;
+        config::Limits {
+            header_timeout: std::time::Duration::from_secs(self.header_timeout),
+            body_timeout: std::time::Duration::from_secs(self.body_timeout),
+            max_connections: self.max_connections,
+            max_users_per_call: self.max_users_per_call,
+            batch_expansion: self.batch_expansion,
+            rate: match self.rate_limit {
+                Some(Setting(set)) => set,
+                None => portal.then_some(config::RateLimit::STANDARD),
+            },
+            operating_limit: match self.operating_limit {
+                Some(Setting(set)) => set,
+                None => portal.then_some(config::PORTAL_OPERATING_LIMIT_SECS),
+            },
+        }
+    }
+}
+
+/// A limit given on the command line: a value, or `off` (`None`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Setting<T>(pub Option<T>);
+
+/// `--operating-limit`: seconds, or `off`.
+fn parse_operating_limit(s: &str) -> Result<Option<f64>, String> {
+    if s.trim().eq_ignore_ascii_case("off") {
+        return Ok(None);
+    }
+    match s.trim().parse::<f64>() {
+        Ok(n) if n > 0.0 && n.is_finite() => Ok(Some(n)),
+        _ => Err(format!("{s:?}: give seconds (480) or off")),
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -184,7 +255,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             pool: cli.database_pool,
         };
         match cli.command {
-            Command::Serve(args) => serve(db, args).await,
+            Command::Serve(args) => serve(db, *args).await,
             Command::User(cmd) => user(db, cmd).await,
             Command::Webhook(cmd) => webhook(db, cmd).await,
             Command::Token(cmd) => token(db, cmd).await,
@@ -342,6 +413,29 @@ async fn open_for_admin(db: &Database) -> anyhow::Result<Arc<dyn Store>> {
     Ok(store)
 }
 
+/// After a revocation: a server running on this SQLite directory trusts a
+/// credential it looked up for at most `CACHE_TTL`, counted from before its
+/// read, so once that has passed the revocation holds there too, and the
+/// command returns only then. (On PostgreSQL the commit's NOTIFY tells every
+/// node at once.)
+async fn wait_out_credential_caches(db: &Database) {
+    if db.url.is_none() && server_running(&db.data) {
+        tokio::time::sleep(crate::protocol::auth::CACHE_TTL + std::time::Duration::from_millis(20))
+            .await;
+    }
+}
+
+/// Whether a `serve` holds the lock of this data directory.
+fn server_running(data: &std::path::Path) -> bool {
+    let Ok(file) = std::fs::File::open(data.join(SERVE_LOCK_FILE)) else {
+        return false;
+    };
+    matches!(
+        file.try_lock_shared(),
+        Err(std::fs::TryLockError::WouldBlock)
+    )
+}
+
 /// The file `serve` holds locked while it runs on a SQLite data directory.
 const SERVE_LOCK_FILE: &str = "serve.lock";
 
@@ -391,6 +485,7 @@ async fn serve(db: Database, args: ServeArgs) -> anyhow::Result<()> {
     };
     let store = db.open()?;
     let data = db.data.clone();
+    let limits = args.limits();
     let shutdown = shutdown_signal()?;
     // Bind first, so the printed URLs carry the real ports (also for `...:0`).
     let listener = tokio::net::TcpListener::bind(args.listen)
@@ -423,12 +518,9 @@ async fn serve(db: Database, args: ServeArgs) -> anyhow::Result<()> {
             (Some(tls), material.ca_cert)
         }
     };
-    let https_base = match &https {
-        Some(l) => Some(config::https_base_url(&axum::serve::Listener::local_addr(
-            l,
-        )?)),
-        None => None,
-    };
+    let https_base = https
+        .as_ref()
+        .map(|l| config::https_base_url(&l.local_addr()));
     let served = Urls {
         http: base.clone(),
         https: https_base.clone(),
@@ -459,6 +551,7 @@ async fn serve(db: Database, args: ServeArgs) -> anyhow::Result<()> {
             listen: local,
             data_dir: data,
             body_limit: args.body_limit,
+            limits,
             delivery: DeliveryConfig {
                 timeout: std::time::Duration::from_secs(args.event_timeout.max(1)),
                 max_attempts: args.event_attempts.max(1),
@@ -564,6 +657,7 @@ async fn webhook(db: Database, cmd: WebhookCommand) -> anyhow::Result<()> {
         WebhookCommand::Delete { token } => {
             let secret = secret_from(&token);
             if store.delete_webhook(TokenHash::of(secret)).await? {
+                wait_out_credential_caches(&db).await;
                 println!("deleted");
             } else {
                 bail!("no webhook with that secret");

@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATA_DIR: &str = "b24im-data";
@@ -17,7 +18,101 @@ pub struct ServeConfig {
     pub body_limit: usize,
     /// How events are delivered to handlers.
     pub delivery: crate::events::DeliveryConfig,
+    /// What one client may ask of the server (docs/security.md).
+    pub limits: Limits,
 }
+
+/// Seconds the head of a request may take to arrive, from when the
+/// connection is ready for it (so also how long a keep-alive connection may
+/// sit idle).
+pub const DEFAULT_HEADER_TIMEOUT_SECS: u64 = 30;
+/// Seconds a request body may take to arrive.
+pub const DEFAULT_BODY_TIMEOUT_SECS: u64 = 30;
+/// Connections open at once, HTTP and HTTPS together.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+/// Users one call may name (`im.chat.add`, `im.chat.user.add`, ...).
+pub const DEFAULT_MAX_USERS_PER_CALL: usize = 1000;
+/// Bytes `$result[...]` references may add to one batch command.
+pub const DEFAULT_BATCH_EXPANSION: usize = 1024 * 1024;
+
+/// The limits a public server needs, each with its flag (cli.rs) and its
+/// default here.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limits {
+    pub header_timeout: Duration,
+    pub body_timeout: Duration,
+    pub max_connections: usize,
+    pub max_users_per_call: usize,
+    pub batch_expansion: usize,
+    /// The request intensity limit (Bitrix24's leaky bucket); off by default.
+    pub rate: Option<RateLimit>,
+    /// Seconds of a method's accumulated run time per application or webhook
+    /// over 10 minutes (`operating`) before it is refused; off by default.
+    pub operating_limit: Option<f64>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            header_timeout: Duration::from_secs(DEFAULT_HEADER_TIMEOUT_SECS),
+            body_timeout: Duration::from_secs(DEFAULT_BODY_TIMEOUT_SECS),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_users_per_call: DEFAULT_MAX_USERS_PER_CALL,
+            batch_expansion: DEFAULT_BATCH_EXPANSION,
+            rate: None,
+            operating_limit: None,
+        }
+    }
+}
+
+/// Bitrix24's leaky bucket (limits.md): each request adds one; the counter
+/// drains `drain` a second; past `threshold` a request answers 503
+/// `QUERY_LIMIT_EXCEEDED`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateLimit {
+    pub threshold: f64,
+    pub drain: f64,
+}
+
+impl RateLimit {
+    /// The plans' values (limits.md): "Others" 50 and 2 a second.
+    pub const STANDARD: RateLimit = RateLimit {
+        threshold: 50.0,
+        drain: 2.0,
+    };
+    /// Enterprise: 250 and 5 a second.
+    pub const ENTERPRISE: RateLimit = RateLimit {
+        threshold: 250.0,
+        drain: 5.0,
+    };
+
+    /// `off`, `standard`, `enterprise`, or `THRESHOLD:DRAIN` (`50:2`).
+    pub fn parse(s: &str) -> Result<Option<RateLimit>, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "off" | "" => Ok(None),
+            "standard" => Ok(Some(RateLimit::STANDARD)),
+            "enterprise" => Ok(Some(RateLimit::ENTERPRISE)),
+            other => {
+                let (t, d) = other.split_once(':').ok_or_else(|| {
+                    format!("{s:?}: give off, standard, enterprise or THRESHOLD:DRAIN (50:2)")
+                })?;
+                let threshold: f64 = t.parse().map_err(|_| format!("{t:?} is not a number"))?;
+                let drain: f64 = d.parse().map_err(|_| format!("{d:?} is not a number"))?;
+                if !(threshold >= 1.0 && drain > 0.0 && threshold.is_finite() && drain.is_finite())
+                {
+                    return Err(format!(
+                        "{s:?}: the threshold must be >= 1 and the drain > 0"
+                    ));
+                }
+                Ok(Some(RateLimit { threshold, drain }))
+            }
+        }
+    }
+}
+
+/// The accumulated-time limit portals apply when one is set (limits.md's
+/// example; a self-hosted portal that turns it on uses 420).
+pub const PORTAL_OPERATING_LIMIT_SECS: f64 = 480.0;
 
 /// The base URL of a webhook, as clients paste it.
 pub fn webhook_url(base: &str, user: i64, secret: &str) -> String {

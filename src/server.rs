@@ -1,18 +1,23 @@
 //! The HTTP server: `AppState`, the router, and `run`, which owns every task
 //! and stops them all on one shutdown signal.
 
-use std::future::{Future, IntoFuture};
+use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
 use axum::Router;
-use tokio::net::TcpListener;
-use tokio::sync::watch;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tower_http::cors::{Any, CorsLayer};
 
-use crate::config::ServeConfig;
+use crate::config::{Limits, ServeConfig};
 use crate::events;
-use crate::protocol::{self, auth::Authenticator};
+use crate::protocol::{self, auth::Authenticator, limits::Meter};
 use crate::store::Store;
 use crate::tls::TlsListener;
 
@@ -21,6 +26,8 @@ use crate::tls::TlsListener;
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub auth: Arc<Authenticator>,
+    /// Request intensity and `operating`, per webhook or application.
+    pub meter: Arc<Meter>,
     pub config: Arc<ServeConfig>,
 }
 
@@ -28,6 +35,7 @@ impl AppState {
     pub fn new(store: Arc<dyn Store>, config: ServeConfig) -> Self {
         AppState {
             auth: Arc::new(Authenticator::new(Arc::clone(&store))),
+            meter: Arc::new(Meter::new(&config.limits)),
             store,
             config: Arc::new(config),
         }
@@ -48,10 +56,46 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Where connections come from: the plain TCP listener or the TLS one.
+pub trait Incoming: Send + 'static {
+    type Io: AsyncRead + AsyncWrite + Unpin + Send + 'static;
+    /// The next connection, with the permit of the connection cap it holds
+    /// for its life.
+    fn accept(&mut self) -> impl Future<Output = (Self::Io, OwnedSemaphorePermit)> + Send;
+}
+
+/// Plain HTTP connections under the connection cap.
+struct PlainIncoming {
+    tcp: TcpListener,
+    permits: Arc<Semaphore>,
+}
+
+impl Incoming for PlainIncoming {
+    type Io = TcpStream;
+
+    async fn accept(&mut self) -> (TcpStream, OwnedSemaphorePermit) {
+        // Beyond the cap, new connections wait in the kernel's backlog; the
+        // ones already open keep working.
+        let Ok(permit) = Arc::clone(&self.permits).acquire_owned().await else {
+            return std::future::pending().await;
+        };
+        loop {
+            match self.tcp.accept().await {
+                Ok((stream, _)) => return (stream, permit),
+                Err(e) => {
+                    // e.g. too many open files: wait instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            }
+        }
+    }
+}
+
 /// Serves until `shutdown` completes, then finishes in-flight requests.
 /// The listeners are bound by the caller, so a test knows its ports before
-/// this runs. With `https`, both listeners serve the same router; they and
-/// the events worker stop together.
+/// this runs. With `https`, both listeners serve the same router under one
+/// connection cap; they and the events worker stop together.
 pub async fn run(
     listener: TcpListener,
     https: Option<TlsListener>,
@@ -72,23 +116,81 @@ pub async fn run(
     )
     .await
     .map_err(std::io::Error::other)?;
+    let limits = state.config.limits.clone();
+    let permits = Arc::new(Semaphore::new(limits.max_connections));
     let app = router(state);
-    let when_stopped = |mut rx: watch::Receiver<bool>| async move {
-        let _ = rx.wait_for(|stop| *stop).await;
-    };
-    let http = axum::serve(listener, app.clone())
-        .with_graceful_shutdown(when_stopped(stopped.clone()))
-        .into_future();
-    let served = match https {
+    let http = serve(
+        PlainIncoming {
+            tcp: listener,
+            permits: Arc::clone(&permits),
+        },
+        app.clone(),
+        limits.clone(),
+        stopped.clone(),
+    );
+    match https {
         None => http.await,
         Some(tls) => {
-            let https = axum::serve(tls, app)
-                .with_graceful_shutdown(when_stopped(stopped))
-                .into_future();
-            let (a, b) = tokio::join!(http, https);
-            a.and(b)
+            let https = serve(tls.start(permits), app, limits, stopped);
+            tokio::join!(http, https);
         }
-    };
+    }
     worker.abort();
-    served
+    Ok(())
+}
+
+/// Accepts connections until `stopped`, serves each with HTTP/1.1 under the
+/// header timeout, then lets the open ones finish their requests.
+async fn serve<L: Incoming>(
+    mut incoming: L,
+    app: Router,
+    limits: Limits,
+    mut stopped: watch::Receiver<bool>,
+) {
+    // Every connection task holds a clone; `closed()` resolves when all are gone.
+    let (open_tx, open_rx) = watch::channel(());
+    loop {
+        let (io, permit) = tokio::select! {
+            conn = incoming.accept() => conn,
+            () = until_stopped(&mut stopped) => break,
+        };
+        let service = TowerToHyperService::new(app.clone());
+        let mut stop = stopped.clone();
+        let open = open_rx.clone();
+        let header_timeout = limits.header_timeout;
+        tokio::spawn(async move {
+            let _permit = permit;
+            let _open = open;
+            let mut builder = http1::Builder::new();
+            // The whole head of each request within the header timeout,
+            // counted from when the connection is ready for it: a slow
+            // (slowloris) or idle keep-alive connection is closed then.
+            builder
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_timeout)
+                .keep_alive(true);
+            let conn = builder
+                .serve_connection(TokioIo::new(io), service)
+                .with_upgrades();
+            let mut conn = std::pin::pin!(conn);
+            tokio::select! {
+                result = conn.as_mut() => {
+                    if let Err(e) = result {
+                        tracing::debug!(error = %e, "connection ended");
+                    }
+                }
+                () = until_stopped(&mut stop) => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = conn.await;
+                }
+            }
+        });
+    }
+    drop(open_rx);
+    open_tx.closed().await;
+}
+
+/// Resolves once the shutdown flag is set (or its sender is gone).
+async fn until_stopped(rx: &mut watch::Receiver<bool>) {
+    let _ = rx.wait_for(|stop| *stop).await;
 }

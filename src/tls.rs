@@ -23,7 +23,7 @@ use rcgen::{
 };
 use serde::{Deserialize, Serialize};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 use tokio_rustls::rustls::{self, ServerConfig};
 use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
@@ -281,22 +281,45 @@ fn read_key(path: &Path) -> Result<PrivateKeyDer<'static>> {
         .with_context(|| format!("cannot read a PEM private key from {}", path.display()))
 }
 
-/// A listener whose connections have finished their TLS handshake.
+/// An HTTPS listener: TCP connections whose TLS handshake has finished.
 ///
 /// Handshakes run in their own tasks, so one slow or silent client never
-/// holds up the others; `accept` hands out the ones that succeeded.
+/// holds up the others; the server takes the ones that succeeded.
 pub struct TlsListener {
-    ready: mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
+    tcp: TcpListener,
+    acceptor: TlsAcceptor,
     local: SocketAddr,
 }
 
 impl TlsListener {
     pub fn new(tcp: TcpListener, config: Arc<ServerConfig>) -> io::Result<Self> {
         let local = tcp.local_addr()?;
+        Ok(TlsListener {
+            tcp,
+            acceptor: TlsAcceptor::from(config),
+            local,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local
+    }
+
+    /// Starts accepting. Each TCP connection first takes a permit of the
+    /// connection cap (beyond it, new connections wait in the kernel's
+    /// backlog) and keeps it through its handshake and its life.
+    pub fn start(self, permits: Arc<Semaphore>) -> TlsIncoming {
         let (tx, ready) = mpsc::channel(128);
-        let acceptor = TlsAcceptor::from(config);
+        let TlsListener { tcp, acceptor, .. } = self;
         tokio::spawn(async move {
             loop {
+                let permit = tokio::select! {
+                    permit = Arc::clone(&permits).acquire_owned() => match permit {
+                        Ok(p) => p,
+                        Err(_) => return,
+                    },
+                    _ = tx.closed() => return,
+                };
                 let accepted = tokio::select! {
                     accepted = tcp.accept() => accepted,
                     // The server stopped and dropped the listener.
@@ -317,7 +340,7 @@ impl TlsListener {
                 tokio::spawn(async move {
                     match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
                         Ok(Ok(tls)) => {
-                            let _ = tx.send((tls, peer)).await;
+                            let _ = tx.send((tls, permit)).await;
                         }
                         Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
                         Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
@@ -325,24 +348,24 @@ impl TlsListener {
                 });
             }
         });
-        Ok(TlsListener { ready, local })
+        TlsIncoming { ready }
     }
 }
 
-impl axum::serve::Listener for TlsListener {
-    type Io = TlsStream<TcpStream>;
-    type Addr = SocketAddr;
+/// The connections of a started [`TlsListener`], handshakes done.
+pub struct TlsIncoming {
+    ready: mpsc::Receiver<(TlsStream<TcpStream>, OwnedSemaphorePermit)>,
+}
 
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+impl crate::server::Incoming for TlsIncoming {
+    type Io = TlsStream<TcpStream>;
+
+    async fn accept(&mut self) -> (Self::Io, OwnedSemaphorePermit) {
         match self.ready.recv().await {
             Some(conn) => conn,
-            // The acceptor task ends only when this listener is dropped.
+            // The acceptor task ends only when this side is dropped.
             None => std::future::pending().await,
         }
-    }
-
-    fn local_addr(&self) -> io::Result<Self::Addr> {
-        Ok(self.local)
     }
 }
 

@@ -10,6 +10,8 @@
 /// This binary's backend: PostgreSQL.
 const POSTGRES: bool = true;
 
+#[path = "api/access.rs"]
+mod access;
 #[path = "api/batch.rs"]
 mod batch;
 #[path = "api/bots_v2.rs"]
@@ -28,6 +30,8 @@ mod founding;
 mod helpers;
 #[path = "api/like.rs"]
 mod like;
+#[path = "api/limits.rs"]
+mod limits;
 #[path = "api/messages.rs"]
 mod messages;
 #[path = "api/meta.rs"]

@@ -88,6 +88,16 @@ impl EventKind {
         .find(|k| k.name().eq_ignore_ascii_case(name.trim()))
     }
 
+    /// The scope whose data the event carries: binding it needs that scope
+    /// (the im.v2 user events carry message text, so `im`).
+    pub fn scope(self) -> &'static str {
+        if self.is_user() {
+            "im"
+        } else {
+            "imbot"
+        }
+    }
+
     /// The same event in the v2 format, for bots registered through v2.
     pub fn v2(self) -> Self {
         match self {

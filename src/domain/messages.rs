@@ -125,6 +125,20 @@ pub async fn edit(
     }
 }
 
+/// Whether `caller` may edit `message` (its author, still a member, the
+/// message not deleted): `CannotEditMessage` otherwise.
+pub async fn check_editable(
+    store: &dyn Store,
+    caller: UserId,
+    message: MessageId,
+) -> Result<(), Error> {
+    if store.can_edit_message(message, caller).await? {
+        Ok(())
+    } else {
+        Err(Error::CannotEditMessage)
+    }
+}
+
 /// `im.message.delete`: the author, or the owner of a group chat, deletes.
 /// The message stays in the history, emptied and marked deleted.
 pub async fn delete(store: &dyn Store, caller: UserId, message: MessageId) -> Result<(), Error> {

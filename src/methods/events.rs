@@ -21,7 +21,10 @@ fn client_id(cx: &Ctx) -> String {
 /// `event.bind`: docs api-reference/events/event-bind.md
 pub async fn bind(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let name = p.str("event").unwrap_or_default();
-    let Some(kind) = EventKind::bindable(&name) else {
+    // As on a portal, a credential sees only the events of the scopes it
+    // holds: without `im`, the im.v2 events (message text) are not found.
+    let Some(kind) = EventKind::bindable(&name).filter(|k| cx.caller.scopes.contains(k.scope()))
+    else {
         return Err(ApiError::param("ERROR_EVENT_NOT_FOUND", "Event not found"));
     };
     if is_offline(p) {
@@ -221,11 +224,7 @@ pub async fn offline_list(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
         .await?;
     let list: Vec<Value> = events.iter().map(|e| offline_view(e, true)).collect();
     let next = (start + 50 < total).then_some(start + 50);
-    Ok(Reply {
-        result: Value::Array(list),
-        total: Some(total),
-        next,
-    })
+    Ok(Reply::page(Value::Array(list), Some(total), next))
 }
 
 /// `im.v2.Event.subscribe`

@@ -12,27 +12,35 @@ use crate::protocol::params::{intval, Params};
 use crate::protocol::registry::Ctx;
 
 /// Positive user ids from a list parameter; anything else in it is skipped.
-fn user_ids(p: &Params, name: &str) -> Vec<UserId> {
-    let mut ids: Vec<UserId> = p
-        .list(name)
-        .unwrap_or_default()
+/// The distinct user ids of a list parameter; more than `limit` named is
+/// refused before any of them is looked at.
+fn user_ids(p: &Params, name: &str, limit: usize) -> Result<Vec<UserId>, ApiError> {
+    let listed = p.list(name).unwrap_or_default();
+    if listed.len() > limit {
+        return Err(ApiError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "TOO_MANY_USERS",
+            format!("At most {limit} users can be named in one call"),
+        ));
+    }
+    let mut ids: Vec<UserId> = listed
         .iter()
         .filter_map(|v| UserId::new(intval(v)))
         .collect();
     let mut seen = std::collections::HashSet::new();
     ids.retain(|id| seen.insert(*id));
-    ids
+    Ok(ids)
 }
 
 /// `im.chat.add`: docs api-reference/chats/im-chat-add.md
 pub async fn add(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
-    let new = new_chat(p, cx.user())?;
+    let new = new_chat(cx, p, cx.user())?;
     let id = chats::create(cx.store(), new).await?;
     Ok(Reply::value(id.0))
 }
 
 /// The chat `im.chat.add` and `imbot.chat.add` describe, owned by `owner`.
-pub(super) fn new_chat(p: &Params, owner: UserId) -> Result<NewChat, ApiError> {
+pub(super) fn new_chat(cx: &Ctx, p: &Params, owner: UserId) -> Result<NewChat, ApiError> {
     if let Some(users) = p.get("USERS") {
         if !users.is_array() && !users.is_object() {
             return Err(ApiError::param(
@@ -48,7 +56,7 @@ pub(super) fn new_chat(p: &Params, owner: UserId) -> Result<NewChat, ApiError> {
     Ok(NewChat {
         kind,
         owner,
-        users: user_ids(p, "USERS"),
+        users: user_ids(p, "USERS", cx.state.config.limits.max_users_per_call)?,
         title: p.str("TITLE"),
         description: p.str("DESCRIPTION").unwrap_or_default(),
         color: p.str("COLOR").as_deref().and_then(Color::parse),
@@ -73,7 +81,8 @@ pub async fn get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
 /// `im.chat.user.add`: docs api-reference/chats/chat-users/im-chat-user-add.md
 pub async fn user_add(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let chat = ChatId(required_id(p, "CHAT_ID", None, CHAT_ID_EMPTY)?);
-    chats::add_users(cx.store(), cx.user(), chat, user_ids(p, "USERS")).await?;
+    let users = user_ids(p, "USERS", cx.state.config.limits.max_users_per_call)?;
+    chats::add_users(cx.store(), cx.user(), chat, users).await?;
     Ok(Reply::value(true))
 }
 

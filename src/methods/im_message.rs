@@ -46,9 +46,11 @@ pub(super) fn dialog_of(p: &Params) -> Result<DialogRef, ApiError> {
 pub async fn update(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let id = MessageId(required_id(p, "MESSAGE_ID", Some("ID"), MESSAGE_ID_ERROR)?);
     // Without MESSAGE there is nothing b24im changes (attachments, keyboards
-    // and menus are not supported), and Bitrix24 answers true.
-    if let Some(text) = p.str("MESSAGE") {
-        messages::edit(cx.store(), cx.user(), id, &text).await?;
+    // and menus are not supported): true, but only for a message the caller
+    // may edit, as with MESSAGE.
+    match p.str("MESSAGE") {
+        Some(text) => messages::edit(cx.store(), cx.user(), id, &text).await?,
+        None => messages::check_editable(cx.store(), cx.user(), id).await?,
     }
     Ok(Reply::value(true))
 }

@@ -34,11 +34,7 @@ pub async fn get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let next = page.next(offset);
     let total = page.total;
     let result: Vec<Value> = page.users.iter().map(views::rest_user).collect();
-    Ok(Reply {
-        result: Value::Array(result),
-        total,
-        next,
-    })
+    Ok(Reply::page(Value::Array(result), total, next))
 }
 
 fn decode_query(p: &Params) -> UserQuery {

@@ -29,6 +29,9 @@ pub struct Caller {
     pub kind: CredentialKind,
     /// The application the credential acts for, if it carries one.
     pub client_id: Option<String>,
+    /// Whose request limits this call counts against: the application's
+    /// when the credential acts for one, else the webhook's or token's own.
+    pub meter: super::limits::MeterKey,
 }
 
 /// The credentials a request presented.
@@ -73,22 +76,39 @@ impl Authenticator {
         if credential.kind != kind || !credential.token_hash.matches(&hash) {
             return Err(refused());
         }
+        // The user id in the path exactly as the webhook's (`02` is not `2`).
         if let Some(user) = path_user {
-            if user.parse::<i64>().ok() != Some(credential.user.0) {
+            if user != credential.user.0.to_string() {
                 return Err(refused());
             }
         }
         if credential.is_expired(Timestamp::now()) {
             return Err(ApiError::expired_token());
         }
+        let meter = meter_key(credential.client_id.as_deref(), &hash);
         Ok(Caller {
             user: credential.user,
             scopes: credential.scopes,
             kind,
             client_id: credential.client_id,
+            meter,
         })
     }
+}
 
+/// One application's calls share its limits (as on a portal); a webhook or
+/// a token of no application has its own.
+fn meter_key(client_id: Option<&str>, hash: &TokenHash) -> super::limits::MeterKey {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    match client_id {
+        Some(app) => ("app", app).hash(&mut h),
+        None => ("credential", &hash.0).hash(&mut h),
+    }
+    h.finish()
+}
+
+impl Authenticator {
     async fn lookup(&self, hash: &TokenHash) -> Result<Option<Credential>, ApiError> {
         let epoch = self.store.credentials_epoch();
         if let Ok(cache) = self.cache.lock() {
@@ -98,6 +118,10 @@ impl Authenticator {
                 }
             }
         }
+        // The entry's age counts from before the read: a read that began
+        // before a revocation committed is trusted no longer than CACHE_TTL
+        // after it (what `webhook delete` waits for).
+        let asked = Instant::now();
         let found = self.store.credential(hash.clone()).await?;
         if let (Some(c), Ok(mut cache)) = (&found, self.cache.lock()) {
             if cache.len() >= CACHE_LIMIT {
@@ -106,7 +130,7 @@ impl Authenticator {
                     cache.clear();
                 }
             }
-            cache.insert(hash.clone(), (c.clone(), Instant::now(), epoch));
+            cache.insert(hash.clone(), (c.clone(), asked, epoch));
         }
         Ok(found)
     }

@@ -96,43 +96,117 @@ async fn run_one(cx: &Ctx, command: &Value, done: &Map<String, Value>) -> Result
     let mut params = Params::parse_query(query.as_bytes())?;
     // Commands run as the batch's caller; credentials inside a command mean nothing.
     params.take("auth");
-    let params = Params::new(
-        params
-            .as_map()
-            .iter()
-            .map(|(k, v)| (k.clone(), substitute(v, done)))
-            .collect(),
-    );
-    registry::dispatch(cx, method, &params).await
+    let mut budget = Budget::new(cx.state.config.limits.batch_expansion);
+    let mut substituted = Map::new();
+    for (k, v) in params.as_map() {
+        substituted.insert(k.clone(), substitute(v, done, &mut budget)?);
+    }
+    registry::dispatch(cx, method, &Params::new(substituted)).await
+}
+
+/// How many bytes `$result[...]` references may add to one command: each
+/// expansion is counted as it is made, so a command that repeats a large
+/// result thousands of times fails at the limit instead of filling memory.
+struct Budget {
+    limit: usize,
+    left: usize,
+}
+
+impl Budget {
+    fn new(limit: usize) -> Self {
+        Budget { limit, left: limit }
+    }
+
+    fn spend(&mut self, bytes: usize) -> Result<(), ApiError> {
+        match self.left.checked_sub(bytes) {
+            Some(left) => {
+                self.left = left;
+                Ok(())
+            }
+            None => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "ERROR_BATCH_EXPANSION_EXCEEDED",
+                format!(
+                    "References to earlier results expand this command past {} bytes",
+                    self.limit
+                ),
+            )),
+        }
+    }
+}
+
+/// The size of `v` written as JSON, counted only up to `cap` (the walk stops
+/// there): what a whole-value reference costs the budget.
+fn json_size(v: &Value, cap: usize) -> usize {
+    let mut size = 0usize;
+    let mut stack = vec![v];
+    while let Some(v) = stack.pop() {
+        if size > cap {
+            break;
+        }
+        size += match v {
+            Value::String(s) => s.len() + 2,
+            Value::Number(_) => 20,
+            Value::Bool(_) | Value::Null => 5,
+            Value::Array(items) => {
+                stack.extend(items);
+                2 + items.len()
+            }
+            Value::Object(map) => {
+                for (k, v) in map {
+                    size += k.len() + 3;
+                    stack.push(v);
+                }
+                2
+            }
+        };
+    }
+    size
 }
 
 /// Replaces `$result[key][field]...` references in string values with what
 /// earlier commands answered. A value that is exactly one reference takes the
 /// referenced value whole (a list stays a list); references inside longer text
 /// are written out as text. Unresolvable references are left as they are.
-fn substitute(v: &Value, done: &Map<String, Value>) -> Value {
-    match v {
+fn substitute(
+    v: &Value,
+    done: &Map<String, Value>,
+    budget: &mut Budget,
+) -> Result<Value, ApiError> {
+    Ok(match v {
         Value::String(s) if s.contains("$result[") => {
             if let Some((path, rest)) = parse_reference(s) {
                 if rest.is_empty() && s.starts_with("$result[") {
                     if let Some(found) = resolve(&path, done) {
-                        return found.clone();
+                        budget.spend(json_size(found, budget.left))?;
+                        return Ok(found.clone());
                     }
                 }
             }
-            Value::String(substitute_text(s, done))
+            Value::String(substitute_text(s, done, budget)?)
         }
-        Value::Array(items) => Value::Array(items.iter().map(|i| substitute(i, done)).collect()),
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| (k.clone(), substitute(v, done)))
-                .collect(),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|i| substitute(i, done, budget))
+                .collect::<Result<_, _>>()?,
         ),
+        Value::Object(map) => {
+            let mut out = Map::new();
+            for (k, v) in map {
+                out.insert(k.clone(), substitute(v, done, budget)?);
+            }
+            Value::Object(out)
+        }
         other => other.clone(),
-    }
+    })
 }
 
-fn substitute_text(s: &str, done: &Map<String, Value>) -> String {
+fn substitute_text(
+    s: &str,
+    done: &Map<String, Value>,
+    budget: &mut Budget,
+) -> Result<String, ApiError> {
     let mut out = String::new();
     let mut rest = s;
     while let Some(i) = rest.find("$result[") {
@@ -142,7 +216,10 @@ fn substitute_text(s: &str, done: &Map<String, Value>) -> String {
             Some((path, after)) => {
                 let consumed = candidate.len() - after.len();
                 match resolve(&path, done).and_then(scalar_text) {
-                    Some(text) => out.push_str(&text),
+                    Some(text) => {
+                        budget.spend(text.len())?;
+                        out.push_str(&text);
+                    }
                     None => out.push_str(&candidate[..consumed]),
                 }
                 rest = after;
@@ -154,7 +231,7 @@ fn substitute_text(s: &str, done: &Map<String, Value>) -> String {
         }
     }
     out.push_str(rest);
-    out
+    Ok(out)
 }
 
 /// Parses `$result[a][b]...` at the start of `s` into its path and the rest of `s`.
@@ -208,37 +285,47 @@ mod tests {
         m
     }
 
+    fn sub(v: &Value) -> Value {
+        substitute(v, &done(), &mut Budget::new(1 << 20)).unwrap()
+    }
+
+    #[test]
+    fn expansions_stop_at_the_budget() {
+        let mut done = Map::new();
+        done.insert("big".into(), json!("x".repeat(10_000)));
+        done.insert("list".into(), json!(["y".repeat(10_000)]));
+        // One reference fits; the hundredth does not.
+        let one = json!({"a": "$result[big]"});
+        assert!(substitute(&one, &done, &mut Budget::new(100_000)).is_ok());
+        let many = Value::Array(vec![json!("$result[big]"); 100]);
+        let err = substitute(&many, &done, &mut Budget::new(100_000)).unwrap_err();
+        assert_eq!(err.code, "ERROR_BATCH_EXPANSION_EXCEEDED");
+        let text = json!("$result[big]".repeat(100));
+        assert!(substitute(&text, &done, &mut Budget::new(100_000)).is_err());
+        let lists = Value::Array(vec![json!("$result[list]"); 100]);
+        assert!(substitute(&lists, &done, &mut Budget::new(100_000)).is_err());
+        assert!(json_size(&done["list"], usize::MAX) > 10_000);
+    }
+
     #[test]
     fn whole_references_keep_their_type() {
-        assert_eq!(substitute(&json!("$result[chat]"), &done()), json!(12));
-        assert_eq!(
-            substitute(&json!("$result[user][DEPS]"), &done()),
-            json!([7, 8])
-        );
-        assert_eq!(
-            substitute(&json!("$result[user][DEPS][1]"), &done()),
-            json!(8)
-        );
+        assert_eq!(sub(&json!("$result[chat]")), json!(12));
+        assert_eq!(sub(&json!("$result[user][DEPS]")), json!([7, 8]));
+        assert_eq!(sub(&json!("$result[user][DEPS][1]")), json!(8));
     }
 
     #[test]
     fn embedded_references_become_text() {
         assert_eq!(
-            substitute(&json!("chat$result[chat] by $result[user][ID]"), &done()),
+            sub(&json!("chat$result[chat] by $result[user][ID]")),
             json!("chat12 by 3")
         );
     }
 
     #[test]
     fn unresolved_references_stay() {
-        assert_eq!(
-            substitute(&json!("$result[nope][x]"), &done()),
-            json!("$result[nope][x]")
-        );
-        assert_eq!(
-            substitute(&json!("$result[oops"), &done()),
-            json!("$result[oops")
-        );
+        assert_eq!(sub(&json!("$result[nope][x]")), json!("$result[nope][x]"));
+        assert_eq!(sub(&json!("$result[oops")), json!("$result[oops"));
     }
 
     #[test]

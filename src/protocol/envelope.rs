@@ -10,6 +10,7 @@ use chrono::{DateTime, Local, SecondsFormat, TimeZone};
 use serde_json::{json, Value};
 
 use super::error::ApiError;
+use super::limits::Operating;
 use crate::domain::Timestamp;
 
 /// How long Bitrix24's `operating` window lasts; `operating_reset_at` points
@@ -22,6 +23,8 @@ pub struct Reply {
     pub result: Value,
     pub total: Option<i64>,
     pub next: Option<i64>,
+    /// The method's accumulated run time for this caller, set by the registry.
+    pub operating: Option<Operating>,
 }
 
 impl Reply {
@@ -30,6 +33,17 @@ impl Reply {
             result: result.into(),
             total: None,
             next: None,
+            operating: None,
+        }
+    }
+
+    /// A page of a list method, with `total` and `next` as the SDKs read them.
+    pub fn page(result: Value, total: Option<i64>, next: Option<i64>) -> Self {
+        Reply {
+            result,
+            total,
+            next,
+            operating: None,
         }
     }
 }
@@ -51,10 +65,10 @@ impl Timing {
 
     /// The complete `time` object, as of now.
     pub fn time(&self) -> Value {
-        self.now().to_value()
+        self.now(None).to_value()
     }
 
-    fn now(&self) -> Time {
+    fn now(&self, operating: Option<Operating>) -> Time {
         let start = unix_seconds(self.wall);
         let duration = self.mono.elapsed().as_secs_f64();
         let finish = start + duration;
@@ -65,8 +79,11 @@ impl Timing {
             processing: duration,
             date_start: iso_from_f64(start),
             date_finish: iso_from_f64(finish),
-            operating_reset_at: (start + OPERATING_WINDOW_SECS).floor() as i64,
-            operating: 0.0,
+            operating_reset_at: operating
+                .map_or((start + OPERATING_WINDOW_SECS).floor() as i64, |o| {
+                    o.reset_at
+                }),
+            operating: operating.map_or(0.0, |o| o.seconds),
         }
     }
 }
@@ -143,7 +160,7 @@ pub fn success_body(reply: &Reply, timing: &Timing) -> Vec<u8> {
             out.extend_from_slice(format!(",\"total\":{total}").as_bytes());
         }
         out.extend_from_slice(b",\"time\":");
-        timing.now().write(&mut out)?;
+        timing.now(reply.operating).write(&mut out)?;
         out.push(b'}');
         Ok(())
     })();
@@ -227,6 +244,7 @@ mod tests {
     #[test]
     fn a_success_body_has_result_next_total_time_in_order() {
         let reply = Reply {
+            operating: None,
             result: json!({"b": [1, "two", null], "a": "\"quoted\" ünïcode"}),
             next: Some(50),
             total: Some(-7),

@@ -85,6 +85,18 @@ impl ApiError {
         )
     }
 
+    /// A request body that did not arrive within the body timeout.
+    pub fn body_timeout(limit: std::time::Duration) -> Self {
+        ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "REQUEST_TIMEOUT",
+            format!(
+                "The request body did not arrive within {} seconds",
+                limit.as_secs()
+            ),
+        )
+    }
+
     /// A real bug or an unavailable database. The cause is logged by the
     /// caller, never shown.
     pub fn internal() -> Self {

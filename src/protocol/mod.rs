@@ -9,6 +9,7 @@ pub mod auth;
 pub mod batch;
 pub mod envelope;
 pub mod error;
+pub mod limits;
 pub mod params;
 pub mod registry;
 
@@ -106,9 +107,20 @@ async fn handle(
         ));
     }
     let limit = state.config.body_limit;
-    let bytes = to_bytes(body, limit)
-        .await
-        .map_err(|_| ApiError::too_large(limit))?;
+    // A body declared larger than the limit is refused before it is read.
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(ApiError::too_large(limit));
+    }
+    let bytes =
+        match tokio::time::timeout(state.config.limits.body_timeout, to_bytes(body, limit)).await {
+            Ok(Ok(bytes)) => bytes,
+            Ok(Err(_)) => return Err(ApiError::too_large(limit)),
+            Err(_) => return Err(ApiError::body_timeout(state.config.limits.body_timeout)),
+        };
 
     let mut params = Params::parse_query(uri.query().unwrap_or("").as_bytes())?;
     params.merge(parse_body(headers, bytes).await?);
@@ -128,6 +140,7 @@ async fn handle(
         (None, None) => Presented::Nothing,
     };
     let caller = state.auth.authenticate(presented).await?;
+    state.meter.admit(caller.meter)?;
 
     let cx = Ctx {
         state: state.clone(),

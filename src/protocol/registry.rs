@@ -165,12 +165,31 @@ pub fn find(name: &str) -> Option<&'static Method> {
 }
 
 /// Looks up, checks the scope, and runs a method.
+/// Every method but `batch` (whose commands count one by one) has its run
+/// time accounted per caller (`operating`, see `limits`).
 pub async fn dispatch(cx: &Ctx, name: &str, params: &Params) -> Result<Reply, ApiError> {
     let method = find(name).ok_or_else(ApiError::method_not_found)?;
     if !method.scope.allows(&cx.caller) {
         return Err(ApiError::insufficient_scope());
     }
-    (method.handler)(cx, params).await
+    if method.name == "batch" {
+        return (method.handler)(cx, params).await;
+    }
+    let meter = &cx.state.meter;
+    meter.check(cx.caller.meter, method.name)?;
+    let start = super::limits::Meter::now();
+    let clock = std::time::Instant::now();
+    let outcome = (method.handler)(cx, params).await;
+    let operating = meter.record(
+        cx.caller.meter,
+        method.name,
+        start,
+        clock.elapsed().as_secs_f64(),
+    );
+    outcome.map(|mut reply| {
+        reply.operating = Some(operating);
+        reply
+    })
 }
 
 #[cfg(test)]

@@ -619,13 +619,19 @@ fn record_user_events(
         )?;
     }
     for (id, handler, user_id, client_id, scopes) in bindings {
+        let scopes = Scopes::parse(&scopes).unwrap_or_default();
+        // A binding made by a credential without the event's scope (before
+        // event.bind checked it) hears nothing.
+        if !scopes.contains(kind.scope()) {
+            continue;
+        }
         insert_event(
             conn,
             &NewEvent {
                 handler,
                 handler_id: id,
                 client_id,
-                scopes: Scopes::parse(&scopes).unwrap_or_default(),
+                scopes,
                 auth_user: user_id,
                 record: record_for(user_id)?,
             },

@@ -257,6 +257,9 @@ pub trait Store: Send + Sync {
     async fn delete_command(&self, id: i64) -> Result<bool, StoreError>;
     /// The chat a message is in.
     async fn message_chat(&self, id: MessageId) -> Result<Option<ChatId>, StoreError>;
+    /// Whether `actor` may edit message `id`: its author, a member of its
+    /// chat, and the message not deleted (what `edit_message` requires).
+    async fn can_edit_message(&self, id: MessageId, actor: UserId) -> Result<bool, StoreError>;
 
     // The event outbox
     /// Leases up to `limit` pending events that are due at `now_ms` until

@@ -662,6 +662,20 @@ impl<B: Backend> Store for SqlStore<B> {
             .await
     }
 
+    async fn can_edit_message(&self, id: MessageId, actor: UserId) -> DbResult<bool> {
+        self.backend
+            .read(move |conn| {
+                conn.exists(
+                    "SELECT 1 FROM messages m
+                     WHERE m.id = ?1 AND m.author_id = ?2 AND m.deleted = FALSE
+                       AND EXISTS (SELECT 1 FROM chat_members cm
+                                   WHERE cm.chat_id = m.chat_id AND cm.user_id = ?2)",
+                    params![id.0, actor.0],
+                )
+            })
+            .await
+    }
+
     async fn edit_message(
         &self,
         id: MessageId,

@@ -213,8 +213,11 @@ impl Db for rusqlite::Connection {
         }
     }
 
-    /// One process owns a SQLite file's server; there is nobody to tell.
+    /// One process serves a SQLite file: the writer bumps this process's
+    /// credentials epoch after the commit (the admin CLI, another process,
+    /// waits out the server's cache instead; see `cli.rs`).
     fn notify(&self, _topic: &str) -> DbResult<()> {
+        super::sqlite::revoked();
         Ok(())
     }
 }

@@ -11,9 +11,11 @@
 //! Reads go to a small pool of read-only connections on the blocking pool; in
 //! WAL mode they never wait for the writer.
 
+use std::cell::Cell;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -92,6 +94,21 @@ pub struct Sqlite {
     path: PathBuf,
     jobs: mpsc::Sender<Box<dyn WriteJob>>,
     readers: Arc<Mutex<Vec<Connection>>>,
+    /// Bumped after each commit that revoked credentials: this process's
+    /// caches of credentials drop what they hold at once.
+    epoch: Arc<AtomicU64>,
+}
+
+thread_local! {
+    /// Set (on the writer thread) by a change that revokes credentials.
+    static REVOKED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// What `Db::notify` does on SQLite: the writer bumps the epoch once the
+/// change is committed (a cache refilled before the commit would otherwise
+/// keep the revoked credential).
+pub(super) fn revoked() {
+    REVOKED.set(true);
 }
 
 impl SqlStore<Sqlite> {
@@ -108,9 +125,11 @@ impl SqlStore<Sqlite> {
         migrate(&mut writer)?;
 
         let (tx, rx) = mpsc::channel::<Box<dyn WriteJob>>(QUEUE_DEPTH);
+        let epoch = Arc::new(AtomicU64::new(0));
+        let bumped = Arc::clone(&epoch);
         std::thread::Builder::new()
             .name("b24im-sqlite-writer".into())
-            .spawn(move || writer_loop(writer, rx))
+            .spawn(move || writer_loop(writer, rx, &bumped))
             .map_err(|e| StoreError::Database(format!("cannot start the writer: {e}")))?;
 
         Ok(SqlStore {
@@ -118,6 +137,7 @@ impl SqlStore<Sqlite> {
                 path,
                 jobs: tx,
                 readers: Arc::new(Mutex::new(Vec::new())),
+                epoch,
             },
         })
     }
@@ -140,6 +160,10 @@ impl Backend for Sqlite {
         F: FnOnce(&Connection) -> DbResult<T> + Send + 'static,
     {
         self.run_read(query)
+    }
+
+    fn credentials_epoch(&self) -> u64 {
+        self.epoch.load(Ordering::SeqCst)
     }
 }
 
@@ -239,7 +263,7 @@ fn migrate(conn: &mut Connection) -> DbResult<()> {
     Ok(())
 }
 
-fn writer_loop(conn: Connection, mut rx: mpsc::Receiver<Box<dyn WriteJob>>) {
+fn writer_loop(conn: Connection, mut rx: mpsc::Receiver<Box<dyn WriteJob>>, epoch: &AtomicU64) {
     while let Some(first) = rx.blocking_recv() {
         let mut group = Vec::with_capacity(64);
         group.push(first);
@@ -249,18 +273,22 @@ fn writer_loop(conn: Connection, mut rx: mpsc::Receiver<Box<dyn WriteJob>>) {
                 Err(_) => break,
             }
         }
-        commit_group(&conn, group);
+        REVOKED.set(false);
+        if commit_group(&conn, group) && REVOKED.take() {
+            epoch.fetch_add(1, Ordering::SeqCst);
+        }
     }
 }
 
-/// One transaction, one savepoint per change, one commit (and fsync) for all.
-fn commit_group(conn: &Connection, mut group: Vec<Box<dyn WriteJob>>) {
+/// One transaction, one savepoint per change, one commit (and fsync) for all;
+/// whether it committed.
+fn commit_group(conn: &Connection, mut group: Vec<Box<dyn WriteJob>>) -> bool {
     if let Err(e) = control(conn, "BEGIN IMMEDIATE") {
         tracing::error!(error = %e, "cannot begin a write transaction");
         for job in group {
             job.finish(false);
         }
-        return;
+        return false;
     }
     let mut savepoint_failed = false;
     for job in group.iter_mut() {
@@ -283,6 +311,7 @@ fn commit_group(conn: &Connection, mut group: Vec<Box<dyn WriteJob>>) {
     for job in group {
         job.finish(committed);
     }
+    committed
 }
 
 /// Runs a transaction-control statement from the statement cache: the writer

@@ -263,3 +263,49 @@ async fn batch_over_a_form_body_works() {
     assert!(body["result"]["result"]["t"].is_string(), "{body}");
     assert_eq!(body["result"]["result"]["u"]["id"], json!(1));
 }
+
+/// `$result[...]` references count toward a size limit as they expand: a
+/// command repeating a 19,999-character message 30,000 times (600 MB once
+/// expanded) fails with a clear error instead of filling memory.
+#[tokio::test]
+async fn references_stop_expanding_at_the_limit() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let chat = app.chat(&app.admin, &[]).await;
+    app.post(&app.admin, chat, &"x".repeat(19_999)).await;
+    let reference = "$result[a][messages][0][text]".repeat(30_000);
+    let result = app
+        .ok(
+            &app.admin,
+            "batch",
+            json!({"cmd": {
+                "a": format!("im.dialog.messages.get?DIALOG_ID=chat{chat}&LIMIT=1"),
+                "b": format!("im.message.add?DIALOG_ID=chat{chat}&MESSAGE={reference}"),
+            }}),
+        )
+        .await;
+    assert!(
+        result["result"]["a"].is_object(),
+        "{}",
+        result["result_error"]
+    );
+    let error = &result["result_error"]["b"];
+    assert_eq!(error["error"], "ERROR_BATCH_EXPANSION_EXCEEDED", "{error}");
+    assert!(error["error_description"]
+        .as_str()
+        .unwrap()
+        .contains("1048576"));
+    // A reference that fits still works.
+    let result = app
+        .ok(
+            &app.admin,
+            "batch",
+            json!({"cmd": {
+                "a": format!("im.dialog.messages.get?DIALOG_ID=chat{chat}&LIMIT=1"),
+                "b": format!("im.message.add?DIALOG_ID=chat{chat}&MESSAGE=$result[a][messages][0][text]"),
+            }}),
+        )
+        .await;
+    assert!(result["result"]["b"].is_i64(), "{result}");
+}

@@ -497,3 +497,63 @@ async fn events_list_has_a_header_line() {
         ["id", "event", "state", "attempts", "handler", "last error"]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_webhook_stops_working_before_the_command_returns() {
+    let Some(dir) = TestData::new() else {
+        return;
+    };
+    let server = Server::start(&dir);
+    let (ok, url) = cli(
+        &dir,
+        &["webhook", "add", "--user", "1", "--base-url", &server.base],
+    );
+    assert!(ok, "{url}");
+    // Keep the server's credential cache warm the whole time.
+    let hammer_url = url.clone();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stopped = stop.clone();
+    let hammer = tokio::spawn(async move {
+        let client = reqwest::Client::new();
+        let mut answered = 0;
+        while !stopped.load(std::sync::atomic::Ordering::SeqCst) {
+            let _ = client.post(format!("{hammer_url}server.time")).send().await;
+            answered += 1;
+        }
+        answered
+    });
+    let (status, _) = call(&url, "server.time", json!({})).await;
+    assert_eq!(status, 200);
+    let dir_args = dir.args();
+    let deleted = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || {
+            Command::new(BIN)
+                .args(&dir_args)
+                .args(["webhook", "delete", &url])
+                .output()
+                .expect("run b24im")
+        }
+    })
+    .await
+    .unwrap();
+    assert!(deleted.status.success());
+    let returned = Instant::now();
+    let (status, body) = call(&url, "server.time", json!({})).await;
+    if crate::POSTGRES {
+        // Every node hears the NOTIFY; the bound is the cache's second.
+        let mut status = status;
+        while status != 401 {
+            assert!(returned.elapsed() < Duration::from_secs(1), "still working");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            status = call(&url, "server.time", json!({})).await.0;
+        }
+    } else {
+        assert_eq!(
+            status, 401,
+            "worked after `webhook delete` returned: {body}"
+        );
+    }
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    assert!(hammer.await.unwrap() > 0);
+}

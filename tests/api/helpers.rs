@@ -302,6 +302,15 @@ impl TestApp {
     }
 
     pub async fn spawn_with_limit(body_limit: usize) -> Option<TestApp> {
+        TestApp::spawn_with(body_limit, config::Limits::default()).await
+    }
+
+    /// The server with these limits (docs/security.md).
+    pub async fn spawn_with_limits(limits: config::Limits) -> Option<TestApp> {
+        TestApp::spawn_with(config::DEFAULT_BODY_LIMIT, limits).await
+    }
+
+    pub async fn spawn_with(body_limit: usize, limits: config::Limits) -> Option<TestApp> {
         let data = TestData::new()?;
         let nodes = if crate::POSTGRES { 2 } else { 1 };
         let mut bases = Vec::new();
@@ -322,6 +331,7 @@ impl TestApp {
                     listen: addr,
                     data_dir: data.path().to_path_buf(),
                     body_limit,
+                    limits: limits.clone(),
                     // Event delivery as `serve` runs it, quicker: tests wait less.
                     delivery: DeliveryConfig {
                         timeout: std::time::Duration::from_millis(700),

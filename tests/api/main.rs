@@ -6,6 +6,7 @@
 /// This binary's backend: SQLite.
 const POSTGRES: bool = false;
 
+mod access;
 mod batch;
 mod bots_v2;
 mod chats;
@@ -15,6 +16,7 @@ mod events;
 mod founding;
 mod helpers;
 mod like;
+mod limits;
 mod messages;
 mod meta;
 mod protocol;

@@ -391,3 +391,28 @@ async fn a_private_dialog_opens_on_the_first_message() {
     assert_eq!(ids(&history), vec![reply, msg]);
     assert!(history["chat_id"].as_i64().unwrap() > 0);
 }
+
+/// `im.message.update` without `MESSAGE` changes nothing, but it still
+/// answers only for a message the caller may edit.
+#[tokio::test]
+async fn update_without_text_is_checked_like_an_edit() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let bob = app.user("Bob", "").await;
+    let chat = app.chat(&app.admin, &[&bob]).await;
+    let mine = app.post(&app.admin, chat, "mine").await;
+    assert_eq!(
+        app.ok(&app.admin, "im.message.update", json!({"MESSAGE_ID": mine}))
+            .await,
+        json!(true)
+    );
+    for (who, id) in [(&bob, mine), (&app.admin, 999_999)] {
+        assert_eq!(
+            app.err(who, "im.message.update", json!({"MESSAGE_ID": id}))
+                .await,
+            (403, "CANT_EDIT_MESSAGE".to_string()),
+            "message {id}"
+        );
+    }
+}

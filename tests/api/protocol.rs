@@ -216,6 +216,15 @@ async fn missing_or_wrong_credentials_answer_401() {
             format!("{base}/rest/abc/{secret}/im.user.get"),
             "INVALID_CREDENTIALS",
         ),
+        // The user id as the webhook's, not another spelling of it.
+        (
+            format!("{base}/rest/01/{secret}/im.user.get"),
+            "INVALID_CREDENTIALS",
+        ),
+        (
+            format!("{base}/rest/+1/{secret}/im.user.get"),
+            "INVALID_CREDENTIALS",
+        ),
     ] {
         let (s, b) = body(app.client.post(&url).send().await.unwrap()).await;
         assert_eq!(s, 401, "{url}");

@@ -247,3 +247,61 @@ async fn offline_events_queue_the_latest_change_per_object() {
         json!({"count": 1})
     );
 }
+
+/// A credential without `im` cannot hear the im.v2 events, which carry the
+/// text of messages: not by binding a handler, not offline, not by polling.
+#[tokio::test]
+async fn events_with_message_text_need_the_im_scope() {
+    use b24im::domain::credentials::Scopes;
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let rx = Receiver::start().await;
+    let boss = app.admin_user("Boss").await;
+    let user_only = app.hook(boss.user, Scopes::parse("user").unwrap()).await;
+    let bob = app.user("Bob", "").await;
+    let chat = app.chat(&bob, &[&boss]).await;
+    for event in ["ONIMV2MESSAGEADD", "ONIMV2REACTIONCHANGE", "ONIMV2JOINCHAT"] {
+        let (status, code) = app
+            .err(
+                &user_only,
+                "event.bind",
+                json!({"event": event, "handler": rx.url}),
+            )
+            .await;
+        assert_eq!(
+            (status, code.as_str()),
+            (400, "ERROR_EVENT_NOT_FOUND"),
+            "{event}"
+        );
+        let (status, code) = app
+            .err(
+                &user_only,
+                "event.bind",
+                json!({"event": event, "event_type": "offline"}),
+            )
+            .await;
+        assert_eq!(
+            (status, code.as_str()),
+            (400, "ERROR_EVENT_NOT_FOUND"),
+            "{event}"
+        );
+    }
+    let (status, code) = app
+        .err(&user_only, "im.v2.Event.subscribe", json!({}))
+        .await;
+    assert_eq!((status, code.as_str()), (403, "insufficient_scope"));
+    assert_eq!(app.ok(&user_only, "event.get", json!({})).await, json!([]));
+
+    // Nothing reaches the handler when a message is posted.
+    app.post(&bob, chat, "secret plans").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(rx.all().is_empty(), "{:?}", rx.all());
+    // With `im` the same binding works.
+    app.ok(
+        &boss,
+        "event.bind",
+        json!({"event": "ONIMV2MESSAGEADD", "handler": rx.url}),
+    )
+    .await;
+}
