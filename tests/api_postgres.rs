@@ -22,6 +22,8 @@ mod chats;
 mod cli;
 #[path = "api/clients.rs"]
 mod clients;
+#[path = "api/crash.rs"]
+mod crash;
 #[path = "api/events.rs"]
 mod events;
 #[path = "api/founding.rs"]

@@ -328,6 +328,36 @@ mod tests {
         assert_eq!(sub(&json!("$result[oops")), json!("$result[oops"));
     }
 
+    proptest::proptest! {
+        /// Any command text: substitution never panics, and what references
+        /// add never exceeds the budget.
+        #[test]
+        fn substitution_is_total_and_bounded(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::strategy::Just("$result[".to_owned()),
+                    proptest::strategy::Just("$result[user][DEPS]".to_owned()),
+                    proptest::strategy::Just("$result[chat]".to_owned()),
+                    proptest::strategy::Just("]".to_owned()),
+                    "\\PC{0,6}",
+                ],
+                0..40,
+            ),
+            budget in 0usize..200,
+        ) {
+            let text = parts.concat();
+            let mut b = Budget::new(budget);
+            match substitute(&json!(text), &done(), &mut b) {
+                Ok(Value::String(out)) => {
+                    proptest::prop_assert!(out.len() <= text.len() + budget);
+                }
+                Ok(other) => proptest::prop_assert!(other == json!(12) || other == json!([7, 8])),
+                Err(e) => proptest::prop_assert_eq!(e.code.as_ref(), "ERROR_BATCH_EXPANSION_EXCEEDED"),
+            }
+            let _ = parse_reference(&text);
+        }
+    }
+
     #[test]
     fn php_arrays_are_lists_only_for_sequential_keys() {
         assert_eq!(php_array(vec![]), json!([]));

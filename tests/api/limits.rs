@@ -330,3 +330,41 @@ async fn users_per_call_are_limited() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_idle_connections_does_not_shut_others_out_for_long() {
+    let limits = Limits {
+        max_connections: 32,
+        header_timeout: Duration::from_secs(1),
+        ..Limits::default()
+    };
+    let Some(app) = TestApp::spawn_with_limits(limits).await else {
+        return;
+    };
+    // 200 connections that never send a byte: each holds a place until the
+    // header timeout closes it; the rest wait in the backlog.
+    let mut flood = Vec::new();
+    for _ in 0..200 {
+        flood.push(TcpStream::connect(addr(&app)).await.unwrap());
+    }
+    let started = Instant::now();
+    let (status, _) = tokio::time::timeout(
+        Duration::from_secs(15),
+        app.call(&app.admin, "server.time", json!({})),
+    )
+    .await
+    .expect("a real client got through the flood");
+    assert_eq!(status, 200);
+    eprintln!(
+        "served through a flood of 200 idle connections after {:?}",
+        started.elapsed()
+    );
+    // The flood was cut: every connection was closed by the server.
+    let mut closed = 0;
+    for mut c in flood {
+        if closed_within(&mut c, Duration::from_secs(10)).await.0 {
+            closed += 1;
+        }
+    }
+    assert_eq!(closed, 200);
+}

@@ -12,6 +12,7 @@ mod bots_v2;
 mod chats;
 mod cli;
 mod clients;
+mod crash;
 mod events;
 mod founding;
 mod helpers;
