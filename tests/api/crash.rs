@@ -235,11 +235,10 @@ async fn acknowledged_changes_and_their_events_survive_repeated_kill_9() {
         *base.lock().unwrap() = server.base.clone();
 
         // Every acknowledged change is there.
-        let acked = acked.lock().unwrap();
-        let messages = acked.messages.clone();
-        let likes = acked.likes.clone();
-        let reactions = acked.reactions.clone();
-        drop(acked);
+        let (messages, likes, reactions) = {
+            let a = acked.lock().unwrap();
+            (a.messages.clone(), a.likes.clone(), a.reactions.clone())
+        };
         let (ids, _) = all_message_ids(&client, &hook(&base), &bot.to_string()).await;
         let lost: Vec<_> = messages.difference(&ids).collect();
         assert!(
@@ -266,20 +265,18 @@ async fn acknowledged_changes_and_their_events_survive_repeated_kill_9() {
             );
         }
     }
-    let acked = acked.lock().unwrap();
+    let (messages, likes, reactions) = {
+        let a = acked.lock().unwrap();
+        (a.messages.len(), a.likes.len(), a.reactions.len())
+    };
     assert!(
-        acked.messages.len() >= 10 && !acked.likes.is_empty() && !acked.reactions.is_empty(),
-        "{} messages, {} likes, {} reactions",
-        acked.messages.len(),
-        acked.likes.len(),
-        acked.reactions.len()
+        messages >= 10 && likes > 0 && reactions > 0,
+        "{messages} messages, {likes} likes, {reactions} reactions"
     );
     eprintln!(
-        "{KILLS} kills: {answered} acknowledged changes ({} messages, {} liked targets, {} reactions), 0 lost",
-        acked.messages.len(),
-        acked.likes.len(),
-        acked.reactions.len()
+        "{KILLS} kills: {answered} acknowledged changes ({messages} messages, {likes} liked targets, {reactions} reactions), 0 lost"
     );
+    let acked_messages = acked.lock().unwrap().messages.clone();
 
     // Each acknowledged message's event reaches the handler (at least once;
     // one in flight at a kill goes out when its lease lapses).
@@ -296,7 +293,7 @@ async fn acknowledged_changes_and_their_events_survive_repeated_kill_9() {
                     .ok()
             })
             .collect();
-        let missing: Vec<_> = acked.messages.difference(&heard).collect();
+        let missing: Vec<_> = acked_messages.difference(&heard).collect();
         if missing.is_empty() {
             break;
         }
