@@ -6,7 +6,8 @@
 //! main.rs          parse the CLI, call cli::run
 //! cli.rs           serve, user add, webhook add|list|delete, token add
 //! config.rs        defaults and ServeConfig
-//! server.rs        AppState, Router, run(http, https, state, shutdown)
+//! server.rs        AppState, Router, run(http, https, state, shutdown): the
+//!                  HTTP/1 accept loop (header timeout, connection cap)
 //! tls.rs           local CA + server certificate, the TLS listener
 //! protocol/        the Bitrix REST edge (HTTP, never SQL)
 //!   mod.rs         /rest/[USER/TOKEN/]METHOD[.json] routes, one entry handler
@@ -14,6 +15,7 @@
 //!   auth.rs        webhook path | auth | Bearer -> Caller
 //!   envelope.rs    {result, time, total, next} and {error, error_description}
 //!   error.rs       ApiError and the one domain -> Bitrix code table
+//!   limits.rs      request intensity and `operating` per webhook or application
 //!   registry.rs    METHODS: the only list of methods
 //!   batch.rs       batch: commands, $result references, halt, limits
 //! methods/         one file per Bitrix namespace: decode -> domain -> encode
