@@ -124,6 +124,15 @@ impl Params {
         if other.map.is_empty() {
             return;
         }
+        if self.map.len() + other.map.len() <= 16 {
+            // A request's few parameters: the plain loop, no allocations.
+            for (k, v) in other.map {
+                self.map
+                    .retain(|existing, _| !existing.eq_ignore_ascii_case(&k));
+                self.map.insert(k, v);
+            }
+            return;
+        }
         let entries: Vec<(String, Value)> = other.map.into_iter().collect();
         let mut last: std::collections::HashMap<String, usize> =
             std::collections::HashMap::with_capacity(entries.len());
@@ -587,6 +596,29 @@ mod tests {
     fn names_are_case_insensitive_and_last_wins() {
         let p = Params::parse_json(br#"{"message_id": 5, "MESSAGE_ID": "7"}"#).unwrap();
         assert_eq!(p.positive_id("Message_Id"), Some(7));
+    }
+
+    proptest! {
+        /// Merging many parameters (the linear path) keeps what the plain
+        /// loop keeps: the body's last casing of each name, where it last came.
+        #[test]
+        fn merging_agrees_with_the_plain_loop(
+            first in proptest::collection::vec(("[aAbBcC][xX]?", "[0-9]"), 0..20),
+            second in proptest::collection::vec(("[aAbBcCdD][xX]?", "[0-9]"), 0..20),
+        ) {
+            let to_params = |v: &[(String, String)]| Params { map: v.iter().map(|(k, x)| (k.clone(), json!(x))).collect() };
+            let mut fast = to_params(&first);
+            fast.merge(to_params(&second));
+            let mut plain = to_params(&first);
+            for (k, v) in to_params(&second).map {
+                plain.map.retain(|existing, _| !existing.eq_ignore_ascii_case(&k));
+                plain.map.insert(k, v);
+            }
+            prop_assert_eq!(
+                fast.map.into_iter().collect::<Vec<_>>(),
+                plain.map.into_iter().collect::<Vec<_>>()
+            );
+        }
     }
 
     #[test]
