@@ -45,6 +45,12 @@ pub struct Cli {
           value_parser = TypedValueParser::map(clap::value_parser!(u16).range(1..), usize::from))]
     pub database_pool: usize,
 
+    /// Reader threads (each with its own connection) for the SQLite database;
+    /// default: one per core.
+    #[arg(long, global = true, env = "B24IM_READERS",
+          value_parser = TypedValueParser::map(clap::value_parser!(u16).range(1..), usize::from))]
+    pub readers: Option<usize>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -253,6 +259,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             data: cli.data,
             url: cli.database.filter(|u| !u.is_empty()),
             pool: cli.database_pool,
+            readers: cli.readers.unwrap_or_else(store::sqlite::default_readers),
         };
         match cli.command {
             Command::Serve(args) => serve(db, *args).await,
@@ -269,12 +276,17 @@ struct Database {
     data: PathBuf,
     url: Option<String>,
     pool: usize,
+    readers: usize,
 }
 
 impl Database {
     fn open(&self) -> anyhow::Result<Arc<dyn Store>> {
-        store::open(self.url.as_deref(), self.pool, &self.data)
-            .with_context(|| format!("cannot open the database {}", self.describe()))
+        let opened = match &self.url {
+            None => store::sqlite::SqliteStore::open_with(&self.data, self.readers)
+                .map(|s| Arc::new(s) as Arc<dyn Store>),
+            Some(url) => store::open(Some(url), self.pool, &self.data),
+        };
+        opened.with_context(|| format!("cannot open the database {}", self.describe()))
     }
 
     /// The database as it may be printed: a URL without its password.

@@ -1,6 +1,6 @@
 //! Messages: posting, editing, deleting and reading a chat's history.
 
-use super::{chats, ChatId, DialogRef, Error, MessageId, Timestamp, UserId};
+use super::{ChatId, DialogRef, Error, MessageId, Timestamp, UserId};
 use crate::store::{EditOutcome, PostOutcome, Store};
 
 /// The longest message accepted, in characters (Bitrix24 cuts messages near this size).
@@ -158,13 +158,39 @@ pub async fn history(
     caller: UserId,
     dialog: DialogRef,
     page: Page,
-) -> Result<(Option<ChatId>, Vec<Message>), Error> {
-    let Some(chat) = chats::readable(store, caller, dialog).await? else {
-        return Ok((None, Vec::new()));
+) -> Result<History, Error> {
+    let chat = match dialog {
+        DialogRef::Chat(id) => id,
+        // A private dialog not opened yet has no history.
+        DialogRef::User(other) => {
+            if store.user(other).await?.is_none() {
+                return Err(Error::NoDialogAccess);
+            }
+            match store.private_chat(caller, other).await? {
+                Some(id) => id,
+                None => return Ok(History::default()),
+            }
+        }
     };
-    let mut messages = store.messages(chat.id, page).await?;
+    let page = store
+        .history(chat, caller, page)
+        .await?
+        .ok_or(Error::NoDialogAccess)?;
+    let mut messages = page.messages;
     messages.sort_by_key(|m| std::cmp::Reverse(m.id));
-    Ok((Some(chat.id), messages))
+    Ok(History {
+        chat: Some(chat),
+        messages,
+        authors: page.authors,
+    })
+}
+
+/// A page of history as `im.dialog.messages.get` shows it: newest first.
+#[derive(Debug, Default)]
+pub struct History {
+    pub chat: Option<ChatId>,
+    pub messages: Vec<Message>,
+    pub authors: Vec<super::users::User>,
 }
 
 #[cfg(test)]

@@ -48,14 +48,11 @@ pub async fn messages_get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
         (None, Some(before)) if before > 0 => Page::Before { before, limit },
         _ => Page::Latest { limit },
     };
-    let (chat, list) = messages::history(cx.store(), cx.user(), dialog, page).await?;
-    let mut authors: Vec<_> = list.iter().filter_map(|m| m.author).collect();
-    authors.dedup();
-    let users = cx.store().users(authors).await?;
+    let history = messages::history(cx.store(), cx.user(), dialog, page).await?;
     Ok(Reply::value(json!({
-        "chat_id": chat.map_or(0, |c| c.0),
-        "messages": list.iter().map(views::message).collect::<Vec<Value>>(),
-        "users": users.iter().map(views::user).collect::<Vec<Value>>(),
+        "chat_id": history.chat.map_or(0, |c| c.0),
+        "messages": history.messages.iter().map(views::message).collect::<Vec<Value>>(),
+        "users": history.authors.iter().map(views::user).collect::<Vec<Value>>(),
         "files": [],
     })))
 }

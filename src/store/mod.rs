@@ -92,6 +92,14 @@ pub enum PostOutcome {
     NoChat,
 }
 
+/// One page of a chat's history: the messages (ascending ids, likes filled
+/// in) and their authors (ascending ids).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryPage {
+    pub messages: Vec<Message>,
+    pub authors: Vec<crate::domain::users::User>,
+}
+
 /// The result of editing or deleting a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EditOutcome {
@@ -215,8 +223,16 @@ pub trait Store: Send + Sync {
         actor: UserId,
         now: Timestamp,
     ) -> Result<EditOutcome, StoreError>;
-    /// A page of a chat's history with each message's likes, in ascending id order.
-    async fn messages(&self, chat: ChatId, page: Page) -> Result<Vec<Message>, StoreError>;
+    /// A page of a chat's history as `reader` sees it, in one read with a
+    /// fixed number of statements whatever the page's size: the messages in
+    /// ascending id order with their likes, and their authors. `None` when
+    /// `reader` is not a member.
+    async fn history(
+        &self,
+        chat: ChatId,
+        reader: UserId,
+        page: Page,
+    ) -> Result<Option<HistoryPage>, StoreError>;
 
     // Reactions
     /// Applies `action` for `user` in one transaction.

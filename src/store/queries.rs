@@ -13,8 +13,8 @@ use async_trait::async_trait;
 use super::events::{self as ev, BOT_COLUMNS, OUTBOX_COLUMNS};
 use super::sql::{params, Db, DbResult, DbRow, Dialect, Param};
 use super::{
-    Backend, BotCreated, EditOutcome, LikeOutcome, MembershipOutcome, PostOutcome, SqlStore, Store,
-    StoreError,
+    Backend, BotCreated, EditOutcome, HistoryPage, LikeOutcome, MembershipOutcome, PostOutcome,
+    SqlStore, Store, StoreError,
 };
 use crate::domain::bots::{Bot, Command, NewBot, NewCommand};
 use crate::domain::chats::{Chat, ChatKind, Color, NewChat};
@@ -162,6 +162,40 @@ fn user_from_row(r: &dyn DbRow) -> DbResult<User> {
         bot: r.get(6)?,
     })
 }
+
+/// The statements of one history page, for one direction: the page's
+/// messages, every like of them, their authors. `?1` chat, `?2` the bound,
+/// `?3` the limit, `?4` the like reaction.
+struct PageSql {
+    messages: String,
+    likes: String,
+    authors: String,
+}
+
+impl PageSql {
+    fn new(cond: &str, order: &str) -> PageSql {
+        let ids = format!(
+            "SELECT id FROM messages WHERE chat_id = ?1 AND {cond} ORDER BY id {order} LIMIT ?3"
+        );
+        PageSql {
+            messages: format!(
+                "SELECT id, chat_id, author_id, text, system_code, edited, deleted, created_at
+                 FROM messages WHERE chat_id = ?1 AND {cond} ORDER BY id {order} LIMIT ?3"
+            ),
+            likes: format!(
+                "SELECT message_id, user_id FROM reactions
+                 WHERE reaction = ?4 AND message_id IN ({ids}) ORDER BY message_id, rowid"
+            ),
+            authors: format!(
+                "SELECT {USER_COLUMNS} FROM users
+                 WHERE id IN (SELECT author_id FROM messages WHERE id IN ({ids})) ORDER BY id"
+            ),
+        }
+    }
+}
+
+static PAGE_BEFORE: LazyLock<PageSql> = LazyLock::new(|| PageSql::new("id < ?2", "DESC"));
+static PAGE_AFTER: LazyLock<PageSql> = LazyLock::new(|| PageSql::new("id > ?2", "ASC"));
 
 const USER_COLUMNS: &str = "id, first_name, last_name, admin, active, created_at, bot";
 
@@ -755,29 +789,24 @@ impl<B: Backend> Store for SqlStore<B> {
             .await
     }
 
-    async fn messages(&self, chat: ChatId, page: Page) -> DbResult<Vec<Message>> {
-        self.backend.read(move |conn| {
-            const COLUMNS: &str =
-                "id, chat_id, author_id, text, system_code, edited, deleted, created_at";
-            let (sql, bound, limit) = match page {
-                Page::Latest { limit } => (
-                    format!("SELECT {COLUMNS} FROM messages WHERE chat_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3"),
-                    i64::MAX,
-                    limit,
-                ),
-                Page::Before { before, limit } => (
-                    format!("SELECT {COLUMNS} FROM messages WHERE chat_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3"),
-                    before,
-                    limit,
-                ),
-                Page::After { after, limit } => (
-                    format!("SELECT {COLUMNS} FROM messages WHERE chat_id = ?1 AND id > ?2 ORDER BY id ASC LIMIT ?3"),
-                    after,
-                    limit,
-                ),
-            };
-            let mut messages = conn
-                .rows(&sql, params![chat.0, bound, i64::from(limit)], |r| {
+    async fn history(
+        &self,
+        chat: ChatId,
+        reader: UserId,
+        page: Page,
+    ) -> DbResult<Option<HistoryPage>> {
+        self.backend
+            .read(move |conn| {
+                if !is_member(conn, chat, reader)? {
+                    return Ok(None);
+                }
+                let (sql, bound, limit) = match page {
+                    Page::Latest { limit } => (&*PAGE_BEFORE, i64::MAX, limit),
+                    Page::Before { before, limit } => (&*PAGE_BEFORE, before, limit),
+                    Page::After { after, limit } => (&*PAGE_AFTER, after, limit),
+                };
+                let args = params![chat.0, bound, i64::from(limit), LIKE];
+                let mut messages = conn.rows(&sql.messages, &args[..3], |r| {
                     Ok(Message {
                         id: MessageId(r.get(0)?),
                         chat: ChatId(r.get(1)?),
@@ -790,17 +819,19 @@ impl<B: Backend> Store for SqlStore<B> {
                         likes: Vec::new(),
                     })
                 })?;
-            messages.sort_by_key(|m| m.id);
-            for m in messages.iter_mut() {
-                m.likes = conn.rows(
-                    "SELECT user_id FROM reactions WHERE message_id = ?1 AND reaction = ?2 ORDER BY rowid",
-                    params![m.id.0, LIKE],
-                    |r| r.get::<i64>(0).map(UserId),
-                )?;
-            }
-            Ok(messages)
-        })
-        .await
+                messages.sort_by_key(|m| m.id);
+                // Every like of the page in one statement, in the order given.
+                let likes: Vec<(i64, i64)> =
+                    conn.rows(&sql.likes, args, |r| Ok((r.get(0)?, r.get(1)?)))?;
+                for (message, user) in likes {
+                    if let Ok(i) = messages.binary_search_by_key(&message, |m| m.id.0) {
+                        messages[i].likes.push(UserId(user));
+                    }
+                }
+                let authors = conn.rows(&sql.authors, &args[..3], user_from_row)?;
+                Ok(Some(HistoryPage { messages, authors }))
+            })
+            .await
     }
 
     async fn set_reaction(

@@ -8,13 +8,15 @@
 //! (`synchronous = FULL`). Each caller's answer is sent only after the commit
 //! that holds its change, so an acknowledged change is on disk.
 //!
-//! Reads go to a small pool of read-only connections on the blocking pool; in
-//! WAL mode they never wait for the writer.
+//! Reads go to a fixed set of reader threads, each with a read-only
+//! connection it keeps for the life of the store (and so its prepared
+//! statements); a read waits for a free reader, and no thread or connection
+//! is ever made for one. In WAL mode readers never wait for the writer.
 
 use std::cell::Cell;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -35,13 +37,41 @@ const MIGRATIONS: &[&str] = &[
 const MAX_GROUP: usize = 1024;
 /// How many changes may wait for the writer before callers wait to enqueue.
 const QUEUE_DEPTH: usize = 8192;
-/// Read connections kept open for reuse.
-const READ_POOL: usize = 8;
+/// Reader threads (and connections) when none are asked for: one per core.
+pub fn default_readers() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}
 /// How long a connection waits for another process's lock (the CLI, say).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The file name of the database inside the data directory.
 pub const DB_FILE: &str = "b24im.sqlite3";
+
+/// One read waiting for a reader.
+trait ReadJob: Send {
+    fn run(self: Box<Self>, conn: &Connection);
+}
+
+struct Query<T, F> {
+    query: F,
+    reply: oneshot::Sender<DbResult<T>>,
+}
+
+impl<T, F> ReadJob for Query<T, F>
+where
+    T: Send,
+    F: FnOnce(&Connection) -> DbResult<T> + Send,
+{
+    fn run(self: Box<Self>, conn: &Connection) {
+        let Query { query, reply } = *self;
+        let result = catch_unwind(AssertUnwindSafe(|| query(conn))).unwrap_or_else(|_| {
+            tracing::error!("a store read panicked");
+            Err(StoreError::Database("a read panicked".into()))
+        });
+        // The caller may have gone away (client disconnected).
+        let _ = reply.send(result);
+    }
+}
 
 /// One change waiting for the writer.
 trait WriteJob: Send {
@@ -91,9 +121,9 @@ pub type SqliteStore = SqlStore<Sqlite>;
 
 /// The SQLite backend: the writer thread's queue and the read pool.
 pub struct Sqlite {
-    path: PathBuf,
     jobs: mpsc::Sender<Box<dyn WriteJob>>,
-    readers: Arc<Mutex<Vec<Connection>>>,
+    /// The readers' shared queue: whichever reader is free takes the next.
+    reads: std::sync::mpsc::Sender<Box<dyn ReadJob>>,
     /// Bumped after each commit that revoked credentials: this process's
     /// caches of credentials drop what they hold at once.
     epoch: Arc<AtomicU64>,
@@ -115,6 +145,11 @@ impl SqlStore<Sqlite> {
     /// Opens (creating if needed) the database in `dir`, migrates it, and starts
     /// the writer thread. The thread ends when the store is dropped.
     pub fn open(dir: &Path) -> DbResult<Self> {
+        SqlStore::open_with(dir, default_readers())
+    }
+
+    /// As [`open`](Self::open), with `readers` reader threads (at least one).
+    pub fn open_with(dir: &Path, readers: usize) -> DbResult<Self> {
         std::fs::create_dir_all(dir)
             .map_err(|e| StoreError::Database(format!("cannot create {}: {e}", dir.display())))?;
         let path = dir.join(DB_FILE);
@@ -132,11 +167,22 @@ impl SqlStore<Sqlite> {
             .spawn(move || writer_loop(writer, rx, &bumped))
             .map_err(|e| StoreError::Database(format!("cannot start the writer: {e}")))?;
 
+        let (reads, queue) = std::sync::mpsc::channel::<Box<dyn ReadJob>>();
+        let queue = Arc::new(Mutex::new(queue));
+        for i in 0..readers.max(1) {
+            // Opened here, so a database that cannot be read fails the open.
+            let conn = open_reader(&path)?;
+            let queue = Arc::clone(&queue);
+            std::thread::Builder::new()
+                .name(format!("b24im-sqlite-reader-{i}"))
+                .spawn(move || reader_loop(&conn, &queue))
+                .map_err(|e| StoreError::Database(format!("cannot start a reader: {e}")))?;
+        }
+
         Ok(SqlStore {
             backend: Sqlite {
-                path,
                 jobs: tx,
-                readers: Arc::new(Mutex::new(Vec::new())),
+                reads,
                 epoch,
             },
         })
@@ -184,30 +230,34 @@ impl Sqlite {
         answer.await.map_err(|_| StoreError::Closed)?
     }
 
-    /// Runs `query` on a pooled read connection on the blocking pool.
+    /// Runs `query` on the next free reader.
     async fn run_read<T, F>(&self, query: F) -> DbResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> DbResult<T> + Send + 'static,
     {
-        let readers = Arc::clone(&self.readers);
-        let path = self.path.clone();
-        tokio::task::spawn_blocking(move || {
-            let pooled = readers.lock().map_or(None, |mut pool| pool.pop());
-            let conn = match pooled {
-                Some(conn) => conn,
-                None => open_reader(&path)?,
-            };
-            let result = query(&conn);
-            if let Ok(mut pool) = readers.lock() {
-                if pool.len() < READ_POOL {
-                    pool.push(conn);
-                }
-            }
-            result
-        })
-        .await
-        .map_err(|e| StoreError::Database(format!("read task failed: {e}")))?
+        let (reply, answer) = oneshot::channel();
+        self.reads
+            .send(Box::new(Query { query, reply }))
+            .map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+}
+
+/// A reader: takes the next read from the shared queue, runs it on its own
+/// connection, until the store is dropped. The queue needs no bound: each
+/// HTTP connection has at most one request in flight, and the connection
+/// cap bounds those.
+fn reader_loop(conn: &Connection, queue: &Mutex<std::sync::mpsc::Receiver<Box<dyn ReadJob>>>) {
+    loop {
+        let next = match queue.lock() {
+            Ok(rx) => rx.recv(),
+            Err(_) => return,
+        };
+        match next {
+            Ok(job) => job.run(conn),
+            Err(_) => return,
+        }
     }
 }
 
