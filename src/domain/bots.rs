@@ -258,6 +258,8 @@ pub enum BotError {
     NotFound,
     #[error("Bot was installed by another REST application")]
     OtherApp,
+    #[error("Another bot of this application already has this code")]
+    CodeTaken,
 }
 
 /// A handler URL must be an absolute http(s) URL with a host.
@@ -374,33 +376,58 @@ pub struct BotChanges {
     pub work_position: Option<String>,
 }
 
-/// `imbot.update`: validates the handlers given and applies the changes.
-pub async fn update(store: &dyn Store, bot: &Bot, c: BotChanges) -> Result<(), Error> {
+/// The bot `bot` becomes with `c` applied: the rule of `imbot.update`, on the
+/// bot as it is at the moment of the change (the store calls it inside the
+/// change's transaction).
+pub fn apply_changes(bot: &Bot, c: &BotChanges) -> Result<Bot, BotError> {
     let handlers = Handlers::resolve(&c.handlers, &c.common_handler, &bot.handlers);
     handlers.check(false)?;
     let mut updated = bot.clone();
     updated.handlers = handlers;
-    if let Some(code) = c
-        .code
-        .map(|s| s.trim().to_owned())
-        .filter(|s| !s.is_empty())
-    {
-        updated.code = code;
+    if let Some(code) = c.code.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        updated.code = code.to_owned();
     }
-    if let Some(n) = c.first_name {
+    if let Some(n) = &c.first_name {
         updated.first_name = n.trim().to_owned();
     }
-    if let Some(n) = c.last_name {
+    if let Some(n) = &c.last_name {
         updated.last_name = n.trim().to_owned();
     }
-    if let Some(w) = c.work_position {
+    if let Some(w) = &c.work_position {
         updated.work_position = w.trim().to_owned();
     }
     if updated.first_name.is_empty() && updated.last_name.is_empty() {
-        return Err(BotError::NameEmpty.into());
+        return Err(BotError::NameEmpty);
     }
-    store.update_bot(updated).await?;
-    Ok(())
+    Ok(updated)
+}
+
+/// `imbot.update`: one atomic step: the bot is read, changed and written in
+/// one transaction (locked on PostgreSQL), so concurrent updates never write
+/// each other's stale fields back, and a code another bot of the application
+/// holds is refused (`CODE_ERROR`), never a unique-key failure.
+pub async fn update(store: &dyn Store, bot: &Bot, c: BotChanges) -> Result<(), Error> {
+    let change: BotChange = Box::new(move |current| apply_changes(current, &c));
+    match store.update_bot(bot.id, change).await? {
+        BotUpdated::Done => Ok(()),
+        BotUpdated::NotFound => Err(BotError::NotFound.into()),
+        BotUpdated::CodeTaken => Err(BotError::CodeTaken.into()),
+        BotUpdated::Refused(e) => Err(e.into()),
+    }
+}
+
+/// A change to a bot, applied by the store to the bot as stored.
+pub type BotChange = Box<dyn FnOnce(&Bot) -> Result<Bot, BotError> + Send>;
+
+/// What became of an update.
+#[derive(Debug)]
+pub enum BotUpdated {
+    Done,
+    NotFound,
+    /// Another bot of the same application has the new code.
+    CodeTaken,
+    /// The change's own rule refused it.
+    Refused(BotError),
 }
 
 /// `imbot.unregister`: removes the bot from its chats, deactivates its user,

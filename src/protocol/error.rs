@@ -245,6 +245,7 @@ fn bot_error(e: domain::bots::BotError) -> ApiError {
         B::TooMany => (StatusCode::BAD_REQUEST, "MAX_COUNT_ERROR"),
         B::NotFound => (StatusCode::BAD_REQUEST, "BOT_ID_ERROR"),
         B::OtherApp => (StatusCode::BAD_REQUEST, "APP_ID_ERROR"),
+        B::CodeTaken => (StatusCode::BAD_REQUEST, "CODE_ERROR"),
     };
     ApiError::new(status, code, description)
 }

@@ -260,8 +260,13 @@ pub trait Store: Send + Sync {
     /// The bots an application registered, oldest first.
     async fn bots_of(&self, client_id: String) -> Result<Vec<Bot>, StoreError>;
     async fn all_bots(&self) -> Result<Vec<Bot>, StoreError>;
-    /// Stores a bot's code, handlers and names (`imbot.update`).
-    async fn update_bot(&self, bot: Bot) -> Result<(), StoreError>;
+    /// Applies `change` to the bot as stored and writes the result, in one
+    /// transaction (`imbot.update`).
+    async fn update_bot(
+        &self,
+        id: UserId,
+        change: crate::domain::bots::BotChange,
+    ) -> Result<crate::domain::bots::BotUpdated, StoreError>;
     /// Writes the bot's ONIMBOTDELETE event, removes it from its chats,
     /// deactivates its user and drops its registration; `false` if no such bot.
     async fn delete_bot(&self, id: UserId, now: Timestamp) -> Result<bool, StoreError>;

@@ -16,7 +16,7 @@ use super::{
     Backend, BotCreated, EditOutcome, HistoryPage, LikeOutcome, MembershipOutcome, PostOutcome,
     SqlStore, Store, StoreError,
 };
-use crate::domain::bots::{Bot, Command, NewBot, NewCommand};
+use crate::domain::bots::{Bot, BotChange, BotUpdated, Command, NewBot, NewCommand};
 use crate::domain::chats::{Chat, ChatKind, Color, NewChat};
 use crate::domain::credentials::{Credential, CredentialKind, NewCredential, Scopes, TokenHash};
 use crate::domain::events::{
@@ -940,9 +940,31 @@ impl<B: Backend> Store for SqlStore<B> {
             .await
     }
 
-    async fn update_bot(&self, bot: Bot) -> DbResult<()> {
+    async fn update_bot(&self, id: UserId, change: BotChange) -> DbResult<BotUpdated> {
         self.backend
             .write(move |conn| {
+                let lock = conn.dialect().lock_bot();
+                let Some(bot) = conn.row_opt(
+                    &format!(
+                        "SELECT {BOT_COLUMNS} FROM bots b JOIN users u ON u.id = b.user_id
+                         WHERE b.user_id = ?1 {lock}"
+                    ),
+                    params![id.0],
+                    ev::bot_from_row,
+                )?
+                else {
+                    return Ok(BotUpdated::NotFound);
+                };
+                let bot = match change(&bot) {
+                    Ok(updated) => updated,
+                    Err(e) => return Ok(BotUpdated::Refused(e)),
+                };
+                if conn.exists(
+                    "SELECT 1 FROM bots WHERE client_id = ?1 AND code = ?2 AND user_id <> ?3",
+                    params![bot.client_id, bot.code, bot.id.0],
+                )? {
+                    return Ok(BotUpdated::CodeTaken);
+                }
                 conn.exec(
                     "UPDATE bots SET code = ?2, work_position = ?3, on_message_add = ?4,
                      on_message_update = ?5, on_message_delete = ?6, on_welcome = ?7,
@@ -963,7 +985,7 @@ impl<B: Backend> Store for SqlStore<B> {
                     "UPDATE users SET first_name = ?2, last_name = ?3 WHERE id = ?1",
                     params![bot.id.0, bot.first_name, bot.last_name],
                 )?;
-                Ok(())
+                Ok(BotUpdated::Done)
             })
             .await
     }

@@ -29,6 +29,17 @@ impl Dialect {
         }
     }
 
+    /// The suffix that makes a bot's `SELECT` (`bots b JOIN users u`) lock
+    /// both rows until commit, so a waiting change re-reads both as they are
+    /// after the one before it (locking `b` alone would leave `u` as it was
+    /// when the waiting statement began). SQLite has one writer: nothing to add.
+    pub fn lock_bot(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => "FOR UPDATE OF b, u",
+        }
+    }
+
     /// A statement that holds, until commit, a lock named by its one text
     /// parameter (`?1`): writers that take the same name go one at a time,
     /// also on other nodes. SQLite has one writer at a time: none needed.

@@ -722,3 +722,56 @@ async fn racing_registrations_never_exceed_the_limit() {
         .count();
     assert_eq!(of_race, 5, "{list}");
 }
+
+/// `imbot.update` is one atomic step: concurrent updates of different fields
+/// both land (none writes the other's old value back), and a code another
+/// bot of the application holds answers CODE_ERROR, not a server error.
+#[tokio::test]
+async fn updates_are_atomic_and_a_taken_code_is_refused() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let rx = Receiver::start().await;
+    let bot = register(&app, &app.admin, "app1", "first", &rx.url).await;
+    register(&app, &app.admin, "app1", "second", &rx.url).await;
+    let (status, code) = app
+        .err(
+            &app.admin,
+            "imbot.update",
+            json!({"BOT_ID": bot, "CLIENT_ID": "app1", "FIELDS": {"CODE": "second"}}),
+        )
+        .await;
+    assert_eq!((status, code.as_str()), (400, "CODE_ERROR"));
+    // Another application may use the code.
+    register(&app, &app.admin, "app2", "third", &rx.url).await;
+    app.ok(
+        &app.admin,
+        "imbot.update",
+        json!({"BOT_ID": bot, "CLIENT_ID": "app1", "FIELDS": {"CODE": "third"}}),
+    )
+    .await;
+
+    for round in 0..20 {
+        let name = format!("Name{round}");
+        let last = format!("Last{round}");
+        let (a, b) = tokio::join!(
+            app.call(
+                &app.admin,
+                "imbot.update",
+                json!({"BOT_ID": bot, "CLIENT_ID": "app1", "FIELDS": {"PROPERTIES": {"NAME": name}}}),
+            ),
+            app.call(
+                &app.admin,
+                "imbot.update",
+                json!({"BOT_ID": bot, "CLIENT_ID": "app1", "FIELDS": {"PROPERTIES": {"LAST_NAME": last}}}),
+            ),
+        );
+        assert_eq!((a.0, b.0), (200, 200), "{} {}", a.1, b.1);
+        let listed = app.ok(&app.admin, "imbot.bot.list", json!({})).await;
+        assert_eq!(
+            listed[bot.to_string()]["NAME"],
+            format!("{name} {last}"),
+            "round {round}: an update wrote the other's old value back"
+        );
+    }
+}
