@@ -25,7 +25,7 @@
 //!   sql.rs         Db: one open transaction on either engine; params, rows
 //!   queries.rs     every Store method, written once over Db
 //!   events.rs      bot rows and the enqueue_* helpers (events in the change's txn)
-//!   sqlite.rs      the default: one group-committing writer, read pool
+//!   sqlite.rs      the default: one group-committing writer, fixed reader threads
 //!   postgres.rs    many nodes: pool, migrations, LISTEN/NOTIFY epoch
 //! ```
 

@@ -119,7 +119,7 @@ where
 /// The store on SQLite.
 pub type SqliteStore = SqlStore<Sqlite>;
 
-/// The SQLite backend: the writer thread's queue and the read pool.
+/// The SQLite backend: the writer thread's queue and the readers' queue.
 pub struct Sqlite {
     jobs: mpsc::Sender<Box<dyn WriteJob>>,
     /// The readers' shared queue: whichever reader is free takes the next.
