@@ -2,7 +2,7 @@
 //! and the rules for joining, leaving and reading them.
 
 use super::{ChatId, DialogRef, Error, Timestamp, UserId};
-use crate::store::{MembershipOutcome, Store};
+use super::store::{MembershipOutcome, Store};
 
 /// The kinds of chat b24im keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

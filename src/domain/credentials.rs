@@ -171,7 +171,7 @@ pub struct NewCredential {
 /// Issues a credential for an existing user and returns its secret, which is
 /// shown once and never stored.
 pub async fn issue(
-    store: &dyn crate::store::Store,
+    store: &dyn super::store::Store,
     kind: CredentialKind,
     user: UserId,
     scopes: Scopes,

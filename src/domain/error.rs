@@ -1,7 +1,7 @@
 //! What can go wrong in the messenger, in its own words. The protocol layer
 //! maps each variant to exactly one Bitrix error code (see `protocol::error`).
 
-use crate::store::StoreError;
+use super::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

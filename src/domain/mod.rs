@@ -13,6 +13,7 @@ pub mod events;
 pub mod ids;
 pub mod messages;
 pub mod reactions;
+pub mod store;
 pub mod user_query;
 pub mod users;
 

@@ -2,7 +2,7 @@
 //! sets, removes or toggles it.
 
 use super::{Error, MessageId, Timestamp, UserId};
-use crate::store::{LikeOutcome, Store};
+use super::store::{LikeOutcome, Store};
 
 /// What `im.message.like` asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,7 +4,7 @@
 
 use super::users::User;
 use super::Error;
-use crate::store::Store;
+use super::store::Store;
 
 /// Bitrix24's list page size: always 50.
 pub const PAGE_SIZE: i64 = 50;

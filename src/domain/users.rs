@@ -1,7 +1,7 @@
 //! Users: who they are, how they are named, and the use cases around them.
 
 use super::{Error, Timestamp, UserId};
-use crate::store::Store;
+use super::store::Store;
 
 /// A person, or a chat-bot (a user of its own kind).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,0 +1,335 @@
+//! The storage interface the messenger needs: the `Store` trait, sized to
+//! its use cases, and the outcome types and errors it answers with. The
+//! domain states it; `crate::store` implements it (SQLite, PostgreSQL) and
+//! imports the domain, never the other way.
+
+use async_trait::async_trait;
+
+use super::bots::{Bot, BotChange, BotUpdated, Command, NewBot, NewCommand};
+use super::chats::{Chat, NewChat};
+use super::credentials::{Credential, NewCredential, TokenHash};
+use super::events::{Binding, DeliveryState, EventRecord, OfflineEvent, OfflineTake, OutboxEntry};
+use super::messages::{Message, Page};
+use super::reactions::{LikeAction, ReactionCode};
+use super::user_query::{UserPage, UserQuery};
+use super::users::{NewUser, User};
+use super::{ChatId, MessageId, Timestamp, UserId};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database refused or failed; the cause is logged, never shown to clients.
+    #[error("database error: {0}")]
+    Database(String),
+    /// The transaction a change was part of did not commit; nothing of it was written.
+    #[error("the transaction did not commit")]
+    NotCommitted,
+    /// The store is shutting down.
+    #[error("the store is closed")]
+    Closed,
+}
+
+/// The result of `set_reaction`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LikeOutcome {
+    Added,
+    Removed,
+    /// Already in the asked-for state.
+    Unchanged,
+    /// No such message, deleted, or the user is not a member of its chat.
+    NotVisible,
+}
+
+/// The result of `create_bot`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BotCreated {
+    /// A new bot.
+    New(UserId),
+    /// The application's bot with the same code, registered before (or a
+    /// moment ago by a racing request, on any node).
+    Existing(UserId),
+    /// The application already has as many bots as it may.
+    LimitReached,
+    /// Another application has a bot with this code (v2 registrations only:
+    /// a v1 code is unique within its application).
+    CodeTaken,
+}
+
+/// The result of adding or removing chat members.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MembershipOutcome {
+    Done,
+    /// The actor may not do this (not a member, not the owner, no such chat).
+    NotAllowed,
+    /// Nothing to do: all already members, or the user to remove is not one.
+    Unchanged,
+    /// Private dialogs have fixed members.
+    PrivateChat,
+}
+
+/// The result of posting a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PostOutcome {
+    Posted(MessageId),
+    NotMember,
+    /// No chat has that id.
+    NoChat,
+}
+
+/// One page of a chat's history: the messages (ascending ids, likes filled
+/// in) and their authors (ascending ids).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryPage {
+    pub messages: Vec<Message>,
+    pub authors: Vec<User>,
+}
+
+/// The result of editing or deleting a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditOutcome {
+    Done,
+    /// No such message, already deleted, or the actor may not change it.
+    NotAllowed,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    // Users
+    async fn create_user(&self, new: NewUser, now: Timestamp) -> Result<User, StoreError>;
+    async fn user(&self, id: UserId) -> Result<Option<User>, StoreError>;
+    /// The users that exist among `ids`, in ascending id order.
+    async fn users(&self, ids: Vec<UserId>) -> Result<Vec<User>, StoreError>;
+    async fn user_count(&self) -> Result<i64, StoreError>;
+    /// One page (at most `PAGE_SIZE`) of the users matching `query`, and their
+    /// count when `query.count_total`.
+    async fn find_users(&self, query: UserQuery) -> Result<UserPage, StoreError>;
+
+    // Credentials
+    async fn create_credential(&self, new: NewCredential) -> Result<i64, StoreError>;
+    async fn credential(&self, hash: TokenHash) -> Result<Option<Credential>, StoreError>;
+    async fn webhooks(&self) -> Result<Vec<Credential>, StoreError>;
+    /// Deletes the webhook with this hash; `false` if there was none.
+    async fn delete_webhook(&self, hash: TokenHash) -> Result<bool, StoreError>;
+
+    // Chats
+    /// Creates a group chat with the owner and those of `new.users` that exist.
+    async fn create_chat(&self, new: NewChat) -> Result<ChatId, StoreError>;
+    async fn chat(&self, id: ChatId) -> Result<Option<Chat>, StoreError>;
+    async fn chat_by_entity(
+        &self,
+        entity_type: &str,
+        entity_id: &str,
+    ) -> Result<Option<ChatId>, StoreError>;
+    async fn private_chat(&self, a: UserId, b: UserId) -> Result<Option<ChatId>, StoreError>;
+    /// The private dialog of `a` and `b`, created if it does not exist yet.
+    async fn open_private_chat(
+        &self,
+        a: UserId,
+        b: UserId,
+        now: Timestamp,
+    ) -> Result<ChatId, StoreError>;
+    /// `actor` (a member) adds those of `users` that exist and are not members yet.
+    async fn add_members(
+        &self,
+        chat: ChatId,
+        actor: UserId,
+        users: Vec<UserId>,
+        now: Timestamp,
+    ) -> Result<MembershipOutcome, StoreError>;
+    /// `actor` removes `user` (itself: leaving; another: only the owner may).
+    async fn remove_member(
+        &self,
+        chat: ChatId,
+        actor: UserId,
+        user: UserId,
+        now: Timestamp,
+    ) -> Result<MembershipOutcome, StoreError>;
+
+    // Messages
+    async fn post_message(
+        &self,
+        chat: ChatId,
+        author: UserId,
+        text: String,
+        now: Timestamp,
+    ) -> Result<PostOutcome, StoreError>;
+    async fn edit_message(
+        &self,
+        id: MessageId,
+        actor: UserId,
+        text: String,
+        now: Timestamp,
+    ) -> Result<EditOutcome, StoreError>;
+    async fn delete_message(
+        &self,
+        id: MessageId,
+        actor: UserId,
+        now: Timestamp,
+    ) -> Result<EditOutcome, StoreError>;
+    /// A page of a chat's history as `reader` sees it, in one read with a
+    /// fixed number of statements whatever the page's size: the messages in
+    /// ascending id order with their likes, and their authors. `None` when
+    /// `reader` is not a member.
+    async fn history(
+        &self,
+        chat: ChatId,
+        reader: UserId,
+        page: Page,
+    ) -> Result<Option<HistoryPage>, StoreError>;
+
+    // Reactions
+    /// Applies `action` for `user` in one transaction.
+    async fn set_reaction(
+        &self,
+        user: UserId,
+        message: MessageId,
+        code: ReactionCode,
+        action: LikeAction,
+        now: Timestamp,
+    ) -> Result<LikeOutcome, StoreError>;
+
+    // Bots
+    /// Creates the bot's user and its registration, unless the application
+    /// has a bot with that code already or `max_per_app` bots, or (v2) another
+    /// application has the code. The checks and the insert are one atomic
+    /// step, also when requests race on two nodes.
+    async fn create_bot(
+        &self,
+        new: NewBot,
+        max_per_app: usize,
+        now: Timestamp,
+    ) -> Result<BotCreated, StoreError>;
+    async fn bot(&self, id: UserId) -> Result<Option<Bot>, StoreError>;
+    /// The bots an application registered, oldest first.
+    async fn bots_of(&self, client_id: String) -> Result<Vec<Bot>, StoreError>;
+    async fn all_bots(&self) -> Result<Vec<Bot>, StoreError>;
+    /// Applies `change` to the bot as stored and writes the result, in one
+    /// transaction (`imbot.update`).
+    async fn update_bot(
+        &self,
+        id: UserId,
+        change: BotChange,
+    ) -> Result<BotUpdated, StoreError>;
+    /// Writes the bot's ONIMBOTDELETE event, removes it from its chats,
+    /// deactivates its user and drops its registration; `false` if no such bot.
+    async fn delete_bot(&self, id: UserId, now: Timestamp) -> Result<bool, StoreError>;
+
+    // Bot commands
+    /// Registers a command (the same bot and command again: the existing id).
+    async fn create_command(&self, new: NewCommand, now: Timestamp) -> Result<i64, StoreError>;
+    async fn command(&self, id: i64) -> Result<Option<Command>, StoreError>;
+    async fn delete_command(&self, id: i64) -> Result<bool, StoreError>;
+    /// The chat a message is in.
+    async fn message_chat(&self, id: MessageId) -> Result<Option<ChatId>, StoreError>;
+    /// Whether `actor` may edit message `id`: its author, a member of its
+    /// chat, and the message not deleted (what `edit_message` requires).
+    async fn can_edit_message(&self, id: MessageId, actor: UserId) -> Result<bool, StoreError>;
+
+    // The event outbox
+    /// Leases up to `limit` pending events that are due at `now_ms` until
+    /// `now_ms + lease_ms`, so no other dispatcher takes them meanwhile.
+    async fn claim_events(
+        &self,
+        now_ms: i64,
+        lease_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<OutboxEntry>, StoreError>;
+    async fn event_delivered(&self, id: i64, now_ms: i64) -> Result<(), StoreError>;
+    /// Records a failed attempt: retried at `retry_at_ms`, or dead when `None`.
+    async fn event_failed(
+        &self,
+        id: i64,
+        error: String,
+        retry_at_ms: Option<i64>,
+    ) -> Result<(), StoreError>;
+    /// The newest events (in `state`, if given), newest first.
+    async fn events(
+        &self,
+        state: Option<DeliveryState>,
+        limit: i64,
+    ) -> Result<Vec<OutboxEntry>, StoreError>;
+    /// Makes `ids` (or, when empty, every dead event) pending again, due now.
+    async fn replay_events(&self, ids: Vec<i64>, now_ms: i64) -> Result<usize, StoreError>;
+    /// Confirms a fetch-mode bot's queued events with ids below `offset` and
+    /// returns the next `limit` (id, event), and whether more are waiting.
+    async fn bot_events(
+        &self,
+        bot: UserId,
+        offset: Option<i64>,
+        limit: i64,
+    ) -> Result<(Vec<(i64, EventRecord)>, bool), StoreError>;
+    /// im.v2.Event.subscribe (`on`) / unsubscribe for `user`.
+    async fn subscribe_user_events(
+        &self,
+        user: UserId,
+        on: bool,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+    /// im.v2.Event.get: confirms below `offset`, returns the next `limit`.
+    async fn user_events(
+        &self,
+        user: UserId,
+        offset: Option<i64>,
+        limit: i64,
+    ) -> Result<(Vec<(i64, EventRecord)>, bool), StoreError>;
+    /// event.bind; `false` when the same binding exists already.
+    async fn bind_event(&self, binding: Binding, now: Timestamp) -> Result<bool, StoreError>;
+    /// event.unbind: removes the application's bindings of `event` (to
+    /// `handler`, if given); how many went.
+    async fn unbind_event(
+        &self,
+        event: String,
+        handler: Option<String>,
+        client_id: String,
+    ) -> Result<usize, StoreError>;
+    /// event.get: the application's bindings.
+    async fn bindings(&self, client_id: String) -> Result<Vec<Binding>, StoreError>;
+    /// event.bind with event_type=offline; `false` if it existed.
+    async fn bind_offline(
+        &self,
+        event: String,
+        client_id: String,
+        connector: String,
+        user: UserId,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
+    async fn unbind_offline(&self, event: String, client_id: String) -> Result<usize, StoreError>;
+    /// The application's offline bindings: (event, user).
+    async fn offline_bindings(&self, client_id: String) -> Result<Vec<(String, i64)>, StoreError>;
+    /// event.offline.get: the taken records and the process id they were reserved under.
+    async fn take_offline(
+        &self,
+        take: OfflineTake,
+    ) -> Result<(Vec<OfflineEvent>, Option<String>), StoreError>;
+    /// event.offline.clear / .error: deletes (or marks erroneous) the records
+    /// of `process_id`, all of them or those with the given ids / message ids.
+    async fn settle_offline(
+        &self,
+        client_id: String,
+        process_id: String,
+        ids: Vec<i64>,
+        message_ids: Vec<String>,
+        error: bool,
+    ) -> Result<usize, StoreError>;
+    /// event.offline.list: a page of the queue and its size.
+    async fn list_offline(
+        &self,
+        client_id: String,
+        connector: String,
+        start: i64,
+    ) -> Result<(Vec<OfflineEvent>, i64), StoreError>;
+    /// Drops recorded user events older than `before` (they are kept 24 hours).
+    async fn purge_user_events(&self, before: Timestamp) -> Result<usize, StoreError>;
+    /// A value fixed for the life of the data directory, created on first use.
+    async fn setting(&self, name: String, initial: String) -> Result<String, StoreError>;
+    /// A value set by [`Store::put_setting`], if any.
+    async fn get_setting(&self, name: String) -> Result<Option<String>, StoreError>;
+    /// Sets (or replaces) a value, such as the URLs the last `serve` answers at.
+    async fn put_setting(&self, name: String, value: String) -> Result<(), StoreError>;
+    /// Deletes access tokens that expired before `before`.
+    async fn purge_expired_tokens(&self, before: Timestamp) -> Result<usize, StoreError>;
+    /// A number that changes whenever a credential is revoked on any node:
+    /// what a node caches of credentials is good only while it stays the same.
+    /// (SQLite: always 0; one process serves the file, and the CLI's
+    /// revocations are seen within the cache's TTL.)
+    fn credentials_epoch(&self) -> u64;
+}
