@@ -4,37 +4,51 @@
 //! # Layout
 //! ```text
 //! main.rs          parse the CLI, call cli::run
-//! cli.rs           serve, user add, webhook add|list|delete, token add
-//! config.rs        defaults and ServeConfig
-//! server.rs        AppState, Router, run(http, https, state, shutdown): the
-//!                  HTTP/1 accept loop (header timeout, connection cap)
+//! cli.rs           serve, user add, webhook add|list|delete, token add, events
+//! config.rs        defaults, ServeConfig, Limits
+//! state.rs         AppState: store, authenticator, request meter, config
+//! server.rs        the router and run(http, https, state, shutdown): the
+//!                  HTTP/1 accept loop (header timeout, graceful stop)
+//! listen.rs        Incoming: connections under the connection cap (plain)
 //! tls.rs           local CA + server certificate, the TLS listener
 //! protocol/        the Bitrix REST edge (HTTP, never SQL)
 //!   mod.rs         /rest/[USER/TOKEN/]METHOD[.json] routes, one entry handler
 //!   params.rs      query + form (PHP brackets) + JSON + multipart, merged
 //!   auth.rs        webhook path | auth | Bearer -> Caller
+//!   limits.rs      request intensity and `operating` per webhook or application
 //!   envelope.rs    {result, time, total, next} and {error, error_description}
 //!   error.rs       ApiError and the one domain -> Bitrix code table
-//!   limits.rs      request intensity and `operating` per webhook or application
-//!   registry.rs    METHODS: the only list of methods
-//!   batch.rs       batch: commands, $result references, halt, limits
 //! methods/         one file per Bitrix namespace: decode -> domain -> encode
+//!   registry.rs    METHODS: the only list of methods; dispatch (scope, operating)
+//!   ctx.rs         Ctx: what a handler is given
+//!   batch.rs       batch: commands, $result references (within a budget), halt
+//!   views.rs       the Bitrix JSON shapes of users, chats, messages
 //! domain/          the messenger's rules (no HTTP, no SQL, no JSON)
+//!   store.rs       the Store trait the rules need, its outcomes and StoreError
 //! events/          outbox delivery: worker (claim, POST, retry), payload, form
-//! store/           the narrow storage boundary (trait Store, Backend)
+//! store/           implements domain::store::Store on two engines
 //!   sql.rs         Db: one open transaction on either engine; params, rows
 //!   queries.rs     every Store method, written once over Db
 //!   events.rs      bot rows and the enqueue_* helpers (events in the change's txn)
 //!   sqlite.rs      the default: one group-committing writer, fixed reader threads
 //!   postgres.rs    many nodes: pool, migrations, LISTEN/NOTIFY epoch
 //! ```
+//!
+//! `im.message.like`, end to end: `protocol/mod.rs` (route, body, params,
+//! `auth.rs`, `limits.rs`) -> `methods/registry.rs` (scope, `operating`) ->
+//! `methods/im_message.rs::like` -> `domain/reactions.rs::like` ->
+//! `domain/store.rs` (`Store::set_reaction`) -> `store/queries.rs` (visibility,
+//! the reaction row, its events via `store/events.rs`) -> `store/sqlite.rs`
+//! (group commit) or `store/postgres.rs` -> `protocol/envelope.rs` (the answer).
 
 pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod events;
+pub mod listen;
 pub mod methods;
 pub mod protocol;
 pub mod server;
+pub mod state;
 pub mod store;
 pub mod tls;

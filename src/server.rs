@@ -3,44 +3,23 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
 use axum::Router;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
-use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Semaphore};
 use tower_http::cors::{Any, CorsLayer};
 
-use crate::config::{Limits, ServeConfig};
+use crate::config::Limits;
 use crate::events;
-use crate::protocol::{self, auth::Authenticator, limits::Meter};
-use crate::store::Store;
+use crate::listen::{Incoming, PlainIncoming};
+use crate::protocol;
 use crate::tls::TlsListener;
 
-/// Shared by every request; cheap to clone.
-#[derive(Clone)]
-pub struct AppState {
-    pub store: Arc<dyn Store>,
-    pub auth: Arc<Authenticator>,
-    /// Request intensity and `operating`, per webhook or application.
-    pub meter: Arc<Meter>,
-    pub config: Arc<ServeConfig>,
-}
-
-impl AppState {
-    pub fn new(store: Arc<dyn Store>, config: ServeConfig) -> Self {
-        AppState {
-            auth: Arc::new(Authenticator::new(Arc::clone(&store))),
-            meter: Arc::new(Meter::new(&config.limits)),
-            store,
-            config: Arc::new(config),
-        }
-    }
-}
+pub use crate::state::AppState;
 
 /// The router: `/rest/...`, a JSON 404 elsewhere, and CORS on every answer
 /// (errors included) so browser pages can call the API.
@@ -54,42 +33,6 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::disable())
         .layer(cors)
         .with_state(state)
-}
-
-/// Where connections come from: the plain TCP listener or the TLS one.
-pub trait Incoming: Send + 'static {
-    type Io: AsyncRead + AsyncWrite + Unpin + Send + 'static;
-    /// The next connection, with the permit of the connection cap it holds
-    /// for its life.
-    fn accept(&mut self) -> impl Future<Output = (Self::Io, OwnedSemaphorePermit)> + Send;
-}
-
-/// Plain HTTP connections under the connection cap.
-struct PlainIncoming {
-    tcp: TcpListener,
-    permits: Arc<Semaphore>,
-}
-
-impl Incoming for PlainIncoming {
-    type Io = TcpStream;
-
-    async fn accept(&mut self) -> (TcpStream, OwnedSemaphorePermit) {
-        // Beyond the cap, new connections wait in the kernel's backlog; the
-        // ones already open keep working.
-        let Ok(permit) = Arc::clone(&self.permits).acquire_owned().await else {
-            return std::future::pending().await;
-        };
-        loop {
-            match self.tcp.accept().await {
-                Ok((stream, _)) => return (stream, permit),
-                Err(e) => {
-                    // e.g. too many open files: wait instead of spinning.
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-            }
-        }
-    }
 }
 
 /// Serves until `shutdown` completes, then finishes in-flight requests.
@@ -120,10 +63,7 @@ pub async fn run(
     let permits = Arc::new(Semaphore::new(limits.max_connections));
     let app = router(state);
     let http = serve(
-        PlainIncoming {
-            tcp: listener,
-            permits: Arc::clone(&permits),
-        },
+        PlainIncoming::new(listener, Arc::clone(&permits)),
         app.clone(),
         limits.clone(),
         stopped.clone(),

@@ -357,7 +357,7 @@ pub struct TlsIncoming {
     ready: mpsc::Receiver<(TlsStream<TcpStream>, OwnedSemaphorePermit)>,
 }
 
-impl crate::server::Incoming for TlsIncoming {
+impl crate::listen::Incoming for TlsIncoming {
     type Io = TlsStream<TcpStream>;
 
     async fn accept(&mut self) -> (Self::Io, OwnedSemaphorePermit) {

@@ -7,8 +7,8 @@
 
 use super::chats::ChatKind;
 use super::credentials::Scopes;
-use super::{Error, Timestamp, UserId};
 use super::store::{BotCreated, Store};
+use super::{Error, Timestamp, UserId};
 
 /// At most this many bots per application, as in Bitrix24.
 pub const MAX_BOTS_PER_APP: usize = 5;

@@ -1,8 +1,8 @@
 //! Chats: group chats (closed or open) and private dialogs, their members,
 //! and the rules for joining, leaving and reading them.
 
-use super::{ChatId, DialogRef, Error, Timestamp, UserId};
 use super::store::{MembershipOutcome, Store};
+use super::{ChatId, DialogRef, Error, Timestamp, UserId};
 
 /// The kinds of chat b24im keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

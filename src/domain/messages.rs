@@ -1,7 +1,7 @@
 //! Messages: posting, editing, deleting and reading a chat's history.
 
-use super::{ChatId, DialogRef, Error, MessageId, Timestamp, UserId};
 use super::store::{EditOutcome, PostOutcome, Store};
+use super::{ChatId, DialogRef, Error, MessageId, Timestamp, UserId};
 
 /// The longest message accepted, in characters (Bitrix24 cuts messages near this size).
 pub const MAX_TEXT_CHARS: usize = 20_000;

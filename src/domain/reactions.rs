@@ -1,8 +1,8 @@
 //! Reactions on messages. A like is the `like` reaction; `im.message.like`
 //! sets, removes or toggles it.
 
-use super::{Error, MessageId, Timestamp, UserId};
 use super::store::{LikeOutcome, Store};
+use super::{Error, MessageId, Timestamp, UserId};
 
 /// What `im.message.like` asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

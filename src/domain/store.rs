@@ -204,11 +204,7 @@ pub trait Store: Send + Sync {
     async fn all_bots(&self) -> Result<Vec<Bot>, StoreError>;
     /// Applies `change` to the bot as stored and writes the result, in one
     /// transaction (`imbot.update`).
-    async fn update_bot(
-        &self,
-        id: UserId,
-        change: BotChange,
-    ) -> Result<BotUpdated, StoreError>;
+    async fn update_bot(&self, id: UserId, change: BotChange) -> Result<BotUpdated, StoreError>;
     /// Writes the bot's ONIMBOTDELETE event, removes it from its chats,
     /// deactivates its user and drops its registration; `false` if no such bot.
     async fn delete_bot(&self, id: UserId, now: Timestamp) -> Result<bool, StoreError>;

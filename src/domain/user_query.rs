@@ -2,9 +2,9 @@
 //! decodes Bitrix24's `FILTER` keys (`>ID`, `%NAME`, `@ID`, ...) into a
 //! [`UserQuery`]; the store turns it into its own query language.
 
+use super::store::Store;
 use super::users::User;
 use super::Error;
-use super::store::Store;
 
 /// Bitrix24's list page size: always 50.
 pub const PAGE_SIZE: i64 = 50;

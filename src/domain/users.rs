@@ -1,7 +1,7 @@
 //! Users: who they are, how they are named, and the use cases around them.
 
-use super::{Error, Timestamp, UserId};
 use super::store::Store;
+use super::{Error, Timestamp, UserId};
 
 /// A person, or a chat-bot (a user of its own kind).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,6 +5,7 @@
 
 use serde_json::{json, Value};
 
+use super::ctx::Ctx;
 use super::views;
 use crate::domain::bots::valid_handler;
 use crate::domain::events::{Binding, EventKind, OfflineEvent, OfflineTake};
@@ -12,7 +13,6 @@ use crate::domain::Timestamp;
 use crate::protocol::envelope::{iso_date, Reply};
 use crate::protocol::error::ApiError;
 use crate::protocol::params::{intval, scalar_text, truthy, Params};
-use crate::protocol::registry::Ctx;
 
 fn client_id(cx: &Ctx) -> String {
     cx.caller.client_id.clone().unwrap_or_default()

@@ -3,13 +3,13 @@
 
 use serde_json::{json, Value};
 
+use super::ctx::Ctx;
 use super::{required_id, CHAT_ID_EMPTY, USER_ID_EMPTY};
 use crate::domain::chats::{self, ChatKind, Color, NewChat};
 use crate::domain::{ChatId, Timestamp, UserId};
 use crate::protocol::envelope::Reply;
 use crate::protocol::error::ApiError;
 use crate::protocol::params::{intval, Params};
-use crate::protocol::registry::Ctx;
 
 /// Positive user ids from a list parameter; anything else in it is skipped.
 /// The distinct user ids of a list parameter; more than `limit` named is

@@ -3,13 +3,13 @@
 
 use serde_json::{json, Value};
 
+use super::ctx::Ctx;
 use super::{views, DIALOG_ID_EMPTY};
 use crate::domain::messages::{self, Page};
 use crate::domain::{chats, DialogRef};
 use crate::protocol::envelope::Reply;
 use crate::protocol::error::ApiError;
 use crate::protocol::params::Params;
-use crate::protocol::registry::Ctx;
 
 fn dialog_of(p: &Params) -> Result<(DialogRef, String), ApiError> {
     let raw = p.str("DIALOG_ID").unwrap_or_default();

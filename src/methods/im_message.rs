@@ -2,13 +2,13 @@
 
 use serde_json::Value;
 
+use super::ctx::Ctx;
 use super::{required_id, CHAT_ID_EMPTY, MESSAGE_ID_ERROR, USER_ID_EMPTY};
 use crate::domain::reactions::{self, LikeAction};
 use crate::domain::{messages, ChatId, DialogRef, MessageId, UserId};
 use crate::protocol::envelope::Reply;
 use crate::protocol::error::ApiError;
 use crate::protocol::params::Params;
-use crate::protocol::registry::Ctx;
 
 /// `im.message.add`: docs api-reference/chats/messages/im-message-add.md
 pub async fn add(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {

@@ -1,11 +1,11 @@
 //! `im.user.*`: docs api-reference/chats/users/.
 
+use super::ctx::Ctx;
 use super::views;
 use crate::domain::{users, UserId};
 use crate::protocol::envelope::Reply;
 use crate::protocol::error::ApiError;
 use crate::protocol::params::Params;
-use crate::protocol::registry::Ctx;
 
 /// `im.user.get`: docs api-reference/chats/users/im-user-get.md
 pub async fn get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {

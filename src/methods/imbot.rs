@@ -6,6 +6,7 @@
 
 use serde_json::{json, Map, Value};
 
+use super::ctx::Ctx;
 use super::im_message::dialog_of;
 use super::{required_id, DIALOG_ID_EMPTY, MESSAGE_ID_ERROR};
 use crate::domain::bots::{self, Bot, BotChanges, Handlers, NewBot, NewCommand, Registration};
@@ -14,7 +15,6 @@ use crate::domain::{messages, MessageId, Timestamp, UserId};
 use crate::protocol::envelope::Reply;
 use crate::protocol::error::ApiError;
 use crate::protocol::params::{field, field_text, scalar_text, Params};
-use crate::protocol::registry::Ctx;
 
 /// The caller's application: its token's, else `CLIENT_ID`.
 fn client_id(cx: &Ctx, p: &Params) -> Option<String> {

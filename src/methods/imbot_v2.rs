@@ -8,6 +8,7 @@
 
 use serde_json::{json, Value};
 
+use super::ctx::Ctx;
 use super::views;
 use crate::domain::bots::{self, Bot, RegistrationV2};
 use crate::domain::events::UserSnapshot;
@@ -16,7 +17,6 @@ use crate::events::payload::{v2_bot, v2_user};
 use crate::protocol::envelope::Reply;
 use crate::protocol::error::ApiError;
 use crate::protocol::params::{field, field_text, scalar_text, truthy, Params};
-use crate::protocol::registry::Ctx;
 
 fn bot_token(p: &Params) -> Option<String> {
     p.str("botToken")

@@ -3,13 +3,14 @@
 
 use serde_json::{json, Value};
 
+use super::ctx::Ctx;
+use super::registry::METHODS;
 use super::views;
 use crate::domain::credentials::KNOWN_SCOPES;
 use crate::domain::{users, Timestamp};
 use crate::protocol::envelope::{iso_date, Reply};
 use crate::protocol::error::ApiError;
 use crate::protocol::params::Params;
-use crate::protocol::registry::{Ctx, METHODS};
 
 /// `methods`: the methods this credential may call; `full=true` lists all,
 /// `scope=NAME` those of one scope.

@@ -2,6 +2,8 @@
 //! values, calls one domain function, and encodes the answer with [`views`].
 //! No SQL, no transactions here.
 
+pub mod batch;
+pub mod ctx;
 pub mod events;
 pub mod im_chat;
 pub mod im_dialog;
@@ -10,6 +12,7 @@ pub mod im_user;
 pub mod imbot;
 pub mod imbot_v2;
 pub mod meta;
+pub mod registry;
 pub mod user;
 pub mod views;
 

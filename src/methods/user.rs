@@ -3,12 +3,12 @@
 
 use serde_json::Value;
 
+use super::ctx::Ctx;
 use super::views;
 use crate::domain::user_query::{self, Cmp, Condition, FilterValue, UserField, UserQuery};
 use crate::protocol::envelope::Reply;
 use crate::protocol::error::ApiError;
 use crate::protocol::params::{intval, is_numeric, scalar_text, truthy, Params};
-use crate::protocol::registry::Ctx;
 
 /// Top-level parameters that are not filter keys.
 const RESERVED: [&str; 9] = [

@@ -6,12 +6,10 @@
 //! registry, run it, and wrap the answer.
 
 pub mod auth;
-pub mod batch;
 pub mod envelope;
 pub mod error;
 pub mod limits;
 pub mod params;
-pub mod registry;
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{Path, Request, State};
@@ -25,8 +23,8 @@ use self::auth::Presented;
 use self::envelope::{bytes_response, json_response, success_body, Reply, Timing};
 use self::error::ApiError;
 use self::params::{scalar_text, Params, ParamsError};
-use self::registry::Ctx;
-use crate::server::AppState;
+use crate::methods::registry::{self, Ctx};
+use crate::state::AppState;
 
 /// The `/rest` routes.
 pub fn routes() -> Router<AppState> {

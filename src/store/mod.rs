@@ -63,4 +63,3 @@ pub fn open(
         None => Ok(Arc::new(sqlite::SqliteStore::open(data)?)),
     }
 }
-

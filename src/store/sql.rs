@@ -228,7 +228,20 @@ impl Db for rusqlite::Connection {
     /// credentials epoch after the commit (the admin CLI, another process,
     /// waits out the server's cache instead; see `cli.rs`).
     fn notify(&self, _topic: &str) -> DbResult<()> {
-        super::sqlite::revoked();
+        REVOKED.set(true);
         Ok(())
     }
+}
+
+thread_local! {
+    /// Set (on the SQLite writer's thread) by a change that revokes
+    /// credentials: the writer bumps the epoch once the group is committed
+    /// (a cache refilled before the commit would otherwise keep the revoked
+    /// credential).
+    static REVOKED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether a change since the last call revoked credentials (and forgets it).
+pub(super) fn take_revoked() -> bool {
+    REVOKED.take()
 }

@@ -13,7 +13,6 @@
 //! statements); a read waits for a free reader, and no thread or connection
 //! is ever made for one. In WAL mode readers never wait for the writer.
 
-use std::cell::Cell;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
@@ -127,18 +126,6 @@ pub struct Sqlite {
     /// Bumped after each commit that revoked credentials: this process's
     /// caches of credentials drop what they hold at once.
     epoch: Arc<AtomicU64>,
-}
-
-thread_local! {
-    /// Set (on the writer thread) by a change that revokes credentials.
-    static REVOKED: Cell<bool> = const { Cell::new(false) };
-}
-
-/// What `Db::notify` does on SQLite: the writer bumps the epoch once the
-/// change is committed (a cache refilled before the commit would otherwise
-/// keep the revoked credential).
-pub(super) fn revoked() {
-    REVOKED.set(true);
 }
 
 impl SqlStore<Sqlite> {
@@ -323,8 +310,8 @@ fn writer_loop(conn: Connection, mut rx: mpsc::Receiver<Box<dyn WriteJob>>, epoc
                 Err(_) => break,
             }
         }
-        REVOKED.set(false);
-        if commit_group(&conn, group) && REVOKED.take() {
+        super::sql::take_revoked();
+        if commit_group(&conn, group) && super::sql::take_revoked() {
             epoch.fetch_add(1, Ordering::SeqCst);
         }
     }

@@ -6,7 +6,7 @@
 
 use b24im::domain::credentials::{CredentialKind, NewCredential, Scopes, Secret, TokenHash};
 use b24im::domain::{Timestamp, UserId};
-use b24im::protocol::registry::{Scope, METHODS};
+use b24im::methods::registry::{Scope, METHODS};
 use serde_json::{json, Value};
 
 use crate::helpers::{Hook, TestApp};

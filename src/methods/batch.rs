@@ -4,10 +4,10 @@
 
 use serde_json::{Map, Value};
 
-use super::envelope::{Reply, Timing};
-use super::error::ApiError;
-use super::params::{scalar_text, truthy, Params};
 use super::registry::{self, Ctx};
+use crate::protocol::envelope::{self, Reply, Timing};
+use crate::protocol::error::ApiError;
+use crate::protocol::params::{scalar_text, truthy, Params};
 use axum::http::StatusCode;
 
 /// The most commands one batch runs; the rest fail with `ERROR_BATCH_LENGTH_EXCEEDED`.
@@ -57,7 +57,7 @@ pub async fn run(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
                 results.push((key, reply.result));
             }
             Err(e) => {
-                errors.push((key, super::envelope::error_body(&e)));
+                errors.push((key, envelope::error_body(&e)));
                 if halt {
                     break;
                 }

@@ -5,31 +5,12 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use super::auth::Caller;
-use super::envelope::Reply;
-use super::error::ApiError;
-use super::params::Params;
-use crate::methods::{
-    events, im_chat, im_dialog, im_message, im_user, imbot, imbot_v2, meta, user,
-};
-use crate::server::AppState;
-use crate::store::Store;
-
-/// Everything a method handler may use: the state and the caller.
-pub struct Ctx {
-    pub state: AppState,
-    pub caller: Caller,
-}
-
-impl Ctx {
-    pub fn store(&self) -> &dyn Store {
-        self.state.store.as_ref()
-    }
-
-    pub fn user(&self) -> crate::domain::UserId {
-        self.caller.user
-    }
-}
+pub use super::ctx::Ctx;
+use super::{events, im_chat, im_dialog, im_message, im_user, imbot, imbot_v2, meta, user};
+use crate::protocol::auth::Caller;
+use crate::protocol::envelope::Reply;
+use crate::protocol::error::ApiError;
+use crate::protocol::params::Params;
 
 pub type HandlerFuture<'a> = Pin<Box<dyn Future<Output = Result<Reply, ApiError>> + Send + 'a>>;
 pub type Handler = for<'a> fn(&'a Ctx, &'a Params) -> HandlerFuture<'a>;
@@ -177,7 +158,7 @@ pub async fn dispatch(cx: &Ctx, name: &str, params: &Params) -> Result<Reply, Ap
     }
     let meter = &cx.state.meter;
     meter.check(cx.caller.meter, method.name)?;
-    let start = super::limits::Meter::now();
+    let start = crate::protocol::limits::Meter::now();
     let clock = std::time::Instant::now();
     let outcome = (method.handler)(cx, params).await;
     let operating = meter.record(
