@@ -2,32 +2,17 @@
 once with imbot.register and once with imbot.v2.Bot.register, it likes and
 answers a person's message, and hears when the person likes its answer."""
 
-import json
 import os
 import select
 import socket
-import ssl
 import subprocess
 import sys
 import time
-import urllib.request
 
-from checks import SECOND_USER, WEBHOOK, Checks, expect
+from checks import SECOND_USER, WEBHOOK, Checks, expect, rest
 
 SECOND = os.environ["B24IM_SECOND_WEBHOOK"]  # https://.../rest/2/KEY/
 c = Checks("like_bot.py")
-tls = ssl.create_default_context(cafile=os.environ["SSL_CERT_FILE"])
-
-
-def rest(hook, method, params):
-    req = urllib.request.Request(
-        hook + method, data=json.dumps(params).encode(), headers={"Content-Type": "application/json"}
-    )
-    try:
-        with urllib.request.urlopen(req, timeout=10, context=tls) as res:
-            return json.load(res)
-    except urllib.error.HTTPError as e:
-        return json.load(e)
 
 
 def free_port():

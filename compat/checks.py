@@ -1,9 +1,13 @@
 """What every compatibility script shares: the environment run.sh sets, and
 one PASS/FAIL line per check."""
 
+import json
 import os
+import ssl
 import sys
 import traceback
+import urllib.error
+import urllib.request
 from urllib.parse import urlsplit
 
 WEBHOOK = os.environ["B24IM_WEBHOOK"]  # https://127.0.0.1:PORT/rest/1/KEY/
@@ -45,3 +49,17 @@ class Checks:
 def expect(cond, got):
     """`True` when cond holds, else what to report (never `True` itself)."""
     return True if cond else ("unexpected", got)
+
+
+def rest(hook, method, params):
+    """POSTs JSON to a webhook over HTTPS (the suite's CA) and answers the
+    decoded body, error answers included: what a plain client sees."""
+    tls = ssl.create_default_context(cafile=os.environ["SSL_CERT_FILE"])
+    req = urllib.request.Request(
+        hook + method, data=json.dumps(params).encode(), headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=10, context=tls) as res:
+            return json.load(res)
+    except urllib.error.HTTPError as e:
+        return json.load(e)

@@ -9,26 +9,12 @@ import socket
 import subprocess
 import tempfile
 import time
-import urllib.request
-import ssl
 
-from checks import SECOND_USER, WEBHOOK, Checks, expect
+from checks import SECOND_USER, WEBHOOK, Checks, expect, rest
 
 SECOND = os.environ["B24IM_SECOND_WEBHOOK"]  # https://.../rest/2/KEY/
 here = os.path.dirname(os.path.abspath(__file__))
 c = Checks("php")
-tls = ssl.create_default_context(cafile=os.environ["SSL_CERT_FILE"])
-
-
-def rest(hook, method, params):
-    req = urllib.request.Request(
-        hook + method, data=json.dumps(params).encode(), headers={"Content-Type": "application/json"}
-    )
-    try:
-        with urllib.request.urlopen(req, timeout=10, context=tls) as res:
-            return json.load(res)
-    except urllib.error.HTTPError as e:
-        return json.load(e)
 
 
 def webhook_call():

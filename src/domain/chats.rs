@@ -192,6 +192,26 @@ pub async fn create(store: &dyn Store, mut new: NewChat) -> Result<ChatId, Error
     Ok(store.create_chat(new).await?)
 }
 
+/// The chat a dialog names, without opening one: `chatN` is chat N (whether
+/// the caller may see it is for the caller to check); a user id is the
+/// private dialog with that user, `None` if it was never opened. A user who
+/// does not exist is `NoDialogAccess`.
+pub async fn dialog_chat(
+    store: &dyn Store,
+    caller: UserId,
+    dialog: DialogRef,
+) -> Result<Option<ChatId>, Error> {
+    match dialog {
+        DialogRef::Chat(id) => Ok(Some(id)),
+        DialogRef::User(other) => {
+            if store.user(other).await?.is_none() {
+                return Err(Error::NoDialogAccess);
+            }
+            Ok(store.private_chat(caller, other).await?)
+        }
+    }
+}
+
 /// Resolves a dialog for reading: the chat, if the caller may see it.
 /// A private dialog that has never been opened has no chat yet: `Ok(None)`.
 pub async fn readable(
@@ -199,24 +219,14 @@ pub async fn readable(
     caller: UserId,
     dialog: DialogRef,
 ) -> Result<Option<Chat>, Error> {
-    match dialog {
-        DialogRef::Chat(id) => {
-            let chat = store.chat(id).await?.ok_or(Error::NoDialogAccess)?;
-            if !chat.is_member(caller) {
-                return Err(Error::NoDialogAccess);
-            }
-            Ok(Some(chat))
-        }
-        DialogRef::User(other) => {
-            if store.user(other).await?.is_none() {
-                return Err(Error::NoDialogAccess);
-            }
-            match store.private_chat(caller, other).await? {
-                Some(id) => Ok(store.chat(id).await?),
-                None => Ok(None),
-            }
-        }
+    let Some(id) = dialog_chat(store, caller, dialog).await? else {
+        return Ok(None);
+    };
+    let chat = store.chat(id).await?.ok_or(Error::NoDialogAccess)?;
+    if !chat.is_member(caller) {
+        return Err(Error::NoDialogAccess);
     }
+    Ok(Some(chat))
 }
 
 /// `im.dialog.get`: the chat behind a dialog, opening a private dialog on

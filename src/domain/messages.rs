@@ -159,18 +159,9 @@ pub async fn history(
     dialog: DialogRef,
     page: Page,
 ) -> Result<History, Error> {
-    let chat = match dialog {
-        DialogRef::Chat(id) => id,
-        // A private dialog not opened yet has no history.
-        DialogRef::User(other) => {
-            if store.user(other).await?.is_none() {
-                return Err(Error::NoDialogAccess);
-            }
-            match store.private_chat(caller, other).await? {
-                Some(id) => id,
-                None => return Ok(History::default()),
-            }
-        }
+    // A private dialog not opened yet has no history.
+    let Some(chat) = super::chats::dialog_chat(store, caller, dialog).await? else {
+        return Ok(History::default());
     };
     let page = store
         .history(chat, caller, page)
