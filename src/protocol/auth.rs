@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::error::ApiError;
+use super::limits::MeterKey;
 use crate::domain::credentials::{Credential, CredentialKind, Scopes, TokenHash};
 use crate::domain::{Timestamp, UserId};
 use crate::store::Store;
@@ -31,7 +32,7 @@ pub struct Caller {
     pub client_id: Option<String>,
     /// Whose request limits this call counts against: the application's
     /// when the credential acts for one, else the webhook's or token's own.
-    pub meter: super::limits::MeterKey,
+    pub meter: MeterKey,
 }
 
 /// The credentials a request presented.
@@ -45,7 +46,9 @@ pub enum Presented {
 pub struct Authenticator {
     store: Arc<dyn Store>,
     /// Credential, when it was looked up, and the store's epoch then.
-    cache: Mutex<HashMap<TokenHash, (Credential, Instant, u64)>>,
+    /// Credential, its meter key (hashed once, not per request), when it was
+    /// looked up, and the store's epoch then.
+    cache: Mutex<HashMap<TokenHash, (Credential, MeterKey, Instant, u64)>>,
 }
 
 impl Authenticator {
@@ -72,7 +75,7 @@ impl Authenticator {
             return Err(refused());
         }
         let hash = TokenHash::of(&token);
-        let credential = self.lookup(&hash).await?.ok_or_else(refused)?;
+        let (credential, meter) = self.lookup(&hash).await?.ok_or_else(refused)?;
         if credential.kind != kind || !credential.token_hash.matches(&hash) {
             return Err(refused());
         }
@@ -85,7 +88,6 @@ impl Authenticator {
         if credential.is_expired(Timestamp::now()) {
             return Err(ApiError::expired_token());
         }
-        let meter = meter_key(credential.client_id.as_deref(), &hash);
         Ok(Caller {
             user: credential.user,
             scopes: credential.scopes,
@@ -98,7 +100,7 @@ impl Authenticator {
 
 /// One application's calls share its limits (as on a portal); a webhook or
 /// a token of no application has its own.
-fn meter_key(client_id: Option<&str>, hash: &TokenHash) -> super::limits::MeterKey {
+fn meter_key(client_id: Option<&str>, hash: &TokenHash) -> MeterKey {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     match client_id {
@@ -109,12 +111,13 @@ fn meter_key(client_id: Option<&str>, hash: &TokenHash) -> super::limits::MeterK
 }
 
 impl Authenticator {
-    async fn lookup(&self, hash: &TokenHash) -> Result<Option<Credential>, ApiError> {
+    /// The credential with this hash and its meter key, from the cache while fresh.
+    async fn lookup(&self, hash: &TokenHash) -> Result<Option<(Credential, MeterKey)>, ApiError> {
         let epoch = self.store.credentials_epoch();
         if let Ok(cache) = self.cache.lock() {
-            if let Some((c, at, seen)) = cache.get(hash) {
+            if let Some((c, key, at, seen)) = cache.get(hash) {
                 if at.elapsed() < CACHE_TTL && *seen == epoch {
-                    return Ok(Some(c.clone()));
+                    return Ok(Some((c.clone(), *key)));
                 }
             }
         }
@@ -122,15 +125,18 @@ impl Authenticator {
         // before a revocation committed is trusted no longer than CACHE_TTL
         // after it (what `webhook delete` waits for).
         let asked = Instant::now();
-        let found = self.store.credential(hash.clone()).await?;
-        if let (Some(c), Ok(mut cache)) = (&found, self.cache.lock()) {
+        let found = self.store.credential(hash.clone()).await?.map(|c| {
+            let key = meter_key(c.client_id.as_deref(), hash);
+            (c, key)
+        });
+        if let (Some((c, key)), Ok(mut cache)) = (&found, self.cache.lock()) {
             if cache.len() >= CACHE_LIMIT {
-                cache.retain(|_, (_, at, _)| at.elapsed() < CACHE_TTL);
+                cache.retain(|_, (_, _, at, _)| at.elapsed() < CACHE_TTL);
                 if cache.len() >= CACHE_LIMIT {
                     cache.clear();
                 }
             }
-            cache.insert(hash.clone(), (c.clone(), asked, epoch));
+            cache.insert(hash.clone(), (c.clone(), *key, asked, epoch));
         }
         Ok(found)
     }
