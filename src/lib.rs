@@ -28,17 +28,22 @@
 //! events/          outbox delivery: worker (claim, POST, retry), payload, form
 //! store/           implements domain::store::Store on two engines
 //!   sql.rs         Db: one open transaction on either engine; params, rows
-//!   queries.rs     every Store method, written once over Db
-//!   events.rs      bot rows and the enqueue_* helpers (events in the change's txn)
+//!   sql_store.rs   impl Store: each method a read or a write of one area fn
+//!   users.rs credentials.rs chats.rs messages.rs reactions.rs bots.rs
+//!   outbox.rs subscriptions.rs settings.rs
+//!                  one area a file: its rows, its SQL, its changes
+//!   events.rs      the events a change causes, written in its transaction
 //!   sqlite.rs      the default: one group-committing writer, fixed reader threads
-//!   postgres.rs    many nodes: pool, migrations, LISTEN/NOTIFY epoch
+//!   postgres.rs    many nodes: pool, group-committing writer, migrations,
+//!                  LISTEN/NOTIFY epoch
 //! ```
 //!
 //! `im.message.like`, end to end: `protocol/mod.rs` (route, body, params,
 //! `auth.rs`, `limits.rs`) -> `methods/registry.rs` (scope, `operating`) ->
 //! `methods/im_message.rs::like` -> `domain/reactions.rs::like` ->
-//! `domain/store.rs` (`Store::set_reaction`) -> `store/queries.rs` (visibility,
-//! the reaction row, its events via `store/events.rs`) -> `store/sqlite.rs`
+//! `domain/store.rs` (`Store::set_reaction`) -> `store/sql_store.rs` (a write)
+//! -> `store/reactions.rs` (visibility, the reaction row, its events via
+//! `store/events.rs`) -> `store/sqlite.rs`
 //! (group commit) or `store/postgres.rs` -> `protocol/envelope.rs` (the answer).
 
 pub mod cli;

@@ -2,164 +2,21 @@
 //! `enqueue_*` helpers that the message and membership changes call inside
 //! their own transaction, so an event exists exactly when its change does.
 
-use super::queries::{load_chat as load_chat_for_events, load_user as load_user_for_events};
-use super::sql::{params, Db, DbResult, DbRow};
-use super::{BotCreated, StoreError};
-use crate::domain::bots::{self, Bot, BotType, Command, EventMode, Handlers, NewBot, V2};
+use super::bots::{chat_bots, load_bot, matching_commands};
+use super::chats::load_chat;
+use super::outbox::{encode_record, insert_event, now_ms};
+use super::sql::{params, Db, DbResult};
+use super::users::load_user;
+use crate::domain::bots::{self, Bot, BotType, EventMode};
 use crate::domain::chats::ChatKind;
 use crate::domain::credentials::Scopes;
 use crate::domain::events::{
-    ChatSnapshot, DeliveryState, EventKind, EventRecord, MessageSnapshot, NewEvent, OfflineEvent,
-    OutboxEntry, UserSnapshot,
+    ChatSnapshot, EventKind, EventRecord, MessageSnapshot, NewEvent, UserSnapshot,
 };
 use crate::domain::{ChatId, MessageId, Timestamp, UserId};
 
-pub const BOT_COLUMNS: &str = "b.user_id, b.code, b.client_id, b.type, b.openline, b.owner_id,
-     b.scopes, b.on_message_add, b.on_message_update, b.on_message_delete, b.on_welcome,
-     b.on_bot_delete, u.first_name, u.last_name, b.work_position, b.created_at,
-     b.api_version, b.event_mode, b.webhook_url, b.reactions_enabled, b.bot_token_hash";
-
-pub fn bot_from_row(r: &dyn DbRow) -> DbResult<Bot> {
-    let kind: String = r.get(3)?;
-    let scopes: String = r.get(6)?;
-    Ok(Bot {
-        id: UserId(r.get(0)?),
-        code: r.get(1)?,
-        client_id: r.get(2)?,
-        kind: BotType::parse(&kind).unwrap_or(BotType::Bot),
-        openline: r.get(4)?,
-        owner: UserId(r.get(5)?),
-        scopes: Scopes::parse(&scopes).unwrap_or_default(),
-        handlers: Handlers {
-            message_add: r.get(7)?,
-            message_update: r.get(8)?,
-            message_delete: r.get(9)?,
-            welcome: r.get(10)?,
-            bot_delete: r.get(11)?,
-        },
-        first_name: r.get(12)?,
-        last_name: r.get(13)?,
-        work_position: r.get(14)?,
-        created_at: Timestamp(r.get(15)?),
-        v2: if r.get::<i64>(16)? == 2 {
-            let mode: String = r.get(17)?;
-            Some(V2 {
-                event_mode: EventMode::parse(&mode).unwrap_or(EventMode::Fetch),
-                webhook_url: r.get(18)?,
-                reactions_enabled: r.get(19)?,
-                token_hash: r.get(20)?,
-            })
-        } else {
-            None
-        },
-    })
-}
-
-pub fn load_bot(conn: &impl Db, id: UserId) -> DbResult<Option<Bot>> {
-    conn.row_opt(
-        &format!(
-            "SELECT {BOT_COLUMNS} FROM bots b JOIN users u ON u.id = b.user_id WHERE b.user_id = ?1"
-        ),
-        params![id.0],
-        bot_from_row,
-    )
-}
-
-/// Registers a bot: [`super::Store::create_bot`].
-pub fn insert_bot(
-    conn: &impl Db,
-    new: &NewBot,
-    max_per_app: usize,
-    now: Timestamp,
-) -> DbResult<BotCreated> {
-    // Registrations of one application, and of one code, go one at a time
-    // (on every node), so neither the count nor the codes can change between
-    // the checks and the insert. Always the application first, then the code:
-    // two registrations never wait for each other crosswise.
-    if let Some(lock) = conn.dialect().named_lock() {
-        conn.exec(lock, params![format!("bots:{}", new.client_id)])?;
-        conn.exec(lock, params![format!("bot-code:{}", new.code)])?;
-    }
-    let same_code = conn.row_opt(
-        "SELECT user_id FROM bots WHERE client_id = ?1 AND code = ?2",
-        params![new.client_id, new.code],
-        |r| r.get::<i64>(0).map(UserId),
-    )?;
-    if let Some(id) = same_code {
-        return Ok(BotCreated::Existing(id));
-    }
-    if new.v2.is_some() {
-        let elsewhere = conn.row_opt(
-            "SELECT user_id FROM bots WHERE code = ?1 AND client_id <> ?2 LIMIT 1",
-            params![new.code, new.client_id],
-            |r| r.get::<i64>(0),
-        )?;
-        if elsewhere.is_some() {
-            return Ok(BotCreated::CodeTaken);
-        }
-    }
-    let count = conn.row(
-        "SELECT COUNT(*) FROM bots WHERE client_id = ?1",
-        params![new.client_id],
-        |r| r.get::<i64>(0),
-    )?;
-    if usize::try_from(count).map_or(true, |n| n >= max_per_app) {
-        return Ok(BotCreated::LimitReached);
-    }
-    let id = conn.insert(
-        "INSERT INTO users (first_name, last_name, admin, active, created_at, bot)
-         VALUES (?1, ?2, FALSE, TRUE, ?3, TRUE) RETURNING id",
-        params![new.first_name, new.last_name, now.0],
-    )?;
-    conn.exec(
-        "INSERT INTO bots (user_id, code, client_id, type, openline, owner_id, scopes,
-             work_position, on_message_add, on_message_update, on_message_delete, on_welcome,
-             on_bot_delete, created_at, api_version, event_mode, webhook_url, reactions_enabled,
-             bot_token_hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-             ?19)",
-        params![
-            id,
-            new.code,
-            new.client_id,
-            new.kind.code(),
-            new.openline,
-            new.owner.0,
-            new.scopes.to_list(),
-            new.work_position,
-            new.handlers.message_add,
-            new.handlers.message_update,
-            new.handlers.message_delete,
-            new.handlers.welcome,
-            new.handlers.bot_delete,
-            now.0,
-            if new.v2.is_some() { 2_i64 } else { 1 },
-            new.v2.as_ref().map_or("webhook", |v| v.event_mode.as_str()),
-            new.v2.as_ref().map_or("", |v| v.webhook_url.as_str()),
-            new.v2.as_ref().is_none_or(|v| v.reactions_enabled),
-            new.v2.as_ref().and_then(|v| v.token_hash.clone()),
-        ],
-    )?;
-    Ok(BotCreated::New(UserId(id)))
-}
-
-/// The bots that are members of `chat`.
-pub fn chat_bots(conn: &impl Db, chat: ChatId) -> DbResult<Vec<Bot>> {
-    let bots = conn.rows(
-        &format!(
-            "SELECT {BOT_COLUMNS} FROM chat_members cm
-             JOIN bots b ON b.user_id = cm.user_id
-             JOIN users u ON u.id = b.user_id
-             WHERE cm.chat_id = ?1 ORDER BY cm.rowid"
-        ),
-        params![chat.0],
-        bot_from_row,
-    )?;
-    Ok(bots)
-}
-
 fn user_snapshot(conn: &impl Db, id: UserId) -> DbResult<Option<UserSnapshot>> {
-    let Some(u) = load_user_for_events(conn, id)? else {
+    let Some(u) = load_user(conn, id)? else {
         return Ok(None);
     };
     let (bot, work_position): (bool, String) = conn.row(
@@ -179,7 +36,7 @@ fn user_snapshot(conn: &impl Db, id: UserId) -> DbResult<Option<UserSnapshot>> {
 
 /// The chat as `bot` sees it.
 fn chat_snapshot(conn: &impl Db, chat: ChatId, bot: UserId) -> DbResult<Option<ChatSnapshot>> {
-    let Some(c) = load_chat_for_events(conn, chat)? else {
+    let Some(c) = load_chat(conn, chat)? else {
         return Ok(None);
     };
     let dialog_id = match c.kind {
@@ -201,36 +58,6 @@ fn chat_snapshot(conn: &impl Db, chat: ChatId, bot: UserId) -> DbResult<Option<C
         member_count: c.members.len() as i64,
         dialog_id,
     }))
-}
-
-/// An event record as stored (JSON).
-fn encode_record(record: &EventRecord) -> DbResult<String> {
-    serde_json::to_string(record)
-        .map_err(|e| StoreError::Database(format!("cannot encode an event: {e}")))
-}
-
-fn insert_event(conn: &impl Db, ev: &NewEvent, now_ms: i64) -> DbResult<()> {
-    let record = encode_record(&ev.record)?;
-    conn.exec(
-        "INSERT INTO outbox (event, handler, handler_id, client_id, scopes, auth_user, record,
-             next_attempt_at, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
-        params![
-            ev.record.kind.name(),
-            ev.handler,
-            ev.handler_id,
-            ev.client_id,
-            ev.scopes.to_list(),
-            ev.auth_user,
-            record,
-            now_ms
-        ],
-    )?;
-    Ok(())
-}
-
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
 }
 
 /// Writes one event for `bot`: a v1 bot's to `handler` (nothing when it has
@@ -326,7 +153,7 @@ pub fn enqueue_message(
     if bots_here.is_empty() {
         return Ok(());
     }
-    let Some(chat_kind) = load_chat_for_events(conn, chat)?.map(|c| c.kind) else {
+    let Some(chat_kind) = load_chat(conn, chat)?.map(|c| c.kind) else {
         return Ok(());
     };
     let pairs: Vec<(UserId, BotType)> = bots_here.iter().map(|b| (b.id, b.kind)).collect();
@@ -351,47 +178,6 @@ pub fn enqueue_message(
         enqueue(conn, bot, handler, author, record)?;
     }
     Ok(())
-}
-
-pub fn load_command(conn: &impl Db, id: i64) -> DbResult<Option<Command>> {
-    conn.row_opt(
-        "SELECT id, bot_id, command, common, hidden, handler, client_id
-             FROM bot_commands WHERE id = ?1",
-        params![id],
-        command_from_row,
-    )
-}
-
-fn command_from_row(r: &dyn DbRow) -> DbResult<Command> {
-    Ok(Command {
-        id: r.get(0)?,
-        bot: UserId(r.get(1)?),
-        command: r.get(2)?,
-        common: r.get(3)?,
-        hidden: r.get(4)?,
-        handler: r.get(5)?,
-        client_id: r.get(6)?,
-    })
-}
-
-/// The commands named `word` usable in `chat`: of the bots in it, or common
-/// ones; never the author's own.
-fn matching_commands(
-    conn: &impl Db,
-    chat: ChatId,
-    word: &str,
-    author: UserId,
-) -> DbResult<Vec<Command>> {
-    let rows = conn.rows(
-        "SELECT id, bot_id, command, common, hidden, handler, client_id FROM bot_commands c
-             WHERE c.command = ?1 AND c.bot_id <> ?3
-               AND (c.common = TRUE OR EXISTS (SELECT 1 FROM chat_members cm
-                                            WHERE cm.chat_id = ?2 AND cm.user_id = c.bot_id))
-             ORDER BY c.id",
-        params![word, chat.0, author.0],
-        command_from_row,
-    )?;
-    Ok(rows)
 }
 
 /// `joined` became members of `chat` through `actor`: welcome the bots among them.
@@ -497,48 +283,6 @@ pub fn enqueue_reaction(
     };
     let handler = bot.handlers.message_add.clone();
     enqueue(conn, &bot, &handler, user, record)
-}
-
-/// The two polled event queues: a fetch-mode bot's and a subscribed user's.
-#[derive(Debug, Clone, Copy)]
-pub enum Queue {
-    Bot,
-    User,
-}
-
-/// Confirms the events of `owner`'s queue below `offset` and returns the next
-/// `limit` (id, record), and whether more are waiting.
-pub fn fetch_queue(
-    conn: &impl Db,
-    queue: Queue,
-    owner: UserId,
-    offset: Option<i64>,
-    limit: i64,
-) -> DbResult<(Vec<(i64, EventRecord)>, bool)> {
-    // Table and column names come from this match only, never from input.
-    let (table, column) = match queue {
-        Queue::Bot => ("bot_event_queue", "bot_id"),
-        Queue::User => ("user_event_queue", "user_id"),
-    };
-    if let Some(offset) = offset {
-        conn.exec(
-            &format!("DELETE FROM {table} WHERE {column} = ?1 AND id < ?2"),
-            params![owner.0, offset],
-        )?;
-    }
-    let rows = conn.rows(
-        &format!("SELECT id, record FROM {table} WHERE {column} = ?1 ORDER BY id LIMIT ?2"),
-        params![owner.0, limit + 1],
-        |r| Ok((r.get::<i64>(0)?, r.get::<String>(1)?)),
-    )?;
-    let more = rows.len() as i64 > limit;
-    let mut out = Vec::new();
-    for (id, json) in rows.into_iter().take(limit as usize) {
-        let record = serde_json::from_str(&json)
-            .map_err(|e| StoreError::Database(format!("queued event {id} is unreadable: {e}")))?;
-        out.push((id, record));
-    }
-    Ok((out, more))
 }
 
 /// The im.v2 user event of a happening in `chat`: recorded for each member
@@ -682,20 +426,6 @@ fn enqueue_offline(
     Ok(())
 }
 
-pub fn offline_from_row(r: &dyn DbRow) -> DbResult<OfflineEvent> {
-    Ok(OfflineEvent {
-        id: r.get(0)?,
-        event: r.get(1)?,
-        message_id: r.get(2)?,
-        data: r.get(3)?,
-        changed_at: r.get(4)?,
-        process_id: r.get(5)?,
-        error: r.get(6)?,
-    })
-}
-
-pub const OFFLINE_COLUMNS: &str = "id, event, message_id, data, changed_at, process_id, error";
-
 /// Whether anyone listens for im.v2 user events at all (subscriptions,
 /// event.bind handlers, offline queues).
 fn has_user_listeners(conn: &impl Db) -> DbResult<bool> {
@@ -706,30 +436,4 @@ fn has_user_listeners(conn: &impl Db) -> DbResult<bool> {
         params![],
         |r| r.get(0),
     )
-}
-
-pub const OUTBOX_COLUMNS: &str = "id, handler, handler_id, client_id, scopes, auth_user, record,
-     state, attempts, last_error, created_at";
-
-pub fn outbox_from_row(r: &dyn DbRow) -> DbResult<OutboxEntry> {
-    let unreadable = |col: usize, e: String| {
-        StoreError::Database(format!("outbox column {col} is unreadable: {e}"))
-    };
-    let scopes: String = r.get(4)?;
-    let record: String = r.get(6)?;
-    let state: String = r.get(7)?;
-    Ok(OutboxEntry {
-        id: r.get(0)?,
-        handler: r.get(1)?,
-        handler_id: r.get(2)?,
-        client_id: r.get(3)?,
-        scopes: Scopes::parse(&scopes).unwrap_or_default(),
-        auth_user: r.get(5)?,
-        record: serde_json::from_str(&record).map_err(|e| unreadable(6, e.to_string()))?,
-        state: DeliveryState::parse(&state)
-            .ok_or_else(|| unreadable(7, format!("unknown event state {state}")))?,
-        attempts: r.get(8)?,
-        last_error: r.get(9)?,
-        created_at: r.get(10)?,
-    })
 }

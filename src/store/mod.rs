@@ -4,16 +4,28 @@
 //!
 //! Handlers never see this module's backends: `AppState` holds an
 //! `Arc<dyn Store>`. SQLite is the embedded default ([`sqlite`]); many nodes
-//! share one PostgreSQL database ([`postgres`]). The rules are written once
-//! ([`queries`], [`events`]) against one open transaction ([`sql::Db`]); a
-//! [`Backend`] says how a transaction is opened, run and committed.
+//! share one PostgreSQL database ([`postgres`]). The SQL is written once,
+//! one file per area (users, credentials, chats, messages, reactions, bots,
+//! outbox, subscriptions, settings, and the events a change causes), against
+//! one open transaction ([`sql::Db`]); [`sql_store`] maps each `Store` method
+//! to a read or a write of its area's function, and a [`Backend`] says how a
+//! transaction is opened, run and committed.
 
+mod bots;
+mod chats;
+mod credentials;
 mod events;
+mod messages;
+mod outbox;
 mod pg_tls;
 pub mod postgres;
-mod queries;
+mod reactions;
+mod settings;
 pub mod sql;
+mod sql_store;
 pub mod sqlite;
+mod subscriptions;
+mod users;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -42,7 +54,7 @@ pub trait Backend: Send + Sync + 'static {
     }
 }
 
-/// The store over one backend: every [`Store`] method is written once, in [`queries`].
+/// The store over one backend: every [`Store`] method is written once, in [`sql_store`].
 pub struct SqlStore<B> {
     backend: B,
 }

@@ -2,7 +2,7 @@
 //!
 //! Each store call is one transaction on a pooled connection, run on the
 //! blocking pool with the synchronous `postgres` client (the rules in
-//! [`super::queries`] are synchronous, shared with SQLite). Writes run at READ
+//! the area functions are synchronous, shared with SQLite). Writes run at READ
 //! COMMITTED and answer after COMMIT returns, which PostgreSQL makes durable
 //! (`synchronous_commit` on, its default); reads run in a REPEATABLE READ,
 //! READ ONLY transaction, so a multi-statement read sees one snapshot.
@@ -24,8 +24,8 @@ use postgres::fallible_iterator::FallibleIterator;
 use postgres::{Client, Statement};
 use tokio::sync::Semaphore;
 
+use super::credentials::CREDENTIALS_TOPIC;
 use super::pg_tls::{self, Target};
-use super::queries::CREDENTIALS_TOPIC;
 use super::sql::{Db, DbResult, DbRow, Dialect, Param};
 use super::{Backend, SqlStore, StoreError};
 

@@ -1,0 +1,338 @@
+//! Bots and their commands: registration, `imbot.update`, removal.
+
+use super::credentials::CREDENTIALS_TOPIC;
+use super::events::enqueue_bot_delete;
+use super::sql::{params, Db, DbResult, DbRow};
+use super::{BotCreated, StoreError};
+use crate::domain::bots::{
+    Bot, BotChange, BotType, BotUpdated, Command, EventMode, Handlers, NewBot, NewCommand, V2,
+};
+use crate::domain::credentials::Scopes;
+use crate::domain::{ChatId, Timestamp, UserId};
+
+pub(super) const BOT_COLUMNS: &str =
+    "b.user_id, b.code, b.client_id, b.type, b.openline, b.owner_id,
+     b.scopes, b.on_message_add, b.on_message_update, b.on_message_delete, b.on_welcome,
+     b.on_bot_delete, u.first_name, u.last_name, b.work_position, b.created_at,
+     b.api_version, b.event_mode, b.webhook_url, b.reactions_enabled, b.bot_token_hash";
+
+pub(super) fn bot_from_row(r: &dyn DbRow) -> DbResult<Bot> {
+    let kind: String = r.get(3)?;
+    let scopes: String = r.get(6)?;
+    Ok(Bot {
+        id: UserId(r.get(0)?),
+        code: r.get(1)?,
+        client_id: r.get(2)?,
+        kind: BotType::parse(&kind).unwrap_or(BotType::Bot),
+        openline: r.get(4)?,
+        owner: UserId(r.get(5)?),
+        scopes: Scopes::parse(&scopes).unwrap_or_default(),
+        handlers: Handlers {
+            message_add: r.get(7)?,
+            message_update: r.get(8)?,
+            message_delete: r.get(9)?,
+            welcome: r.get(10)?,
+            bot_delete: r.get(11)?,
+        },
+        first_name: r.get(12)?,
+        last_name: r.get(13)?,
+        work_position: r.get(14)?,
+        created_at: Timestamp(r.get(15)?),
+        v2: if r.get::<i64>(16)? == 2 {
+            let mode: String = r.get(17)?;
+            Some(V2 {
+                event_mode: EventMode::parse(&mode).unwrap_or(EventMode::Fetch),
+                webhook_url: r.get(18)?,
+                reactions_enabled: r.get(19)?,
+                token_hash: r.get(20)?,
+            })
+        } else {
+            None
+        },
+    })
+}
+
+pub(super) fn load_bot(conn: &impl Db, id: UserId) -> DbResult<Option<Bot>> {
+    conn.row_opt(
+        &format!(
+            "SELECT {BOT_COLUMNS} FROM bots b JOIN users u ON u.id = b.user_id WHERE b.user_id = ?1"
+        ),
+        params![id.0],
+        bot_from_row,
+    )
+}
+
+/// Registers a bot: [`super::Store::create_bot`].
+pub(super) fn insert_bot(
+    conn: &impl Db,
+    new: &NewBot,
+    max_per_app: usize,
+    now: Timestamp,
+) -> DbResult<BotCreated> {
+    // Registrations of one application, and of one code, go one at a time
+    // (on every node), so neither the count nor the codes can change between
+    // the checks and the insert. Always the application first, then the code:
+    // two registrations never wait for each other crosswise.
+    if let Some(lock) = conn.dialect().named_lock() {
+        conn.exec(lock, params![format!("bots:{}", new.client_id)])?;
+        conn.exec(lock, params![format!("bot-code:{}", new.code)])?;
+    }
+    let same_code = conn.row_opt(
+        "SELECT user_id FROM bots WHERE client_id = ?1 AND code = ?2",
+        params![new.client_id, new.code],
+        |r| r.get::<i64>(0).map(UserId),
+    )?;
+    if let Some(id) = same_code {
+        return Ok(BotCreated::Existing(id));
+    }
+    if new.v2.is_some() {
+        let elsewhere = conn.row_opt(
+            "SELECT user_id FROM bots WHERE code = ?1 AND client_id <> ?2 LIMIT 1",
+            params![new.code, new.client_id],
+            |r| r.get::<i64>(0),
+        )?;
+        if elsewhere.is_some() {
+            return Ok(BotCreated::CodeTaken);
+        }
+    }
+    let count = conn.row(
+        "SELECT COUNT(*) FROM bots WHERE client_id = ?1",
+        params![new.client_id],
+        |r| r.get::<i64>(0),
+    )?;
+    if usize::try_from(count).map_or(true, |n| n >= max_per_app) {
+        return Ok(BotCreated::LimitReached);
+    }
+    let id = conn.insert(
+        "INSERT INTO users (first_name, last_name, admin, active, created_at, bot)
+         VALUES (?1, ?2, FALSE, TRUE, ?3, TRUE) RETURNING id",
+        params![new.first_name, new.last_name, now.0],
+    )?;
+    conn.exec(
+        "INSERT INTO bots (user_id, code, client_id, type, openline, owner_id, scopes,
+             work_position, on_message_add, on_message_update, on_message_delete, on_welcome,
+             on_bot_delete, created_at, api_version, event_mode, webhook_url, reactions_enabled,
+             bot_token_hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+             ?19)",
+        params![
+            id,
+            new.code,
+            new.client_id,
+            new.kind.code(),
+            new.openline,
+            new.owner.0,
+            new.scopes.to_list(),
+            new.work_position,
+            new.handlers.message_add,
+            new.handlers.message_update,
+            new.handlers.message_delete,
+            new.handlers.welcome,
+            new.handlers.bot_delete,
+            now.0,
+            if new.v2.is_some() { 2_i64 } else { 1 },
+            new.v2.as_ref().map_or("webhook", |v| v.event_mode.as_str()),
+            new.v2.as_ref().map_or("", |v| v.webhook_url.as_str()),
+            new.v2.as_ref().is_none_or(|v| v.reactions_enabled),
+            new.v2.as_ref().and_then(|v| v.token_hash.clone()),
+        ],
+    )?;
+    Ok(BotCreated::New(UserId(id)))
+}
+
+/// The bots that are members of `chat`.
+pub(super) fn chat_bots(conn: &impl Db, chat: ChatId) -> DbResult<Vec<Bot>> {
+    let bots = conn.rows(
+        &format!(
+            "SELECT {BOT_COLUMNS} FROM chat_members cm
+             JOIN bots b ON b.user_id = cm.user_id
+             JOIN users u ON u.id = b.user_id
+             WHERE cm.chat_id = ?1 ORDER BY cm.rowid"
+        ),
+        params![chat.0],
+        bot_from_row,
+    )?;
+    Ok(bots)
+}
+
+pub(super) fn load_command(conn: &impl Db, id: i64) -> DbResult<Option<Command>> {
+    conn.row_opt(
+        "SELECT id, bot_id, command, common, hidden, handler, client_id
+             FROM bot_commands WHERE id = ?1",
+        params![id],
+        command_from_row,
+    )
+}
+
+pub(super) fn command_from_row(r: &dyn DbRow) -> DbResult<Command> {
+    Ok(Command {
+        id: r.get(0)?,
+        bot: UserId(r.get(1)?),
+        command: r.get(2)?,
+        common: r.get(3)?,
+        hidden: r.get(4)?,
+        handler: r.get(5)?,
+        client_id: r.get(6)?,
+    })
+}
+
+/// The commands named `word` usable in `chat`: of the bots in it, or common
+/// ones; never the author's own.
+pub(super) fn matching_commands(
+    conn: &impl Db,
+    chat: ChatId,
+    word: &str,
+    author: UserId,
+) -> DbResult<Vec<Command>> {
+    let rows = conn.rows(
+        "SELECT id, bot_id, command, common, hidden, handler, client_id FROM bot_commands c
+             WHERE c.command = ?1 AND c.bot_id <> ?3
+               AND (c.common = TRUE OR EXISTS (SELECT 1 FROM chat_members cm
+                                            WHERE cm.chat_id = ?2 AND cm.user_id = c.bot_id))
+             ORDER BY c.id",
+        params![word, chat.0, author.0],
+        command_from_row,
+    )?;
+    Ok(rows)
+}
+
+pub(super) fn create_bot(
+    conn: &impl Db,
+    new: NewBot,
+    max_per_app: usize,
+    now: Timestamp,
+) -> DbResult<BotCreated> {
+    insert_bot(conn, &new, max_per_app, now)
+}
+
+pub(super) fn bot(conn: &impl Db, id: UserId) -> DbResult<Option<Bot>> {
+    load_bot(conn, id)
+}
+
+pub(super) fn bots_of(conn: &impl Db, client_id: String) -> DbResult<Vec<Bot>> {
+    let bots = conn.rows(
+        &format!(
+            "SELECT {BOT_COLUMNS} FROM bots b JOIN users u ON u.id = b.user_id
+                     WHERE b.client_id = ?1 ORDER BY b.user_id"
+        ),
+        params![client_id],
+        bot_from_row,
+    )?;
+    Ok(bots)
+}
+
+pub(super) fn all_bots(conn: &impl Db) -> DbResult<Vec<Bot>> {
+    let bots = conn.rows(
+        &format!(
+            "SELECT {BOT_COLUMNS} FROM bots b JOIN users u ON u.id = b.user_id
+                     ORDER BY b.user_id"
+        ),
+        params![],
+        bot_from_row,
+    )?;
+    Ok(bots)
+}
+
+pub(super) fn update_bot(conn: &impl Db, id: UserId, change: BotChange) -> DbResult<BotUpdated> {
+    let lock = conn.dialect().lock_bot();
+    let Some(bot) = conn.row_opt(
+        &format!(
+            "SELECT {BOT_COLUMNS} FROM bots b JOIN users u ON u.id = b.user_id
+                         WHERE b.user_id = ?1 {lock}"
+        ),
+        params![id.0],
+        bot_from_row,
+    )?
+    else {
+        return Ok(BotUpdated::NotFound);
+    };
+    let bot = match change(&bot) {
+        Ok(updated) => updated,
+        Err(e) => return Ok(BotUpdated::Refused(e)),
+    };
+    if conn.exists(
+        "SELECT 1 FROM bots WHERE client_id = ?1 AND code = ?2 AND user_id <> ?3",
+        params![bot.client_id, bot.code, bot.id.0],
+    )? {
+        return Ok(BotUpdated::CodeTaken);
+    }
+    conn.exec(
+        "UPDATE bots SET code = ?2, work_position = ?3, on_message_add = ?4,
+                     on_message_update = ?5, on_message_delete = ?6, on_welcome = ?7,
+                     on_bot_delete = ?8
+                 WHERE user_id = ?1",
+        params![
+            bot.id.0,
+            bot.code,
+            bot.work_position,
+            bot.handlers.message_add,
+            bot.handlers.message_update,
+            bot.handlers.message_delete,
+            bot.handlers.welcome,
+            bot.handlers.bot_delete
+        ],
+    )?;
+    conn.exec(
+        "UPDATE users SET first_name = ?2, last_name = ?3 WHERE id = ?1",
+        params![bot.id.0, bot.first_name, bot.last_name],
+    )?;
+    Ok(BotUpdated::Done)
+}
+
+pub(super) fn delete_bot(conn: &impl Db, id: UserId, now: Timestamp) -> DbResult<bool> {
+    let Some(bot) = load_bot(conn, id)? else {
+        return Ok(false);
+    };
+    enqueue_bot_delete(conn, &bot, now)?;
+    conn.exec("DELETE FROM chat_members WHERE user_id = ?1", params![id.0])?;
+    conn.exec(
+        "UPDATE users SET active = FALSE WHERE id = ?1",
+        params![id.0],
+    )?;
+    if conn.exec("DELETE FROM credentials WHERE user_id = ?1", params![id.0])? > 0 {
+        conn.notify(CREDENTIALS_TOPIC)?;
+    }
+    conn.exec("DELETE FROM bots WHERE user_id = ?1", params![id.0])?;
+    conn.exec(
+        "DELETE FROM bot_event_queue WHERE bot_id = ?1",
+        params![id.0],
+    )?;
+    conn.exec("DELETE FROM bot_commands WHERE bot_id = ?1", params![id.0])?;
+    Ok(true)
+}
+
+pub(super) fn create_command(conn: &impl Db, new: NewCommand, now: Timestamp) -> DbResult<i64> {
+    let lang = serde_json::to_string(&new.lang)
+        .map_err(|e| StoreError::Database(format!("cannot encode LANG: {e}")))?;
+    conn.exec(
+        "INSERT INTO bot_commands
+                     (bot_id, command, common, hidden, handler, client_id, lang, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (bot_id, command) DO UPDATE
+                 SET common = excluded.common, hidden = excluded.hidden,
+                     handler = excluded.handler, lang = excluded.lang",
+        params![
+            new.bot.0,
+            new.command,
+            new.common,
+            new.hidden,
+            new.handler,
+            new.client_id,
+            lang,
+            now.0
+        ],
+    )?;
+    conn.row(
+        "SELECT id FROM bot_commands WHERE bot_id = ?1 AND command = ?2",
+        params![new.bot.0, new.command],
+        |r| r.get(0),
+    )
+}
+
+pub(super) fn command(conn: &impl Db, id: i64) -> DbResult<Option<Command>> {
+    load_command(conn, id)
+}
+
+pub(super) fn delete_command(conn: &impl Db, id: i64) -> DbResult<bool> {
+    Ok(conn.exec("DELETE FROM bot_commands WHERE id = ?1", params![id])? == 1)
+}

@@ -1,0 +1,301 @@
+//! Chats and their members: group chats, private dialogs, joining and leaving.
+
+use super::events::{enqueue_joins, enqueue_message};
+use super::messages::insert_message;
+use super::sql::{params, Db, DbResult};
+use super::users::{load_user, mention};
+use super::{MembershipOutcome, StoreError};
+use crate::domain::chats::{Chat, ChatKind, Color, NewChat};
+use crate::domain::events::EventKind;
+use crate::domain::messages::{system_text, SystemEvent};
+use crate::domain::users::User;
+use crate::domain::{ChatId, Timestamp, UserId};
+
+pub(super) fn is_member(conn: &impl Db, chat: ChatId, user: UserId) -> DbResult<bool> {
+    conn.exists(
+        "SELECT 1 FROM chat_members WHERE chat_id = ?1 AND user_id = ?2",
+        params![chat.0, user.0],
+    )
+}
+
+pub(super) fn insert_member(
+    conn: &impl Db,
+    chat: ChatId,
+    user: UserId,
+    now: Timestamp,
+) -> DbResult<bool> {
+    let n = conn.exec(
+        "INSERT INTO chat_members (chat_id, user_id, joined_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (chat_id, user_id) DO NOTHING",
+        params![chat.0, user.0, now.0],
+    )?;
+    Ok(n == 1)
+}
+
+pub(super) fn chat_kind(conn: &impl Db, chat: ChatId) -> DbResult<Option<(ChatKind, UserId)>> {
+    let row: Option<(String, i64)> = conn.row_opt(
+        "SELECT kind, owner_id FROM chats WHERE id = ?1",
+        params![chat.0],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    Ok(row.and_then(|(k, o)| ChatKind::from_code(&k).map(|k| (k, UserId(o)))))
+}
+
+pub(super) fn private_key(a: UserId, b: UserId) -> String {
+    let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+    format!("{lo}:{hi}")
+}
+
+pub(super) fn load_chat(conn: &impl Db, id: ChatId) -> DbResult<Option<Chat>> {
+    let row = conn.row_opt(
+        "SELECT kind, title, description, color, owner_id, entity_type, entity_id, created_at
+             FROM chats WHERE id = ?1",
+        params![id.0],
+        |r| {
+            Ok((
+                r.get::<String>(0)?,
+                r.get::<String>(1)?,
+                r.get::<String>(2)?,
+                r.get::<String>(3)?,
+                r.get::<i64>(4)?,
+                r.get::<String>(5)?,
+                r.get::<String>(6)?,
+                r.get::<i64>(7)?,
+            ))
+        },
+    )?;
+    let Some((kind, title, description, color, owner, entity_type, entity_id, created_at)) = row
+    else {
+        return Ok(None);
+    };
+    let members = conn.rows(
+        "SELECT user_id FROM chat_members WHERE chat_id = ?1 ORDER BY rowid",
+        params![id.0],
+        |r| r.get::<i64>(0).map(UserId),
+    )?;
+    let (message_count, last_message_id): (i64, i64) = conn.row(
+        "SELECT COUNT(*), COALESCE(MAX(id), 0) FROM messages WHERE chat_id = ?1",
+        params![id.0],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    Ok(Some(Chat {
+        id,
+        kind: ChatKind::from_code(&kind)
+            .ok_or_else(|| StoreError::Database(format!("unknown chat kind {kind}")))?,
+        title,
+        description,
+        color: Color::parse(&color).unwrap_or(Color::for_id(id.0)),
+        owner: UserId(owner),
+        entity_type,
+        entity_id,
+        created_at: Timestamp(created_at),
+        members,
+        message_count,
+        last_message_id,
+    }))
+}
+
+/// Bitrix24 names an untitled chat after its members.
+pub(super) fn default_title(members: &[User], id: ChatId) -> String {
+    if members.len() <= 1 {
+        return format!("Chat №{id}");
+    }
+    let names: Vec<String> = members.iter().take(4).map(User::full_name).collect();
+    format!("Chat with {}", names.join(", "))
+}
+
+pub(super) fn create_chat(conn: &impl Db, new: NewChat) -> DbResult<ChatId> {
+    let names = {
+        let mut users = vec![new.owner];
+        users.extend(new.users.iter().copied().filter(|u| *u != new.owner));
+        let mut existing = Vec::new();
+        for u in users {
+            if let Some(user) = load_user(conn, u)? {
+                existing.push(user);
+            }
+        }
+        existing
+    };
+    let id = conn.insert(
+                "INSERT INTO chats (kind, title, description, color, owner_id, entity_type, entity_id, created_at)
+                 VALUES (?1, '', ?2, '', ?3, ?4, ?5, ?6) RETURNING id", params![
+                new.kind.code(),
+                new.description,
+                new.owner.0,
+                new.entity_type,
+                new.entity_id,
+                new.created_at.0
+            ])?;
+    let id = ChatId(id);
+    let color = new.color.unwrap_or(Color::for_id(id.0));
+    let title = match &new.title {
+        Some(t) if !t.trim().is_empty() => t.trim().to_owned(),
+        _ => default_title(&names, id),
+    };
+    conn.exec(
+        "UPDATE chats SET title = ?1, color = ?2 WHERE id = ?3",
+        params![title, color.name(), id.0],
+    )?;
+    for user in &names {
+        insert_member(conn, id, user.id, new.created_at)?;
+    }
+    let joined: Vec<UserId> = names
+        .iter()
+        .map(|u| u.id)
+        .filter(|u| *u != new.owner)
+        .collect();
+    enqueue_joins(conn, id, &joined, new.owner, new.created_at)?;
+    if let Some(text) = &new.first_message {
+        let text = text.trim();
+        let m = insert_message(conn, id, Some(new.owner), text, None, new.created_at)?;
+        enqueue_message(
+            conn,
+            EventKind::BotMessageAdd,
+            id,
+            m,
+            Some(new.owner),
+            text,
+            new.created_at,
+        )?;
+    }
+    Ok(id)
+}
+
+pub(super) fn chat(conn: &impl Db, id: ChatId) -> DbResult<Option<Chat>> {
+    load_chat(conn, id)
+}
+
+pub(super) fn chat_by_entity(
+    conn: &impl Db,
+    entity_type: &str,
+    entity_id: &str,
+) -> DbResult<Option<ChatId>> {
+    conn.row_opt(
+        "SELECT id FROM chats WHERE entity_type = ?1 AND entity_id = ?2 ORDER BY id LIMIT 1",
+        params![entity_type, entity_id],
+        |r| r.get::<i64>(0).map(ChatId),
+    )
+}
+
+pub(super) fn private_chat(conn: &impl Db, a: UserId, b: UserId) -> DbResult<Option<ChatId>> {
+    let key = private_key(a, b);
+
+    conn.row_opt(
+        "SELECT id FROM chats WHERE private_key = ?1",
+        params![key],
+        |r| r.get::<i64>(0).map(ChatId),
+    )
+}
+
+pub(super) fn open_private_chat(
+    conn: &impl Db,
+    a: UserId,
+    b: UserId,
+    now: Timestamp,
+) -> DbResult<ChatId> {
+    let key = private_key(a, b);
+
+    // Two nodes opening the same dialog at once: the unique key lets
+    // one insert; the other finds that one's chat.
+    let created = conn.row_opt(
+        "INSERT INTO chats (kind, title, color, owner_id, private_key, created_at)
+                 VALUES ('P', '', ?1, ?2, ?3, ?4)
+                 ON CONFLICT (private_key) DO NOTHING RETURNING id",
+        params![Color::for_id(a.0 + b.0).name(), a.0, key, now.0],
+        |r| r.get::<i64>(0).map(ChatId),
+    )?;
+    let Some(id) = created else {
+        return conn.row(
+            "SELECT id FROM chats WHERE private_key = ?1",
+            params![key],
+            |r| r.get::<i64>(0).map(ChatId),
+        );
+    };
+    insert_member(conn, id, a, now)?;
+    insert_member(conn, id, b, now)?;
+    enqueue_joins(conn, id, &[b], a, now)?;
+    Ok(id)
+}
+
+pub(super) fn add_members(
+    conn: &impl Db,
+    chat: ChatId,
+    actor: UserId,
+    users: Vec<UserId>,
+    now: Timestamp,
+) -> DbResult<MembershipOutcome> {
+    let Some((kind, _owner)) = chat_kind(conn, chat)? else {
+        return Ok(MembershipOutcome::NotAllowed);
+    };
+    if !is_member(conn, chat, actor)? {
+        return Ok(MembershipOutcome::NotAllowed);
+    }
+    if kind == ChatKind::Private {
+        return Ok(MembershipOutcome::PrivateChat);
+    }
+    let mut added = Vec::new();
+    let mut added_ids = Vec::new();
+    for user in users {
+        if load_user(conn, user)?.is_some() && insert_member(conn, chat, user, now)? {
+            added.push(mention(conn, user)?);
+            added_ids.push(user);
+        }
+    }
+    if added.is_empty() {
+        return Ok(MembershipOutcome::Unchanged);
+    }
+    let text = system_text(SystemEvent::Join, &mention(conn, actor)?, &added);
+    insert_message(conn, chat, None, &text, Some(SystemEvent::Join.code()), now)?;
+    enqueue_joins(conn, chat, &added_ids, actor, now)?;
+    Ok(MembershipOutcome::Done)
+}
+
+pub(super) fn remove_member(
+    conn: &impl Db,
+    chat: ChatId,
+    actor: UserId,
+    user: UserId,
+    now: Timestamp,
+) -> DbResult<MembershipOutcome> {
+    let Some((kind, owner)) = chat_kind(conn, chat)? else {
+        return Ok(MembershipOutcome::NotAllowed);
+    };
+    if !is_member(conn, chat, actor)? {
+        return Ok(MembershipOutcome::NotAllowed);
+    }
+    if kind == ChatKind::Private {
+        return Ok(MembershipOutcome::PrivateChat);
+    }
+    if actor != user && actor != owner {
+        return Ok(MembershipOutcome::NotAllowed);
+    }
+    let removed = conn.exec(
+        "DELETE FROM chat_members WHERE chat_id = ?1 AND user_id = ?2",
+        params![chat.0, user.0],
+    )?;
+    if removed == 0 {
+        return Ok(MembershipOutcome::Unchanged);
+    }
+    if user == owner {
+        // The owner left: the longest-standing member takes over.
+        conn.exec(
+                    "UPDATE chats SET owner_id = COALESCE(
+                        (SELECT user_id FROM chat_members WHERE chat_id = ?1 ORDER BY rowid LIMIT 1),
+                        owner_id)
+                     WHERE id = ?1", params![chat.0])?;
+    }
+    let text = system_text(
+        SystemEvent::Leave,
+        &mention(conn, actor)?,
+        &[mention(conn, user)?],
+    );
+    insert_message(
+        conn,
+        chat,
+        None,
+        &text,
+        Some(SystemEvent::Leave.code()),
+        now,
+    )?;
+    Ok(MembershipOutcome::Done)
+}

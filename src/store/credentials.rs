@@ -1,0 +1,93 @@
+//! Credentials (webhooks, tokens): stored hashed; a revocation is announced to every node.
+
+use super::sql::{params, Db, DbResult, DbRow};
+use super::StoreError;
+use crate::domain::credentials::{Credential, CredentialKind, NewCredential, Scopes, TokenHash};
+use crate::domain::{Timestamp, UserId};
+
+/// The topic a revocation of credentials is announced under.
+pub(super) const CREDENTIALS_TOPIC: &str = "credentials";
+
+pub(super) fn credential_from_row(r: &dyn DbRow) -> DbResult<(Credential, String, String)> {
+    let kind: String = r.get(1)?;
+    let scopes: String = r.get(4)?;
+    Ok((
+        Credential {
+            id: r.get(0)?,
+            kind: CredentialKind::Webhook,
+            user: UserId(r.get(2)?),
+            token_hash: TokenHash(r.get(3)?),
+            scopes: Scopes::default(),
+            created_at: Timestamp(r.get(5)?),
+            expires_at: r.get::<Option<i64>>(6)?.map(Timestamp),
+            client_id: r.get(7)?,
+        },
+        kind,
+        scopes,
+    ))
+}
+
+pub(super) fn finish_credential(
+    (mut c, kind, scopes): (Credential, String, String),
+) -> DbResult<Credential> {
+    c.kind = CredentialKind::parse(&kind)
+        .ok_or_else(|| StoreError::Database(format!("unknown credential kind {kind}")))?;
+    c.scopes = Scopes::parse(&scopes).unwrap_or_default();
+    Ok(c)
+}
+
+pub(super) const CREDENTIAL_COLUMNS: &str =
+    "id, kind, user_id, token_hash, scopes, created_at, expires_at, client_id";
+
+pub(super) fn create_credential(conn: &impl Db, new: NewCredential) -> DbResult<i64> {
+    conn.insert(
+        "INSERT INTO credentials
+                     (kind, user_id, token_hash, scopes, created_at, expires_at, client_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+        params![
+            new.kind.as_str(),
+            new.user.0,
+            new.token_hash.0,
+            new.scopes.to_list(),
+            new.created_at.0,
+            new.expires_at.map(|t| t.0),
+            new.client_id,
+        ],
+    )
+}
+
+pub(super) fn credential(conn: &impl Db, hash: TokenHash) -> DbResult<Option<Credential>> {
+    let row = conn.row_opt(
+        &format!("SELECT {CREDENTIAL_COLUMNS} FROM credentials WHERE token_hash = ?1"),
+        params![hash.0],
+        credential_from_row,
+    )?;
+    row.map(finish_credential).transpose()
+}
+
+pub(super) fn webhooks(conn: &impl Db) -> DbResult<Vec<Credential>> {
+    let rows = conn.rows(
+        &format!("SELECT {CREDENTIAL_COLUMNS} FROM credentials WHERE kind = 'webhook' ORDER BY id"),
+        params![],
+        credential_from_row,
+    )?;
+    rows.into_iter().map(finish_credential).collect()
+}
+
+pub(super) fn delete_webhook(conn: &impl Db, hash: TokenHash) -> DbResult<bool> {
+    let n = conn.exec(
+        "DELETE FROM credentials WHERE kind = 'webhook' AND token_hash = ?1",
+        params![hash.0],
+    )?;
+    if n > 0 {
+        conn.notify(CREDENTIALS_TOPIC)?;
+    }
+    Ok(n > 0)
+}
+
+pub(super) fn purge_expired_tokens(conn: &impl Db, before: Timestamp) -> DbResult<usize> {
+    conn.exec(
+        "DELETE FROM credentials WHERE kind = 'access_token' AND expires_at < ?1",
+        params![before.0],
+    )
+}

@@ -1,0 +1,228 @@
+//! Messages: posting, editing, deleting, and a page of history in a fixed number of statements.
+
+use std::sync::LazyLock;
+
+use super::chats::{chat_kind, is_member};
+use super::events::enqueue_message;
+use super::sql::{params, Db, DbResult};
+use super::users::{user_from_row, USER_COLUMNS};
+use super::{EditOutcome, HistoryPage, PostOutcome};
+use crate::domain::events::EventKind;
+use crate::domain::messages::{Message, Page};
+use crate::domain::reactions::LIKE;
+use crate::domain::{ChatId, MessageId, Timestamp, UserId};
+
+/// The statements of one history page, for one direction: the page's
+/// messages, every like of them, their authors. `?1` chat, `?2` the bound,
+/// `?3` the limit, `?4` the like reaction.
+pub(super) struct PageSql {
+    messages: String,
+    likes: String,
+    authors: String,
+}
+
+impl PageSql {
+    pub(super) fn new(cond: &str, order: &str) -> PageSql {
+        let ids = format!(
+            "SELECT id FROM messages WHERE chat_id = ?1 AND {cond} ORDER BY id {order} LIMIT ?3"
+        );
+        PageSql {
+            messages: format!(
+                "SELECT id, chat_id, author_id, text, system_code, edited, deleted, created_at
+                 FROM messages WHERE chat_id = ?1 AND {cond} ORDER BY id {order} LIMIT ?3"
+            ),
+            likes: format!(
+                "SELECT message_id, user_id FROM reactions
+                 WHERE reaction = ?4 AND message_id IN ({ids}) ORDER BY message_id, rowid"
+            ),
+            authors: format!(
+                "SELECT {USER_COLUMNS} FROM users
+                 WHERE id IN (SELECT author_id FROM messages WHERE id IN ({ids})) ORDER BY id"
+            ),
+        }
+    }
+}
+
+pub(super) static PAGE_BEFORE: LazyLock<PageSql> =
+    LazyLock::new(|| PageSql::new("id < ?2", "DESC"));
+
+pub(super) static PAGE_AFTER: LazyLock<PageSql> = LazyLock::new(|| PageSql::new("id > ?2", "ASC"));
+
+pub(super) fn insert_message(
+    conn: &impl Db,
+    chat: ChatId,
+    author: Option<UserId>,
+    text: &str,
+    system_code: Option<&str>,
+    now: Timestamp,
+) -> DbResult<MessageId> {
+    let id = conn.insert(
+        "INSERT INTO messages (chat_id, author_id, text, system_code, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+        params![chat.0, author.map(|a| a.0), text, system_code, now.0],
+    )?;
+    Ok(MessageId(id))
+}
+
+pub(super) fn chat_of_message(conn: &impl Db, id: MessageId) -> DbResult<ChatId> {
+    Ok(ChatId(conn.row(
+        "SELECT chat_id FROM messages WHERE id = ?1",
+        params![id.0],
+        |r| r.get(0),
+    )?))
+}
+
+pub(super) fn post_message(
+    conn: &impl Db,
+    chat: ChatId,
+    author: UserId,
+    text: String,
+    now: Timestamp,
+) -> DbResult<PostOutcome> {
+    if !is_member(conn, chat, author)? {
+        return Ok(match chat_kind(conn, chat)? {
+            Some(_) => PostOutcome::NotMember,
+            None => PostOutcome::NoChat,
+        });
+    }
+    let id = insert_message(conn, chat, Some(author), &text, None, now)?;
+    enqueue_message(
+        conn,
+        EventKind::BotMessageAdd,
+        chat,
+        id,
+        Some(author),
+        &text,
+        now,
+    )?;
+    Ok(PostOutcome::Posted(id))
+}
+
+pub(super) fn can_edit_message(conn: &impl Db, id: MessageId, actor: UserId) -> DbResult<bool> {
+    conn.exists(
+        "SELECT 1 FROM messages m
+                     WHERE m.id = ?1 AND m.author_id = ?2 AND m.deleted = FALSE
+                       AND EXISTS (SELECT 1 FROM chat_members cm
+                                   WHERE cm.chat_id = m.chat_id AND cm.user_id = ?2)",
+        params![id.0, actor.0],
+    )
+}
+
+pub(super) fn edit_message(
+    conn: &impl Db,
+    id: MessageId,
+    actor: UserId,
+    text: String,
+    now: Timestamp,
+) -> DbResult<EditOutcome> {
+    let n = conn.exec(
+        "UPDATE messages SET text = ?1, edited = TRUE
+                     WHERE id = ?2 AND author_id = ?3 AND deleted = FALSE
+                       AND EXISTS (SELECT 1 FROM chat_members cm
+                                   WHERE cm.chat_id = messages.chat_id AND cm.user_id = ?3)",
+        params![text, id.0, actor.0],
+    )?;
+    if n != 1 {
+        return Ok(EditOutcome::NotAllowed);
+    }
+    let chat = chat_of_message(conn, id)?;
+    enqueue_message(
+        conn,
+        EventKind::BotMessageUpdate,
+        chat,
+        id,
+        Some(actor),
+        &text,
+        now,
+    )?;
+    Ok(EditOutcome::Done)
+}
+
+pub(super) fn delete_message(
+    conn: &impl Db,
+    id: MessageId,
+    actor: UserId,
+    now: Timestamp,
+) -> DbResult<EditOutcome> {
+    let before: Option<(i64, Option<i64>, String)> = conn.row_opt(
+        "SELECT chat_id, author_id, text FROM messages WHERE id = ?1",
+        params![id.0],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    // The author, or the owner of a group chat, who is still a member.
+    let n = conn.exec(
+        "UPDATE messages SET text = '', deleted = TRUE
+                     WHERE id = ?1 AND deleted = FALSE
+                       AND EXISTS (SELECT 1 FROM chat_members cm
+                                   WHERE cm.chat_id = messages.chat_id AND cm.user_id = ?2)
+                       AND (author_id = ?2 OR EXISTS (
+                            SELECT 1 FROM chats c WHERE c.id = messages.chat_id
+                              AND c.kind <> 'P' AND c.owner_id = ?2))",
+        params![id.0, actor.0],
+    )?;
+    if n == 0 {
+        return Ok(EditOutcome::NotAllowed);
+    }
+    conn.exec("DELETE FROM reactions WHERE message_id = ?1", params![id.0])?;
+    if let Some((chat, author, text)) = before {
+        let author = author.map(UserId);
+        enqueue_message(
+            conn,
+            EventKind::BotMessageDelete,
+            ChatId(chat),
+            id,
+            author,
+            &text,
+            now,
+        )?;
+    }
+    Ok(EditOutcome::Done)
+}
+
+pub(super) fn history(
+    conn: &impl Db,
+    chat: ChatId,
+    reader: UserId,
+    page: Page,
+) -> DbResult<Option<HistoryPage>> {
+    if !is_member(conn, chat, reader)? {
+        return Ok(None);
+    }
+    let (sql, bound, limit) = match page {
+        Page::Latest { limit } => (&*PAGE_BEFORE, i64::MAX, limit),
+        Page::Before { before, limit } => (&*PAGE_BEFORE, before, limit),
+        Page::After { after, limit } => (&*PAGE_AFTER, after, limit),
+    };
+    let args = params![chat.0, bound, i64::from(limit), LIKE];
+    let mut messages = conn.rows(&sql.messages, &args[..3], |r| {
+        Ok(Message {
+            id: MessageId(r.get(0)?),
+            chat: ChatId(r.get(1)?),
+            author: r.get::<Option<i64>>(2)?.map(UserId),
+            text: r.get(3)?,
+            system_code: r.get(4)?,
+            edited: r.get(5)?,
+            deleted: r.get(6)?,
+            date: Timestamp(r.get(7)?),
+            likes: Vec::new(),
+        })
+    })?;
+    messages.sort_by_key(|m| m.id);
+    // Every like of the page in one statement, in the order given.
+    let likes: Vec<(i64, i64)> = conn.rows(&sql.likes, args, |r| Ok((r.get(0)?, r.get(1)?)))?;
+    for (message, user) in likes {
+        if let Ok(i) = messages.binary_search_by_key(&message, |m| m.id.0) {
+            messages[i].likes.push(UserId(user));
+        }
+    }
+    let authors = conn.rows(&sql.authors, &args[..3], user_from_row)?;
+    Ok(Some(HistoryPage { messages, authors }))
+}
+
+pub(super) fn message_chat(conn: &impl Db, id: MessageId) -> DbResult<Option<ChatId>> {
+    conn.row_opt(
+        "SELECT chat_id FROM messages WHERE id = ?1",
+        params![id.0],
+        |r| r.get::<i64>(0).map(ChatId),
+    )
+}

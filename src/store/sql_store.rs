@@ -1,0 +1,432 @@
+//! [`Store`] over any [`Backend`]: each method says whether it is a read (a
+//! consistent snapshot) or a write (durable before it answers) and which
+//! area's function runs inside it. The SQL lives in the area files.
+//!
+//! Races are decided there by the database: unique keys (`ON CONFLICT`) and
+//! rows affected, never a read followed by a write that assumes nobody else
+//! wrote in between, so several nodes over one PostgreSQL agree.
+
+use async_trait::async_trait;
+
+use super::sql::DbResult;
+use super::{
+    bots, chats, credentials, messages, outbox, reactions, settings, subscriptions, users, Backend,
+    BotCreated, EditOutcome, HistoryPage, LikeOutcome, MembershipOutcome, PostOutcome, SqlStore,
+    Store,
+};
+use crate::domain::bots::{Bot, BotChange, BotUpdated, Command, NewBot, NewCommand};
+use crate::domain::chats::{Chat, NewChat};
+use crate::domain::credentials::{Credential, NewCredential, TokenHash};
+use crate::domain::events::{
+    Binding, DeliveryState, EventRecord, OfflineEvent, OfflineTake, OutboxEntry,
+};
+use crate::domain::messages::Page;
+use crate::domain::reactions::{LikeAction, ReactionCode};
+use crate::domain::user_query::{UserPage, UserQuery};
+use crate::domain::users::{NewUser, User};
+use crate::domain::{ChatId, MessageId, Timestamp, UserId};
+
+#[async_trait]
+impl<B: Backend> Store for SqlStore<B> {
+    async fn create_user(&self, new: NewUser, now: Timestamp) -> DbResult<User> {
+        self.backend
+            .write(move |conn| users::create_user(conn, new, now))
+            .await
+    }
+
+    async fn user(&self, id: UserId) -> DbResult<Option<User>> {
+        self.backend.read(move |conn| users::user(conn, id)).await
+    }
+
+    async fn users(&self, ids: Vec<UserId>) -> DbResult<Vec<User>> {
+        self.backend.read(move |conn| users::users(conn, ids)).await
+    }
+
+    async fn find_users(&self, query: UserQuery) -> DbResult<UserPage> {
+        self.backend
+            .read(move |conn| users::find_users(conn, query))
+            .await
+    }
+
+    async fn user_count(&self) -> DbResult<i64> {
+        self.backend.read(users::user_count).await
+    }
+
+    async fn create_credential(&self, new: NewCredential) -> DbResult<i64> {
+        self.backend
+            .write(move |conn| credentials::create_credential(conn, new))
+            .await
+    }
+
+    async fn credential(&self, hash: TokenHash) -> DbResult<Option<Credential>> {
+        self.backend
+            .read(move |conn| credentials::credential(conn, hash))
+            .await
+    }
+
+    async fn webhooks(&self) -> DbResult<Vec<Credential>> {
+        self.backend.read(credentials::webhooks).await
+    }
+
+    async fn delete_webhook(&self, hash: TokenHash) -> DbResult<bool> {
+        self.backend
+            .write(move |conn| credentials::delete_webhook(conn, hash))
+            .await
+    }
+
+    async fn create_chat(&self, new: NewChat) -> DbResult<ChatId> {
+        self.backend
+            .write(move |conn| chats::create_chat(conn, new))
+            .await
+    }
+
+    async fn chat(&self, id: ChatId) -> DbResult<Option<Chat>> {
+        self.backend.read(move |conn| chats::chat(conn, id)).await
+    }
+
+    async fn chat_by_entity(&self, entity_type: &str, entity_id: &str) -> DbResult<Option<ChatId>> {
+        let (t, i) = (entity_type.to_owned(), entity_id.to_owned());
+        self.backend
+            .read(move |conn| chats::chat_by_entity(conn, &t, &i))
+            .await
+    }
+
+    async fn private_chat(&self, a: UserId, b: UserId) -> DbResult<Option<ChatId>> {
+        self.backend
+            .read(move |conn| chats::private_chat(conn, a, b))
+            .await
+    }
+
+    async fn open_private_chat(&self, a: UserId, b: UserId, now: Timestamp) -> DbResult<ChatId> {
+        self.backend
+            .write(move |conn| chats::open_private_chat(conn, a, b, now))
+            .await
+    }
+
+    async fn add_members(
+        &self,
+        chat: ChatId,
+        actor: UserId,
+        users: Vec<UserId>,
+        now: Timestamp,
+    ) -> DbResult<MembershipOutcome> {
+        self.backend
+            .write(move |conn| chats::add_members(conn, chat, actor, users, now))
+            .await
+    }
+
+    async fn remove_member(
+        &self,
+        chat: ChatId,
+        actor: UserId,
+        user: UserId,
+        now: Timestamp,
+    ) -> DbResult<MembershipOutcome> {
+        self.backend
+            .write(move |conn| chats::remove_member(conn, chat, actor, user, now))
+            .await
+    }
+
+    async fn post_message(
+        &self,
+        chat: ChatId,
+        author: UserId,
+        text: String,
+        now: Timestamp,
+    ) -> DbResult<PostOutcome> {
+        self.backend
+            .write(move |conn| messages::post_message(conn, chat, author, text, now))
+            .await
+    }
+
+    async fn can_edit_message(&self, id: MessageId, actor: UserId) -> DbResult<bool> {
+        self.backend
+            .read(move |conn| messages::can_edit_message(conn, id, actor))
+            .await
+    }
+
+    async fn edit_message(
+        &self,
+        id: MessageId,
+        actor: UserId,
+        text: String,
+        now: Timestamp,
+    ) -> DbResult<EditOutcome> {
+        self.backend
+            .write(move |conn| messages::edit_message(conn, id, actor, text, now))
+            .await
+    }
+
+    async fn delete_message(
+        &self,
+        id: MessageId,
+        actor: UserId,
+        now: Timestamp,
+    ) -> DbResult<EditOutcome> {
+        self.backend
+            .write(move |conn| messages::delete_message(conn, id, actor, now))
+            .await
+    }
+
+    async fn history(
+        &self,
+        chat: ChatId,
+        reader: UserId,
+        page: Page,
+    ) -> DbResult<Option<HistoryPage>> {
+        self.backend
+            .read(move |conn| messages::history(conn, chat, reader, page))
+            .await
+    }
+
+    async fn set_reaction(
+        &self,
+        user: UserId,
+        message: MessageId,
+        code: ReactionCode,
+        action: LikeAction,
+        now: Timestamp,
+    ) -> DbResult<LikeOutcome> {
+        self.backend
+            .write(move |conn| reactions::set_reaction(conn, user, message, code, action, now))
+            .await
+    }
+
+    async fn create_bot(
+        &self,
+        new: NewBot,
+        max_per_app: usize,
+        now: Timestamp,
+    ) -> DbResult<BotCreated> {
+        self.backend
+            .write(move |conn| bots::create_bot(conn, new, max_per_app, now))
+            .await
+    }
+
+    async fn bot(&self, id: UserId) -> DbResult<Option<Bot>> {
+        self.backend.read(move |conn| bots::bot(conn, id)).await
+    }
+
+    async fn bots_of(&self, client_id: String) -> DbResult<Vec<Bot>> {
+        self.backend
+            .read(move |conn| bots::bots_of(conn, client_id))
+            .await
+    }
+
+    async fn all_bots(&self) -> DbResult<Vec<Bot>> {
+        self.backend.read(bots::all_bots).await
+    }
+
+    async fn update_bot(&self, id: UserId, change: BotChange) -> DbResult<BotUpdated> {
+        self.backend
+            .write(move |conn| bots::update_bot(conn, id, change))
+            .await
+    }
+
+    async fn delete_bot(&self, id: UserId, now: Timestamp) -> DbResult<bool> {
+        self.backend
+            .write(move |conn| bots::delete_bot(conn, id, now))
+            .await
+    }
+
+    async fn create_command(&self, new: NewCommand, now: Timestamp) -> DbResult<i64> {
+        self.backend
+            .write(move |conn| bots::create_command(conn, new, now))
+            .await
+    }
+
+    async fn command(&self, id: i64) -> DbResult<Option<Command>> {
+        self.backend.read(move |conn| bots::command(conn, id)).await
+    }
+
+    async fn message_chat(&self, id: MessageId) -> DbResult<Option<ChatId>> {
+        self.backend
+            .read(move |conn| messages::message_chat(conn, id))
+            .await
+    }
+
+    async fn delete_command(&self, id: i64) -> DbResult<bool> {
+        self.backend
+            .write(move |conn| bots::delete_command(conn, id))
+            .await
+    }
+
+    async fn claim_events(
+        &self,
+        now_ms: i64,
+        lease_ms: i64,
+        limit: usize,
+    ) -> DbResult<Vec<OutboxEntry>> {
+        self.backend
+            .write(move |conn| outbox::claim_events(conn, now_ms, lease_ms, limit))
+            .await
+    }
+
+    async fn event_delivered(&self, id: i64, now_ms: i64) -> DbResult<()> {
+        self.backend
+            .write(move |conn| outbox::event_delivered(conn, id, now_ms))
+            .await
+    }
+
+    async fn event_failed(&self, id: i64, error: String, retry_at_ms: Option<i64>) -> DbResult<()> {
+        self.backend
+            .write(move |conn| outbox::event_failed(conn, id, error, retry_at_ms))
+            .await
+    }
+
+    async fn events(&self, state: Option<DeliveryState>, limit: i64) -> DbResult<Vec<OutboxEntry>> {
+        self.backend
+            .read(move |conn| outbox::events(conn, state, limit))
+            .await
+    }
+
+    async fn replay_events(&self, ids: Vec<i64>, now_ms: i64) -> DbResult<usize> {
+        self.backend
+            .write(move |conn| outbox::replay_events(conn, ids, now_ms))
+            .await
+    }
+
+    async fn bot_events(
+        &self,
+        bot: UserId,
+        offset: Option<i64>,
+        limit: i64,
+    ) -> DbResult<(Vec<(i64, EventRecord)>, bool)> {
+        self.backend
+            .write(move |conn| subscriptions::bot_events(conn, bot, offset, limit))
+            .await
+    }
+
+    async fn subscribe_user_events(&self, user: UserId, on: bool, now: Timestamp) -> DbResult<()> {
+        self.backend
+            .write(move |conn| subscriptions::subscribe_user_events(conn, user, on, now))
+            .await
+    }
+
+    async fn user_events(
+        &self,
+        user: UserId,
+        offset: Option<i64>,
+        limit: i64,
+    ) -> DbResult<(Vec<(i64, EventRecord)>, bool)> {
+        self.backend
+            .write(move |conn| subscriptions::user_events(conn, user, offset, limit))
+            .await
+    }
+
+    async fn bind_event(&self, b: Binding, now: Timestamp) -> DbResult<bool> {
+        self.backend
+            .write(move |conn| subscriptions::bind_event(conn, b, now))
+            .await
+    }
+
+    async fn unbind_event(
+        &self,
+        event: String,
+        handler: Option<String>,
+        client_id: String,
+    ) -> DbResult<usize> {
+        self.backend
+            .write(move |conn| subscriptions::unbind_event(conn, event, handler, client_id))
+            .await
+    }
+
+    async fn bindings(&self, client_id: String) -> DbResult<Vec<Binding>> {
+        self.backend
+            .read(move |conn| subscriptions::bindings(conn, client_id))
+            .await
+    }
+
+    async fn bind_offline(
+        &self,
+        event: String,
+        client_id: String,
+        connector: String,
+        user: UserId,
+        now: Timestamp,
+    ) -> DbResult<bool> {
+        self.backend
+            .write(move |conn| {
+                subscriptions::bind_offline(conn, event, client_id, connector, user, now)
+            })
+            .await
+    }
+
+    async fn unbind_offline(&self, event: String, client_id: String) -> DbResult<usize> {
+        self.backend
+            .write(move |conn| subscriptions::unbind_offline(conn, event, client_id))
+            .await
+    }
+
+    async fn offline_bindings(&self, client_id: String) -> DbResult<Vec<(String, i64)>> {
+        self.backend
+            .read(move |conn| subscriptions::offline_bindings(conn, client_id))
+            .await
+    }
+
+    async fn take_offline(&self, t: OfflineTake) -> DbResult<(Vec<OfflineEvent>, Option<String>)> {
+        self.backend
+            .write(move |conn| subscriptions::take_offline(conn, t))
+            .await
+    }
+
+    async fn settle_offline(
+        &self,
+        client_id: String,
+        process_id: String,
+        ids: Vec<i64>,
+        message_ids: Vec<String>,
+        error: bool,
+    ) -> DbResult<usize> {
+        self.backend
+            .write(move |conn| {
+                subscriptions::settle_offline(conn, client_id, process_id, ids, message_ids, error)
+            })
+            .await
+    }
+
+    async fn list_offline(
+        &self,
+        client_id: String,
+        connector: String,
+        start: i64,
+    ) -> DbResult<(Vec<OfflineEvent>, i64)> {
+        self.backend
+            .read(move |conn| subscriptions::list_offline(conn, client_id, connector, start))
+            .await
+    }
+
+    async fn purge_user_events(&self, before: Timestamp) -> DbResult<usize> {
+        self.backend
+            .write(move |conn| subscriptions::purge_user_events(conn, before))
+            .await
+    }
+
+    async fn setting(&self, name: String, initial: String) -> DbResult<String> {
+        self.backend
+            .write(move |conn| settings::setting(conn, name, initial))
+            .await
+    }
+
+    async fn get_setting(&self, name: String) -> DbResult<Option<String>> {
+        self.backend
+            .read(move |conn| settings::get_setting(conn, name))
+            .await
+    }
+
+    async fn put_setting(&self, name: String, value: String) -> DbResult<()> {
+        self.backend
+            .write(move |conn| settings::put_setting(conn, name, value))
+            .await
+    }
+
+    async fn purge_expired_tokens(&self, before: Timestamp) -> DbResult<usize> {
+        self.backend
+            .write(move |conn| credentials::purge_expired_tokens(conn, before))
+            .await
+    }
+
+    fn credentials_epoch(&self) -> u64 {
+        self.backend.credentials_epoch()
+    }
+}

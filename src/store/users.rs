@@ -1,0 +1,203 @@
+//! Users: rows, the `user.get` filter as SQL, and the user methods of the store.
+
+use super::sql::{params, Db, DbResult, DbRow, Param};
+use crate::domain::messages::Mention;
+use crate::domain::user_query::{Cmp, FilterValue, UserField, UserPage, UserQuery, PAGE_SIZE};
+use crate::domain::users::{NewUser, User};
+use crate::domain::{Timestamp, UserId};
+
+/// The SQL expression of a filterable user field.
+pub(super) fn user_column(field: UserField) -> &'static str {
+    match field {
+        UserField::Id => "id",
+        UserField::Name => "first_name",
+        UserField::LastName => "last_name",
+        UserField::Active => "active",
+        UserField::UserType => "'employee'",
+        UserField::Department => "CAST(1 AS BIGINT)",
+    }
+}
+
+/// Whether the field is the same for every user (nothing to sort by).
+pub(super) fn is_constant(field: UserField) -> bool {
+    matches!(field, UserField::UserType | UserField::Department)
+}
+
+pub(super) fn filter_param(v: &FilterValue) -> &dyn Param {
+    match v {
+        FilterValue::Int(n) => n,
+        FilterValue::Text(t) => t,
+        FilterValue::Bool(b) => b,
+    }
+}
+
+pub(super) fn is_text(field: UserField) -> bool {
+    matches!(
+        field,
+        UserField::Name | UserField::LastName | UserField::UserType
+    )
+}
+
+/// `user.get`'s conditions as one WHERE clause with positional arguments.
+/// Every value is bound; only column names from [`user_column`] are spliced in.
+pub(super) fn user_where(query: &UserQuery) -> (String, Vec<FilterValue>) {
+    let mut parts = Vec::new();
+    let mut args = Vec::new();
+    for c in &query.conditions {
+        let col = user_column(c.field);
+        // Text compares case-insensitively, as Bitrix24's filters do.
+        let (lhs, rhs) = if is_text(c.field) {
+            (format!("lower({col})"), "lower(?)")
+        } else {
+            (col.to_owned(), "?")
+        };
+        let any = |one: &dyn Fn() -> String, args: &mut Vec<FilterValue>| -> String {
+            let alts: Vec<String> = c
+                .values
+                .iter()
+                .map(|v| {
+                    args.push(v.clone());
+                    one()
+                })
+                .collect();
+            if alts.is_empty() {
+                "FALSE".to_owned()
+            } else {
+                format!("({})", alts.join(" OR "))
+            }
+        };
+        let part = match c.cmp {
+            Cmp::Eq | Cmp::In => any(&|| format!("{lhs} = {rhs}"), &mut args),
+            Cmp::Ne | Cmp::NotIn => format!("NOT {}", any(&|| format!("{lhs} = {rhs}"), &mut args)),
+            Cmp::Gt => any(&|| format!("{lhs} > {rhs}"), &mut args),
+            Cmp::Ge => any(&|| format!("{lhs} >= {rhs}"), &mut args),
+            Cmp::Lt => any(&|| format!("{lhs} < {rhs}"), &mut args),
+            Cmp::Le => any(&|| format!("{lhs} <= {rhs}"), &mut args),
+            Cmp::Contains => any(&|| format!("instr(lower({col}), lower(?)) > 0"), &mut args),
+            Cmp::NotContains => format!(
+                "NOT {}",
+                any(&|| format!("instr(lower({col}), lower(?)) > 0"), &mut args)
+            ),
+            Cmp::Like => any(&|| format!("lower({col}) LIKE lower(?)"), &mut args),
+            Cmp::NotLike => format!(
+                "NOT {}",
+                any(&|| format!("lower({col}) LIKE lower(?)"), &mut args)
+            ),
+        };
+        parts.push(part);
+    }
+    if let Some(search) = &query.name_search {
+        for word in search.split_whitespace() {
+            parts.push(
+                "(instr(lower(first_name), lower(?)) > 0 OR instr(lower(last_name), lower(?)) > 0)"
+                    .to_owned(),
+            );
+            args.push(FilterValue::Text(word.to_owned()));
+            args.push(FilterValue::Text(word.to_owned()));
+        }
+    }
+    // user.get never lists bots, as in Bitrix24.
+    parts.push("bot = FALSE".to_owned());
+    (parts.join(" AND "), args)
+}
+
+// Row mapping shared by the queries below.
+
+pub(super) fn user_from_row(r: &dyn DbRow) -> DbResult<User> {
+    Ok(User {
+        id: UserId(r.get(0)?),
+        first_name: r.get(1)?,
+        last_name: r.get(2)?,
+        admin: r.get(3)?,
+        active: r.get(4)?,
+        created_at: Timestamp(r.get(5)?),
+        bot: r.get(6)?,
+    })
+}
+
+pub(super) const USER_COLUMNS: &str = "id, first_name, last_name, admin, active, created_at, bot";
+
+pub(super) fn load_user(conn: &impl Db, id: UserId) -> DbResult<Option<User>> {
+    conn.row_opt(
+        &format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"),
+        params![id.0],
+        user_from_row,
+    )
+}
+
+pub(super) fn mention(conn: &impl Db, id: UserId) -> DbResult<Mention> {
+    let name = load_user(conn, id)?
+        .map(|u| u.full_name())
+        .unwrap_or_else(|| format!("User {id}"));
+    Ok((id, name))
+}
+
+pub(super) fn create_user(conn: &impl Db, new: NewUser, now: Timestamp) -> DbResult<User> {
+    let id = conn.insert(
+        "INSERT INTO users (first_name, last_name, admin, active, created_at)
+                 VALUES (?1, ?2, ?3, TRUE, ?4) RETURNING id",
+        params![new.first_name, new.last_name, new.admin, now.0],
+    )?;
+    Ok(User {
+        id: UserId(id),
+        first_name: new.first_name,
+        last_name: new.last_name,
+        admin: new.admin,
+        active: true,
+        created_at: now,
+        bot: false,
+    })
+}
+
+pub(super) fn user(conn: &impl Db, id: UserId) -> DbResult<Option<User>> {
+    load_user(conn, id)
+}
+
+/// The users among `ids`, in ascending id order: one statement for every
+/// [`USERS_PER_STATEMENT`] ids, not one per user.
+pub(super) fn users(conn: &impl Db, mut ids: Vec<UserId>) -> DbResult<Vec<User>> {
+    ids.sort();
+    ids.dedup();
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(USERS_PER_STATEMENT) {
+        let marks = vec!["?"; chunk.len()].join(", ");
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id IN ({marks}) ORDER BY id");
+        let bound: Vec<&dyn Param> = chunk.iter().map(|id| &id.0 as &dyn Param).collect();
+        out.extend(conn.rows(&sql, &bound, user_from_row)?);
+    }
+    Ok(out)
+}
+
+/// Far below SQLite's limit of 32,766 bound values and PostgreSQL's 65,535;
+/// a page of users or a chat's members fits in one.
+const USERS_PER_STATEMENT: usize = 500;
+
+pub(super) fn find_users(conn: &impl Db, query: UserQuery) -> DbResult<UserPage> {
+    let (clause, args) = user_where(&query);
+    let order = if query.descending { "DESC" } else { "ASC" };
+    let sort = if is_constant(query.sort) {
+        String::new()
+    } else {
+        format!("{} {order}, ", user_column(query.sort))
+    };
+    let sql = format!(
+        "SELECT {USER_COLUMNS} FROM users
+                 WHERE {clause} ORDER BY {sort}id {order} LIMIT {PAGE_SIZE} OFFSET ?"
+    );
+    let offset = query.offset.max(0);
+    let mut bound: Vec<&dyn Param> = args.iter().map(filter_param).collect();
+    bound.push(&offset);
+    let users = conn.rows(&sql, &bound, user_from_row)?;
+    let total = if query.count_total {
+        let sql = format!("SELECT COUNT(*) FROM users WHERE {clause}");
+        bound.pop();
+        Some(conn.row(&sql, &bound, |r| r.get(0))?)
+    } else {
+        None
+    };
+    Ok(UserPage { users, total })
+}
+
+pub(super) fn user_count(conn: &impl Db) -> DbResult<i64> {
+    conn.row("SELECT COUNT(*) FROM users", params![], |r| r.get(0))
+}
