@@ -5,7 +5,6 @@
 //! webhook call, or the one carried by an access token that b24im handed to
 //! the application's event handler.
 
-use super::chats::ChatKind;
 use super::credentials::Scopes;
 use super::store::{BotCreated, Store};
 use super::{Error, Timestamp, UserId};
@@ -560,30 +559,6 @@ pub fn mentions(text: &str) -> Vec<UserId> {
     out
 }
 
-/// Which of a chat's bots hear about a new message (ONIMBOTMESSAGEADD): in a
-/// private dialog, the bot in it; in a group chat, the bots it mentions and
-/// the supervisors. Never the author itself.
-pub fn message_add_audience(
-    kind: ChatKind,
-    author: Option<UserId>,
-    text: &str,
-    bots: &[(UserId, BotType)],
-) -> Vec<UserId> {
-    let Some(author) = author else {
-        return Vec::new(); // system messages reach no bot
-    };
-    let mentioned = mentions(text);
-    bots.iter()
-        .filter(|(id, _)| *id != author)
-        .filter(|(id, kind_of_bot)| {
-            kind == ChatKind::Private
-                || matches!(kind_of_bot, BotType::Supervisor | BotType::Personal)
-                || mentioned.contains(id)
-        })
-        .map(|(id, _)| *id)
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -644,21 +619,6 @@ mod tests {
             mentions("[USER=5]Bot[/USER], hi [user=7]x[/user] [USER=5]again[/USER] [USER=x]"),
             [UserId(5), UserId(7)]
         );
-    }
-
-    #[test]
-    fn audience_follows_the_bot_types() {
-        let bots = [(UserId(5), BotType::Bot), (UserId(6), BotType::Supervisor)];
-        let group = |text| message_add_audience(ChatKind::Closed, Some(UserId(1)), text, &bots);
-        assert_eq!(group("hello"), [UserId(6)]);
-        assert_eq!(group("[USER=5]Bot[/USER] hi"), [UserId(5), UserId(6)]);
-        let private = message_add_audience(ChatKind::Private, Some(UserId(1)), "hi", &bots[..1]);
-        assert_eq!(private, [UserId(5)]);
-        // A bot's own message and system messages reach nobody.
-        assert!(
-            message_add_audience(ChatKind::Private, Some(UserId(5)), "hi", &bots[..1]).is_empty()
-        );
-        assert!(message_add_audience(ChatKind::Private, None, "hi", &bots[..1]).is_empty());
     }
 }
 

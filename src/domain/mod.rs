@@ -5,6 +5,7 @@
 //! Rules that need atomicity (is the caller a member? is the like already set?)
 //! are decided by the store inside one transaction and come back as outcome enums.
 
+pub mod audience;
 pub mod bots;
 pub mod chats;
 pub mod credentials;

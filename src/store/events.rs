@@ -7,7 +7,8 @@ use super::chats::load_chat;
 use super::outbox::{encode_record, insert_event, now_ms};
 use super::sql::{params, Db, DbResult};
 use super::users::load_user;
-use crate::domain::bots::{self, Bot, BotType, EventMode};
+use crate::domain::audience::{self, Delivery};
+use crate::domain::bots::{self, Bot};
 use crate::domain::chats::ChatKind;
 use crate::domain::credentials::Scopes;
 use crate::domain::events::{
@@ -60,8 +61,8 @@ fn chat_snapshot(conn: &impl Db, chat: ChatId, bot: UserId) -> DbResult<Option<C
     }))
 }
 
-/// Writes one event for `bot`: a v1 bot's to `handler` (nothing when it has
-/// none); a v2 bot's, in the v2 format, to its webhook or its fetch queue.
+/// Writes one event for `bot`, where [`audience::delivery`] says it goes:
+/// the outbox (to a handler) or a fetch-mode bot's queue.
 fn enqueue(
     conn: &impl Db,
     bot: &Bot,
@@ -69,37 +70,33 @@ fn enqueue(
     auth_user: UserId,
     mut record: EventRecord,
 ) -> DbResult<()> {
-    let handler = match &bot.v2 {
-        None if record.kind.is_v2() => return Ok(()), // v1 bots get v1 events only
-        None => handler,
-        Some(v2) => {
-            record.kind = record.kind.v2();
-            if v2.event_mode == EventMode::Fetch {
-                let json = encode_record(&record)?;
-                conn.exec(
-                    "INSERT INTO bot_event_queue (bot_id, record, created_at) VALUES (?1, ?2, ?3)",
-                    params![bot.id.0, json, record.at],
-                )?;
-                return Ok(());
-            }
-            v2.webhook_url.as_str()
+    match audience::delivery(bot, record.kind, handler) {
+        None => Ok(()),
+        Some(Delivery::Queue { kind }) => {
+            record.kind = kind;
+            let json = encode_record(&record)?;
+            conn.exec(
+                "INSERT INTO bot_event_queue (bot_id, record, created_at) VALUES (?1, ?2, ?3)",
+                params![bot.id.0, json, record.at],
+            )?;
+            Ok(())
         }
-    };
-    if handler.is_empty() {
-        return Ok(());
+        Some(Delivery::Post { kind, handler }) => {
+            record.kind = kind;
+            insert_event(
+                conn,
+                &NewEvent {
+                    handler: handler.to_owned(),
+                    handler_id: bot.id.0,
+                    client_id: bot.client_id.clone(),
+                    scopes: bot.scopes.clone(),
+                    auth_user: auth_user.0,
+                    record,
+                },
+                now_ms(),
+            )
+        }
     }
-    insert_event(
-        conn,
-        &NewEvent {
-            handler: handler.to_owned(),
-            handler_id: bot.id.0,
-            client_id: bot.client_id.clone(),
-            scopes: bot.scopes.clone(),
-            auth_user: auth_user.0,
-            record,
-        },
-        now_ms(),
-    )
 }
 
 /// A message was posted, edited or deleted: tell the bots that see it.
@@ -148,27 +145,19 @@ pub fn enqueue_message(
             commanded.push(bot.id);
         }
     }
-    let mut bots_here = chat_bots(conn, chat)?;
-    bots_here.retain(|b| !commanded.contains(&b.id));
+    let Some(author) = author else {
+        return Ok(()); // system messages reach no bot
+    };
+    let bots_here = chat_bots(conn, chat)?;
     if bots_here.is_empty() {
         return Ok(());
     }
     let Some(chat_kind) = load_chat(conn, chat)?.map(|c| c.kind) else {
         return Ok(());
     };
-    let pairs: Vec<(UserId, BotType)> = bots_here.iter().map(|b| (b.id, b.kind)).collect();
-    let audience = bots::message_add_audience(chat_kind, author, text, &pairs);
-    let Some(author) = author else {
-        return Ok(());
-    };
-    for bot in bots_here.iter().filter(|b| audience.contains(&b.id)) {
-        let handler = match kind {
-            EventKind::BotMessageAdd => &bot.handlers.message_add,
-            _ if bot.v2.is_some() => &bot.handlers.message_add,
-            EventKind::BotMessageUpdate if bot.gets_edits() => &bot.handlers.message_update,
-            EventKind::BotMessageDelete if bot.gets_edits() => &bot.handlers.message_delete,
-            _ => continue,
-        };
+    for (bot, handler) in
+        audience::message_hearers(kind, chat_kind, author, text, &bots_here, &commanded)
+    {
         let record = EventRecord {
             chat: chat_snapshot(conn, chat, bot.id)?,
             message: snapshot.clone(),
@@ -252,7 +241,7 @@ pub fn enqueue_reaction(
         return Ok(());
     };
     let listeners = rc.user_listeners;
-    let reacting_bot = author != user && rc.author_hears_reactions;
+    let reacting_bot = audience::author_hears_reaction(author, user, rc.author_hears_reactions);
     if !listeners && !reacting_bot {
         return Ok(());
     }
@@ -364,9 +353,7 @@ fn record_user_events(
     }
     for (id, handler, user_id, client_id, scopes) in bindings {
         let scopes = Scopes::parse(&scopes).unwrap_or_default();
-        // A binding made by a credential without the event's scope (before
-        // event.bind checked it) hears nothing.
-        if !scopes.contains(kind.scope()) {
+        if !audience::binding_hears(&scopes, kind) {
             continue;
         }
         insert_event(
