@@ -8,7 +8,9 @@
 #   bash bench/run.sh                           # 3 rounds x 8 s at 1, 16, 64 connections
 #   ROUNDS=5 SECS=10 CONNS="64" bash bench/run.sh
 #   ANCHOR=1 bash bench/run.sh                  # also the anchor (built from ../shared/bench/anchor)
-#   DATABASE=postgres://postgres@127.0.0.1:5432/test bash bench/run.sh   # b24im on PostgreSQL
+#   DATABASE=postgres://postgres@127.0.0.1:5432/test bash bench/run.sh   # b24im on PostgreSQL,
+#       and beside it pgbench with a comparable transaction per like (BEGIN; SELECT 1;
+#       INSERT ... ON CONFLICT DO NOTHING; COMMIT) at the same connection counts
 #   B24_ENV="RUST_LOG=warn" bash bench/run.sh   # extra environment for b24im
 #
 # Needs wrk (apt-get install wrk). Loopback only; every loop is bounded by ROUNDS x SECS.
@@ -70,6 +72,23 @@ for ((b = 0; b < 20; b++)); do
 done
 mem loaded
 
+pgb() { # conns: pgbench's per-transaction inserts on the same database, same clients
+  local tps lat
+  [ -n "$schema" ] && command -v pgbench >/dev/null || return 0
+  out=$(PGOPTIONS="-csearch_path=$schema" pgbench -n -M prepared -c "$1" -j "$(( $1 < 2 ? 1 : 2 ))" \
+        -T "$SECS" -f "$work/pgbench.sql" "$DATABASE" 2>&1)
+  tps=$(echo "$out" | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1)
+  lat=$(echo "$out" | sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' | head -1)
+  [ -n "$tps" ] || { echo "  pgbench failed: $out"; return 0; }
+  echo "{\"what\":\"pgbench\",\"conns\":$1,\"round\":$round,\"rps\":$tps,\"p50_ms\":${lat:-0},\"p99_ms\":-1,\"non2xx\":0,\"errors\":0}" >>"$jsonl"
+  echo "  pgbench @$1: $tps tps, average latency ${lat} ms"
+}
+if [ -n "$schema" ]; then
+  psql -q "$DATABASE" -c "CREATE TABLE $schema.pgbench_likes (message_id bigint, user_id bigint, PRIMARY KEY (message_id, user_id))"
+  printf '%s\n' '\set m random(1, 1000)' '\set u random(1, 1000)' 'BEGIN;' 'SELECT 1;' \
+    'INSERT INTO pgbench_likes VALUES (:m, :u) ON CONFLICT DO NOTHING;' 'COMMIT;' >"$work/pgbench.sql"
+fi
+
 run() { # name url conns [BODY]
   local r
   r=$(FIRST=$first COUNT=1000 BODY="${4:-}" wrk -t"$(( $3 < 2 ? 1 : 2 ))" -c"$3" -d"${SECS}s" --latency \
@@ -84,6 +103,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
     run bare http://127.0.0.1:18181/rest/1/x/im.message.like "$c"
     [ -z "$anchor_bin" ] || run anchor-group-full http://127.0.0.1:18180/rest/1/x/im.message.like "$c"
     run like "${hook}im.message.like" "$c"
+    pgb "$c"
     run read-50 "${hook}im.dialog.messages.get" "$c" "$read_body"
     mem after-round
   done
@@ -102,12 +122,18 @@ med = lambda xs: statistics.median(xs)
 bare = {c: med([x["rps"] for x in v]) for (w, c), v in table.items() if w == "bare"}
 print(f"\n{'target':<18}{'conns':>6}{'req/s':>11}{'% bare':>8}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}")
 summary = []
-for (w, c), v in sorted(table.items(), key=lambda kv: (kv[0][1], ["bare", "anchor-group-full", "like", "read-50"].index(kv[0][0]))):
+for (w, c), v in sorted(table.items(), key=lambda kv: (kv[0][1], ["bare", "anchor-group-full", "like", "pgbench", "read-50"].index(kv[0][0]))):
     rps = med([x["rps"] for x in v]); p50 = med([x["p50_ms"] for x in v]); p99 = med([x["p99_ms"] for x in v])
     pct = 100 * rps / bare[c] if bare.get(c) else float("nan")
     bad = sum(x["non2xx"] for x in v)
-    print(f"{w:<18}{c:>6}{rps:>11.0f}{pct:>7.1f}%{p50:>9.2f}{p99:>9.2f}{bad:>9}")
+    p99s = f"{p99:>9.2f}" if p99 >= 0 else f"{'-':>9}"
+    print(f"{w:<18}{c:>6}{rps:>11.0f}{pct:>7.1f}%{p50:>9.2f}{p99s}{bad:>9}")
     summary.append({"target": w, "conns": c, "rps": rps, "pct_of_bare": pct, "p50_ms": p50, "p99_ms": p99, "non2xx": bad, "rounds": len(v)})
+for c in sorted({c for (w, c) in table}):
+    if ("like", c) in table and ("pgbench", c) in table:
+        ratio = med([x["rps"] for x in table[("like", c)]]) / med([x["rps"] for x in table[("pgbench", c)]])
+        print(f"likes / pgbench transactions @{c}: {ratio:.2f}x")
+        summary.append({"target": "like/pgbench", "conns": c, "ratio": ratio})
 peak = max(m["rss_kib"] for m in mem)
 print("\nb24im resident memory: " + ", ".join(f"{m['what'][6:]} {m['rss_kib'] // 1024} MB/{m['threads']} threads" for m in mem if m["what"] != "b24im-after-round")
       + f"; peak {peak // 1024} MB")

@@ -406,7 +406,7 @@ pub fn apply_changes(bot: &Bot, c: &BotChanges) -> Result<Bot, BotError> {
 /// each other's stale fields back, and a code another bot of the application
 /// holds is refused (`CODE_ERROR`), never a unique-key failure.
 pub async fn update(store: &dyn Store, bot: &Bot, c: BotChanges) -> Result<(), Error> {
-    let change: BotChange = Box::new(move |current| apply_changes(current, &c));
+    let change: BotChange = std::sync::Arc::new(move |current| apply_changes(current, &c));
     match store.update_bot(bot.id, change).await? {
         BotUpdated::Done => Ok(()),
         BotUpdated::NotFound => Err(BotError::NotFound.into()),
@@ -416,7 +416,7 @@ pub async fn update(store: &dyn Store, bot: &Bot, c: BotChanges) -> Result<(), E
 }
 
 /// A change to a bot, applied by the store to the bot as stored.
-pub type BotChange = Box<dyn FnOnce(&Bot) -> Result<Bot, BotError> + Send>;
+pub type BotChange = std::sync::Arc<dyn Fn(&Bot) -> Result<Bot, BotError> + Send + Sync>;
 
 /// What became of an update.
 #[derive(Debug)]

@@ -26,6 +26,17 @@ pub enum StoreError {
     /// The store is shutting down.
     #[error("the store is closed")]
     Closed,
+    /// The database cannot be reached (restarting, say); nothing was changed.
+    #[error("the database cannot be reached")]
+    Unavailable,
+    /// The database lost the connection while committing and could not be
+    /// asked within the bound whether the commit happened.
+    #[error("the outcome of the commit is unknown")]
+    OutcomeUnknown,
+    /// The database chose this change as a deadlock victim or refused it as
+    /// a serialization failure: nothing of it was written; run it again.
+    #[error("the database asked to run the change again")]
+    Retry,
 }
 
 /// The result of `set_reaction`.

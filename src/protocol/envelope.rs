@@ -194,7 +194,15 @@ pub fn bytes_response(status: StatusCode, bytes: Vec<u8>) -> Response {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        json_response(self.status, &error_body(&self))
+        let mut response = json_response(self.status, &error_body(&self));
+        if self.status == axum::http::StatusCode::SERVICE_UNAVAILABLE {
+            // Rate limits and a database that is away: both pass within a second or so.
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("1"),
+            );
+        }
+        response
     }
 }
 

@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 
 use super::params::ParamsError;
 use crate::domain;
+use crate::domain::store::StoreError;
 
 /// An error as a Bitrix24 client sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -219,6 +220,22 @@ impl From<domain::Error> for ApiError {
                 };
                 return ApiError::new(status, code, description);
             }
+            // Nothing was written, and it will pass: a client may retry
+            // (b24pysdk retries 503, fast-bitrix24 every 5xx).
+            E::Store(StoreError::Unavailable | StoreError::Retry) => (
+                503,
+                "SERVICE_UNAVAILABLE",
+                "The database is unavailable; nothing was changed. Try again",
+            ),
+            // The change may have been saved: a 5xx would make clients
+            // retry it (a second message, a like toggled back), so a 4xx
+            // that says to look before trying again.
+            E::Store(StoreError::OutcomeUnknown) => (
+                409,
+                "COMMIT_OUTCOME_UNKNOWN",
+                "The database connection was lost while saving; the change may or may not \
+                 have been saved. Check before repeating it",
+            ),
             E::Store(err) => {
                 tracing::error!(error = %err, "store failure");
                 return ApiError::internal();
@@ -250,8 +267,8 @@ fn bot_error(e: domain::bots::BotError) -> ApiError {
     ApiError::new(status, code, description)
 }
 
-impl From<crate::store::StoreError> for ApiError {
-    fn from(e: crate::store::StoreError) -> Self {
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
         ApiError::from(domain::Error::Store(e))
     }
 }

@@ -18,6 +18,7 @@ mod events;
 mod messages;
 mod outbox;
 mod pg_tls;
+mod pg_writer;
 pub mod postgres;
 mod reactions;
 mod settings;
@@ -39,10 +40,14 @@ pub use crate::domain::store::{
 pub trait Backend: Send + Sync + 'static {
     type Conn: sql::Db;
     /// Runs `change` in a write transaction; answers once it is durable.
+    /// A change may run more than once (each time from its own copy, in a
+    /// new transaction) when the database asks for a retry (a deadlock
+    /// between nodes) or lost the connection before committing; only one
+    /// run ever commits.
     fn write<T, F>(&self, change: F) -> impl Future<Output = Result<T, StoreError>> + Send
     where
         T: Send + 'static,
-        F: FnOnce(&Self::Conn) -> Result<T, StoreError> + Send + 'static;
+        F: FnOnce(&Self::Conn) -> Result<T, StoreError> + Clone + Send + 'static;
     /// Runs `query` on a consistent snapshot.
     fn read<T, F>(&self, query: F) -> impl Future<Output = Result<T, StoreError>> + Send
     where

@@ -22,10 +22,11 @@ use std::time::Duration;
 
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::{Client, Statement};
-use tokio::sync::Semaphore;
+use tokio::sync::{mpsc, oneshot, Semaphore};
 
 use super::credentials::CREDENTIALS_TOPIC;
 use super::pg_tls::{self, Target};
+use super::pg_writer;
 use super::sql::{Db, DbResult, DbRow, Dialect, Param};
 use super::{Backend, SqlStore, StoreError};
 
@@ -51,6 +52,8 @@ pub fn is_url(url: &str) -> bool {
 impl From<postgres::Error> for StoreError {
     fn from(e: postgres::Error) -> Self {
         match e.as_db_error() {
+            // deadlock_detected, serialization_failure
+            Some(db) if matches!(db.code().code(), "40P01" | "40001") => StoreError::Retry,
             Some(db) => StoreError::Database(format!("{}: {}", db.code().code(), db.message())),
             None => match std::error::Error::source(&e) {
                 Some(cause) => StoreError::Database(format!("{e}: {cause}")),
@@ -67,6 +70,8 @@ pub struct Postgres {
     permits: Arc<Semaphore>,
     epoch: Arc<AtomicU64>,
     stop: Arc<AtomicBool>,
+    /// The group-committing writer's queue (see [`pg_writer`]).
+    jobs: mpsc::Sender<Box<dyn pg_writer::Job>>,
 }
 
 impl SqlStore<Postgres> {
@@ -99,8 +104,17 @@ impl SqlStore<Postgres> {
                 .spawn(move || listen(&target, &epoch, &stop))
                 .map_err(|e| StoreError::Database(format!("cannot start the listener: {e}")))?;
         }
+        let (jobs, queue) = mpsc::channel(pg_writer::QUEUE_DEPTH);
+        {
+            let target = target.clone();
+            std::thread::Builder::new()
+                .name("b24im-pg-writer".into())
+                .spawn(move || pg_writer::writer_loop(target, None, queue))
+                .map_err(|e| StoreError::Database(format!("cannot start the writer: {e}")))?;
+        }
         Ok(SqlStore {
             backend: Postgres {
+                jobs,
                 target,
                 idle: Arc::new(Mutex::new(vec![first])),
                 permits: Arc::new(Semaphore::new(pool.max(1))),
@@ -233,7 +247,7 @@ impl Postgres {
 /// Whether `e` means the connection itself is gone: closed, or ended by the
 /// server (class 08, connection exception; class 57P, shutdown or
 /// termination by an administrator).
-fn connection_lost(e: &postgres::Error, conn: &PgConn) -> bool {
+pub(super) fn connection_lost(e: &postgres::Error, conn: &PgConn) -> bool {
     let code = e.code().map(|c| c.code()).unwrap_or_default();
     e.is_closed()
         || conn.client.borrow().is_closed()
@@ -244,12 +258,19 @@ fn connection_lost(e: &postgres::Error, conn: &PgConn) -> bool {
 impl Backend for Postgres {
     type Conn = PgConn;
 
+    /// Queues `change` for the writer's next group commit; answers after it.
     fn write<T, F>(&self, change: F) -> impl Future<Output = DbResult<T>> + Send
     where
         T: Send + 'static,
-        F: FnOnce(&PgConn) -> DbResult<T> + Send + 'static,
+        F: FnOnce(&PgConn) -> DbResult<T> + Clone + Send + 'static,
     {
-        self.transaction("BEGIN", change)
+        let jobs = self.jobs.clone();
+        async move {
+            let (reply, answer) = oneshot::channel();
+            let job = Box::new(pg_writer::Pending::new(change, reply));
+            jobs.send(job).await.map_err(|_| StoreError::Closed)?;
+            answer.await.map_err(|_| StoreError::Closed)?
+        }
     }
 
     fn read<T, F>(&self, query: F) -> impl Future<Output = DbResult<T>> + Send
@@ -272,7 +293,30 @@ pub struct PgConn {
 }
 
 impl PgConn {
-    fn new(client: Client) -> Self {
+    pub(super) fn is_closed(&self) -> bool {
+        self.client.borrow().is_closed()
+    }
+
+    /// BEGIN, the transaction's id, and the first savepoint of a group, in
+    /// one round trip.
+    pub(super) fn begin_group(&self) -> Result<i64, postgres::Error> {
+        let messages = self
+            .client
+            .borrow_mut()
+            .simple_query("BEGIN; SELECT txid_current(); SAVEPOINT c")?;
+        let txid = messages.iter().find_map(|m| match m {
+            postgres::SimpleQueryMessage::Row(row) => row.get(0)?.parse().ok(),
+            _ => None,
+        });
+        Ok(txid.unwrap_or(0))
+    }
+
+    /// Transaction-control statements, in one round trip.
+    pub(super) fn control(&self, sql: &str) -> Result<(), postgres::Error> {
+        self.client.borrow_mut().batch_execute(sql)
+    }
+
+    pub(super) fn new(client: Client) -> Self {
         PgConn {
             client: RefCell::new(client),
             statements: RefCell::new(HashMap::new()),

@@ -182,7 +182,7 @@ impl Backend for Sqlite {
     fn write<T, F>(&self, change: F) -> impl Future<Output = DbResult<T>> + Send
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> DbResult<T> + Send + 'static,
+        F: FnOnce(&Connection) -> DbResult<T> + Clone + Send + 'static,
     {
         self.run_write(change)
     }
