@@ -38,8 +38,9 @@ pub struct Cli {
     #[arg(long, global = true, env = "B24IM_DATABASE_URL")]
     pub database: Option<String>,
 
-    /// The most connections this process keeps to the PostgreSQL database
-    /// (plus one that listens for other nodes' changes).
+    /// The connections (each with a thread) this process reads the
+    /// PostgreSQL database through; plus 4 for its group-committing writers
+    /// and one that listens for other nodes' changes.
     #[arg(long, global = true, env = "B24IM_DATABASE_POOL",
           default_value_t = store::postgres::DEFAULT_POOL,
           value_parser = TypedValueParser::map(clap::value_parser!(u16).range(1..), usize::from))]

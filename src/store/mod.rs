@@ -48,11 +48,12 @@ pub trait Backend: Send + Sync + 'static {
     where
         T: Send + 'static,
         F: FnOnce(&Self::Conn) -> Result<T, StoreError> + Clone + Send + 'static;
-    /// Runs `query` on a consistent snapshot.
+    /// Runs `query` on a consistent snapshot (again, from its own copy, if
+    /// the connection is lost under it).
     fn read<T, F>(&self, query: F) -> impl Future<Output = Result<T, StoreError>> + Send
     where
         T: Send + 'static,
-        F: FnOnce(&Self::Conn) -> Result<T, StoreError> + Send + 'static;
+        F: FnOnce(&Self::Conn) -> Result<T, StoreError> + Clone + Send + 'static;
     /// Bumped whenever some node revoked credentials (see [`Store::credentials_epoch`]).
     fn credentials_epoch(&self) -> u64 {
         0

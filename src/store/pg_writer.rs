@@ -1,18 +1,20 @@
-//! Group commit on PostgreSQL: a writer thread per node with a connection of
-//! its own takes every change that is waiting (up to [`MAX_GROUP`]), runs
-//! each in its own savepoint within one transaction, and commits them with
-//! one WAL flush. Each caller is answered after the commit that holds its
-//! change, as on SQLite.
+//! Group commit on PostgreSQL: writer threads (a few per node, each with a
+//! connection of its own) take every change that is waiting (up to
+//! [`MAX_GROUP`]), run them one after the other in one transaction, and
+//! commit them with one WAL flush. Each caller is answered after the commit
+//! that holds its change, as on SQLite.
 //!
-//! What can go wrong, and what the caller is told:
-//! - the change itself fails: its savepoint is rolled back, its neighbours
-//!   stand, it gets its own error;
-//! - PostgreSQL picks the change as a deadlock victim or a serialization
-//!   failure (two nodes' groups locking the same rows in opposite order):
-//!   rolled back and run again, from a fresh copy, in the next group;
-//! - the connection is lost before COMMIT: nothing was written, so the whole
-//!   group runs again on a new connection, once the database answers again
-//!   (within [`OUTAGE_BOUND`]; past it, [`StoreError::Unavailable`]);
+//! No savepoints: they cost a round trip per change. A change can run again
+//! (each run from its own copy, see [`super::Backend::write`]), so when one
+//! fails the transaction is rolled back, that change gets its own error, and
+//! the others run again in a new transaction. What else can go wrong, and
+//! what the caller is told:
+//! - PostgreSQL picks a change as a deadlock victim or a serialization
+//!   failure (two groups locking the same rows in opposite order): the group
+//!   is rolled back and runs again, that change too (at most [`MAX_RUNS`]);
+//! - the connection is lost before COMMIT: nothing was written, so the group
+//!   runs again on a new connection once the database answers again (within
+//!   [`OUTAGE_BOUND`]; past it, [`StoreError::Unavailable`]);
 //! - the connection is lost during COMMIT: the commit may or may not have
 //!   happened. The transaction's id, taken at BEGIN, is looked up on a new
 //!   connection (`txid_status`): committed, the callers get their answers;
@@ -29,14 +31,21 @@ use super::postgres::{connection_lost, PgConn};
 use super::sql::DbResult;
 use super::StoreError;
 
-/// The most changes one commit groups. Each runs in a savepoint, which is a
-/// subtransaction once it writes; PostgreSQL keeps 64 of those per
-/// transaction in shared memory before other sessions' snapshots slow down.
+/// The most changes one commit groups: enough to fill a WAL flush, few
+/// enough that a rerun after a failure costs little.
 pub const MAX_GROUP: usize = 64;
+/// Writer threads (and connections) per node: while one waits for its
+/// COMMIT's flush, the others run their groups.
+pub const WRITERS: usize = 4;
 /// How many changes may wait for the writer before callers wait to enqueue.
 pub const QUEUE_DEPTH: usize = 8192;
 /// How long the writer keeps trying to reach the database for a group.
 pub const OUTAGE_BOUND: Duration = Duration::from_secs(10);
+/// How long a writer's statement waits for a lock before its group rolls
+/// back and runs again. Writers of one node (and of other nodes) can lock
+/// the same rows in opposite order; PostgreSQL would find such a deadlock
+/// only after `deadlock_timeout` (1 s), with the groups stalled meanwhile.
+const LOCK_TIMEOUT: &str = "SET lock_timeout = '50ms'";
 /// How often one change is run again after deadlocks before it fails.
 const MAX_RUNS: u32 = 10;
 
@@ -45,7 +54,7 @@ pub enum Run {
     Done,
     /// The change's own error: rolled back; its answer is that error.
     Failed,
-    /// Rolled back; run it again in a new transaction.
+    /// The database asked for it to run again (deadlock, serialization).
     Again,
     /// The connection is gone: the transaction with it.
     Lost,
@@ -96,6 +105,7 @@ where
                 self.result = Some(Ok(v));
                 Run::Done
             }
+            Err(StoreError::Unavailable) => Run::Lost,
             Err(_) if conn.is_closed() => Run::Lost,
             Err(StoreError::Retry) if self.runs < MAX_RUNS => Run::Again,
             Err(e) => {
@@ -122,36 +132,56 @@ where
     }
 }
 
-/// The writer: groups what waits on `rx`, until the store is dropped.
-pub fn writer_loop(target: Target, mut conn: Option<PgConn>, mut rx: mpsc::Receiver<Box<dyn Job>>) {
+/// The writers' shared queue: whichever writer is free takes the next group.
+pub type Queue = std::sync::Arc<std::sync::Mutex<mpsc::Receiver<Box<dyn Job>>>>;
+
+/// A writer: groups what waits on `queue`, until the store is dropped.
+pub fn writer_loop(target: Target, queue: Queue) {
+    let mut conn = None;
     let mut carry: Vec<Box<dyn Job>> = Vec::new();
     loop {
         let mut group = std::mem::take(&mut carry);
-        if group.is_empty() {
-            match rx.blocking_recv() {
-                Some(job) => group.push(job),
-                None => return,
+        {
+            let Ok(mut rx) = queue.lock() else {
+                return;
+            };
+            if group.is_empty() {
+                match rx.blocking_recv() {
+                    Some(job) => group.push(job),
+                    None => return,
+                }
             }
-        }
-        while group.len() < MAX_GROUP {
-            match rx.try_recv() {
-                Ok(job) => group.push(job),
-                Err(_) => break,
+            while group.len() < MAX_GROUP {
+                match rx.try_recv() {
+                    Ok(job) => group.push(job),
+                    Err(_) => break,
+                }
             }
         }
         carry = commit_group(&target, &mut conn, group);
     }
 }
 
-/// A connection that answers, within [`OUTAGE_BOUND`] from `since`.
-fn connect(target: &Target, conn: &mut Option<PgConn>, since: Instant) -> Option<()> {
+/// A connection that answers, within [`OUTAGE_BOUND`] from `since`, set up
+/// with `setup` (the writers' [`LOCK_TIMEOUT`]; the readers' none).
+pub fn connect(
+    target: &Target,
+    conn: &mut Option<PgConn>,
+    since: Instant,
+    setup: &str,
+) -> Option<()> {
     if conn.as_ref().is_some_and(|c| !c.is_closed()) {
         return Some(());
     }
     *conn = None;
     let mut wait = Duration::from_millis(50);
     loop {
-        match target.connect() {
+        match target.connect().and_then(|mut client| {
+            if !setup.is_empty() {
+                client.batch_execute(setup)?;
+            }
+            Ok(client)
+        }) {
             Ok(client) => {
                 *conn = Some(PgConn::new(client));
                 return Some(());
@@ -171,17 +201,25 @@ fn connect(target: &Target, conn: &mut Option<PgConn>, since: Instant) -> Option
 
 /// What became of one try at a group.
 enum Outcome {
-    /// Committed; the changes at `again` were rolled back to run again.
-    Committed { again: Vec<usize> },
+    Committed,
+    /// Rolled back before COMMIT; the change at `at` failed (`again`: the
+    /// database asked for it to run again). Nothing was written.
+    Stopped {
+        at: usize,
+        again: bool,
+    },
     /// Nothing was written (the connection was lost before COMMIT).
     Lost,
     /// Not committed, the connection still up (COMMIT refused).
     Refused,
     /// The connection was lost during COMMIT of transaction `txid`.
-    Unknown { txid: i64, again: Vec<usize> },
+    Unknown {
+        txid: i64,
+    },
 }
 
-/// Runs and commits one group; returns the changes to run again in the next.
+/// Runs and commits one group; returns the changes to run in the next one
+/// (none today: a group is settled before its writer takes another).
 fn commit_group(
     target: &Target,
     slot: &mut Option<PgConn>,
@@ -189,21 +227,31 @@ fn commit_group(
 ) -> Vec<Box<dyn Job>> {
     let since = Instant::now();
     loop {
-        let outcome = match connect(target, slot, since).and(slot.as_ref()) {
+        let outcome = match connect(target, slot, since, LOCK_TIMEOUT).and(slot.as_ref()) {
             Some(conn) => attempt(conn, &mut group),
-            None => return finish_all(group, Err(StoreError::Unavailable)),
+            None => return finish_all(group, StoreError::Unavailable),
         };
         match outcome {
-            Outcome::Committed { again } => return settle(group, &again),
-            Outcome::Refused => return finish_all(group, Err(StoreError::NotCommitted)),
-            Outcome::Unknown { txid, again } => match resolve(target, txid) {
-                Some(true) => return settle(group, &again),
-                Some(false) => tracing::warn!(txid, "the group's COMMIT was lost and aborted; running it again"),
-                None => return finish_all(group, Err(StoreError::OutcomeUnknown)),
+            Outcome::Committed => return settle(group),
+            Outcome::Refused => return finish_all(group, StoreError::NotCommitted),
+            Outcome::Stopped { at, again: false } => {
+                // Its own error; the others run again without it.
+                group.remove(at).finish(Err(StoreError::NotCommitted));
+            }
+            Outcome::Stopped { again: true, .. } => {}
+            Outcome::Unknown { txid } => match resolve(target, txid) {
+                Some(true) => return settle(group),
+                Some(false) => tracing::warn!(
+                    txid,
+                    "the group's COMMIT was lost and aborted; running it again"
+                ),
+                None => return finish_all(group, StoreError::OutcomeUnknown),
             },
-            Outcome::Lost => tracing::warn!("lost the database connection in a group; running it again"),
+            Outcome::Lost => {
+                tracing::warn!("lost the database connection in a group; running it again")
+            }
         }
-        // Nothing of the group was written: run it all again, on a new connection.
+        // Nothing of the group was written: run it again.
         let mut left = Vec::with_capacity(group.len());
         for mut job in group {
             if job.reset() >= MAX_RUNS {
@@ -219,82 +267,61 @@ fn commit_group(
     }
 }
 
-/// Answers every change of `group` with the fate of its commit.
-fn finish_all(group: Vec<Box<dyn Job>>, commit: Result<(), StoreError>) -> Vec<Box<dyn Job>> {
+/// Answers every change of `group`: not committed, for `why`.
+fn finish_all(group: Vec<Box<dyn Job>>, why: StoreError) -> Vec<Box<dyn Job>> {
     for job in group {
-        let commit = match &commit {
-            Ok(()) => Ok(()),
-            Err(StoreError::Unavailable) => Err(StoreError::Unavailable),
-            Err(StoreError::OutcomeUnknown) => Err(StoreError::OutcomeUnknown),
-            Err(_) => Err(StoreError::NotCommitted),
+        let why = match &why {
+            StoreError::Unavailable => StoreError::Unavailable,
+            StoreError::OutcomeUnknown => StoreError::OutcomeUnknown,
+            _ => StoreError::NotCommitted,
         };
-        job.finish(commit);
+        job.finish(Err(why));
     }
     Vec::new()
 }
 
-/// The group committed: answer its changes, less those at `again`, which
-/// were rolled back and go to the next group.
-fn settle(group: Vec<Box<dyn Job>>, again: &[usize]) -> Vec<Box<dyn Job>> {
-    let mut next = Vec::new();
-    for (i, mut job) in group.into_iter().enumerate() {
-        if again.contains(&i) {
-            job.reset();
-            next.push(job);
-        } else {
-            job.finish(Ok(()));
-        }
+/// The group committed: answer every change with its result.
+fn settle(group: Vec<Box<dyn Job>>) -> Vec<Box<dyn Job>> {
+    for job in group {
+        job.finish(Ok(()));
     }
-    next
+    Vec::new()
 }
 
-/// One transaction: BEGIN (taking its id), each change in the savepoint
-/// `c`, COMMIT. Between changes one round trip: `RELEASE c; SAVEPOINT c`
-/// after a change that stands, `ROLLBACK TO c` after one that does not.
+/// One transaction: BEGIN (taking its id, one round trip), each change,
+/// COMMIT. The first change that fails stops it (ROLLBACK).
 fn attempt(conn: &PgConn, group: &mut [Box<dyn Job>]) -> Outcome {
-    let Ok(txid) = conn.begin_group() else {
-        return if conn.is_closed() { Outcome::Lost } else { Outcome::Refused };
-    };
-    let mut again = Vec::new();
-    let mut clean = true;
-    for (i, job) in group.iter_mut().enumerate() {
-        if !clean && conn.control("RELEASE c; SAVEPOINT c").is_err() {
-            return rolled_back(conn);
+    let txid = match conn.begin_group() {
+        Ok(txid) => txid,
+        Err(e) if connection_lost(&e, conn) => return Outcome::Lost,
+        Err(e) => {
+            tracing::error!(error = %e, "BEGIN failed");
+            return Outcome::Refused;
         }
-        clean = match job.run(conn) {
-            Run::Done => false,
+    };
+    for (at, job) in group.iter_mut().enumerate() {
+        let again = match job.run(conn) {
+            Run::Done => continue,
             Run::Lost => return Outcome::Lost,
-            run => {
-                if matches!(run, Run::Again) {
-                    again.push(i);
-                }
-                if conn.control("ROLLBACK TO c").is_err() {
-                    return rolled_back(conn);
-                }
-                true
-            }
+            Run::Again => true,
+            Run::Failed => false,
         };
+        if conn.control("ROLLBACK").is_err() && conn.is_closed() {
+            return Outcome::Lost;
+        }
+        return Outcome::Stopped { at, again };
     }
     match conn.control("COMMIT") {
-        Ok(()) => Outcome::Committed { again },
+        Ok(()) => Outcome::Committed,
         Err(e) if conn.is_closed() || connection_lost(&e, conn) => {
             tracing::error!(error = %e, txid, "COMMIT failed; asking the database what became of it");
-            Outcome::Unknown { txid, again }
+            Outcome::Unknown { txid }
         }
         Err(e) => {
             tracing::error!(error = %e, "COMMIT failed; the group was rolled back");
             Outcome::Refused
         }
     }
-}
-
-/// A control statement failed mid-group: the transaction is rolled back.
-fn rolled_back(conn: &PgConn) -> Outcome {
-    if conn.is_closed() {
-        return Outcome::Lost;
-    }
-    let _ = conn.control("ROLLBACK");
-    Outcome::Refused
 }
 
 /// Whether transaction `txid` committed (`Some(true)`), aborted

@@ -16,17 +16,19 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::{Client, Statement};
-use tokio::sync::{mpsc, oneshot, Semaphore};
+use tokio::sync::{mpsc, oneshot};
 
 use super::credentials::CREDENTIALS_TOPIC;
 use super::pg_tls::{self, Target};
 use super::pg_writer;
+pub use super::pg_writer::WRITERS;
 use super::sql::{Db, DbResult, DbRow, Dialect, Param};
 use super::{Backend, SqlStore, StoreError};
 
@@ -34,7 +36,8 @@ use super::{Backend, SqlStore, StoreError};
 const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/0001_init.sql")];
 /// The channel every node listens on.
 const CHANNEL: &str = "b24im";
-/// Connections one node keeps to the database at most, unless told.
+/// Reader connections (and threads) one node keeps, unless told; the
+/// writers ([`WRITERS`]) and the listener have their own.
 pub const DEFAULT_POOL: usize = 16;
 /// Prepared statements kept per connection (user.get's filters vary).
 const STATEMENT_CACHE: usize = 256;
@@ -51,9 +54,18 @@ pub fn is_url(url: &str) -> bool {
 
 impl From<postgres::Error> for StoreError {
     fn from(e: postgres::Error) -> Self {
+        let code = e.code().map(|c| c.code()).unwrap_or_default();
+        if e.is_closed() || code.starts_with("08") || code.starts_with("57P") {
+            // The connection is gone (class 08) or the server ended it (57P):
+            // whatever was not committed was not written.
+            return StoreError::Unavailable;
+        }
         match e.as_db_error() {
-            // deadlock_detected, serialization_failure
-            Some(db) if matches!(db.code().code(), "40P01" | "40001") => StoreError::Retry,
+            // deadlock_detected, serialization_failure, lock_not_available
+            // (a writer's lock_timeout): nothing of the change stands.
+            Some(db) if matches!(db.code().code(), "40P01" | "40001" | "55P03") => {
+                StoreError::Retry
+            }
             Some(db) => StoreError::Database(format!("{}: {}", db.code().code(), db.message())),
             None => match std::error::Error::source(&e) {
                 Some(cause) => StoreError::Database(format!("{e}: {cause}")),
@@ -63,11 +75,11 @@ impl From<postgres::Error> for StoreError {
     }
 }
 
-/// The PostgreSQL backend: a pool of connections and the listener's epoch.
+/// The PostgreSQL backend: the readers' and the writers' queues, and the
+/// listener's epoch.
 pub struct Postgres {
-    target: Target,
-    idle: Arc<Mutex<Vec<PgConn>>>,
-    permits: Arc<Semaphore>,
+    /// The readers' shared queue: whichever reader is free takes the next.
+    reads: std::sync::mpsc::Sender<Box<dyn ReadJob>>,
     epoch: Arc<AtomicU64>,
     stop: Arc<AtomicBool>,
     /// The group-committing writer's queue (see [`pg_writer`]).
@@ -105,19 +117,28 @@ impl SqlStore<Postgres> {
                 .map_err(|e| StoreError::Database(format!("cannot start the listener: {e}")))?;
         }
         let (jobs, queue) = mpsc::channel(pg_writer::QUEUE_DEPTH);
-        {
-            let target = target.clone();
+        let queue: pg_writer::Queue = Arc::new(Mutex::new(queue));
+        for i in 0..pg_writer::WRITERS {
+            let (target, queue) = (target.clone(), Arc::clone(&queue));
             std::thread::Builder::new()
-                .name("b24im-pg-writer".into())
-                .spawn(move || pg_writer::writer_loop(target, None, queue))
-                .map_err(|e| StoreError::Database(format!("cannot start the writer: {e}")))?;
+                .name(format!("b24im-pg-writer-{i}"))
+                .spawn(move || pg_writer::writer_loop(target, queue))
+                .map_err(|e| StoreError::Database(format!("cannot start a writer: {e}")))?;
+        }
+        let (reads, read_queue) = std::sync::mpsc::channel::<Box<dyn ReadJob>>();
+        let read_queue = Arc::new(Mutex::new(read_queue));
+        let mut first = Some(first);
+        for i in 0..pool.max(1) {
+            let (target, queue, conn) = (target.clone(), Arc::clone(&read_queue), first.take());
+            std::thread::Builder::new()
+                .name(format!("b24im-pg-reader-{i}"))
+                .spawn(move || reader_loop(&target, conn, &queue))
+                .map_err(|e| StoreError::Database(format!("cannot start a reader: {e}")))?;
         }
         Ok(SqlStore {
             backend: Postgres {
                 jobs,
-                target,
-                idle: Arc::new(Mutex::new(vec![first])),
-                permits: Arc::new(Semaphore::new(pool.max(1))),
+                reads,
                 epoch,
                 stop,
             },
@@ -127,18 +148,9 @@ impl SqlStore<Postgres> {
 
 impl Drop for Postgres {
     fn drop(&mut self) {
+        // The readers and writers end when their queues close (their
+        // connections close on their own threads); the listener sees this.
         self.stop.store(true, Ordering::Relaxed);
-        // Closing a synchronous client blocks on its own runtime, which must
-        // not happen on an async runtime's thread (where the store is
-        // usually dropped): close the idle connections on a thread of their own.
-        let idle = self.idle.lock().map(|mut pool| std::mem::take(&mut *pool));
-        if let Ok(idle) = idle {
-            if !idle.is_empty() {
-                let _ = std::thread::Builder::new()
-                    .name("b24im-pg-close".into())
-                    .spawn(move || drop(idle));
-            }
-        }
     }
 }
 
@@ -197,50 +209,73 @@ fn listen(target: &Target, epoch: &AtomicU64, stop: &AtomicBool) {
     }
 }
 
-impl Postgres {
-    /// Runs `work` inside `begin` ... COMMIT on a pooled connection, on the
-    /// blocking pool; rolls back when `work` fails.
-    async fn transaction<T, F>(&self, begin: &'static str, work: F) -> DbResult<T>
-    where
-        T: Send + 'static,
-        F: FnOnce(&PgConn) -> DbResult<T> + Send + 'static,
-    {
-        let permit = Arc::clone(&self.permits)
-            .acquire_owned()
-            .await
-            .map_err(|_| StoreError::Closed)?;
-        let idle = Arc::clone(&self.idle);
-        let target = self.target.clone();
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            // A pooled connection may have died (the database restarted):
-            // when BEGIN finds it closed, nothing was done yet, so take the
-            // next one, at last a new one.
-            let conn = loop {
-                let pooled = idle.lock().map_or(None, |mut pool| pool.pop());
-                let fresh = pooled.is_none();
-                let conn = match pooled {
-                    Some(conn) => conn,
-                    None => PgConn::new(target.connect()?),
-                };
-                let begun = conn.client.borrow_mut().batch_execute(begin);
-                match begun {
-                    Ok(()) => {}
-                    Err(e) if !fresh && connection_lost(&e, &conn) => continue,
-                    Err(e) => return Err(e.into()),
-                }
-                break conn;
+/// One read waiting for a reader.
+trait ReadJob: Send {
+    fn run(self: Box<Self>, conn: &mut Option<PgConn>, target: &Target);
+}
+
+struct Query<T, F> {
+    query: F,
+    reply: oneshot::Sender<DbResult<T>>,
+}
+
+/// How reads begin: one snapshot for all their statements.
+const BEGIN_READ: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+
+impl<T, F> ReadJob for Query<T, F>
+where
+    T: Send,
+    F: FnOnce(&PgConn) -> DbResult<T> + Clone + Send,
+{
+    /// Runs the query on the reader's connection, made (again) when there is
+    /// none or it died (the database restarted, an administrator ended it):
+    /// a read that loses its connection runs once more on a new one.
+    fn run(self: Box<Self>, slot: &mut Option<PgConn>, target: &Target) {
+        let Query { query, reply } = *self;
+        let since = std::time::Instant::now();
+        let mut result = Err(StoreError::Unavailable);
+        for _ in 0..3 {
+            let Some(conn) = pg_writer::connect(target, slot, since, "").and(slot.as_ref()) else {
+                break; // not within the bound: Unavailable
             };
-            let result = conn.finish(work);
-            if !conn.client.borrow().is_closed() {
-                if let Ok(mut pool) = idle.lock() {
-                    pool.push(conn);
+            let query = query.clone();
+            result = match conn.control(BEGIN_READ) {
+                Ok(()) => {
+                    catch_unwind(AssertUnwindSafe(|| conn.finish(query))).unwrap_or_else(|_| {
+                        tracing::error!("a store read panicked");
+                        Err(StoreError::Database("a read panicked".into()))
+                    })
                 }
+                Err(e) => Err(e.into()),
+            };
+            let lost = matches!(result, Err(StoreError::Unavailable)) || conn.is_closed();
+            if !lost {
+                break;
             }
-            result
-        })
-        .await
-        .map_err(|e| StoreError::Database(format!("database task failed: {e}")))?
+            *slot = None;
+        }
+        // The caller may have gone away (client disconnected).
+        let _ = reply.send(result);
+    }
+}
+
+/// A reader: takes the next read from the shared queue and runs it on its
+/// own connection, until the store is dropped. A reader connects when it
+/// first has work, so an idle node holds few connections.
+fn reader_loop(
+    target: &Target,
+    mut conn: Option<PgConn>,
+    queue: &Mutex<std::sync::mpsc::Receiver<Box<dyn ReadJob>>>,
+) {
+    loop {
+        let next = match queue.lock() {
+            Ok(rx) => rx.recv(),
+            Err(_) => return,
+        };
+        match next {
+            Ok(job) => job.run(&mut conn, target),
+            Err(_) => return,
+        }
     }
 }
 
@@ -273,12 +308,18 @@ impl Backend for Postgres {
         }
     }
 
+    /// Runs `query` on the next free reader.
     fn read<T, F>(&self, query: F) -> impl Future<Output = DbResult<T>> + Send
     where
         T: Send + 'static,
-        F: FnOnce(&PgConn) -> DbResult<T> + Send + 'static,
+        F: FnOnce(&PgConn) -> DbResult<T> + Clone + Send + 'static,
     {
-        self.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", query)
+        let (reply, answer) = oneshot::channel();
+        let sent = self.reads.send(Box::new(Query { query, reply }));
+        async move {
+            sent.map_err(|_| StoreError::Closed)?;
+            answer.await.map_err(|_| StoreError::Closed)?
+        }
     }
 
     fn credentials_epoch(&self) -> u64 {
@@ -297,13 +338,12 @@ impl PgConn {
         self.client.borrow().is_closed()
     }
 
-    /// BEGIN, the transaction's id, and the first savepoint of a group, in
-    /// one round trip.
+    /// BEGIN and the transaction's id, in one round trip.
     pub(super) fn begin_group(&self) -> Result<i64, postgres::Error> {
         let messages = self
             .client
             .borrow_mut()
-            .simple_query("BEGIN; SELECT txid_current(); SAVEPOINT c")?;
+            .simple_query("BEGIN; SELECT txid_current()")?;
         let txid = messages.iter().find_map(|m| match m {
             postgres::SimpleQueryMessage::Row(row) => row.get(0)?.parse().ok(),
             _ => None,

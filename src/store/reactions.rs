@@ -19,15 +19,22 @@ pub(super) static VISIBLE_TO_LIKE: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-/// The same on PostgreSQL, where the message (shared) and the user's
-/// membership (exclusive) stay locked until commit: a like and a concurrent
-/// delete or removal from the chat happen one after the other on any node,
-/// and so do one user's concurrent toggles (each `auto` sees the one
-/// before). Other users' likes of the message do not wait.
+/// The same on PostgreSQL, with what it reads locked until commit, so that
+/// nodes (and a node's writers) agree: the message shared and the user's
+/// membership key-shared, so a like and a concurrent delete or removal from
+/// the chat happen one after the other; and the pair (message, user) under
+/// a transaction-scoped advisory lock, so one user's concurrent toggles of a
+/// message apply one after the other (each `auto` sees the one before).
+/// Other users' likes, and the same user's likes of other messages, do not
+/// wait for each other.
 pub(super) static VISIBLE_TO_LIKE_LOCKED: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "{} FOR NO KEY UPDATE OF cm FOR SHARE OF m",
-        *VISIBLE_TO_LIKE
+        "SELECT {}, pg_advisory_xact_lock(hashint8(?1), hashint8(?2))
+         FROM messages m
+         JOIN chat_members cm ON cm.chat_id = m.chat_id AND cm.user_id = ?2
+         WHERE m.id = ?1 AND m.deleted = FALSE
+         FOR KEY SHARE OF cm FOR SHARE OF m",
+        REACTION_CHANGE_COLUMNS
     )
 });
 

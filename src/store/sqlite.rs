@@ -190,7 +190,7 @@ impl Backend for Sqlite {
     fn read<T, F>(&self, query: F) -> impl Future<Output = DbResult<T>> + Send
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> DbResult<T> + Send + 'static,
+        F: FnOnce(&Connection) -> DbResult<T> + Clone + Send + 'static,
     {
         self.run_read(query)
     }

@@ -302,3 +302,51 @@ async fn nodes_carry_on_when_their_database_connections_are_killed() {
         vec![app.admin.user]
     );
 }
+
+/// Connections killed while likes are in flight (in groups on the writers,
+/// some perhaps in COMMIT): every like answers `true`, none fails, and each
+/// is applied once. A group that lost its connection before COMMIT runs
+/// again; one that lost it during COMMIT is resolved with `txid_status`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn likes_in_flight_survive_killed_connections() {
+    let Some(app) = crate::helpers::TestApp::spawn().await else {
+        return;
+    };
+    let chat = app.chat(&app.admin, &[]).await;
+    let mut messages = Vec::new();
+    for i in 0..120 {
+        messages.push(app.post(&app.admin, chat, &format!("m{i}")).await);
+    }
+    let app = std::sync::Arc::new(app);
+    let likes: Vec<_> = messages
+        .iter()
+        .map(|id| {
+            let (app, id) = (std::sync::Arc::clone(&app), *id);
+            tokio::spawn(async move {
+                app.call(
+                    &app.admin,
+                    "im.message.like",
+                    json!({"MESSAGE_ID": id, "ACTION": "plus"}),
+                )
+                .await
+            })
+        })
+        .collect();
+    let mut killed = 0;
+    for _ in 0..3 {
+        tokio::time::sleep(Duration::from_millis(15)).await;
+        let data = std::sync::Arc::clone(&app);
+        killed += tokio::task::spawn_blocking(move || data.data.kill_connections())
+            .await
+            .expect("kill");
+    }
+    assert!(killed > 0, "nothing was killed");
+    for like in likes {
+        let (status, body) = like.await.expect("like task");
+        assert_eq!((status, &body["result"]), (200, &json!(true)), "{body}");
+    }
+    // The latest page (what `likes` reads): each liked exactly once.
+    for id in messages.iter().rev().take(50) {
+        assert_eq!(app.likes(&app.admin, chat, *id).await, vec![app.admin.user]);
+    }
+}
