@@ -2,65 +2,11 @@
 
 use super::credentials::CREDENTIALS_TOPIC;
 use super::events::enqueue_bot_delete;
-use super::sql::{params, Db, DbResult, DbRow};
+use super::rows::{bot_from_row, load_bot, load_command, BOT_COLUMNS};
+use super::sql::{params, Db, DbResult};
 use super::{BotCreated, StoreError};
-use crate::domain::bots::{
-    Bot, BotChange, BotType, BotUpdated, Command, EventMode, Handlers, NewBot, NewCommand, V2,
-};
-use crate::domain::credentials::Scopes;
-use crate::domain::{ChatId, Timestamp, UserId};
-
-pub(super) const BOT_COLUMNS: &str =
-    "b.user_id, b.code, b.client_id, b.type, b.openline, b.owner_id,
-     b.scopes, b.on_message_add, b.on_message_update, b.on_message_delete, b.on_welcome,
-     b.on_bot_delete, u.first_name, u.last_name, b.work_position, b.created_at,
-     b.api_version, b.event_mode, b.webhook_url, b.reactions_enabled, b.bot_token_hash";
-
-pub(super) fn bot_from_row(r: &dyn DbRow) -> DbResult<Bot> {
-    let kind: String = r.get(3)?;
-    let scopes: String = r.get(6)?;
-    Ok(Bot {
-        id: UserId(r.get(0)?),
-        code: r.get(1)?,
-        client_id: r.get(2)?,
-        kind: BotType::parse(&kind).unwrap_or(BotType::Bot),
-        openline: r.get(4)?,
-        owner: UserId(r.get(5)?),
-        scopes: Scopes::parse(&scopes).unwrap_or_default(),
-        handlers: Handlers {
-            message_add: r.get(7)?,
-            message_update: r.get(8)?,
-            message_delete: r.get(9)?,
-            welcome: r.get(10)?,
-            bot_delete: r.get(11)?,
-        },
-        first_name: r.get(12)?,
-        last_name: r.get(13)?,
-        work_position: r.get(14)?,
-        created_at: Timestamp(r.get(15)?),
-        v2: if r.get::<i64>(16)? == 2 {
-            let mode: String = r.get(17)?;
-            Some(V2 {
-                event_mode: EventMode::parse(&mode).unwrap_or(EventMode::Fetch),
-                webhook_url: r.get(18)?,
-                reactions_enabled: r.get(19)?,
-                token_hash: r.get(20)?,
-            })
-        } else {
-            None
-        },
-    })
-}
-
-pub(super) fn load_bot(conn: &impl Db, id: UserId) -> DbResult<Option<Bot>> {
-    conn.row_opt(
-        &format!(
-            "SELECT {BOT_COLUMNS} FROM bots b JOIN users u ON u.id = b.user_id WHERE b.user_id = ?1"
-        ),
-        params![id.0],
-        bot_from_row,
-    )
-}
+use crate::domain::bots::{Bot, BotChange, BotUpdated, Command, NewBot, NewCommand};
+use crate::domain::{Timestamp, UserId};
 
 /// Registers a bot: [`super::Store::create_bot`].
 pub(super) fn insert_bot(
@@ -138,62 +84,6 @@ pub(super) fn insert_bot(
         ],
     )?;
     Ok(BotCreated::New(UserId(id)))
-}
-
-/// The bots that are members of `chat`.
-pub(super) fn chat_bots(conn: &impl Db, chat: ChatId) -> DbResult<Vec<Bot>> {
-    let bots = conn.rows(
-        &format!(
-            "SELECT {BOT_COLUMNS} FROM chat_members cm
-             JOIN bots b ON b.user_id = cm.user_id
-             JOIN users u ON u.id = b.user_id
-             WHERE cm.chat_id = ?1 ORDER BY cm.rowid"
-        ),
-        params![chat.0],
-        bot_from_row,
-    )?;
-    Ok(bots)
-}
-
-pub(super) fn load_command(conn: &impl Db, id: i64) -> DbResult<Option<Command>> {
-    conn.row_opt(
-        "SELECT id, bot_id, command, common, hidden, handler, client_id
-             FROM bot_commands WHERE id = ?1",
-        params![id],
-        command_from_row,
-    )
-}
-
-pub(super) fn command_from_row(r: &dyn DbRow) -> DbResult<Command> {
-    Ok(Command {
-        id: r.get(0)?,
-        bot: UserId(r.get(1)?),
-        command: r.get(2)?,
-        common: r.get(3)?,
-        hidden: r.get(4)?,
-        handler: r.get(5)?,
-        client_id: r.get(6)?,
-    })
-}
-
-/// The commands named `word` usable in `chat`: of the bots in it, or common
-/// ones; never the author's own.
-pub(super) fn matching_commands(
-    conn: &impl Db,
-    chat: ChatId,
-    word: &str,
-    author: UserId,
-) -> DbResult<Vec<Command>> {
-    let rows = conn.rows(
-        "SELECT id, bot_id, command, common, hidden, handler, client_id FROM bot_commands c
-             WHERE c.command = ?1 AND c.bot_id <> ?3
-               AND (c.common = TRUE OR EXISTS (SELECT 1 FROM chat_members cm
-                                            WHERE cm.chat_id = ?2 AND cm.user_id = c.bot_id))
-             ORDER BY c.id",
-        params![word, chat.0, author.0],
-        command_from_row,
-    )?;
-    Ok(rows)
 }
 
 pub(super) fn create_bot(

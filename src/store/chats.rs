@@ -2,21 +2,15 @@
 
 use super::events::{enqueue_joins, enqueue_message};
 use super::messages::insert_message;
+use super::rows::{chat_kind, is_member, load_chat};
 use super::sql::{params, Db, DbResult};
 use super::users::{load_user, mention};
-use super::{MembershipOutcome, StoreError};
+use super::MembershipOutcome;
 use crate::domain::chats::{Chat, ChatKind, Color, NewChat};
 use crate::domain::events::EventKind;
 use crate::domain::messages::{system_text, SystemEvent};
 use crate::domain::users::User;
 use crate::domain::{ChatId, Timestamp, UserId};
-
-pub(super) fn is_member(conn: &impl Db, chat: ChatId, user: UserId) -> DbResult<bool> {
-    conn.exists(
-        "SELECT 1 FROM chat_members WHERE chat_id = ?1 AND user_id = ?2",
-        params![chat.0, user.0],
-    )
-}
 
 pub(super) fn insert_member(
     conn: &impl Db,
@@ -32,67 +26,9 @@ pub(super) fn insert_member(
     Ok(n == 1)
 }
 
-pub(super) fn chat_kind(conn: &impl Db, chat: ChatId) -> DbResult<Option<(ChatKind, UserId)>> {
-    let row: Option<(String, i64)> = conn.row_opt(
-        "SELECT kind, owner_id FROM chats WHERE id = ?1",
-        params![chat.0],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    Ok(row.and_then(|(k, o)| ChatKind::from_code(&k).map(|k| (k, UserId(o)))))
-}
-
 pub(super) fn private_key(a: UserId, b: UserId) -> String {
     let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
     format!("{lo}:{hi}")
-}
-
-pub(super) fn load_chat(conn: &impl Db, id: ChatId) -> DbResult<Option<Chat>> {
-    let row = conn.row_opt(
-        "SELECT kind, title, description, color, owner_id, entity_type, entity_id, created_at
-             FROM chats WHERE id = ?1",
-        params![id.0],
-        |r| {
-            Ok((
-                r.get::<String>(0)?,
-                r.get::<String>(1)?,
-                r.get::<String>(2)?,
-                r.get::<String>(3)?,
-                r.get::<i64>(4)?,
-                r.get::<String>(5)?,
-                r.get::<String>(6)?,
-                r.get::<i64>(7)?,
-            ))
-        },
-    )?;
-    let Some((kind, title, description, color, owner, entity_type, entity_id, created_at)) = row
-    else {
-        return Ok(None);
-    };
-    let members = conn.rows(
-        "SELECT user_id FROM chat_members WHERE chat_id = ?1 ORDER BY rowid",
-        params![id.0],
-        |r| r.get::<i64>(0).map(UserId),
-    )?;
-    let (message_count, last_message_id): (i64, i64) = conn.row(
-        "SELECT COUNT(*), COALESCE(MAX(id), 0) FROM messages WHERE chat_id = ?1",
-        params![id.0],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    Ok(Some(Chat {
-        id,
-        kind: ChatKind::from_code(&kind)
-            .ok_or_else(|| StoreError::Database(format!("unknown chat kind {kind}")))?,
-        title,
-        description,
-        color: Color::parse(&color).unwrap_or(Color::for_id(id.0)),
-        owner: UserId(owner),
-        entity_type,
-        entity_id,
-        created_at: Timestamp(created_at),
-        members,
-        message_count,
-        last_message_id,
-    }))
 }
 
 /// Bitrix24 names an untitled chat after its members.

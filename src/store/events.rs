@@ -2,9 +2,8 @@
 //! `enqueue_*` helpers that the message and membership changes call inside
 //! their own transaction, so an event exists exactly when its change does.
 
-use super::bots::{chat_bots, load_bot, matching_commands};
-use super::chats::load_chat;
 use super::outbox::{encode_record, insert_event, now_ms};
+use super::rows::{chat_bots, load_bot, load_chat, matching_commands};
 use super::sql::{params, Db, DbResult};
 use super::users::load_user;
 use crate::domain::audience::{self, Delivery};

@@ -2,8 +2,8 @@
 
 use std::sync::LazyLock;
 
-use super::chats::{chat_kind, is_member};
 use super::events::enqueue_message;
+use super::rows::{chat_kind, is_member};
 use super::sql::{params, Db, DbResult};
 use super::users::{user_from_row, USER_COLUMNS};
 use super::{EditOutcome, HistoryPage, PostOutcome};

@@ -26,8 +26,8 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
 
+use super::pg_conn::{connect, connection_lost, PgConn, OUTAGE_BOUND};
 use super::pg_tls::Target;
-use super::postgres::{connection_lost, PgConn};
 use super::sql::DbResult;
 use super::StoreError;
 
@@ -39,8 +39,6 @@ pub const MAX_GROUP: usize = 64;
 pub const WRITERS: usize = 4;
 /// How many changes may wait for the writer before callers wait to enqueue.
 pub const QUEUE_DEPTH: usize = 8192;
-/// How long the writer keeps trying to reach the database for a group.
-pub const OUTAGE_BOUND: Duration = Duration::from_secs(10);
 /// How long a writer's statement waits for a lock before its group rolls
 /// back and runs again. Writers of one node (and of other nodes) can lock
 /// the same rows in opposite order; PostgreSQL would find such a deadlock
@@ -159,43 +157,6 @@ pub fn writer_loop(target: Target, queue: Queue) {
             }
         }
         carry = commit_group(&target, &mut conn, group);
-    }
-}
-
-/// A connection that answers, within [`OUTAGE_BOUND`] from `since`, set up
-/// with `setup` (the writers' [`LOCK_TIMEOUT`]; the readers' none).
-pub fn connect(
-    target: &Target,
-    conn: &mut Option<PgConn>,
-    since: Instant,
-    setup: &str,
-) -> Option<()> {
-    if conn.as_ref().is_some_and(|c| !c.is_closed()) {
-        return Some(());
-    }
-    *conn = None;
-    let mut wait = Duration::from_millis(50);
-    loop {
-        match target.connect().and_then(|mut client| {
-            if !setup.is_empty() {
-                client.batch_execute(setup)?;
-            }
-            Ok(client)
-        }) {
-            Ok(client) => {
-                *conn = Some(PgConn::new(client));
-                return Some(());
-            }
-            Err(e) if since.elapsed() < OUTAGE_BOUND => {
-                tracing::warn!(error = %e, "the writer cannot reach the database; retrying");
-                std::thread::sleep(wait);
-                wait = (wait * 2).min(Duration::from_secs(1));
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "the writer cannot reach the database");
-                return None;
-            }
-        }
     }
 }
 

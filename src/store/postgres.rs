@@ -13,8 +13,6 @@
 //! changing transaction; a listener thread per node turns it into
 //! [`Backend::credentials_epoch`].
 
-use std::cell::RefCell;
-use std::collections::HashMap;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -22,25 +20,22 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use postgres::fallible_iterator::FallibleIterator;
-use postgres::{Client, Statement};
+use postgres::Client;
 use tokio::sync::{mpsc, oneshot};
 
 use super::credentials::CREDENTIALS_TOPIC;
+use super::pg_conn::{self, PgConn, CHANNEL};
 use super::pg_tls::{self, Target};
 use super::pg_writer;
 pub use super::pg_writer::WRITERS;
-use super::sql::{Db, DbResult, DbRow, Dialect, Param};
+use super::sql::DbResult;
 use super::{Backend, SqlStore, StoreError};
 
 /// Schema migrations, applied in order; the table `b24im_schema` records the last one.
 const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/0001_init.sql")];
-/// The channel every node listens on.
-const CHANNEL: &str = "b24im";
 /// Reader connections (and threads) one node keeps, unless told; the
 /// writers ([`WRITERS`]) and the listener have their own.
 pub const DEFAULT_POOL: usize = 16;
-/// Prepared statements kept per connection (user.get's filters vary).
-const STATEMENT_CACHE: usize = 256;
 /// Serialises migrations of nodes that start at once (any fixed number).
 const MIGRATION_LOCK: i64 = 0x6232_3469_6d00;
 
@@ -50,29 +45,6 @@ pub type PgStore = SqlStore<Postgres>;
 /// Whether `url` names a PostgreSQL database.
 pub fn is_url(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
-}
-
-impl From<postgres::Error> for StoreError {
-    fn from(e: postgres::Error) -> Self {
-        let code = e.code().map(|c| c.code()).unwrap_or_default();
-        if e.is_closed() || code.starts_with("08") || code.starts_with("57P") {
-            // The connection is gone (class 08) or the server ended it (57P):
-            // whatever was not committed was not written.
-            return StoreError::Unavailable;
-        }
-        match e.as_db_error() {
-            // deadlock_detected, serialization_failure, lock_not_available
-            // (a writer's lock_timeout): nothing of the change stands.
-            Some(db) if matches!(db.code().code(), "40P01" | "40001" | "55P03") => {
-                StoreError::Retry
-            }
-            Some(db) => StoreError::Database(format!("{}: {}", db.code().code(), db.message())),
-            None => match std::error::Error::source(&e) {
-                Some(cause) => StoreError::Database(format!("{e}: {cause}")),
-                None => StoreError::Database(e.to_string()),
-            },
-        }
-    }
 }
 
 /// The PostgreSQL backend: the readers' and the writers' queues, and the
@@ -235,7 +207,7 @@ where
         let since = std::time::Instant::now();
         let mut result = Err(StoreError::Unavailable);
         for _ in 0..3 {
-            let Some(conn) = pg_writer::connect(target, slot, since, "").and(slot.as_ref()) else {
+            let Some(conn) = pg_conn::connect(target, slot, since, "").and(slot.as_ref()) else {
                 break; // not within the bound: Unavailable
             };
             let query = query.clone();
@@ -279,17 +251,6 @@ fn reader_loop(
     }
 }
 
-/// Whether `e` means the connection itself is gone: closed, or ended by the
-/// server (class 08, connection exception; class 57P, shutdown or
-/// termination by an administrator).
-pub(super) fn connection_lost(e: &postgres::Error, conn: &PgConn) -> bool {
-    let code = e.code().map(|c| c.code()).unwrap_or_default();
-    e.is_closed()
-        || conn.client.borrow().is_closed()
-        || code.starts_with("08")
-        || code.starts_with("57P")
-}
-
 impl Backend for Postgres {
     type Conn = PgConn;
 
@@ -324,187 +285,5 @@ impl Backend for Postgres {
 
     fn credentials_epoch(&self) -> u64 {
         self.epoch.load(Ordering::SeqCst)
-    }
-}
-
-/// One connection and its prepared statements.
-pub struct PgConn {
-    client: RefCell<Client>,
-    statements: RefCell<HashMap<String, Statement>>,
-}
-
-impl PgConn {
-    pub(super) fn is_closed(&self) -> bool {
-        self.client.borrow().is_closed()
-    }
-
-    /// BEGIN and the transaction's id, in one round trip.
-    pub(super) fn begin_group(&self) -> Result<i64, postgres::Error> {
-        let messages = self
-            .client
-            .borrow_mut()
-            .simple_query("BEGIN; SELECT txid_current()")?;
-        let txid = messages.iter().find_map(|m| match m {
-            postgres::SimpleQueryMessage::Row(row) => row.get(0)?.parse().ok(),
-            _ => None,
-        });
-        Ok(txid.unwrap_or(0))
-    }
-
-    /// Transaction-control statements, in one round trip.
-    pub(super) fn control(&self, sql: &str) -> Result<(), postgres::Error> {
-        self.client.borrow_mut().batch_execute(sql)
-    }
-
-    pub(super) fn new(client: Client) -> Self {
-        PgConn {
-            client: RefCell::new(client),
-            statements: RefCell::new(HashMap::new()),
-        }
-    }
-
-    /// Runs `work` in the transaction begun on this connection, then COMMIT
-    /// (or ROLLBACK when `work` failed).
-    fn finish<T>(&self, work: impl FnOnce(&PgConn) -> DbResult<T>) -> DbResult<T> {
-        match work(self) {
-            Ok(value) => {
-                self.client
-                    .borrow_mut()
-                    .batch_execute("COMMIT")
-                    .map_err(|e| {
-                        tracing::error!(error = %e, "COMMIT failed");
-                        StoreError::NotCommitted
-                    })?;
-                Ok(value)
-            }
-            Err(e) => {
-                let _ = self.client.borrow_mut().batch_execute("ROLLBACK");
-                Err(e)
-            }
-        }
-    }
-
-    /// The prepared form of `sql`, with `?N` (and bare `?`) turned into `$N`.
-    fn statement(&self, sql: &str) -> DbResult<Statement> {
-        if let Some(s) = self.statements.borrow().get(sql) {
-            return Ok(s.clone());
-        }
-        let prepared = self.client.borrow_mut().prepare(&placeholders(sql))?;
-        let mut cache = self.statements.borrow_mut();
-        if cache.len() >= STATEMENT_CACHE {
-            cache.clear();
-        }
-        cache.insert(sql.to_owned(), prepared.clone());
-        Ok(prepared)
-    }
-
-    fn query(&self, sql: &str, params: &[&dyn Param]) -> DbResult<Vec<postgres::Row>> {
-        let statement = self.statement(sql)?;
-        let params: Vec<&(dyn postgres::types::ToSql + Sync)> = params
-            .iter()
-            .map(|p| *p as &(dyn postgres::types::ToSql + Sync))
-            .collect();
-        Ok(self.client.borrow_mut().query(&statement, &params)?)
-    }
-}
-
-/// SQLite's `?N` and `?` placeholders as PostgreSQL's `$N`. The shared SQL
-/// has no `?` inside string literals.
-fn placeholders(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len() + 8);
-    let mut chars = sql.chars().peekable();
-    let mut next = 1;
-    while let Some(c) = chars.next() {
-        if c != '?' {
-            out.push(c);
-            continue;
-        }
-        let mut digits = String::new();
-        while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
-            digits.push(*d);
-            chars.next();
-        }
-        if digits.is_empty() {
-            digits = next.to_string();
-        }
-        next = digits.parse::<usize>().map_or(next, |n| n + 1);
-        out.push('$');
-        out.push_str(&digits);
-    }
-    out
-}
-
-impl DbRow for postgres::Row {
-    fn int(&self, col: usize) -> DbResult<Option<i64>> {
-        Ok(self.try_get(col)?)
-    }
-    fn text(&self, col: usize) -> DbResult<Option<String>> {
-        Ok(self.try_get(col)?)
-    }
-    fn boolean(&self, col: usize) -> DbResult<Option<bool>> {
-        Ok(self.try_get(col)?)
-    }
-}
-
-impl Db for PgConn {
-    fn dialect(&self) -> Dialect {
-        Dialect::Postgres
-    }
-
-    fn exec(&self, sql: &str, params: &[&dyn Param]) -> DbResult<usize> {
-        let statement = self.statement(sql)?;
-        let params: Vec<&(dyn postgres::types::ToSql + Sync)> = params
-            .iter()
-            .map(|p| *p as &(dyn postgres::types::ToSql + Sync))
-            .collect();
-        let n = self.client.borrow_mut().execute(&statement, &params)?;
-        Ok(n as usize)
-    }
-
-    fn rows<T>(
-        &self,
-        sql: &str,
-        params: &[&dyn Param],
-        mut map: impl FnMut(&dyn DbRow) -> DbResult<T>,
-    ) -> DbResult<Vec<T>> {
-        self.query(sql, params)?.iter().map(|r| map(r)).collect()
-    }
-
-    fn row_opt<T>(
-        &self,
-        sql: &str,
-        params: &[&dyn Param],
-        map: impl FnOnce(&dyn DbRow) -> DbResult<T>,
-    ) -> DbResult<Option<T>> {
-        match self.query(sql, params)?.first() {
-            Some(r) => Ok(Some(map(r)?)),
-            None => Ok(None),
-        }
-    }
-
-    fn notify(&self, topic: &str) -> DbResult<()> {
-        self.exec(
-            "SELECT pg_notify(?1, ?2)",
-            super::sql::params![CHANNEL, topic],
-        )?;
-        Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::placeholders;
-
-    #[test]
-    fn numbered_and_bare_placeholders_become_dollar_numbers() {
-        assert_eq!(
-            placeholders("a = ?1 AND b = ?2 OR c = ?1"),
-            "a = $1 AND b = $2 OR c = $1"
-        );
-        assert_eq!(
-            placeholders("a = ? AND b = lower(?) OFFSET ?"),
-            "a = $1 AND b = lower($2) OFFSET $3"
-        );
-        assert_eq!(placeholders("no params"), "no params");
     }
 }
