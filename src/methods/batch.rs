@@ -4,7 +4,8 @@
 
 use serde_json::{Map, Value};
 
-use super::registry::{self, Ctx};
+use super::ctx::Ctx;
+use super::registry;
 use crate::protocol::envelope::{self, Reply, Timing};
 use crate::protocol::error::ApiError;
 use crate::protocol::params::{scalar_text, truthy, Params};
@@ -83,7 +84,7 @@ async fn run_one(cx: &Ctx, command: &Value, done: &Map<String, Value>) -> Result
     };
     let (method, query) = command.split_once('?').unwrap_or((command, ""));
     let method = method.trim();
-    let Some(found) = registry::find(method) else {
+    let Some(found) = registry::find(cx.methods, method) else {
         return Err(ApiError::method_not_found());
     };
     if !found.batchable {

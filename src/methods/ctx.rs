@@ -1,15 +1,25 @@
-//! `Ctx`: what a method handler is given (the state and the caller), in a
-//! file of its own so the handlers and the method table that names them
-//! need not import each other.
+//! What a method is and what its handler is given: [`Ctx`] (the state, the
+//! caller, and the method table, for `batch` and `methods`), [`Method`] and
+//! its [`Scope`]. In a file of their own, so the handlers, the table that
+//! names them (`table.rs`) and dispatch (`registry.rs`) need not import each
+//! other.
+
+use std::future::Future;
+use std::pin::Pin;
 
 use crate::protocol::auth::Caller;
+use crate::protocol::envelope::Reply;
+use crate::protocol::error::ApiError;
+use crate::protocol::params::Params;
 use crate::state::AppState;
 use crate::store::Store;
 
-/// Everything a method handler may use: the state and the caller.
+/// Everything a method handler may use: the state, the caller, and the
+/// methods it may call in turn (`batch`) or list (`methods`).
 pub struct Ctx {
     pub state: AppState,
     pub caller: Caller,
+    pub methods: &'static [Method],
 }
 
 impl Ctx {
@@ -20,4 +30,41 @@ impl Ctx {
     pub fn user(&self) -> crate::domain::UserId {
         self.caller.user
     }
+}
+
+pub type HandlerFuture<'a> = Pin<Box<dyn Future<Output = Result<Reply, ApiError>> + Send + 'a>>;
+pub type Handler = for<'a> fn(&'a Ctx, &'a Params) -> HandlerFuture<'a>;
+
+/// Which scopes open a method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Open to every credential (Bitrix's `basic`).
+    Basic,
+    /// Open to a credential holding any of these scopes.
+    AnyOf(&'static [&'static str]),
+}
+
+impl Scope {
+    /// The scope a method is listed under by `methods?scope=...`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scope::Basic => "basic",
+            Scope::AnyOf(names) => names.first().copied().unwrap_or("basic"),
+        }
+    }
+
+    pub fn allows(self, caller: &Caller) -> bool {
+        match self {
+            Scope::Basic => true,
+            Scope::AnyOf(names) => names.iter().any(|n| caller.scopes.contains(n)),
+        }
+    }
+}
+
+pub struct Method {
+    pub name: &'static str,
+    pub scope: Scope,
+    /// `false` for methods that may not run inside `batch`.
+    pub batchable: bool,
+    pub handler: Handler,
 }

@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 
 use super::ctx::Ctx;
-use super::registry::METHODS;
+
 use super::views;
 use crate::domain::credentials::KNOWN_SCOPES;
 use crate::domain::{users, Timestamp};
@@ -17,7 +17,8 @@ use crate::protocol::params::Params;
 pub async fn methods(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let full = p.flag("full").unwrap_or(false);
     let scope = p.str("scope").map(|s| s.to_ascii_lowercase());
-    let names: Vec<Value> = METHODS
+    let names: Vec<Value> = cx
+        .methods
         .iter()
         .filter(|m| match &scope {
             Some(s) => m.scope.name() == s,

@@ -13,6 +13,7 @@ pub mod imbot;
 pub mod imbot_v2;
 pub mod meta;
 pub mod registry;
+pub mod table;
 pub mod user;
 pub mod views;
 

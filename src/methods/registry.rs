@@ -1,155 +1,22 @@
-//! The method registry: every REST method is declared here once, with its
-//! scope and handler. Routing, `batch`, `methods` and the scope check all
-//! read this one list.
+//! Dispatch: finds a method in the table a [`Ctx`] carries, checks its
+//! scope, runs it, and accounts its run time (`operating`).
 
-use std::future::Future;
-use std::pin::Pin;
-
-pub use super::ctx::Ctx;
-use super::{events, im_chat, im_dialog, im_message, im_user, imbot, imbot_v2, meta, user};
-use crate::protocol::auth::Caller;
+use super::ctx::{Ctx, Method};
 use crate::protocol::envelope::Reply;
 use crate::protocol::error::ApiError;
 use crate::protocol::params::Params;
 
-pub type HandlerFuture<'a> = Pin<Box<dyn Future<Output = Result<Reply, ApiError>> + Send + 'a>>;
-pub type Handler = for<'a> fn(&'a Ctx, &'a Params) -> HandlerFuture<'a>;
-
-/// Which scopes open a method.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
-    /// Open to every credential (Bitrix's `basic`).
-    Basic,
-    /// Open to a credential holding any of these scopes.
-    AnyOf(&'static [&'static str]),
-}
-
-impl Scope {
-    /// The scope a method is listed under by `methods?scope=...`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Scope::Basic => "basic",
-            Scope::AnyOf(names) => names.first().copied().unwrap_or("basic"),
-        }
-    }
-
-    pub fn allows(self, caller: &Caller) -> bool {
-        match self {
-            Scope::Basic => true,
-            Scope::AnyOf(names) => names.iter().any(|n| caller.scopes.contains(n)),
-        }
-    }
-}
-
-pub struct Method {
-    pub name: &'static str,
-    pub scope: Scope,
-    /// `false` for methods that may not run inside `batch`.
-    pub batchable: bool,
-    pub handler: Handler,
-}
-
-const IM: Scope = Scope::AnyOf(&["im"]);
-const IMBOT: Scope = Scope::AnyOf(&["imbot"]);
-const USER: Scope = Scope::AnyOf(&["user", "user_brief", "user_basic"]);
-
-macro_rules! method {
-    ($name:literal, $scope:expr, $handler:path) => {
-        method!($name, $scope, $handler, true)
-    };
-    ($name:literal, $scope:expr, $handler:path, $batchable:expr) => {
-        Method {
-            name: $name,
-            scope: $scope,
-            batchable: $batchable,
-            handler: |cx, p| Box::pin($handler(cx, p)),
-        }
-    };
-}
-
-/// Every method b24im serves. Names are lowercase; lookups ignore case.
-pub static METHODS: &[Method] = &[
-    method!("batch", Scope::Basic, super::batch::run, false),
-    method!("methods", Scope::Basic, meta::methods),
-    method!("scope", Scope::Basic, meta::scope),
-    method!("server.time", Scope::Basic, meta::server_time),
-    method!("profile", Scope::Basic, meta::profile),
-    method!("user.current", USER, meta::user_current),
-    method!("user.get", USER, user::get),
-    method!("im.user.get", IM, im_user::get),
-    method!("im.chat.add", IM, im_chat::add),
-    method!("im.chat.get", IM, im_chat::get),
-    method!("im.chat.user.add", IM, im_chat::user_add),
-    method!("im.chat.user.delete", IM, im_chat::user_delete),
-    method!("im.chat.user.list", IM, im_chat::user_list),
-    method!("im.chat.leave", IM, im_chat::leave),
-    method!("im.dialog.get", IM, im_dialog::get),
-    method!("im.dialog.messages.get", IM, im_dialog::messages_get),
-    method!("im.message.add", IM, im_message::add),
-    method!("im.message.update", IM, im_message::update),
-    method!("im.message.delete", IM, im_message::delete),
-    method!("im.message.like", IM, im_message::like),
-    method!("event.bind", Scope::Basic, events::bind),
-    method!("event.unbind", Scope::Basic, events::unbind),
-    method!("event.get", Scope::Basic, events::get),
-    method!("event.offline.get", Scope::Basic, events::offline_get),
-    method!("event.offline.clear", Scope::Basic, events::offline_clear),
-    method!("event.offline.error", Scope::Basic, events::offline_error),
-    method!("event.offline.list", Scope::Basic, events::offline_list),
-    method!("im.v2.event.subscribe", IM, events::subscribe),
-    method!("im.v2.event.unsubscribe", IM, events::unsubscribe),
-    method!("im.v2.event.get", IM, events::user_get),
-    method!("imbot.register", IMBOT, imbot::register),
-    method!("imbot.unregister", IMBOT, imbot::unregister),
-    method!("imbot.update", IMBOT, imbot::update),
-    method!("imbot.chat.add", IMBOT, imbot::chat_add),
-    method!("imbot.command.register", IMBOT, imbot::command_register),
-    method!("imbot.command.unregister", IMBOT, imbot::command_unregister),
-    method!("imbot.command.answer", IMBOT, imbot::command_answer),
-    method!("imbot.bot.list", IMBOT, imbot::list),
-    method!("imbot.message.add", IMBOT, imbot::message_add),
-    method!("imbot.message.update", IMBOT, imbot::message_update),
-    method!("imbot.message.delete", IMBOT, imbot::message_delete),
-    method!("imbot.message.like", IMBOT, imbot::message_like),
-    method!("imbot.v2.bot.register", IMBOT, imbot_v2::register),
-    method!("imbot.v2.bot.unregister", IMBOT, imbot_v2::unregister),
-    method!("imbot.v2.bot.get", IMBOT, imbot_v2::get),
-    method!("imbot.v2.bot.list", IMBOT, imbot_v2::list),
-    method!("imbot.v2.chat.message.send", IMBOT, imbot_v2::message_send),
-    method!(
-        "imbot.v2.chat.message.update",
-        IMBOT,
-        imbot_v2::message_update
-    ),
-    method!(
-        "imbot.v2.chat.message.delete",
-        IMBOT,
-        imbot_v2::message_delete
-    ),
-    method!(
-        "imbot.v2.chat.message.reaction.add",
-        IMBOT,
-        imbot_v2::reaction_add
-    ),
-    method!(
-        "imbot.v2.chat.message.reaction.delete",
-        IMBOT,
-        imbot_v2::reaction_delete
-    ),
-    method!("imbot.v2.event.get", IMBOT, imbot_v2::event_get),
-];
-
 /// Finds a method by name, ignoring case and a `.json` suffix.
-pub fn find(name: &str) -> Option<&'static Method> {
+pub fn find(methods: &'static [Method], name: &str) -> Option<&'static Method> {
     let name = name.strip_suffix(".json").unwrap_or(name);
-    METHODS.iter().find(|m| m.name.eq_ignore_ascii_case(name))
+    methods.iter().find(|m| m.name.eq_ignore_ascii_case(name))
 }
 
 /// Looks up, checks the scope, and runs a method.
 /// Every method but `batch` (whose commands count one by one) has its run
 /// time accounted per caller (`operating`, see `limits`).
 pub async fn dispatch(cx: &Ctx, name: &str, params: &Params) -> Result<Reply, ApiError> {
-    let method = find(name).ok_or_else(ApiError::method_not_found)?;
+    let method = find(cx.methods, name).ok_or_else(ApiError::method_not_found)?;
     if !method.scope.allows(&cx.caller) {
         return Err(ApiError::insufficient_scope());
     }
@@ -171,34 +38,4 @@ pub async fn dispatch(cx: &Ctx, name: &str, params: &Params) -> Result<Reply, Ap
         reply.operating = Some(operating);
         reply
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn lookup_ignores_case_and_json_suffix() {
-        assert_eq!(
-            find("IM.Message.Like").map(|m| m.name),
-            Some("im.message.like")
-        );
-        assert_eq!(
-            find("im.message.like.json").map(|m| m.name),
-            Some("im.message.like")
-        );
-        assert!(find("im.message.likes").is_none());
-    }
-
-    #[test]
-    fn every_method_is_declared_once_in_lowercase() {
-        for (i, m) in METHODS.iter().enumerate() {
-            assert_eq!(m.name, m.name.to_ascii_lowercase());
-            assert!(
-                METHODS[i + 1..].iter().all(|o| o.name != m.name),
-                "{}",
-                m.name
-            );
-        }
-    }
 }

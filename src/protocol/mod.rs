@@ -23,7 +23,8 @@ use self::auth::Presented;
 use self::envelope::{bytes_response, json_response, success_body, Reply, Timing};
 use self::error::ApiError;
 use self::params::{scalar_text, Params, ParamsError};
-use crate::methods::registry::{self, Ctx};
+use crate::methods::ctx::Ctx;
+use crate::methods::{registry, table};
 use crate::state::AppState;
 
 /// The `/rest` routes.
@@ -143,6 +144,7 @@ async fn handle(
     let cx = Ctx {
         state: state.clone(),
         caller,
+        methods: table::METHODS,
     };
     registry::dispatch(&cx, method, &params).await
 }

@@ -6,7 +6,8 @@
 
 use b24im::domain::credentials::{CredentialKind, NewCredential, Scopes, Secret, TokenHash};
 use b24im::domain::{Timestamp, UserId};
-use b24im::methods::registry::{Scope, METHODS};
+use b24im::methods::ctx::Scope;
+use b24im::methods::table::METHODS;
 use serde_json::{json, Value};
 
 use crate::helpers::{Hook, TestApp};

@@ -1,0 +1,127 @@
+//! The method table: every REST method b24im serves, declared once with its
+//! scope and handler. Routing, `batch`, `methods` and the scope check all
+//! read this one list (through [`super::ctx::Ctx::methods`]).
+
+use super::ctx::{Method, Scope};
+use super::{batch, events, im_chat, im_dialog, im_message, im_user, imbot, imbot_v2, meta, user};
+
+const IM: Scope = Scope::AnyOf(&["im"]);
+const IMBOT: Scope = Scope::AnyOf(&["imbot"]);
+const USER: Scope = Scope::AnyOf(&["user", "user_brief", "user_basic"]);
+
+macro_rules! method {
+    ($name:literal, $scope:expr, $handler:path) => {
+        method!($name, $scope, $handler, true)
+    };
+    ($name:literal, $scope:expr, $handler:path, $batchable:expr) => {
+        Method {
+            name: $name,
+            scope: $scope,
+            batchable: $batchable,
+            handler: |cx, p| Box::pin($handler(cx, p)),
+        }
+    };
+}
+
+/// Every method b24im serves. Names are lowercase; lookups ignore case.
+pub static METHODS: &[Method] = &[
+    method!("batch", Scope::Basic, batch::run, false),
+    method!("methods", Scope::Basic, meta::methods),
+    method!("scope", Scope::Basic, meta::scope),
+    method!("server.time", Scope::Basic, meta::server_time),
+    method!("profile", Scope::Basic, meta::profile),
+    method!("user.current", USER, meta::user_current),
+    method!("user.get", USER, user::get),
+    method!("im.user.get", IM, im_user::get),
+    method!("im.chat.add", IM, im_chat::add),
+    method!("im.chat.get", IM, im_chat::get),
+    method!("im.chat.user.add", IM, im_chat::user_add),
+    method!("im.chat.user.delete", IM, im_chat::user_delete),
+    method!("im.chat.user.list", IM, im_chat::user_list),
+    method!("im.chat.leave", IM, im_chat::leave),
+    method!("im.dialog.get", IM, im_dialog::get),
+    method!("im.dialog.messages.get", IM, im_dialog::messages_get),
+    method!("im.message.add", IM, im_message::add),
+    method!("im.message.update", IM, im_message::update),
+    method!("im.message.delete", IM, im_message::delete),
+    method!("im.message.like", IM, im_message::like),
+    method!("event.bind", Scope::Basic, events::bind),
+    method!("event.unbind", Scope::Basic, events::unbind),
+    method!("event.get", Scope::Basic, events::get),
+    method!("event.offline.get", Scope::Basic, events::offline_get),
+    method!("event.offline.clear", Scope::Basic, events::offline_clear),
+    method!("event.offline.error", Scope::Basic, events::offline_error),
+    method!("event.offline.list", Scope::Basic, events::offline_list),
+    method!("im.v2.event.subscribe", IM, events::subscribe),
+    method!("im.v2.event.unsubscribe", IM, events::unsubscribe),
+    method!("im.v2.event.get", IM, events::user_get),
+    method!("imbot.register", IMBOT, imbot::register),
+    method!("imbot.unregister", IMBOT, imbot::unregister),
+    method!("imbot.update", IMBOT, imbot::update),
+    method!("imbot.chat.add", IMBOT, imbot::chat_add),
+    method!("imbot.command.register", IMBOT, imbot::command_register),
+    method!("imbot.command.unregister", IMBOT, imbot::command_unregister),
+    method!("imbot.command.answer", IMBOT, imbot::command_answer),
+    method!("imbot.bot.list", IMBOT, imbot::list),
+    method!("imbot.message.add", IMBOT, imbot::message_add),
+    method!("imbot.message.update", IMBOT, imbot::message_update),
+    method!("imbot.message.delete", IMBOT, imbot::message_delete),
+    method!("imbot.message.like", IMBOT, imbot::message_like),
+    method!("imbot.v2.bot.register", IMBOT, imbot_v2::register),
+    method!("imbot.v2.bot.unregister", IMBOT, imbot_v2::unregister),
+    method!("imbot.v2.bot.get", IMBOT, imbot_v2::get),
+    method!("imbot.v2.bot.list", IMBOT, imbot_v2::list),
+    method!("imbot.v2.chat.message.send", IMBOT, imbot_v2::message_send),
+    method!(
+        "imbot.v2.chat.message.update",
+        IMBOT,
+        imbot_v2::message_update
+    ),
+    method!(
+        "imbot.v2.chat.message.delete",
+        IMBOT,
+        imbot_v2::message_delete
+    ),
+    method!(
+        "imbot.v2.chat.message.reaction.add",
+        IMBOT,
+        imbot_v2::reaction_add
+    ),
+    method!(
+        "imbot.v2.chat.message.reaction.delete",
+        IMBOT,
+        imbot_v2::reaction_delete
+    ),
+    method!("imbot.v2.event.get", IMBOT, imbot_v2::event_get),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::methods::registry::find;
+
+    #[test]
+    fn lookup_ignores_case_and_json_suffix() {
+        assert_eq!(
+            find(METHODS, "IM.Message.Like").map(|m| m.name),
+            Some("im.message.like")
+        );
+        assert_eq!(
+            find(METHODS, "im.message.like.json").map(|m| m.name),
+            Some("im.message.like")
+        );
+        assert!(find(METHODS, "im.message.likes").is_none());
+    }
+
+    #[test]
+    fn every_method_is_declared_once_in_lowercase() {
+        for (i, m) in METHODS.iter().enumerate() {
+            assert_eq!(m.name, m.name.to_ascii_lowercase());
+            assert!(
+                METHODS[i + 1..].iter().all(|o| o.name != m.name),
+                "{}",
+                m.name
+            );
+        }
+    }
+}
