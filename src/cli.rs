@@ -12,6 +12,7 @@ use clap::builder::TypedValueParser;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{self, ServeConfig};
+use crate::domain::cases;
 use crate::domain::credentials::{self, CredentialKind, Scopes, TokenHash};
 use crate::domain::events::DeliveryState;
 use crate::domain::users::NewUser;
@@ -389,7 +390,7 @@ async fn bootstrap(
         .create_user(NewUser::parse("Admin", "", true)?, Timestamp::now())
         .await?;
     let secret =
-        credentials::issue(store, CredentialKind::Webhook, admin.id, Scopes::all()).await?;
+        cases::credentials::issue(store, CredentialKind::Webhook, admin.id, Scopes::all()).await?;
     writeln!(
         out,
         "Created user {} (Admin) and a webhook with every scope:",
@@ -632,9 +633,10 @@ async fn webhook(db: Database, cmd: WebhookCommand) -> anyhow::Result<()> {
             let Some(user) = UserId::new(user) else {
                 bail!("--user must be a positive user id");
             };
-            let secret = credentials::issue(store.as_ref(), CredentialKind::Webhook, user, scopes)
-                .await
-                .map_err(|e| anyhow::anyhow!("cannot create the webhook: {e}"))?;
+            let secret =
+                cases::credentials::issue(store.as_ref(), CredentialKind::Webhook, user, scopes)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("cannot create the webhook: {e}"))?;
             match base_url {
                 Some(base) => println!("{}", config::webhook_url(&base, user.0, &secret.0)),
                 None => {
@@ -700,10 +702,14 @@ async fn token(db: Database, cmd: TokenCommand) -> anyhow::Result<()> {
             let Some(user) = UserId::new(user) else {
                 bail!("--user must be a positive user id");
             };
-            let secret =
-                credentials::issue(store.as_ref(), CredentialKind::AccessToken, user, scopes)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("cannot create the token: {e}"))?;
+            let secret = cases::credentials::issue(
+                store.as_ref(),
+                CredentialKind::AccessToken,
+                user,
+                scopes,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot create the token: {e}"))?;
             println!("{}", secret.0);
             let urls = Urls::recorded(store.as_ref()).await?;
             let https = urls

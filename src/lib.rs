@@ -19,12 +19,19 @@
 //!   envelope.rs    {result, time, total, next} and {error, error_description}
 //!   error.rs       ApiError and the one domain -> Bitrix code table
 //! methods/         one file per Bitrix namespace: decode -> domain -> encode
-//!   registry.rs    METHODS: the only list of methods; dispatch (scope, operating)
-//!   ctx.rs         Ctx: what a handler is given
+//!   table.rs       METHODS: the only list of methods (name, scope, handler)
+//!   registry.rs    dispatch: find in the table, scope, `operating`
+//!   ctx.rs         Ctx (state, caller, the table), Method, Scope
 //!   batch.rs       batch: commands, $result references (within a budget), halt
 //!   views.rs       the Bitrix JSON shapes of users, chats, messages
 //! domain/          the messenger's rules (no HTTP, no SQL, no JSON)
+//!   ids.rs error.rs  UserId, ChatId, MessageId, DialogRef; domain::Error
+//!   users.rs chats.rs messages.rs reactions.rs bots.rs credentials.rs
+//!   user_query.rs events.rs
+//!                  one area a file: its types, validation, pure rules
+//!   audience.rs    who hears about a change: bots, handlers, forms (pure)
 //!   store.rs       the Store trait the rules need, its outcomes and StoreError
+//!   cases/         the use cases, one file per area: store + rules -> answer
 //! events/          outbox delivery: worker (claim, POST, retry), payload, form
 //! store/           implements domain::store::Store on two engines
 //!   sql.rs         Db: one open transaction on either engine; params, rows
@@ -32,19 +39,25 @@
 //!   users.rs credentials.rs chats.rs messages.rs reactions.rs bots.rs
 //!   outbox.rs subscriptions.rs settings.rs
 //!                  one area a file: its rows, its SQL, its changes
+//!   rows.rs        the reads areas and events share (a chat, its bots)
 //!   events.rs      the events a change causes, written in its transaction
-//!   sqlite.rs      the default: one group-committing writer, fixed reader threads
-//!   postgres.rs    many nodes: pool, group-committing writer, migrations,
-//!                  LISTEN/NOTIFY epoch
+//!                  (who hears: domain/audience.rs)
+//!   sqlite.rs      the default: one group-committing writer, fixed readers
+//!   postgres.rs    many nodes: fixed readers, migrations, LISTEN/NOTIFY epoch
+//!   pg_writer.rs   PostgreSQL group commit: writers, reruns, txid_status
+//!   pg_conn.rs     one PostgreSQL connection as Db; errors; (re)connecting
+//!   pg_tls.rs      sslmode and TLS to the database
 //! ```
 //!
 //! `im.message.like`, end to end: `protocol/mod.rs` (route, body, params,
-//! `auth.rs`, `limits.rs`) -> `methods/registry.rs` (scope, `operating`) ->
-//! `methods/im_message.rs::like` -> `domain/reactions.rs::like` ->
-//! `domain/store.rs` (`Store::set_reaction`) -> `store/sql_store.rs` (a write)
-//! -> `store/reactions.rs` (visibility, the reaction row, its events via
-//! `store/events.rs`) -> `store/sqlite.rs`
-//! (group commit) or `store/postgres.rs` -> `protocol/envelope.rs` (the answer).
+//! `auth.rs`, `limits.rs`) -> `methods/registry.rs` (found in
+//! `methods/table.rs`; scope, `operating`) -> `methods/im_message.rs::like`
+//! (decode) -> `domain/cases/reactions.rs::like` (rules of
+//! `domain/reactions.rs`) -> `domain/store.rs` (`Store::set_reaction`) ->
+//! `store/sql_store.rs` (a write) -> `store/reactions.rs` (visibility, the
+//! reaction row; its events via `store/events.rs`, who hears them decided by
+//! `domain/audience.rs`) -> `store/sqlite.rs` (group commit) or
+//! `store/pg_writer.rs` -> `protocol/envelope.rs` (the answer).
 
 pub mod cli;
 pub mod config;

@@ -168,39 +168,6 @@ pub struct NewCredential {
     pub client_id: Option<String>,
 }
 
-/// Issues a credential for an existing user and returns its secret, which is
-/// shown once and never stored.
-pub async fn issue(
-    store: &dyn super::store::Store,
-    kind: CredentialKind,
-    user: UserId,
-    scopes: Scopes,
-) -> Result<Secret, super::Error> {
-    if store.user(user).await?.is_none() {
-        return Err(super::Error::UserNotExists);
-    }
-    let secret = match kind {
-        CredentialKind::Webhook => Secret::webhook(),
-        CredentialKind::AccessToken => Secret::access_token(),
-    };
-    let now = Timestamp::now();
-    store
-        .create_credential(NewCredential {
-            kind,
-            user,
-            token_hash: secret.hash(),
-            scopes,
-            created_at: now,
-            expires_at: match kind {
-                CredentialKind::Webhook => None,
-                CredentialKind::AccessToken => Some(Timestamp(now.0 + ACCESS_TOKEN_TTL_SECS)),
-            },
-            client_id: None,
-        })
-        .await?;
-    Ok(secret)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

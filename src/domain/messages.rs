@@ -1,7 +1,6 @@
 //! Messages: posting, editing, deleting and reading a chat's history.
 
-use super::store::{EditOutcome, PostOutcome, Store};
-use super::{ChatId, DialogRef, Error, MessageId, Timestamp, UserId};
+use super::{ChatId, Error, MessageId, Timestamp, UserId};
 
 /// The longest message accepted, in characters (Bitrix24 cuts messages near this size).
 pub const MAX_TEXT_CHARS: usize = 20_000;
@@ -73,107 +72,6 @@ pub fn check_text(text: &str) -> Result<(), Error> {
         return Err(Error::MessageTooLong);
     }
     Ok(())
-}
-
-/// `im.message.add`: posts into a group chat the caller belongs to, or into the
-/// private dialog with another user (opened on first message).
-pub async fn post(
-    store: &dyn Store,
-    caller: UserId,
-    dialog: DialogRef,
-    text: &str,
-) -> Result<MessageId, Error> {
-    check_text(text)?;
-    let text = text.trim();
-    let now = Timestamp::now();
-    let chat = match dialog {
-        DialogRef::Chat(id) => id,
-        DialogRef::User(other) => {
-            if store.user(other).await?.is_none() {
-                return Err(Error::RecipientNotFound);
-            }
-            store.open_private_chat(caller, other, now).await?
-        }
-    };
-    match store
-        .post_message(chat, caller, text.to_owned(), now)
-        .await?
-    {
-        PostOutcome::Posted(id) => Ok(id),
-        PostOutcome::NotMember => Err(Error::CannotPost),
-        PostOutcome::NoChat => Err(Error::ChatNotFound),
-    }
-}
-
-/// `im.message.update`: the author changes the text; empty text deletes.
-pub async fn edit(
-    store: &dyn Store,
-    caller: UserId,
-    message: MessageId,
-    text: &str,
-) -> Result<(), Error> {
-    if text.trim().is_empty() {
-        return delete(store, caller, message).await;
-    }
-    check_text(text)?;
-    match store
-        .edit_message(message, caller, text.trim().to_owned(), Timestamp::now())
-        .await?
-    {
-        EditOutcome::Done => Ok(()),
-        EditOutcome::NotAllowed => Err(Error::CannotEditMessage),
-    }
-}
-
-/// Whether `caller` may edit `message` (its author, still a member, the
-/// message not deleted): `CannotEditMessage` otherwise.
-pub async fn check_editable(
-    store: &dyn Store,
-    caller: UserId,
-    message: MessageId,
-) -> Result<(), Error> {
-    if store.can_edit_message(message, caller).await? {
-        Ok(())
-    } else {
-        Err(Error::CannotEditMessage)
-    }
-}
-
-/// `im.message.delete`: the author, or the owner of a group chat, deletes.
-/// The message stays in the history, emptied and marked deleted.
-pub async fn delete(store: &dyn Store, caller: UserId, message: MessageId) -> Result<(), Error> {
-    match store
-        .delete_message(message, caller, Timestamp::now())
-        .await?
-    {
-        EditOutcome::Done => Ok(()),
-        EditOutcome::NotAllowed => Err(Error::CannotEditMessage),
-    }
-}
-
-/// `im.dialog.messages.get`: a page of history, newest first, for a member.
-/// A private dialog never opened reads as empty with chat id `None`.
-pub async fn history(
-    store: &dyn Store,
-    caller: UserId,
-    dialog: DialogRef,
-    page: Page,
-) -> Result<History, Error> {
-    // A private dialog not opened yet has no history.
-    let Some(chat) = super::chats::dialog_chat(store, caller, dialog).await? else {
-        return Ok(History::default());
-    };
-    let page = store
-        .history(chat, caller, page)
-        .await?
-        .ok_or(Error::NoDialogAccess)?;
-    let mut messages = page.messages;
-    messages.sort_by_key(|m| std::cmp::Reverse(m.id));
-    Ok(History {
-        chat: Some(chat),
-        messages,
-        authors: page.authors,
-    })
 }
 
 /// A page of history as `im.dialog.messages.get` shows it: newest first.

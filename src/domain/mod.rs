@@ -1,12 +1,14 @@
 //! The messenger's rules: users, chats, messages, reactions and credentials.
 //!
-//! Nothing here knows HTTP, SQL, JSON or Bitrix field casing. Functions take a
-//! `&dyn Store` and plain values, and answer with domain types or a [`Error`].
+//! Nothing here knows HTTP, SQL, JSON or Bitrix field casing. The area files
+//! hold types and pure rules; the use cases ([`cases`]) take a `&dyn Store`
+//! and plain values, and answer with domain types or an [`Error`].
 //! Rules that need atomicity (is the caller a member? is the like already set?)
 //! are decided by the store inside one transaction and come back as outcome enums.
 
 pub mod audience;
 pub mod bots;
+pub mod cases;
 pub mod chats;
 pub mod credentials;
 pub mod error;

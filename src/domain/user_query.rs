@@ -2,9 +2,7 @@
 //! decodes Bitrix24's `FILTER` keys (`>ID`, `%NAME`, `@ID`, ...) into a
 //! [`UserQuery`]; the store turns it into its own query language.
 
-use super::store::Store;
 use super::users::User;
-use super::Error;
 
 /// Bitrix24's list page size: always 50.
 pub const PAGE_SIZE: i64 = 50;
@@ -145,12 +143,6 @@ impl UserPage {
         let next = offset + PAGE_SIZE;
         (next < total).then_some(next)
     }
-}
-
-/// `user.get`: one page of the users matching `query` (bots excluded, as in
-/// Bitrix24; b24im has none yet).
-pub async fn list(store: &dyn Store, query: UserQuery) -> Result<UserPage, Error> {
-    Ok(store.find_users(query).await?)
 }
 
 #[cfg(test)]

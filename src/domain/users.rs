@@ -1,7 +1,6 @@
 //! Users: who they are, how they are named, and the use cases around them.
 
-use super::store::Store;
-use super::{Error, Timestamp, UserId};
+use super::{Timestamp, UserId};
 
 /// A person, or a chat-bot (a user of its own kind).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,14 +113,6 @@ pub enum NameError {
     TooLong,
     #[error("a name must not contain control characters")]
     ControlCharacter,
-}
-
-/// `im.user.get`: the caller itself when `id` is `None`.
-pub async fn get(store: &dyn Store, caller: UserId, id: Option<UserId>) -> Result<User, Error> {
-    store
-        .user(id.unwrap_or(caller))
-        .await?
-        .ok_or(Error::UserNotExists)
 }
 
 #[cfg(test)]

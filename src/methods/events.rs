@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 use super::ctx::Ctx;
 use super::views;
 use crate::domain::bots::valid_handler;
+use crate::domain::cases;
 use crate::domain::events::{Binding, EventKind, OfflineEvent, OfflineTake};
 use crate::domain::Timestamp;
 use crate::protocol::envelope::{iso_date, Reply};
@@ -53,7 +54,7 @@ pub async fn bind(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
             )
             .await?;
             // Events would be delivered with this user's token: it must exist.
-            crate::domain::users::get(cx.store(), me, Some(crate::domain::UserId(id))).await?;
+            cases::users::get(cx.store(), me, Some(crate::domain::UserId(id))).await?;
             id
         }
         _ => me.0,

@@ -5,7 +5,8 @@ use serde_json::{json, Value};
 
 use super::ctx::Ctx;
 use super::{required_id, CHAT_ID_EMPTY, USER_ID_EMPTY};
-use crate::domain::chats::{self, ChatKind, Color, NewChat};
+use crate::domain::cases;
+use crate::domain::chats::{ChatKind, Color, NewChat};
 use crate::domain::{ChatId, Timestamp, UserId};
 use crate::protocol::envelope::Reply;
 use crate::protocol::error::ApiError;
@@ -35,7 +36,7 @@ fn user_ids(p: &Params, name: &str, limit: usize) -> Result<Vec<UserId>, ApiErro
 /// `im.chat.add`: docs api-reference/chats/im-chat-add.md
 pub async fn add(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let new = new_chat(cx, p, cx.user())?;
-    let id = chats::create(cx.store(), new).await?;
+    let id = cases::chats::create(cx.store(), new).await?;
     Ok(Reply::value(id.0))
 }
 
@@ -71,7 +72,7 @@ pub(super) fn new_chat(cx: &Ctx, p: &Params, owner: UserId) -> Result<NewChat, A
 pub async fn get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let entity_type = p.str("ENTITY_TYPE").unwrap_or_default();
     let entity_id = p.str("ENTITY_ID").unwrap_or_default();
-    let found = chats::by_entity(cx.store(), &entity_type, &entity_id).await?;
+    let found = cases::chats::by_entity(cx.store(), &entity_type, &entity_id).await?;
     Ok(Reply::value(match found {
         Some(id) => json!({"ID": id.0}),
         None => Value::Null,
@@ -82,7 +83,7 @@ pub async fn get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
 pub async fn user_add(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let chat = ChatId(required_id(p, "CHAT_ID", None, CHAT_ID_EMPTY)?);
     let users = user_ids(p, "USERS", cx.state.config.limits.max_users_per_call)?;
-    chats::add_users(cx.store(), cx.user(), chat, users).await?;
+    cases::chats::add_users(cx.store(), cx.user(), chat, users).await?;
     Ok(Reply::value(true))
 }
 
@@ -90,14 +91,14 @@ pub async fn user_add(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
 pub async fn user_delete(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let chat = ChatId(required_id(p, "CHAT_ID", None, CHAT_ID_EMPTY)?);
     let user = UserId(required_id(p, "USER_ID", None, USER_ID_EMPTY)?);
-    chats::remove_user(cx.store(), cx.user(), chat, user).await?;
+    cases::chats::remove_user(cx.store(), cx.user(), chat, user).await?;
     Ok(Reply::value(true))
 }
 
 /// `im.chat.user.list`: docs api-reference/chats/chat-users/im-chat-user-list.md
 pub async fn user_list(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let chat = ChatId(required_id(p, "CHAT_ID", None, CHAT_ID_EMPTY)?);
-    let members = chats::members(cx.store(), cx.user(), chat).await?;
+    let members = cases::chats::members(cx.store(), cx.user(), chat).await?;
     Ok(Reply::value(
         members.iter().map(|m| Value::from(m.0)).collect::<Vec<_>>(),
     ))
@@ -106,6 +107,6 @@ pub async fn user_list(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
 /// `im.chat.leave`: docs api-reference/chats/chat-users/im-chat-leave.md
 pub async fn leave(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let chat = ChatId(required_id(p, "CHAT_ID", None, CHAT_ID_EMPTY)?);
-    chats::leave(cx.store(), cx.user(), chat).await?;
+    cases::chats::leave(cx.store(), cx.user(), chat).await?;
     Ok(Reply::value(true))
 }

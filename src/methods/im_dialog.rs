@@ -5,8 +5,9 @@ use serde_json::{json, Value};
 
 use super::ctx::Ctx;
 use super::{views, DIALOG_ID_EMPTY};
-use crate::domain::messages::{self, Page};
-use crate::domain::{chats, DialogRef};
+use crate::domain::cases;
+use crate::domain::messages::Page;
+use crate::domain::DialogRef;
 use crate::protocol::envelope::Reply;
 use crate::protocol::error::ApiError;
 use crate::protocol::params::Params;
@@ -21,7 +22,7 @@ fn dialog_of(p: &Params) -> Result<(DialogRef, String), ApiError> {
 /// `im.dialog.get`: docs api-reference/chats/im-dialog-get.md
 pub async fn get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let (dialog, raw) = dialog_of(p)?;
-    let chat = chats::open(cx.store(), cx.user(), dialog).await?;
+    let chat = cases::chats::open(cx.store(), cx.user(), dialog).await?;
     let users = cx.store().users(chat.members.clone()).await?;
     Ok(Reply::value(views::chat(&chat, cx.user(), &raw, &users)))
 }
@@ -48,7 +49,7 @@ pub async fn messages_get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
         (None, Some(before)) if before > 0 => Page::Before { before, limit },
         _ => Page::Latest { limit },
     };
-    let history = messages::history(cx.store(), cx.user(), dialog, page).await?;
+    let history = cases::messages::history(cx.store(), cx.user(), dialog, page).await?;
     Ok(Reply::value(json!({
         "chat_id": history.chat.map_or(0, |c| c.0),
         "messages": history.messages.iter().map(views::message).collect::<Vec<Value>>(),

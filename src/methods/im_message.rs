@@ -4,8 +4,9 @@ use serde_json::Value;
 
 use super::ctx::Ctx;
 use super::{required_id, CHAT_ID_EMPTY, MESSAGE_ID_ERROR, USER_ID_EMPTY};
-use crate::domain::reactions::{self, LikeAction};
-use crate::domain::{messages, ChatId, DialogRef, MessageId, UserId};
+use crate::domain::cases;
+use crate::domain::reactions::LikeAction;
+use crate::domain::{ChatId, DialogRef, MessageId, UserId};
 use crate::protocol::envelope::Reply;
 use crate::protocol::error::ApiError;
 use crate::protocol::params::Params;
@@ -17,7 +18,7 @@ pub async fn add(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
         return Err(ApiError::param("MESSAGE_EMPTY", "Message can't be empty"));
     }
     let dialog = dialog_of(p)?;
-    let id = messages::post(cx.store(), cx.user(), dialog, &text).await?;
+    let id = cases::messages::post(cx.store(), cx.user(), dialog, &text).await?;
     Ok(Reply::value(id.0))
 }
 
@@ -49,8 +50,8 @@ pub async fn update(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     // and menus are not supported): true, but only for a message the caller
     // may edit, as with MESSAGE.
     match p.str("MESSAGE") {
-        Some(text) => messages::edit(cx.store(), cx.user(), id, &text).await?,
-        None => messages::check_editable(cx.store(), cx.user(), id).await?,
+        Some(text) => cases::messages::edit(cx.store(), cx.user(), id, &text).await?,
+        None => cases::messages::check_editable(cx.store(), cx.user(), id).await?,
     }
     Ok(Reply::value(true))
 }
@@ -58,7 +59,7 @@ pub async fn update(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
 /// `im.message.delete`: docs api-reference/chats/messages/im-message-delete.md
 pub async fn delete(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let id = MessageId(required_id(p, "MESSAGE_ID", Some("ID"), MESSAGE_ID_ERROR)?);
-    messages::delete(cx.store(), cx.user(), id).await?;
+    cases::messages::delete(cx.store(), cx.user(), id).await?;
     Ok(Reply::value(true))
 }
 
@@ -66,6 +67,6 @@ pub async fn delete(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
 pub async fn like(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let id = MessageId(required_id(p, "MESSAGE_ID", Some("ID"), MESSAGE_ID_ERROR)?);
     let action = LikeAction::parse(p.str("ACTION").as_deref());
-    reactions::like(cx.store(), cx.user(), id, action).await?;
+    cases::reactions::like(cx.store(), cx.user(), id, action).await?;
     Ok(Reply::value(Value::Bool(true)))
 }

@@ -2,7 +2,8 @@
 
 use super::ctx::Ctx;
 use super::views;
-use crate::domain::{users, UserId};
+use crate::domain::cases;
+use crate::domain::UserId;
 use crate::protocol::envelope::Reply;
 use crate::protocol::error::ApiError;
 use crate::protocol::params::Params;
@@ -14,6 +15,6 @@ pub async fn get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
         Some(n) if n > 0 => Some(UserId(n)),
         Some(_) => return Err(ApiError::param("ID_EMPTY", "User ID can't be empty")),
     };
-    let user = users::get(cx.store(), cx.user(), id).await?;
+    let user = cases::users::get(cx.store(), cx.user(), id).await?;
     Ok(Reply::value(views::user(&user)))
 }

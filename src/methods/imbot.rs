@@ -9,9 +9,10 @@ use serde_json::{json, Map, Value};
 use super::ctx::Ctx;
 use super::im_message::dialog_of;
 use super::{required_id, DIALOG_ID_EMPTY, MESSAGE_ID_ERROR};
-use crate::domain::bots::{self, Bot, BotChanges, Handlers, NewBot, NewCommand, Registration};
-use crate::domain::reactions::{self, LikeAction};
-use crate::domain::{messages, MessageId, Timestamp, UserId};
+use crate::domain::bots::{Bot, BotChanges, Handlers, NewBot, NewCommand, Registration};
+use crate::domain::cases;
+use crate::domain::reactions::LikeAction;
+use crate::domain::{MessageId, Timestamp, UserId};
 use crate::protocol::envelope::Reply;
 use crate::protocol::error::ApiError;
 use crate::protocol::params::{field, field_text, scalar_text, Params};
@@ -28,7 +29,7 @@ fn client_id(cx: &Ctx, p: &Params) -> Option<String> {
 /// The bot the call acts as (`BOT_ID`, or the application's first).
 async fn acting_bot(cx: &Ctx, p: &Params) -> Result<Bot, ApiError> {
     let id = p.positive_id("BOT_ID").map(UserId);
-    Ok(bots::resolve(cx.store(), client_id(cx, p).as_deref(), id).await?)
+    Ok(cases::bots::resolve(cx.store(), client_id(cx, p).as_deref(), id).await?)
 }
 
 /// `imbot.register`: docs .../outdated/bots/imbot-register.md
@@ -52,14 +53,14 @@ pub async fn register(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     };
     let new = NewBot::parse(reg, client_id(cx, p), cx.user(), cx.caller.scopes.clone())
         .map_err(crate::domain::Error::from)?;
-    let id = bots::register(cx.store(), new, Timestamp::now()).await?;
+    let id = cases::bots::register(cx.store(), new, Timestamp::now()).await?;
     Ok(Reply::value(id.0))
 }
 
 /// `imbot.unregister`: docs .../outdated/bots/imbot-unregister.md
 pub async fn unregister(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let bot = acting_bot(cx, p).await?;
-    bots::unregister(cx.store(), &bot, Timestamp::now()).await?;
+    cases::bots::unregister(cx.store(), &bot, Timestamp::now()).await?;
     Ok(Reply::value(true))
 }
 
@@ -83,7 +84,7 @@ pub async fn update(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
         last_name: opt(props, "LAST_NAME"),
         work_position: opt(props, "WORK_POSITION"),
     };
-    bots::update(cx.store(), &bot, changes).await?;
+    cases::bots::update(cx.store(), &bot, changes).await?;
     Ok(Reply::value(true))
 }
 
@@ -92,7 +93,7 @@ pub async fn update(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
 pub async fn chat_add(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let bot = acting_bot(cx, p).await?;
     let new = super::im_chat::new_chat(cx, p, bot.id)?;
-    let id = crate::domain::chats::create(cx.store(), new).await?;
+    let id = cases::chats::create(cx.store(), new).await?;
     Ok(Reply::value(id.0))
 }
 
@@ -129,7 +130,7 @@ pub async fn message_add(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     if text.trim().is_empty() {
         return Err(ApiError::param("MESSAGE_EMPTY", "Message can't be empty"));
     }
-    let id = messages::post(cx.store(), bot.id, dialog, &text).await?;
+    let id = cases::messages::post(cx.store(), bot.id, dialog, &text).await?;
     Ok(Reply::value(id.0))
 }
 
@@ -138,7 +139,7 @@ pub async fn message_update(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let bot = acting_bot(cx, p).await?;
     let id = MessageId(required_id(p, "MESSAGE_ID", None, MESSAGE_ID_ERROR)?);
     if let Some(text) = p.str("MESSAGE") {
-        messages::edit(cx.store(), bot.id, id, &text).await?;
+        cases::messages::edit(cx.store(), bot.id, id, &text).await?;
     }
     Ok(Reply::value(true))
 }
@@ -149,7 +150,7 @@ pub async fn message_delete(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let id = MessageId(required_id(p, "MESSAGE_ID", None, MESSAGE_ID_ERROR)?);
     // COMPLETE=Y removes the message for good in Bitrix24; b24im always keeps
     // the emptied message, as im.message.delete does.
-    messages::delete(cx.store(), bot.id, id).await?;
+    cases::messages::delete(cx.store(), bot.id, id).await?;
     Ok(Reply::value(true))
 }
 
@@ -158,7 +159,7 @@ pub async fn message_like(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let bot = acting_bot(cx, p).await?;
     let id = MessageId(required_id(p, "MESSAGE_ID", None, MESSAGE_ID_ERROR)?);
     let action = LikeAction::parse(p.str("ACTION").as_deref());
-    reactions::like(cx.store(), bot.id, id, action).await?;
+    cases::reactions::like(cx.store(), bot.id, id, action).await?;
     Ok(Reply::value(true))
 }
 
@@ -198,7 +199,7 @@ pub async fn command_register(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
 /// `imbot.command.unregister`: docs .../outdated/commands/imbot-command-unregister.md
 pub async fn command_unregister(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let id = p.positive_id("COMMAND_ID").unwrap_or(0);
-    let command = bots::own_command(cx.store(), client_id(cx, p).as_deref(), id).await?;
+    let command = cases::bots::own_command(cx.store(), client_id(cx, p).as_deref(), id).await?;
     cx.store().delete_command(command.id).await?;
     Ok(Reply::value(true))
 }
@@ -207,7 +208,7 @@ pub async fn command_unregister(cx: &Ctx, p: &Params) -> Result<Reply, ApiError>
 /// The command's bot answers in the chat of `MESSAGE_ID`.
 pub async fn command_answer(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let id = p.positive_id("COMMAND_ID").unwrap_or(0);
-    let command = bots::own_command(cx.store(), client_id(cx, p).as_deref(), id).await?;
+    let command = cases::bots::own_command(cx.store(), client_id(cx, p).as_deref(), id).await?;
     let message = p
         .positive_id("MESSAGE_ID")
         .map(MessageId)
@@ -221,7 +222,7 @@ pub async fn command_answer(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
         .message_chat(message)
         .await?
         .ok_or_else(|| ApiError::param("WRONG_REQUEST", "Message isn't added"))?;
-    let id = messages::post(
+    let id = cases::messages::post(
         cx.store(),
         command.bot,
         crate::domain::DialogRef::Chat(chat),

@@ -11,8 +11,9 @@ use serde_json::{json, Value};
 use super::ctx::Ctx;
 use super::views;
 use crate::domain::bots::{self, Bot, RegistrationV2};
+use crate::domain::cases;
 use crate::domain::events::UserSnapshot;
-use crate::domain::{messages, reactions, DialogRef, Error, MessageId, Timestamp, UserId};
+use crate::domain::{DialogRef, Error, MessageId, Timestamp, UserId};
 use crate::events::payload::{v2_bot, v2_user};
 use crate::protocol::envelope::Reply;
 use crate::protocol::error::ApiError;
@@ -40,7 +41,7 @@ fn v2_error(e: Error) -> ApiError {
 
 async fn acting_bot(cx: &Ctx, p: &Params) -> Result<Bot, ApiError> {
     let id = p.positive_id("botId").map(UserId);
-    Ok(bots::resolve_v2(
+    Ok(cases::bots::resolve_v2(
         cx.store(),
         cx.caller.client_id.as_deref(),
         bot_token(p).as_deref(),
@@ -85,7 +86,7 @@ pub async fn register(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
         cx.caller.scopes.clone(),
     )
     .map_err(Error::from)?;
-    let bot = bots::register_v2(cx.store(), new, Timestamp::now()).await?;
+    let bot = cases::bots::register_v2(cx.store(), new, Timestamp::now()).await?;
     Ok(Reply::value(
         json!({"bot": v2_bot(&bot), "users": [bot_user(&bot)]}),
     ))
@@ -94,7 +95,7 @@ pub async fn register(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
 /// `imbot.v2.Bot.unregister`: docs .../bots/bot-unregister.md
 pub async fn unregister(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let bot = acting_bot(cx, p).await?;
-    bots::unregister(cx.store(), &bot, Timestamp::now()).await?;
+    cases::bots::unregister(cx.store(), &bot, Timestamp::now()).await?;
     Ok(Reply::value(json!({"result": true})))
 }
 
@@ -129,7 +130,7 @@ pub async fn message_send(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     if message.trim().is_empty() {
         return Err(ApiError::param("EMPTY_MESSAGE", "Message is empty"));
     }
-    let id = messages::post(cx.store(), bot.id, dialog, &message)
+    let id = cases::messages::post(cx.store(), bot.id, dialog, &message)
         .await
         .map_err(v2_error)?;
     Ok(Reply::value(json!({"id": id.0, "uuidMap": {}})))
@@ -142,7 +143,7 @@ async fn reaction(cx: &Ctx, p: &Params, on: bool) -> Result<Reply, ApiError> {
         .map(MessageId)
         .ok_or_else(|| ApiError::param("MESSAGE_ID_ERROR", "Message ID can't be empty"))?;
     let code = p.str("reaction").unwrap_or_default();
-    reactions::react(cx.store(), bot.id, message, &code, on)
+    cases::reactions::react(cx.store(), bot.id, message, &code, on)
         .await
         .map_err(v2_error)?;
     Ok(Reply::value(json!({"result": true})))
@@ -196,7 +197,7 @@ pub async fn message_update(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let bot = acting_bot(cx, p).await?;
     let id = message_id(p)?;
     let message = field_text(p.get("fields"), "message");
-    messages::edit(cx.store(), bot.id, id, &message)
+    cases::messages::edit(cx.store(), bot.id, id, &message)
         .await
         .map_err(not_allowed)?;
     Ok(Reply::value(json!({"result": true})))
@@ -207,7 +208,7 @@ pub async fn message_update(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
 pub async fn message_delete(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let bot = acting_bot(cx, p).await?;
     let id = message_id(p)?;
-    messages::delete(cx.store(), bot.id, id)
+    cases::messages::delete(cx.store(), bot.id, id)
         .await
         .map_err(not_allowed)?;
     Ok(Reply::value(json!({"result": true})))

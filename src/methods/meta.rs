@@ -6,8 +6,9 @@ use serde_json::{json, Value};
 use super::ctx::Ctx;
 
 use super::views;
+use crate::domain::cases;
 use crate::domain::credentials::KNOWN_SCOPES;
-use crate::domain::{users, Timestamp};
+use crate::domain::Timestamp;
 use crate::protocol::envelope::{iso_date, Reply};
 use crate::protocol::error::ApiError;
 use crate::protocol::params::Params;
@@ -51,7 +52,7 @@ pub async fn server_time(_cx: &Ctx, _p: &Params) -> Result<Reply, ApiError> {
 
 /// `profile`: the caller's basic profile.
 pub async fn profile(cx: &Ctx, _p: &Params) -> Result<Reply, ApiError> {
-    let u = users::get(cx.store(), cx.user(), None).await?;
+    let u = cases::users::get(cx.store(), cx.user(), None).await?;
     let offset = chrono::Local::now().offset().local_minus_utc();
     Ok(Reply::value(json!({
         "ID": u.id.0.to_string(),
@@ -66,6 +67,6 @@ pub async fn profile(cx: &Ctx, _p: &Params) -> Result<Reply, ApiError> {
 
 /// `user.current`: docs api-reference/user/user-current.md
 pub async fn user_current(cx: &Ctx, _p: &Params) -> Result<Reply, ApiError> {
-    let u = users::get(cx.store(), cx.user(), None).await?;
+    let u = cases::users::get(cx.store(), cx.user(), None).await?;
     Ok(Reply::value(views::rest_user(&u)))
 }

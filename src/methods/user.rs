@@ -5,7 +5,8 @@ use serde_json::Value;
 
 use super::ctx::Ctx;
 use super::views;
-use crate::domain::user_query::{self, Cmp, Condition, FilterValue, UserField, UserQuery};
+use crate::domain::cases;
+use crate::domain::user_query::{Cmp, Condition, FilterValue, UserField, UserQuery};
 use crate::protocol::envelope::Reply;
 use crate::protocol::error::ApiError;
 use crate::protocol::params::{intval, is_numeric, scalar_text, truthy, Params};
@@ -30,7 +31,7 @@ const RESERVED: [&str; 9] = [
 pub async fn get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let query = decode_query(p);
     let offset = query.offset;
-    let page = user_query::list(cx.store(), query).await?;
+    let page = cases::users::list(cx.store(), query).await?;
     let next = page.next(offset);
     let total = page.total;
     let result: Vec<Value> = page.users.iter().map(views::rest_user).collect();

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Once, OnceLock};
 
 use b24im::config::{self, ServeConfig};
-use b24im::domain::credentials::{self, CredentialKind, Scopes};
+use b24im::domain::credentials::{CredentialKind, Scopes};
 use b24im::domain::users::NewUser;
 use b24im::domain::{Timestamp, UserId};
 use b24im::server::{self, AppState};
@@ -410,7 +410,7 @@ impl TestApp {
 
     /// A webhook for an existing user with the given scopes.
     pub async fn hook(&self, user: i64, scopes: Scopes) -> Hook {
-        let secret = credentials::issue(
+        let secret = b24im::domain::cases::credentials::issue(
             self.store.as_ref(),
             CredentialKind::Webhook,
             UserId(user),
@@ -426,7 +426,7 @@ impl TestApp {
 
     /// An OAuth-style access token for a user.
     pub async fn access_token(&self, user: i64) -> String {
-        credentials::issue(
+        b24im::domain::cases::credentials::issue(
             self.store.as_ref(),
             CredentialKind::AccessToken,
             UserId(user),
