@@ -12,6 +12,7 @@
 #       and beside it pgbench with a comparable transaction per like (BEGIN; SELECT 1;
 #       INSERT ... ON CONFLICT DO NOTHING; COMMIT) at the same connection counts
 #   B24_ENV="RUST_LOG=warn" bash bench/run.sh   # extra environment for b24im
+#   B24_BIN=/tmp/other/b24im bash bench/run.sh  # another b24im binary (A/B runs)
 #
 # Needs wrk (apt-get install wrk). Loopback only; every loop is bounded by ROUNDS x SECS.
 # Results: target/bench/results.json (and the table on stdout).
@@ -55,7 +56,7 @@ target/release/examples/bare_http 127.0.0.1:18181 >/dev/null 2>&1 & pids+=($!)
 if [ -n "$anchor_bin" ]; then
   ANCHOR_PORT=18180 "$anchor_bin" group "$work/anchor.db" full >/dev/null 2>&1 & pids+=($!)
 fi
-env ${B24_ENV:-} target/release/b24im serve --listen 127.0.0.1:18182 --https-listen off \
+env ${B24_ENV:-} "${B24_BIN:-target/release/b24im}" serve --listen 127.0.0.1:18182 --https-listen off \
   --data "$work/data" "${db_args[@]}" >"$work/out" 2>"$work/log" & b24=$!; pids+=($b24)
 for _ in $(seq 100); do grep -q "b24im serving" "$work/out" 2>/dev/null && break; sleep 0.1; done
 hook=$(grep -o 'http://[^ ]*/rest/1/[a-z0-9]*/' "$work/out" | head -1)
