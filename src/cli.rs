@@ -47,6 +47,13 @@ pub struct Cli {
           value_parser = TypedValueParser::map(clap::value_parser!(u16).range(1..), usize::from))]
     pub database_pool: usize,
 
+    /// How long a request waits for an unreachable PostgreSQL database (a
+    /// restart, a failover) before it answers 503 SERVICE_UNAVAILABLE with
+    /// nothing changed; e.g. 5s, 500ms.
+    #[arg(long, global = true, env = "B24IM_DATABASE_WAIT", default_value = "5s",
+          value_parser = parse_wait)]
+    pub database_wait: std::time::Duration,
+
     /// Reader threads (each with its own connection) for the SQLite database;
     /// default: one per core.
     #[arg(long, global = true, env = "B24IM_READERS",
@@ -261,6 +268,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             data: cli.data,
             url: cli.database.filter(|u| !u.is_empty()),
             pool: cli.database_pool,
+            wait: cli.database_wait,
             readers: cli.readers.unwrap_or_else(store::sqlite::default_readers),
         };
         match cli.command {
@@ -278,6 +286,7 @@ struct Database {
     data: PathBuf,
     url: Option<String>,
     pool: usize,
+    wait: std::time::Duration,
     readers: usize,
 }
 
@@ -286,7 +295,7 @@ impl Database {
         let opened = match &self.url {
             None => store::sqlite::SqliteStore::open_with(&self.data, self.readers)
                 .map(|s| Arc::new(s) as Arc<dyn Store>),
-            Some(url) => store::open(Some(url), self.pool, &self.data),
+            Some(url) => store::open(Some(url), self.pool, self.wait, &self.data),
         };
         opened.with_context(|| format!("cannot open the database {}", self.describe()))
     }
@@ -757,6 +766,23 @@ async fn events(db: Database, cmd: EventsCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// `5s`, `500ms` or a number of seconds, between 0 and 10 minutes.
+fn parse_wait(s: &str) -> Result<std::time::Duration, String> {
+    let s = s.trim();
+    let (number, unit) = match s.strip_suffix("ms") {
+        Some(n) => (n, 0.001),
+        None => (s.strip_suffix('s').unwrap_or(s), 1.0),
+    };
+    let secs = number
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .map(|n| n * unit)
+        .filter(|n| n.is_finite() && (0.0..=600.0).contains(n))
+        .ok_or_else(|| format!("{s:?} is not a wait such as 5s or 500ms (at most 600s)"))?;
+    Ok(std::time::Duration::from_secs_f64(secs))
 }
 
 #[cfg(test)]

@@ -54,3 +54,5 @@ mod users;
 mod connections;
 #[path = "postgres/nodes.rs"]
 mod nodes;
+#[path = "postgres/restarts.rs"]
+mod restarts;

@@ -14,7 +14,7 @@ pub mod params;
 use axum::body::{to_bytes, Body};
 use axum::extract::{Path, Request, State};
 use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::Router;
 use futures_util::stream;
@@ -76,7 +76,7 @@ async fn entry(
     let outcome = handle(&state, webhook, &method, &http_method, &uri, &headers, body).await;
     let response = match outcome {
         Ok(reply) => bytes_response(StatusCode::OK, success_body(&reply, &timing)),
-        Err(e) => json_response(e.status, &envelope::error_body(&e)),
+        Err(e) => e.into_response(),
     };
     tracing::info!(
         method = %method,

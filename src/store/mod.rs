@@ -68,15 +68,18 @@ pub struct SqlStore<B> {
 }
 
 /// Opens the store `database` names: a `postgres://` (or `postgresql://`)
-/// URL, with at most `pool` connections, or else the embedded SQLite
-/// database in `data`.
+/// URL, read through `pool` connections and waited for up to `wait` when it
+/// cannot be reached, or else the embedded SQLite database in `data`.
 pub fn open(
     database: Option<&str>,
     pool: usize,
+    wait: std::time::Duration,
     data: &std::path::Path,
 ) -> Result<Arc<dyn Store>, StoreError> {
     match database {
-        Some(url) if postgres::is_url(url) => Ok(Arc::new(postgres::PgStore::open(url, pool)?)),
+        Some(url) if postgres::is_url(url) => {
+            Ok(Arc::new(postgres::PgStore::open(url, pool, wait)?))
+        }
         Some(other) => Err(StoreError::Database(format!(
             "unsupported database URL {other:?}: use postgres://..., or leave it unset for SQLite"
         ))),

@@ -17,13 +17,16 @@ use super::StoreError;
 pub const CHANNEL: &str = "b24im";
 /// Prepared statements kept per connection (user.get's filters vary).
 const STATEMENT_CACHE: usize = 256;
-/// How long a reader or writer keeps trying to reach the database.
-pub const OUTAGE_BOUND: Duration = Duration::from_secs(10);
+/// How long a reader or writer keeps trying to reach the database, unless
+/// told (`--database-wait`).
+pub const DEFAULT_WAIT: Duration = Duration::from_secs(5);
 
 impl From<postgres::Error> for StoreError {
     fn from(e: postgres::Error) -> Self {
         let code = e.code().map(|c| c.code()).unwrap_or_default();
-        if e.is_closed() || code.starts_with("08") || code.starts_with("57P") {
+        let io = e.as_db_error().is_none()
+            && std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>());
+        if e.is_closed() || io || code.starts_with("08") || code.starts_with("57P") {
             // The connection is gone (class 08) or the server ended it (57P):
             // whatever was not committed was not written.
             return StoreError::Unavailable;
@@ -54,7 +57,7 @@ pub fn connection_lost(e: &postgres::Error, conn: &PgConn) -> bool {
         || code.starts_with("57P")
 }
 
-/// A connection that answers, within [`OUTAGE_BOUND`] from `since`, set up
+/// A connection that answers, within the target's `wait` from `since`, set up
 /// with `setup` (the writers' [`LOCK_TIMEOUT`]; the readers' none).
 pub fn connect(
     target: &Target,
@@ -78,7 +81,7 @@ pub fn connect(
                 *conn = Some(PgConn::new(client));
                 return Some(());
             }
-            Err(e) if since.elapsed() < OUTAGE_BOUND => {
+            Err(e) if since.elapsed() < target.wait => {
                 tracing::warn!(error = %e, "the writer cannot reach the database; retrying");
                 std::thread::sleep(wait);
                 wait = (wait * 2).min(Duration::from_secs(1));

@@ -63,6 +63,9 @@ impl SslMode {
 pub struct Target {
     pub config: Config,
     pub tls: MakeRustlsConnect,
+    /// How long a reader or writer keeps trying to reach the database (and
+    /// to learn a lost commit's fate) before it answers that it cannot.
+    pub wait: std::time::Duration,
 }
 
 impl Target {
@@ -93,7 +96,11 @@ pub fn parse(url: &str) -> Result<Target, String> {
         SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull => WireMode::Require,
     });
     let tls = MakeRustlsConnect::new(client_config(mode, options.root_cert.as_deref())?);
-    Ok(Target { config, tls })
+    Ok(Target {
+        config,
+        tls,
+        wait: super::pg_conn::DEFAULT_WAIT,
+    })
 }
 
 fn client_config(mode: SslMode, root_cert: Option<&str>) -> Result<ClientConfig, String> {

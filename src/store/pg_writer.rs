@@ -11,10 +11,12 @@
 //! what the caller is told:
 //! - PostgreSQL picks a change as a deadlock victim or a serialization
 //!   failure (two groups locking the same rows in opposite order): the group
-//!   is rolled back and runs again, that change too (at most [`MAX_RUNS`]);
+//!   is rolled back and runs again without it; that change runs in the
+//!   writer's next group, after the lock's holder committed (at most
+//!   [`MAX_RUNS`] times, then `503`);
 //! - the connection is lost before COMMIT: nothing was written, so the group
 //!   runs again on a new connection once the database answers again (within
-//!   [`OUTAGE_BOUND`]; past it, [`StoreError::Unavailable`]);
+//!   `--database-wait`, 5 s; past it, [`StoreError::Unavailable`]);
 //! - the connection is lost during COMMIT: the commit may or may not have
 //!   happened. The transaction's id, taken at BEGIN, is looked up on a new
 //!   connection (`txid_status`): committed, the callers get their answers;
@@ -26,7 +28,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::pg_conn::{connect, connection_lost, PgConn, OUTAGE_BOUND};
+use super::pg_conn::{connect, connection_lost, PgConn};
 use super::pg_tls::Target;
 use super::sql::DbResult;
 use super::StoreError;
@@ -44,6 +46,8 @@ pub const QUEUE_DEPTH: usize = 8192;
 /// the same rows in opposite order; PostgreSQL would find such a deadlock
 /// only after `deadlock_timeout` (1 s), with the groups stalled meanwhile.
 const LOCK_TIMEOUT: &str = "SET lock_timeout = '50ms'";
+/// How long a writer keeps asking what became of a commit in doubt, at least.
+const RESOLVE_WAIT: Duration = Duration::from_secs(15);
 /// How often one change is run again after deadlocks before it fails.
 const MAX_RUNS: u32 = 10;
 
@@ -62,7 +66,7 @@ pub enum Run {
 pub trait Job: Send {
     fn run(&mut self, conn: &PgConn) -> Run;
     /// Forgets the outcome of a run that did not commit.
-    fn reset(&mut self) -> u32;
+    fn reset(&mut self);
     /// Sends the answer: `Ok` once the run's commit is known to have
     /// happened (the run's own result is the answer), or why it did not.
     fn finish(self: Box<Self>, commit: Result<(), StoreError>);
@@ -92,7 +96,6 @@ where
     F: FnOnce(&PgConn) -> DbResult<T> + Clone + Send,
 {
     fn run(&mut self, conn: &PgConn) -> Run {
-        self.runs += 1;
         let change = self.change.clone();
         let result = catch_unwind(AssertUnwindSafe(|| change(conn))).unwrap_or_else(|_| {
             tracing::error!("a store change panicked; it was rolled back");
@@ -105,7 +108,10 @@ where
             }
             Err(StoreError::Unavailable) => Run::Lost,
             Err(_) if conn.is_closed() => Run::Lost,
-            Err(StoreError::Retry) if self.runs < MAX_RUNS => Run::Again,
+            Err(StoreError::Retry) if self.runs < MAX_RUNS => {
+                self.runs += 1;
+                Run::Again
+            }
             Err(e) => {
                 self.result = Some(Err(e));
                 Run::Failed
@@ -113,9 +119,8 @@ where
         }
     }
 
-    fn reset(&mut self) -> u32 {
+    fn reset(&mut self) {
         self.result = None;
-        self.runs
     }
 
     fn finish(self: Box<Self>, commit: Result<(), StoreError>) {
@@ -179,57 +184,67 @@ enum Outcome {
     },
 }
 
-/// Runs and commits one group; returns the changes to run in the next one
-/// (none today: a group is settled before its writer takes another).
+/// How often a group runs again after losing its connection (the database
+/// answering, and ending the connection again) before it gives up.
+const MAX_LOST: u32 = 5;
+
+/// Runs and commits one group; returns the changes to run in the writer's
+/// next group: those the database asked to run again (a lock wait past
+/// [`LOCK_TIMEOUT`], a deadlock), which run after the group that held the
+/// lock has committed, while the rest of their group goes on without them.
 fn commit_group(
     target: &Target,
     slot: &mut Option<PgConn>,
     mut group: Vec<Box<dyn Job>>,
 ) -> Vec<Box<dyn Job>> {
     let since = Instant::now();
+    let mut later = Vec::new();
+    let mut lost = 0;
     loop {
         let outcome = match connect(target, slot, since, LOCK_TIMEOUT).and(slot.as_ref()) {
             Some(conn) => attempt(conn, &mut group),
-            None => return finish_all(group, StoreError::Unavailable),
+            None => return finish_all(group, StoreError::Unavailable, later),
         };
         match outcome {
-            Outcome::Committed => return settle(group),
-            Outcome::Refused => return finish_all(group, StoreError::NotCommitted),
+            Outcome::Committed => return settle(group, later),
+            Outcome::Refused => return finish_all(group, StoreError::NotCommitted, later),
+            // Its own error; the others run again without it.
             Outcome::Stopped { at, again: false } => {
-                // Its own error; the others run again without it.
-                group.remove(at).finish(Err(StoreError::NotCommitted));
+                group.remove(at).finish(Err(StoreError::NotCommitted))
             }
-            Outcome::Stopped { again: true, .. } => {}
+            Outcome::Stopped { at, again: true } => later.push(group.remove(at)),
             Outcome::Unknown { txid } => match resolve(target, txid) {
-                Some(true) => return settle(group),
+                Some(true) => return settle(group, later),
                 Some(false) => tracing::warn!(
                     txid,
                     "the group's COMMIT was lost and aborted; running it again"
                 ),
-                None => return finish_all(group, StoreError::OutcomeUnknown),
+                None => return finish_all(group, StoreError::OutcomeUnknown, later),
             },
             Outcome::Lost => {
-                tracing::warn!("lost the database connection in a group; running it again")
+                tracing::warn!("lost the database connection in a group; running it again");
+                lost += 1;
+                if lost > MAX_LOST {
+                    return finish_all(group, StoreError::Unavailable, later);
+                }
             }
         }
-        // Nothing of the group was written: run it again.
-        let mut left = Vec::with_capacity(group.len());
-        for mut job in group {
-            if job.reset() >= MAX_RUNS {
-                job.finish(Err(StoreError::Unavailable));
-            } else {
-                left.push(job);
-            }
+        // Nothing of the group was written: run the rest again.
+        for job in group.iter_mut().chain(later.iter_mut()) {
+            job.reset();
         }
-        group = left;
         if group.is_empty() {
-            return Vec::new();
+            return later;
         }
     }
 }
 
 /// Answers every change of `group`: not committed, for `why`.
-fn finish_all(group: Vec<Box<dyn Job>>, why: StoreError) -> Vec<Box<dyn Job>> {
+fn finish_all(
+    group: Vec<Box<dyn Job>>,
+    why: StoreError,
+    later: Vec<Box<dyn Job>>,
+) -> Vec<Box<dyn Job>> {
     for job in group {
         let why = match &why {
             StoreError::Unavailable => StoreError::Unavailable,
@@ -238,15 +253,15 @@ fn finish_all(group: Vec<Box<dyn Job>>, why: StoreError) -> Vec<Box<dyn Job>> {
         };
         job.finish(Err(why));
     }
-    Vec::new()
+    later
 }
 
 /// The group committed: answer every change with its result.
-fn settle(group: Vec<Box<dyn Job>>) -> Vec<Box<dyn Job>> {
+fn settle(group: Vec<Box<dyn Job>>, later: Vec<Box<dyn Job>>) -> Vec<Box<dyn Job>> {
     for job in group {
         job.finish(Ok(()));
     }
-    Vec::new()
+    later
 }
 
 /// One transaction: BEGIN (taking its id, one round trip), each change,
@@ -286,12 +301,14 @@ fn attempt(conn: &PgConn, group: &mut [Box<dyn Job>]) -> Outcome {
 }
 
 /// Whether transaction `txid` committed (`Some(true)`), aborted
-/// (`Some(false)`), or cannot be told within [`OUTAGE_BOUND`] (`None`):
+/// (`Some(false)`), or cannot be told within [`RESOLVE_WAIT`] (`None`):
 /// asked on a new connection, waiting while it is still in progress.
 fn resolve(target: &Target, txid: i64) -> Option<bool> {
     let since = Instant::now();
     let mut wait = Duration::from_millis(20);
-    while since.elapsed() < OUTAGE_BOUND {
+    // Longer than a request waits for the database: a definite answer is
+    // worth the wait, and a commit in doubt is rare.
+    while since.elapsed() < target.wait.max(RESOLVE_WAIT) {
         let status = target.connect().ok().and_then(|mut c| {
             c.query_one("SELECT txid_status($1)", &[&txid])
                 .ok()

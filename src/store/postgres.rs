@@ -24,6 +24,7 @@ use postgres::Client;
 use tokio::sync::{mpsc, oneshot};
 
 use super::credentials::CREDENTIALS_TOPIC;
+pub use super::pg_conn::DEFAULT_WAIT;
 use super::pg_conn::{self, PgConn, CHANNEL};
 use super::pg_tls::{self, Target};
 use super::pg_writer;
@@ -62,9 +63,10 @@ impl SqlStore<Postgres> {
     /// Connects, migrates and starts listening for other nodes' changes.
     /// Runs on a thread of its own: the synchronous client must not run on
     /// an async runtime's thread.
-    pub fn open(url: &str, pool: usize) -> DbResult<Self> {
+    pub fn open(url: &str, pool: usize, wait: std::time::Duration) -> DbResult<Self> {
         let mut target = pg_tls::parse(url)
             .map_err(|e| StoreError::Database(format!("bad database URL: {e}")))?;
+        target.wait = wait;
         // Named in pg_stat_activity, unless the URL names it otherwise.
         if target.config.get_application_name().is_none() {
             target.config.application_name("b24im");

@@ -39,7 +39,11 @@ impl Server {
             .args(data.args())
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(if std::env::var_os("B24IM_TEST_LOGS").is_some() {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            })
             .spawn()
             .expect("spawn b24im");
         // Owned by a Server from here on, so it is killed and reaped on any panic.

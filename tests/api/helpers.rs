@@ -194,6 +194,7 @@ impl TestData {
         b24im::store::open(
             self.database.as_deref(),
             b24im::store::postgres::DEFAULT_POOL,
+            b24im::store::postgres::DEFAULT_WAIT,
             self.path(),
         )
         .expect("open store")

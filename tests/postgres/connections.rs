@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use b24im::store::postgres::DEFAULT_POOL;
+use b24im::store::postgres::{DEFAULT_POOL, DEFAULT_WAIT};
 use b24im::store::Store;
 
 use serde_json::json;
@@ -14,7 +14,8 @@ use crate::cli::{call, Server};
 use crate::helpers::TestData;
 
 fn open(data: &TestData, url: &str) -> Result<Arc<dyn Store>, String> {
-    b24im::store::open(Some(url), DEFAULT_POOL, data.path()).map_err(|e| e.to_string())
+    b24im::store::open(Some(url), DEFAULT_POOL, DEFAULT_WAIT, data.path())
+        .map_err(|e| e.to_string())
 }
 
 /// Opens a store on `url`, uses it, and says how its connections are encrypted.
@@ -107,7 +108,8 @@ async fn the_pool_size_bounds_a_nodes_connections() {
         let url = data.database_url("127.0.0.1", app, "sslmode=disable");
         let data = &data;
         async move {
-            let store = b24im::store::open(Some(&url), pool, data.path()).expect("open");
+            let store =
+                b24im::store::open(Some(&url), pool, DEFAULT_WAIT, data.path()).expect("open");
             let burst = (0..200).map(|_| store.user_count());
             for counted in futures_util::future::join_all(burst).await {
                 counted.expect("every request is served");
