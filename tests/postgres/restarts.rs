@@ -161,6 +161,9 @@ struct Seen {
     refused: Vec<String>,
     unavailable: usize,
     unknown: Vec<i64>,
+    /// Changes answered 200, and the longest any answer took.
+    answered: usize,
+    longest: Duration,
 }
 
 /// Likes and unlikes its own messages (and posts now and then) through
@@ -185,14 +188,19 @@ async fn client(
                 continue;
             }
             let action = if liked { "minus" } else { "plus" };
+            let asked = std::time::Instant::now();
             let (status, body) = call(
                 &hook,
                 "im.message.like",
                 json!({"MESSAGE_ID": message, "ACTION": action}),
             )
             .await;
+            seen.longest = seen.longest.max(asked.elapsed());
             match (status, body["error"].as_str()) {
-                (200, None) if body["result"] == json!(true) => seen.liked[i].1 = !liked,
+                (200, None) if body["result"] == json!(true) => {
+                    seen.liked[i].1 = !liked;
+                    seen.answered += 1;
+                }
                 (503, Some("SERVICE_UNAVAILABLE")) => seen.unavailable += 1,
                 (409, Some("COMMIT_OUTCOME_UNKNOWN")) => seen.unknown.push(message),
                 _ => panic!("{action} of {message} (told liked={liked}): {status} {body}"),
@@ -206,7 +214,10 @@ async fn client(
         )
         .await;
         match (status, body["error"].as_str()) {
-            (200, None) => seen.posted.push(text),
+            (200, None) => {
+                seen.answered += 1;
+                seen.posted.push(text);
+            }
             (503, Some("SERVICE_UNAVAILABLE")) => {
                 seen.unavailable += 1;
                 seen.refused.push(text);
@@ -324,9 +335,13 @@ async fn database_restarts_under_load_lose_nothing_and_apply_nothing_twice() {
 
     let mut told_ok = 0;
     let mut unavailable = 0;
+    let mut answered = 0;
+    let mut longest = Duration::ZERO;
     for c in clients {
         let seen = c.await.expect("client");
         unavailable += seen.unavailable;
+        answered += seen.answered;
+        longest = longest.max(seen.longest);
         assert!(
             seen.unknown.is_empty(),
             "outcome unknown for {:?}",
@@ -352,6 +367,10 @@ async fn database_restarts_under_load_lose_nothing_and_apply_nothing_twice() {
             assert!(!texts.contains(text), "{text} was answered 503 but saved");
         }
     }
+    eprintln!(
+        "restarts: {answered} changes answered 200 and checked, {unavailable} answered 503, \
+         longest answer {longest:?}"
+    );
     assert!(told_ok > 0);
     assert!(unavailable > 0, "the long outage was never answered 503");
     drop((n1, n2));
