@@ -1,7 +1,7 @@
 //! Chats: group chats (closed or open) and private dialogs, their members,
 //! and the rules for joining, leaving and reading them.
 
-use super::{ChatId, Timestamp, UserId};
+use super::{ChatId, Error, Timestamp, UserId};
 
 /// The kinds of chat b24im keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,6 +154,25 @@ impl Chat {
 /// The longest chat title and description accepted, in characters.
 pub const MAX_TITLE_CHARS: usize = 255;
 pub const MAX_DESCRIPTION_CHARS: usize = 10_000;
+
+/// A change to a group chat: `im.chat.updateTitle`, `im.chat.updateColor`,
+/// `im.chat.setOwner`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChatChange {
+    Title(String),
+    Color(Color),
+    Owner(UserId),
+}
+
+/// A new title as `im.chat.updateTitle` takes it: trimmed of whitespace and
+/// line breaks, not empty, cut to [`MAX_TITLE_CHARS`] (as `im.chat.add` cuts).
+pub fn title(raw: &str) -> Result<String, Error> {
+    let t = raw.trim();
+    if t.is_empty() {
+        return Err(Error::TitleEmpty);
+    }
+    Ok(t.chars().take(MAX_TITLE_CHARS).collect())
+}
 
 /// A validated request to create a group chat.
 #[derive(Debug, Clone)]

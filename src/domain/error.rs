@@ -51,6 +51,18 @@ pub enum Error {
     /// A user id that names nobody.
     #[error("user does not exist")]
     UserNotExists,
+    /// A chat title that is empty once trimmed.
+    #[error("title empty")]
+    TitleEmpty,
+    /// A private dialog named where a group chat is needed.
+    #[error("not a group chat")]
+    NotGroupChat,
+    /// The chat already has that colour, or there is no such chat.
+    #[error("colour unchanged or no chat")]
+    ColorUnchanged,
+    /// Only the owner may hand a chat on, and only to a member.
+    #[error("cannot set the owner")]
+    CannotSetOwner,
     /// A chat colour that is not in the palette.
     #[error("unknown colour")]
     WrongColor,

@@ -6,7 +6,7 @@
 use async_trait::async_trait;
 
 use super::bots::{Bot, BotChange, BotUpdated, Command, NewBot, NewCommand};
-use super::chats::{Chat, NewChat};
+use super::chats::{Chat, ChatChange, NewChat};
 use super::credentials::{Credential, NewCredential, TokenHash};
 use super::events::{Binding, DeliveryState, EventRecord, OfflineEvent, OfflineTake, OutboxEntry};
 use super::messages::{Message, Page};
@@ -75,6 +75,22 @@ pub enum MembershipOutcome {
     Unchanged,
     /// Private dialogs have fixed members.
     PrivateChat,
+}
+
+/// The result of `update_chat`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChatUpdated {
+    Done,
+    /// No chat has that id.
+    NoChat,
+    /// The actor is not a member.
+    NotMember,
+    /// Private dialogs have no title, colour or owner to change.
+    PrivateChat,
+    /// The chat has that colour already.
+    Unchanged,
+    /// A new owner named by someone not the owner, or not a member.
+    NotOwner,
 }
 
 /// The result of posting a message.
@@ -146,6 +162,14 @@ pub trait Store: Send + Sync {
         users: Vec<UserId>,
         now: Timestamp,
     ) -> Result<MembershipOutcome, StoreError>;
+    /// `actor` (a member) changes a group chat's title, colour or owner (only
+    /// the owner, and only to a member).
+    async fn update_chat(
+        &self,
+        chat: ChatId,
+        actor: UserId,
+        change: ChatChange,
+    ) -> Result<ChatUpdated, StoreError>;
     /// `actor` removes `user` (itself: leaving; another: only the owner may).
     async fn remove_member(
         &self,

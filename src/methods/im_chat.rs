@@ -1,13 +1,13 @@
-//! `im.chat.*`: docs api-reference/chats/im-chat-add.md, im-chat-get.md and
-//! api-reference/chats/chat-users/.
+//! `im.chat.*`: docs api-reference/chats/im-chat-add.md, im-chat-get.md,
+//! api-reference/chats/chat-users/ and api-reference/chats/chat-update/.
 
 use serde_json::{json, Value};
 
 use super::ctx::Ctx;
-use super::{required_id, CHAT_ID_EMPTY, USER_ID_EMPTY};
+use super::{required_id, CHAT_ID_EMPTY, DIALOG_ID_EMPTY, USER_ID_EMPTY};
 use crate::domain::cases;
-use crate::domain::chats::{ChatKind, Color, NewChat};
-use crate::domain::{ChatId, Timestamp, UserId};
+use crate::domain::chats::{self, ChatChange, ChatKind, Color, NewChat};
+use crate::domain::{ChatId, DialogRef, Timestamp, UserId};
 use crate::protocol::envelope::Reply;
 use crate::protocol::error::ApiError;
 use crate::protocol::params::{intval, Params};
@@ -108,5 +108,47 @@ pub async fn user_list(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
 pub async fn leave(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let chat = ChatId(required_id(p, "CHAT_ID", None, CHAT_ID_EMPTY)?);
     cases::chats::leave(cx.store(), cx.user(), chat).await?;
+    Ok(Reply::value(true))
+}
+
+/// The group chat a chat-update method names: `CHAT_ID` (a number; `chat12`
+/// is refused), or `DIALOG_ID` as `chatXXX` (a private dialog is refused).
+fn group_chat(p: &Params) -> Result<ChatId, ApiError> {
+    if !p.has("CHAT_ID") {
+        if let Some(raw) = p.str("DIALOG_ID") {
+            return match DialogRef::parse(&raw) {
+                Some(DialogRef::Chat(id)) => Ok(id),
+                _ => Err(ApiError::param(DIALOG_ID_EMPTY.0, DIALOG_ID_EMPTY.1)),
+            };
+        }
+    }
+    Ok(ChatId(required_id(p, "CHAT_ID", None, CHAT_ID_EMPTY)?))
+}
+
+/// `im.chat.updateTitle`: docs api-reference/chats/chat-update/im-chat-update-title.md
+pub async fn update_title(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let chat = group_chat(p)?;
+    let title = chats::title(&p.str("TITLE").unwrap_or_default())?;
+    cases::chats::update(cx.store(), cx.user(), chat, ChatChange::Title(title)).await?;
+    Ok(Reply::value(true))
+}
+
+/// `im.chat.updateColor`: docs api-reference/chats/chat-update/im-chat-update-color.md
+pub async fn update_color(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let chat = group_chat(p)?;
+    let color = p
+        .str("COLOR")
+        .as_deref()
+        .and_then(Color::parse)
+        .ok_or(crate::domain::Error::WrongColor)?;
+    cases::chats::update(cx.store(), cx.user(), chat, ChatChange::Color(color)).await?;
+    Ok(Reply::value(true))
+}
+
+/// `im.chat.setOwner`: docs api-reference/chats/chat-update/im-chat-set-owner.md
+pub async fn set_owner(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let chat = group_chat(p)?;
+    let user = UserId(required_id(p, "USER_ID", None, USER_ID_EMPTY)?);
+    cases::chats::update(cx.store(), cx.user(), chat, ChatChange::Owner(user)).await?;
     Ok(Reply::value(true))
 }

@@ -175,6 +175,18 @@ impl From<domain::Error> for ApiError {
             E::MessageTooLong => (400, "MESSAGE_TOO_LONG", "Message is too long"),
             E::UserNotExists => (400, "USER_NOT_EXISTS", "User does not exist"),
             E::WrongColor => (400, "WRONG_COLOR", "This color currently unavailable"),
+            E::TitleEmpty => (400, "TITLE_EMPTY", "Title can't be empty"),
+            E::NotGroupChat => (400, "DIALOG_ID_EMPTY", "Dialog ID can't be empty"),
+            E::ColorUnchanged => (
+                400,
+                "WRONG_REQUEST",
+                "This color currently set or chat doesn't exist",
+            ),
+            E::CannotSetOwner => (
+                400,
+                "WRONG_REQUEST",
+                "Change owner can only owner and user must be member in chat",
+            ),
             E::Bot(b) => return bot_error(b),
             E::Command(c) => {
                 use domain::bots::CommandError as C;

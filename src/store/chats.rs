@@ -5,8 +5,8 @@ use super::messages::insert_message;
 use super::rows::{chat_kind, is_member, load_chat};
 use super::sql::{params, Db, DbResult};
 use super::users::{load_user, mention};
-use super::MembershipOutcome;
-use crate::domain::chats::{Chat, ChatKind, Color, NewChat};
+use super::{ChatUpdated, MembershipOutcome};
+use crate::domain::chats::{Chat, ChatChange, ChatKind, Color, NewChat};
 use crate::domain::events::EventKind;
 use crate::domain::messages::{system_text, SystemEvent};
 use crate::domain::users::User;
@@ -234,4 +234,47 @@ pub(super) fn remove_member(
         now,
     )?;
     Ok(MembershipOutcome::Done)
+}
+
+pub(super) fn update_chat(
+    conn: &impl Db,
+    chat: ChatId,
+    actor: UserId,
+    change: ChatChange,
+) -> DbResult<ChatUpdated> {
+    let Some((kind, owner)) = chat_kind(conn, chat)? else {
+        return Ok(ChatUpdated::NoChat);
+    };
+    if !is_member(conn, chat, actor)? {
+        return Ok(ChatUpdated::NotMember);
+    }
+    if kind == ChatKind::Private {
+        return Ok(ChatUpdated::PrivateChat);
+    }
+    let color = matches!(change, ChatChange::Color(_));
+    let changed = match change {
+        ChatChange::Title(title) => conn.exec(
+            "UPDATE chats SET title = ?1 WHERE id = ?2",
+            params![title, chat.0],
+        )?,
+        ChatChange::Color(color) => conn.exec(
+            "UPDATE chats SET color = ?1 WHERE id = ?2 AND color <> ?1",
+            params![color.name(), chat.0],
+        )?,
+        ChatChange::Owner(user) => {
+            if actor != owner || !is_member(conn, chat, user)? {
+                return Ok(ChatUpdated::NotOwner);
+            }
+            // Only while the actor still owns it (a racing setOwner on another node).
+            conn.exec(
+                "UPDATE chats SET owner_id = ?1 WHERE id = ?2 AND owner_id = ?3",
+                params![user.0, chat.0, actor.0],
+            )?
+        }
+    };
+    Ok(match changed {
+        0 if color => ChatUpdated::Unchanged,
+        0 => ChatUpdated::NotOwner,
+        _ => ChatUpdated::Done,
+    })
 }

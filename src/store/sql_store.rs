@@ -11,11 +11,11 @@ use async_trait::async_trait;
 use super::sql::DbResult;
 use super::{
     bots, chats, credentials, messages, outbox, reactions, settings, subscriptions, users, Backend,
-    BotCreated, EditOutcome, HistoryPage, LikeOutcome, MembershipOutcome, PostOutcome, SqlStore,
-    Store,
+    BotCreated, ChatUpdated, EditOutcome, HistoryPage, LikeOutcome, MembershipOutcome, PostOutcome,
+    SqlStore, Store,
 };
 use crate::domain::bots::{Bot, BotChange, BotUpdated, Command, NewBot, NewCommand};
-use crate::domain::chats::{Chat, NewChat};
+use crate::domain::chats::{Chat, ChatChange, NewChat};
 use crate::domain::credentials::{Credential, NewCredential, TokenHash};
 use crate::domain::events::{
     Binding, DeliveryState, EventRecord, OfflineEvent, OfflineTake, OutboxEntry,
@@ -112,6 +112,17 @@ impl<B: Backend> Store for SqlStore<B> {
     ) -> DbResult<MembershipOutcome> {
         self.backend
             .write(move |conn| chats::add_members(conn, chat, actor, users, now))
+            .await
+    }
+
+    async fn update_chat(
+        &self,
+        chat: ChatId,
+        actor: UserId,
+        change: ChatChange,
+    ) -> DbResult<ChatUpdated> {
+        self.backend
+            .write(move |conn| chats::update_chat(conn, chat, actor, change))
             .await
     }
 

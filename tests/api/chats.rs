@@ -403,3 +403,209 @@ async fn private_dialogs_are_addressed_by_user_id() {
         (400, "DIALOG_ID_EMPTY".to_string())
     );
 }
+
+/// `im.chat.updateTitle`, `im.chat.updateColor`, `im.chat.setOwner`: the
+/// docs' answers (chat-update/*.md), by `CHAT_ID` or `DIALOG_ID`, and what
+/// `im.dialog.get` shows afterwards.
+#[tokio::test]
+async fn chat_updates_follow_the_docs() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let anna = app.user("Anna", "").await;
+    let outsider = app.user("Otto", "").await;
+    let chat = app.chat(&app.admin, &[&anna]).await;
+    let dialog = format!("chat{chat}");
+    let get = |hook: &Hook| {
+        let hook = hook.clone();
+        let app = &app;
+        let dialog = dialog.clone();
+        async move {
+            app.ok(&hook, "im.dialog.get", json!({"DIALOG_ID": dialog}))
+                .await
+        }
+    };
+
+    // Title: any member; trimmed; by DIALOG_ID too.
+    let done = app
+        .call(
+            &anna,
+            "im.chat.updateTitle",
+            json!({"CHAT_ID": chat, "TITLE": "  Project Chat \n"}),
+        )
+        .await;
+    assert_eq!(
+        (done.0, &done.1["result"]),
+        (200, &json!(true)),
+        "{}",
+        done.1
+    );
+    assert!(done.1["time"]["operating"].is_number());
+    assert_eq!(get(&app.admin).await["name"], "Project Chat");
+    app.ok(
+        &app.admin,
+        "im.chat.updateTitle",
+        json!({"DIALOG_ID": dialog, "TITLE": "Renamed"}),
+    )
+    .await;
+    assert_eq!(get(&anna).await["name"], "Renamed");
+    for (params, status, code) in [
+        (json!({"TITLE": "x"}), 400, "CHAT_ID_EMPTY"),
+        (
+            json!({"CHAT_ID": dialog, "TITLE": "x"}),
+            400,
+            "CHAT_ID_EMPTY",
+        ),
+        (
+            json!({"DIALOG_ID": "1", "TITLE": "x"}),
+            400,
+            "DIALOG_ID_EMPTY",
+        ),
+        (
+            json!({"DIALOG_ID": "nonsense", "TITLE": "x"}),
+            400,
+            "DIALOG_ID_EMPTY",
+        ),
+        (
+            json!({"CHAT_ID": chat, "TITLE": " \n "}),
+            400,
+            "TITLE_EMPTY",
+        ),
+        (json!({"CHAT_ID": chat}), 400, "TITLE_EMPTY"),
+        (
+            json!({"CHAT_ID": 999_999, "TITLE": "x"}),
+            403,
+            "ACCESS_ERROR",
+        ),
+    ] {
+        assert_eq!(
+            app.err(&anna, "im.chat.updateTitle", params.clone()).await,
+            (status, code.to_owned()),
+            "{params}"
+        );
+    }
+    // Someone not in the chat changes nothing.
+    assert_eq!(
+        app.err(
+            &outsider,
+            "im.chat.updateTitle",
+            json!({"CHAT_ID": chat, "TITLE": "Mine"})
+        )
+        .await,
+        (403, "ACCESS_ERROR".to_owned())
+    );
+    assert_eq!(get(&anna).await["name"], "Renamed");
+    // A private dialog has no title to change, by either id.
+    let private = app.write_to(&app.admin, &anna.user.to_string(), "hi").await;
+    let private_chat = app
+        .ok(
+            &app.admin,
+            "im.dialog.get",
+            json!({"DIALOG_ID": anna.user.to_string()}),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    assert!(private > 0);
+    assert_eq!(
+        app.err(
+            &app.admin,
+            "im.chat.updateTitle",
+            json!({"CHAT_ID": private_chat, "TITLE": "x"})
+        )
+        .await,
+        (400, "DIALOG_ID_EMPTY".to_owned())
+    );
+
+    // Colour: a palette name; the same colour again, or no chat, is WRONG_REQUEST.
+    app.ok(
+        &anna,
+        "im.chat.updateColor",
+        json!({"CHAT_ID": chat, "COLOR": "MINT"}),
+    )
+    .await;
+    assert_eq!(get(&app.admin).await["color"], "#4ba984");
+    for (params, status, code) in [
+        (
+            json!({"CHAT_ID": chat, "COLOR": "MINT"}),
+            400,
+            "WRONG_REQUEST",
+        ),
+        (
+            json!({"CHAT_ID": chat, "COLOR": "ULTRAVIOLET"}),
+            400,
+            "WRONG_COLOR",
+        ),
+        (json!({"CHAT_ID": chat}), 400, "WRONG_COLOR"),
+        (
+            json!({"CHAT_ID": 999_999, "COLOR": "RED"}),
+            400,
+            "WRONG_REQUEST",
+        ),
+        (json!({"COLOR": "RED"}), 400, "CHAT_ID_EMPTY"),
+    ] {
+        assert_eq!(
+            app.err(&anna, "im.chat.updateColor", params.clone()).await,
+            (status, code.to_owned()),
+            "{params}"
+        );
+    }
+    assert_eq!(
+        app.err(
+            &outsider,
+            "im.chat.updateColor",
+            json!({"CHAT_ID": chat, "COLOR": "RED"})
+        )
+        .await,
+        (403, "ACCESS_ERROR".to_owned())
+    );
+
+    // Owner: only the owner, only to a member.
+    for (hook, params, status, code) in [
+        (
+            &anna,
+            json!({"CHAT_ID": chat, "USER_ID": anna.user}),
+            400,
+            "WRONG_REQUEST",
+        ),
+        (
+            &app.admin,
+            json!({"CHAT_ID": chat, "USER_ID": outsider.user}),
+            400,
+            "WRONG_REQUEST",
+        ),
+        (&app.admin, json!({"CHAT_ID": chat}), 400, "USER_ID_EMPTY"),
+        (
+            &outsider,
+            json!({"CHAT_ID": chat, "USER_ID": outsider.user}),
+            403,
+            "ACCESS_ERROR",
+        ),
+    ] {
+        assert_eq!(
+            app.err(hook, "im.chat.setOwner", params.clone()).await,
+            (status, code.to_owned()),
+            "{params}"
+        );
+    }
+    assert_eq!(get(&anna).await["owner"], json!(app.admin.user));
+    app.ok(
+        &app.admin,
+        "im.chat.setOwner",
+        json!({"DIALOG_ID": dialog, "USER_ID": anna.user}),
+    )
+    .await;
+    let after = get(&anna).await;
+    assert_eq!(after["owner"], json!(anna.user));
+    assert_eq!(after["role"], "owner");
+    // The former owner is an ordinary member now.
+    assert_eq!(
+        app.err(
+            &app.admin,
+            "im.chat.setOwner",
+            json!({"CHAT_ID": chat, "USER_ID": app.admin.user})
+        )
+        .await,
+        (400, "WRONG_REQUEST".to_owned())
+    );
+}

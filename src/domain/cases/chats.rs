@@ -1,7 +1,7 @@
 //! Chat use cases: create, open a dialog, read access, members, join and leave.
 
 use crate::domain::chats::*;
-use crate::domain::store::{MembershipOutcome, Store};
+use crate::domain::store::{ChatUpdated, MembershipOutcome, Store};
 use crate::domain::{ChatId, DialogRef, Error, Timestamp, UserId};
 
 /// `im.chat.add`: creates the chat with the owner and every named user that
@@ -162,5 +162,25 @@ pub async fn leave(store: &dyn Store, caller: UserId, chat: ChatId) -> Result<()
         MembershipOutcome::Done => Ok(()),
         MembershipOutcome::NotAllowed | MembershipOutcome::Unchanged => Err(Error::CannotLeave),
         MembershipOutcome::PrivateChat => Err(Error::ActionUnavailable),
+    }
+}
+
+/// `im.chat.updateTitle`, `im.chat.updateColor`, `im.chat.setOwner`: `caller`
+/// (a member) changes group chat `chat`.
+pub async fn update(
+    store: &dyn Store,
+    caller: UserId,
+    chat: ChatId,
+    change: ChatChange,
+) -> Result<(), Error> {
+    let color = matches!(change, ChatChange::Color(_));
+    match store.update_chat(chat, caller, change).await? {
+        ChatUpdated::Done => Ok(()),
+        // updateColor names a missing chat in its WRONG_REQUEST.
+        ChatUpdated::NoChat if color => Err(Error::ColorUnchanged),
+        ChatUpdated::NoChat | ChatUpdated::NotMember => Err(Error::ActionUnavailable),
+        ChatUpdated::PrivateChat => Err(Error::NotGroupChat),
+        ChatUpdated::Unchanged => Err(Error::ColorUnchanged),
+        ChatUpdated::NotOwner => Err(Error::CannotSetOwner),
     }
 }
