@@ -1,5 +1,6 @@
-//! `im.dialog.*`: docs api-reference/chats/im-dialog-get.md and
-//! api-reference/chats/messages/im-dialog-messages-get.md.
+//! `im.dialog.*`: docs api-reference/chats/im-dialog-get.md,
+//! api-reference/chats/messages/im-dialog-messages-get.md and
+//! api-reference/chats/chat-users/im-dialog-users-list.md.
 
 use serde_json::{json, Value};
 
@@ -56,4 +57,45 @@ pub async fn messages_get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
         "users": history.authors.iter().map(views::user).collect::<Vec<Value>>(),
         "files": [],
     })))
+}
+
+/// The most participants `im.dialog.users.list` returns a page, and its default.
+const USERS_MAX_LIMIT: i64 = 200;
+const USERS_DEFAULT_LIMIT: i64 = 50;
+
+/// `im.dialog.users.list`: docs api-reference/chats/chat-users/im-dialog-users-list.md
+/// The participants in ascending id order, paged by `LAST_ID` (ids above
+/// it) and `OFFSET`, at most `LIMIT` (50, up to 200); `SKIP_EXTERNAL=Y`
+/// leaves out bots unless `SKIP_EXTERNAL_EXCEPT_TYPES` names `bot` (b24im has
+/// no other external users: e-mail, connectors, network).
+pub async fn users_list(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let (dialog, _) = dialog_of(p)?;
+    let chat = cases::chats::open(cx.store(), cx.user(), dialog).await?;
+    let mut ids = chat.members.clone();
+    ids.sort_unstable();
+    if let Some(last) = p.intval("LAST_ID").filter(|n| *n > 0) {
+        ids.retain(|id| id.0 > last);
+    }
+    let mut users = cx.store().users(ids).await?;
+    let keep_bots = p
+        .str("SKIP_EXTERNAL_EXCEPT_TYPES")
+        .is_some_and(|t| t.split(',').any(|t| t.trim().eq_ignore_ascii_case("bot")));
+    if p.flag("SKIP_EXTERNAL") == Some(true) && !keep_bots {
+        users.retain(|u| !u.bot);
+    }
+    let limit = p
+        .intval("LIMIT")
+        .filter(|n| *n > 0)
+        .unwrap_or(USERS_DEFAULT_LIMIT)
+        .min(USERS_MAX_LIMIT);
+    let offset = p.intval("OFFSET").unwrap_or(0).max(0);
+    let total = users.len() as i64;
+    let page: Vec<Value> = users
+        .iter()
+        .skip(offset as usize)
+        .take(limit as usize)
+        .map(views::user)
+        .collect();
+    let next = (offset + limit < total).then_some(offset + limit);
+    Ok(Reply::page(Value::Array(page), Some(total), next))
 }

@@ -44,6 +44,7 @@ pub static METHODS: &[Method] = &[
     method!("im.chat.setowner", IM, im_chat::set_owner),
     method!("im.dialog.get", IM, im_dialog::get),
     method!("im.dialog.messages.get", IM, im_dialog::messages_get),
+    method!("im.dialog.users.list", IM, im_dialog::users_list),
     method!("im.message.add", IM, im_message::add),
     method!("im.message.update", IM, im_message::update),
     method!("im.message.delete", IM, im_message::delete),

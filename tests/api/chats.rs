@@ -609,3 +609,98 @@ async fn chat_updates_follow_the_docs() {
         (400, "WRONG_REQUEST".to_owned())
     );
 }
+
+/// `im.dialog.users.list`: the participants in id order, paged (`LIMIT`,
+/// `OFFSET`, `LAST_ID`) with `total` and `next`, bots left out by
+/// `SKIP_EXTERNAL=Y`; nothing for someone not in the chat.
+#[tokio::test]
+async fn dialog_users_list_pages_the_participants() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let anna = app.user("Anna", "Weber").await;
+    let bert = app.user("Bert", "").await;
+    let outsider = app.user("Otto", "").await;
+    let chat = app.chat(&app.admin, &[&anna, &bert]).await;
+    let bot = app
+        .ok(
+            &app.admin,
+            "imbot.register",
+            json!({"CODE": "lister", "TYPE": "B", "EVENT_HANDLER": "https://example.com/bot",
+                   "PROPERTIES": {"NAME": "Lister"}, "CLIENT_ID": "app"}),
+        )
+        .await
+        .as_i64()
+        .unwrap();
+    app.ok(
+        &app.admin,
+        "im.chat.user.add",
+        json!({"CHAT_ID": chat, "USERS": [bot]}),
+    )
+    .await;
+    let dialog = format!("chat{chat}");
+    let list = |params: serde_json::Value| {
+        let app = &app;
+        let anna = anna.clone();
+        async move {
+            let (status, body) = app.call(&anna, "im.dialog.users.list", params).await;
+            assert_eq!(status, 200, "{body}");
+            let ids: Vec<i64> = body["result"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|u| u["id"].as_i64().unwrap())
+                .collect();
+            (ids, body["total"].clone(), body["next"].clone(), body)
+        }
+    };
+    let everyone = vec![app.admin.user, anna.user, bert.user, bot];
+    let (ids, total, next, body) = list(json!({"DIALOG_ID": dialog})).await;
+    assert_eq!(ids, everyone);
+    assert_eq!((total, next), (json!(4), serde_json::Value::Null));
+    // Each item is the user as im.user.get shows it.
+    let first = &body["result"][0];
+    let im_user = app
+        .ok(&anna, "im.user.get", json!({"ID": app.admin.user}))
+        .await;
+    assert_eq!(first, &im_user);
+    assert_eq!(body["result"][3]["bot"], json!(true));
+
+    let (ids, total, next, _) = list(json!({"DIALOG_ID": dialog, "LIMIT": 2})).await;
+    assert_eq!(
+        (ids, total, next),
+        (everyone[..2].to_vec(), json!(4), json!(2))
+    );
+    let (ids, _, next, _) = list(json!({"DIALOG_ID": dialog, "LIMIT": 2, "OFFSET": 2})).await;
+    assert_eq!(
+        (ids, next),
+        (everyone[2..].to_vec(), serde_json::Value::Null)
+    );
+    let (ids, total, _, _) = list(json!({"DIALOG_ID": dialog, "LAST_ID": anna.user})).await;
+    assert_eq!((ids, total), (everyone[2..].to_vec(), json!(2)));
+    let (ids, total, _, _) = list(json!({"DIALOG_ID": dialog, "SKIP_EXTERNAL": "Y"})).await;
+    assert_eq!((ids, total), (everyone[..3].to_vec(), json!(3)));
+    let (ids, _, _, _) = list(json!({"DIALOG_ID": dialog, "SKIP_EXTERNAL": "Y",
+                                     "SKIP_EXTERNAL_EXCEPT_TYPES": "bot,email"}))
+    .await;
+    assert_eq!(ids, everyone);
+    // A private dialog, by the other user's id.
+    app.write_to(&anna, &bert.user.to_string(), "hi").await;
+    let (ids, total, _, _) = list(json!({"DIALOG_ID": bert.user.to_string()})).await;
+    assert_eq!((ids, total), (vec![anna.user, bert.user], json!(2)));
+
+    assert_eq!(
+        app.err(
+            &outsider,
+            "im.dialog.users.list",
+            json!({"DIALOG_ID": dialog})
+        )
+        .await
+        .1,
+        "ACCESS_ERROR"
+    );
+    assert_eq!(
+        app.err(&anna, "im.dialog.users.list", json!({})).await,
+        (400, "DIALOG_ID_EMPTY".to_owned())
+    );
+}
