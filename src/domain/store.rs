@@ -12,7 +12,7 @@ use super::events::{Binding, DeliveryState, EventRecord, OfflineEvent, OfflineTa
 use super::messages::{Message, Page};
 use super::reactions::{LikeAction, ReactionCode};
 use super::user_query::{UserPage, UserQuery};
-use super::users::{NewUser, User};
+use super::users::{NewUser, User, UserStatus};
 use super::{ChatId, MessageId, Timestamp, UserId};
 
 #[derive(Debug, thiserror::Error)]
@@ -126,6 +126,14 @@ pub trait Store: Send + Sync {
     /// The users that exist among `ids`, in ascending id order.
     async fn users(&self, ids: Vec<UserId>) -> Result<Vec<User>, StoreError>;
     async fn user_count(&self) -> Result<i64, StoreError>;
+    /// Sets the user's status; `false` if there is no such user.
+    async fn set_user_status(&self, user: UserId, status: UserStatus) -> Result<bool, StoreError>;
+    /// Sets (`Some`) or clears the time the user went idle.
+    async fn set_user_idle(
+        &self,
+        user: UserId,
+        since: Option<Timestamp>,
+    ) -> Result<bool, StoreError>;
     /// One page (at most `PAGE_SIZE`) of the users matching `query`, and their
     /// count when `query.count_total`.
     async fn find_users(&self, query: UserQuery) -> Result<UserPage, StoreError>;

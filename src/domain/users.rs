@@ -13,7 +13,47 @@ pub struct User {
     pub created_at: Timestamp,
     /// A chat-bot's user.
     pub bot: bool,
+    /// As set with `im.user.status.set` (`online` until then).
+    pub status: UserStatus,
+    /// Away since (`im.user.status.idle.start`), until `idle.end`.
+    pub idle_since: Option<Timestamp>,
 }
+
+/// The statuses `im.user.status.set` takes (docs: users/im-user-status-set.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserStatus {
+    Online,
+    /// Do not disturb.
+    Dnd,
+    Away,
+    Break,
+}
+
+impl UserStatus {
+    /// The status named exactly so (lowercase, as the page requires).
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "online" => UserStatus::Online,
+            "dnd" => UserStatus::Dnd,
+            "away" => UserStatus::Away,
+            "break" => UserStatus::Break,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserStatus::Online => "online",
+            UserStatus::Dnd => "dnd",
+            UserStatus::Away => "away",
+            UserStatus::Break => "break",
+        }
+    }
+}
+
+/// How long ago `im.user.status.idle.start` sets the user away when `AGO`
+/// is not given (minutes), and the least it takes.
+pub const DEFAULT_IDLE_AGO_MINUTES: i64 = 10;
 
 /// "First Last", or whichever part is present (empty if neither).
 pub fn display_name(first: &str, last: &str) -> String {

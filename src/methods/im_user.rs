@@ -3,7 +3,8 @@
 use super::ctx::Ctx;
 use super::views;
 use crate::domain::cases;
-use crate::domain::UserId;
+use crate::domain::users::{UserStatus, DEFAULT_IDLE_AGO_MINUTES};
+use crate::domain::{Timestamp, UserId};
 use crate::protocol::envelope::Reply;
 use crate::protocol::error::ApiError;
 use crate::protocol::params::Params;
@@ -17,4 +18,35 @@ pub async fn get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     };
     let user = cases::users::get(cx.store(), cx.user(), id).await?;
     Ok(Reply::value(views::user(&user)))
+}
+
+/// `im.user.status.get`: docs api-reference/chats/users/im-user-status-get.md
+pub async fn status_get(cx: &Ctx, _p: &Params) -> Result<Reply, ApiError> {
+    let me = cases::users::get(cx.store(), cx.user(), None).await?;
+    Ok(Reply::value(me.status.as_str()))
+}
+
+/// `im.user.status.set`: docs api-reference/chats/users/im-user-status-set.md
+/// (the value is case-sensitive: `DND` is refused, as the page says).
+pub async fn status_set(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let status = p
+        .str("STATUS")
+        .as_deref()
+        .and_then(UserStatus::parse)
+        .ok_or_else(|| ApiError::param("STATUS_ERROR", "Status is not available"))?;
+    cases::users::set_status(cx.store(), cx.user(), status).await?;
+    Ok(Reply::value(true))
+}
+
+/// `im.user.status.idle.start`: docs api-reference/chats/users/im-user-status-idle-start.md
+pub async fn idle_start(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let ago = p.intval("AGO").unwrap_or(DEFAULT_IDLE_AGO_MINUTES);
+    cases::users::set_idle(cx.store(), cx.user(), Some(ago), Timestamp::now()).await?;
+    Ok(Reply::value(true))
+}
+
+/// `im.user.status.idle.end`: docs api-reference/chats/users/im-user-status-idle-end.md
+pub async fn idle_end(cx: &Ctx, _p: &Params) -> Result<Reply, ApiError> {
+    cases::users::set_idle(cx.store(), cx.user(), None, Timestamp::now()).await?;
+    Ok(Reply::value(true))
 }

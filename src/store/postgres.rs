@@ -33,7 +33,10 @@ use super::sql::DbResult;
 use super::{Backend, SqlStore, StoreError};
 
 /// Schema migrations, applied in order; the table `b24im_schema` records the last one.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/postgres/0001_init.sql"),
+    include_str!("../../migrations/postgres/0002_user_status.sql"),
+];
 /// Reader connections (and threads) one node keeps, unless told; the
 /// writers ([`WRITERS`]) and the listener have their own.
 pub const DEFAULT_POOL: usize = 16;

@@ -23,7 +23,7 @@ use crate::domain::events::{
 use crate::domain::messages::Page;
 use crate::domain::reactions::{LikeAction, ReactionCode};
 use crate::domain::user_query::{UserPage, UserQuery};
-use crate::domain::users::{NewUser, User};
+use crate::domain::users::{NewUser, User, UserStatus};
 use crate::domain::{ChatId, MessageId, Timestamp, UserId};
 
 #[async_trait]
@@ -45,6 +45,18 @@ impl<B: Backend> Store for SqlStore<B> {
     async fn find_users(&self, query: UserQuery) -> DbResult<UserPage> {
         self.backend
             .read(move |conn| users::find_users(conn, query))
+            .await
+    }
+
+    async fn set_user_status(&self, user: UserId, status: UserStatus) -> DbResult<bool> {
+        self.backend
+            .write(move |conn| users::set_status(conn, user, status))
+            .await
+    }
+
+    async fn set_user_idle(&self, user: UserId, since: Option<Timestamp>) -> DbResult<bool> {
+        self.backend
+            .write(move |conn| users::set_idle(conn, user, since))
             .await
     }
 

@@ -30,6 +30,7 @@ use super::{Backend, SqlStore, StoreError};
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0001_init.sql"),
     include_str!("../../migrations/sqlite/0002_bots_events.sql"),
+    include_str!("../../migrations/sqlite/0003_user_status.sql"),
 ];
 
 /// The most changes one commit groups together.

@@ -3,7 +3,7 @@
 use super::sql::{params, Db, DbResult, DbRow, Param};
 use crate::domain::messages::Mention;
 use crate::domain::user_query::{Cmp, FilterValue, UserField, UserPage, UserQuery, PAGE_SIZE};
-use crate::domain::users::{NewUser, User};
+use crate::domain::users::{NewUser, User, UserStatus};
 use crate::domain::{Timestamp, UserId};
 
 /// The SQL expression of a filterable user field.
@@ -112,10 +112,13 @@ pub(super) fn user_from_row(r: &dyn DbRow) -> DbResult<User> {
         active: r.get(4)?,
         created_at: Timestamp(r.get(5)?),
         bot: r.get(6)?,
+        status: UserStatus::parse(&r.get::<String>(7)?).unwrap_or(UserStatus::Online),
+        idle_since: r.get::<Option<i64>>(8)?.map(Timestamp),
     })
 }
 
-pub(super) const USER_COLUMNS: &str = "id, first_name, last_name, admin, active, created_at, bot";
+pub(super) const USER_COLUMNS: &str =
+    "id, first_name, last_name, admin, active, created_at, bot, status, idle_since";
 
 pub(super) fn load_user(conn: &impl Db, id: UserId) -> DbResult<Option<User>> {
     conn.row_opt(
@@ -146,7 +149,27 @@ pub(super) fn create_user(conn: &impl Db, new: NewUser, now: Timestamp) -> DbRes
         active: true,
         created_at: now,
         bot: false,
+        status: UserStatus::Online,
+        idle_since: None,
     })
+}
+
+/// `im.user.status.set`.
+pub(super) fn set_status(conn: &impl Db, user: UserId, status: UserStatus) -> DbResult<bool> {
+    let n = conn.exec(
+        "UPDATE users SET status = ?1 WHERE id = ?2",
+        params![status.as_str(), user.0],
+    )?;
+    Ok(n == 1)
+}
+
+/// `im.user.status.idle.start` (`Some`) and `.idle.end` (`None`).
+pub(super) fn set_idle(conn: &impl Db, user: UserId, since: Option<Timestamp>) -> DbResult<bool> {
+    let n = conn.exec(
+        "UPDATE users SET idle_since = ?1 WHERE id = ?2",
+        params![since.map(|t| t.0), user.0],
+    )?;
+    Ok(n == 1)
 }
 
 pub(super) fn user(conn: &impl Db, id: UserId) -> DbResult<Option<User>> {

@@ -390,3 +390,68 @@ async fn departments_are_one_truth_across_user_and_im_methods() {
         .unwrap_or_else(|| panic!("{page}"));
     assert_eq!(me["departments"], json!([1]));
 }
+
+/// `im.user.status.*`: the caller's own status and idle time, as the pages
+/// give them, and what `im.user.get` shows of them to others.
+#[tokio::test]
+async fn status_and_idle_are_the_callers_own() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let anna = app.user("Anna", "").await;
+    let status = |hook: &crate::helpers::Hook| {
+        let (app, hook) = (&app, hook.clone());
+        async move { app.ok(&hook, "im.user.status.get", json!({})).await }
+    };
+    assert_eq!(status(&anna).await, json!("online"));
+    assert_eq!(
+        app.ok(&anna, "im.user.status.set", json!({"STATUS": "dnd"}))
+            .await,
+        json!(true)
+    );
+    assert_eq!(status(&anna).await, json!("dnd"));
+    assert_eq!(status(&app.admin).await, json!("online"));
+    let seen = app
+        .ok(&app.admin, "im.user.get", json!({"ID": anna.user}))
+        .await;
+    assert_eq!(
+        (&seen["status"], &seen["idle"]),
+        (&json!("dnd"), &json!(false))
+    );
+    for bad in [
+        json!({"STATUS": "DND"}),
+        json!({"STATUS": "invisible"}),
+        json!({}),
+    ] {
+        assert_eq!(
+            app.err(&anna, "im.user.status.set", bad.clone()).await,
+            (400, "STATUS_ERROR".to_owned()),
+            "{bad}"
+        );
+    }
+    assert_eq!(status(&anna).await, json!("dnd"));
+
+    let before = chrono::Utc::now().timestamp();
+    app.ok(&anna, "im.user.status.idle.start", json!({"AGO": 5}))
+        .await;
+    let idle = app.ok(&anna, "im.user.get", json!({})).await["idle"].clone();
+    let since = chrono::DateTime::parse_from_rfc3339(idle.as_str().expect("a date"))
+        .unwrap()
+        .timestamp();
+    assert!((before - 300 - since).abs() <= 2, "{idle}");
+    // Without AGO: ten minutes ago.
+    app.ok(&anna, "im.user.status.idle.start", json!({})).await;
+    let idle = app.ok(&anna, "im.user.get", json!({})).await["idle"].clone();
+    let since = chrono::DateTime::parse_from_rfc3339(idle.as_str().unwrap())
+        .unwrap()
+        .timestamp();
+    assert!((before - 600 - since).abs() <= 2, "{idle}");
+    assert_eq!(
+        app.ok(&anna, "im.user.status.idle.end", json!({})).await,
+        json!(true)
+    );
+    assert_eq!(
+        app.ok(&anna, "im.user.get", json!({})).await["idle"],
+        json!(false)
+    );
+}

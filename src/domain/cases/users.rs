@@ -3,7 +3,7 @@
 use crate::domain::store::Store;
 use crate::domain::user_query::*;
 use crate::domain::users::*;
-use crate::domain::{Error, UserId};
+use crate::domain::{Error, Timestamp, UserId};
 
 /// `im.user.get`: the caller itself when `id` is `None`.
 pub async fn get(store: &dyn Store, caller: UserId, id: Option<UserId>) -> Result<User, Error> {
@@ -17,4 +17,33 @@ pub async fn get(store: &dyn Store, caller: UserId, id: Option<UserId>) -> Resul
 /// Bitrix24; b24im has none yet).
 pub async fn list(store: &dyn Store, query: UserQuery) -> Result<UserPage, Error> {
     Ok(store.find_users(query).await?)
+}
+
+/// `im.user.status.set`: the caller's own status.
+pub async fn set_status(
+    store: &dyn Store,
+    caller: UserId,
+    status: UserStatus,
+) -> Result<(), Error> {
+    if store.set_user_status(caller, status).await? {
+        Ok(())
+    } else {
+        Err(Error::UserNotExists)
+    }
+}
+
+/// `im.user.status.idle.start` (away since `ago_minutes` ago, at least one;
+/// 10 when not given) and `.idle.end` (`None`).
+pub async fn set_idle(
+    store: &dyn Store,
+    caller: UserId,
+    ago_minutes: Option<i64>,
+    now: Timestamp,
+) -> Result<(), Error> {
+    let since = ago_minutes.map(|m| Timestamp(now.0 - m.max(1) * 60));
+    if store.set_user_idle(caller, since).await? {
+        Ok(())
+    } else {
+        Err(Error::UserNotExists)
+    }
 }
