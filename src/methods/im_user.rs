@@ -1,5 +1,7 @@
 //! `im.user.*`: docs api-reference/chats/users/.
 
+use serde_json::{Map, Value};
+
 use super::ctx::Ctx;
 use super::views;
 use crate::domain::cases;
@@ -7,7 +9,7 @@ use crate::domain::users::{UserStatus, DEFAULT_IDLE_AGO_MINUTES};
 use crate::domain::{Timestamp, UserId};
 use crate::protocol::envelope::Reply;
 use crate::protocol::error::ApiError;
-use crate::protocol::params::Params;
+use crate::protocol::params::{intval, Params};
 
 /// `im.user.get`: docs api-reference/chats/users/im-user-get.md
 pub async fn get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
@@ -49,4 +51,51 @@ pub async fn idle_start(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
 pub async fn idle_end(cx: &Ctx, _p: &Params) -> Result<Reply, ApiError> {
     cases::users::set_idle(cx.store(), cx.user(), None, Timestamp::now()).await?;
     Ok(Reply::value(true))
+}
+
+/// `im.user.list.get`: docs api-reference/chats/users/im-user-list-get.md
+/// `ID` as a list, or a string holding a JSON list; the users that exist, as
+/// `im.user.get` shows them, keyed by id (or a list with `RESULT_TYPE=array`).
+pub async fn list_get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let invalid = || {
+        ApiError::param(
+            "INVALID_FORMAT",
+            "A wrong format for the ID field is passed",
+        )
+    };
+    let listed = match p.get("ID") {
+        Some(Value::String(s)) => match serde_json::from_str::<Value>(s) {
+            Ok(Value::Array(items)) => items,
+            _ => return Err(invalid()),
+        },
+        Some(Value::Array(items)) => items.clone(),
+        Some(Value::Object(map)) => map.values().cloned().collect(),
+        _ => return Err(invalid()),
+    };
+    let limit = cx.state.config.limits.max_users_per_call;
+    if listed.len() > limit {
+        return Err(ApiError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "TOO_MANY_USERS",
+            format!("At most {limit} users can be named in one call"),
+        ));
+    }
+    let ids: Vec<UserId> = listed
+        .iter()
+        .filter_map(|v| UserId::new(intval(v)))
+        .collect();
+    let users = cases::users::list_by_id(cx.store(), ids).await?;
+    let as_array = p
+        .str("RESULT_TYPE")
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("array"));
+    Ok(Reply::value(if as_array {
+        Value::Array(users.iter().map(views::user).collect())
+    } else {
+        Value::Object(
+            users
+                .iter()
+                .map(|u| (u.id.0.to_string(), views::user(u)))
+                .collect::<Map<String, Value>>(),
+        )
+    }))
 }

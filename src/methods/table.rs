@@ -33,6 +33,7 @@ pub static METHODS: &[Method] = &[
     method!("user.current", USER, meta::user_current),
     method!("user.get", USER, user::get),
     method!("im.user.get", IM, im_user::get),
+    method!("im.user.list.get", IM, im_user::list_get),
     method!("im.user.status.get", IM, im_user::status_get),
     method!("im.user.status.set", IM, im_user::status_set),
     method!("im.user.status.idle.start", IM, im_user::idle_start),

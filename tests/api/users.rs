@@ -455,3 +455,45 @@ async fn status_and_idle_are_the_callers_own() {
         json!(false)
     );
 }
+
+/// `im.user.list.get`: users by id, keyed by id or as a list, `ID` as a
+/// list or a JSON string; unknown ids left out; a bad `ID` is INVALID_FORMAT.
+#[tokio::test]
+async fn im_user_list_get_returns_users_by_id() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let anna = app.user("Anna", "Weber").await;
+    let keyed = app
+        .ok(
+            &anna,
+            "im.user.list.get",
+            json!({"ID": [anna.user, app.admin.user, 999_999]}),
+        )
+        .await;
+    let map = keyed.as_object().expect("keyed by id");
+    assert_eq!(map.len(), 2, "{keyed}");
+    let one = app.ok(&anna, "im.user.get", json!({"ID": anna.user})).await;
+    assert_eq!(map[&anna.user.to_string()], one);
+    let listed = app
+        .ok(
+            &anna,
+            "im.user.list.get",
+            json!({"ID": format!("[{}, {}]", anna.user, app.admin.user), "RESULT_TYPE": "array"}),
+        )
+        .await;
+    let ids: Vec<i64> = listed
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|u| u["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![app.admin.user, anna.user]);
+    for bad in [json!({}), json!({"ID": "4,5"}), json!({"ID": 4})] {
+        assert_eq!(
+            app.err(&anna, "im.user.list.get", bad.clone()).await,
+            (400, "INVALID_FORMAT".to_owned()),
+            "{bad}"
+        );
+    }
+}

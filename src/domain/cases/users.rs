@@ -47,3 +47,8 @@ pub async fn set_idle(
         Err(Error::UserNotExists)
     }
 }
+
+/// `im.user.list.get`: those of `ids` that exist, in ascending id order.
+pub async fn list_by_id(store: &dyn Store, ids: Vec<UserId>) -> Result<Vec<User>, Error> {
+    Ok(store.users(ids).await?)
+}
