@@ -141,6 +141,8 @@ pub struct Chat {
     pub entity_id: String,
     pub created_at: Timestamp,
     pub members: Vec<UserId>,
+    /// The members who muted the chat (`im.chat.mute`), in join order.
+    pub muted: Vec<UserId>,
     pub message_count: i64,
     pub last_message_id: i64,
 }

@@ -51,6 +51,9 @@ pub enum Error {
     /// A user id that names nobody.
     #[error("user does not exist")]
     UserNotExists,
+    /// No such chat, not a member, or a chat without notifications to mute.
+    #[error("cannot mute")]
+    CannotMute,
     /// A chat title that is empty once trimmed.
     #[error("title empty")]
     TitleEmpty,

@@ -178,6 +178,8 @@ pub trait Store: Send + Sync {
         actor: UserId,
         change: ChatChange,
     ) -> Result<ChatUpdated, StoreError>;
+    /// `user` mutes (or unmutes) `chat`; `false` if `user` is not a member.
+    async fn set_muted(&self, chat: ChatId, user: UserId, muted: bool) -> Result<bool, StoreError>;
     /// `actor` removes `user` (itself: leaving; another: only the owner may).
     async fn remove_member(
         &self,

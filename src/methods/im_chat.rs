@@ -152,3 +152,19 @@ pub async fn set_owner(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     cases::chats::update(cx.store(), cx.user(), chat, ChatChange::Owner(user)).await?;
     Ok(Reply::value(true))
 }
+
+/// `im.chat.mute`: docs api-reference/chats/special-operations/im-chat-mute.md
+/// `CHAT_ID`, or `DIALOG_ID` (`chatN` or a user's id for the private dialog);
+/// `MUTE` `Y` (the default) or `N`.
+pub async fn mute(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let dialog = if !p.has("CHAT_ID") && p.has("DIALOG_ID") {
+        let raw = p.str("DIALOG_ID").unwrap_or_default();
+        DialogRef::parse(&raw)
+            .ok_or_else(|| ApiError::param(DIALOG_ID_EMPTY.0, DIALOG_ID_EMPTY.1))?
+    } else {
+        DialogRef::Chat(ChatId(required_id(p, "CHAT_ID", None, CHAT_ID_EMPTY)?))
+    };
+    let muted = p.flag("MUTE").unwrap_or(true);
+    cases::chats::mute(cx.store(), cx.user(), dialog, muted).await?;
+    Ok(Reply::value(true))
+}

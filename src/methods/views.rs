@@ -155,7 +155,7 @@ pub fn chat(c: &Chat, caller: UserId, dialog_id: &str, users: &[User]) -> Value 
         "entity_data_1": "",
         "entity_data_2": "",
         "entity_data_3": "",
-        "mute_list": [],
+        "mute_list": c.muted.iter().map(|u| u.0).collect::<Vec<i64>>(),
         "date_create": iso_date(c.created_at),
         "message_type": c.kind.code(),
         "public": "",

@@ -176,6 +176,7 @@ impl From<domain::Error> for ApiError {
             E::UserNotExists => (400, "USER_NOT_EXISTS", "User does not exist"),
             E::WrongColor => (400, "WRONG_COLOR", "This color currently unavailable"),
             E::TitleEmpty => (400, "TITLE_EMPTY", "Title can't be empty"),
+            E::CannotMute => (403, "ACCESS_ERROR", "This chat cannot be muted"),
             E::NotGroupChat => (400, "DIALOG_ID_EMPTY", "Dialog ID can't be empty"),
             E::ColorUnchanged => (
                 400,

@@ -278,3 +278,12 @@ pub(super) fn update_chat(
         _ => ChatUpdated::Done,
     })
 }
+
+/// `im.chat.mute`: a member's own notification switch for the chat.
+pub(super) fn set_muted(conn: &impl Db, chat: ChatId, user: UserId, muted: bool) -> DbResult<bool> {
+    let n = conn.exec(
+        "UPDATE chat_members SET muted = ?1 WHERE chat_id = ?2 AND user_id = ?3",
+        params![muted, chat.0, user.0],
+    )?;
+    Ok(n == 1)
+}

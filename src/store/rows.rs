@@ -155,11 +155,17 @@ pub(super) fn load_chat(conn: &impl Db, id: ChatId) -> DbResult<Option<Chat>> {
     else {
         return Ok(None);
     };
-    let members = conn.rows(
-        "SELECT user_id FROM chat_members WHERE chat_id = ?1 ORDER BY rowid",
+    let rows: Vec<(i64, bool)> = conn.rows(
+        "SELECT user_id, muted FROM chat_members WHERE chat_id = ?1 ORDER BY rowid",
         params![id.0],
-        |r| r.get::<i64>(0).map(UserId),
+        |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
+    let members = rows.iter().map(|(u, _)| UserId(*u)).collect();
+    let muted = rows
+        .iter()
+        .filter(|(_, m)| *m)
+        .map(|(u, _)| UserId(*u))
+        .collect();
     let (message_count, last_message_id): (i64, i64) = conn.row(
         "SELECT COUNT(*), COALESCE(MAX(id), 0) FROM messages WHERE chat_id = ?1",
         params![id.0],
@@ -177,6 +183,7 @@ pub(super) fn load_chat(conn: &impl Db, id: ChatId) -> DbResult<Option<Chat>> {
         entity_id,
         created_at: Timestamp(created_at),
         members,
+        muted,
         message_count,
         last_message_id,
     }))

@@ -127,6 +127,12 @@ impl<B: Backend> Store for SqlStore<B> {
             .await
     }
 
+    async fn set_muted(&self, chat: ChatId, user: UserId, muted: bool) -> DbResult<bool> {
+        self.backend
+            .write(move |conn| chats::set_muted(conn, chat, user, muted))
+            .await
+    }
+
     async fn update_chat(
         &self,
         chat: ChatId,

@@ -704,3 +704,77 @@ async fn dialog_users_list_pages_the_participants() {
         (400, "DIALOG_ID_EMPTY".to_owned())
     );
 }
+
+/// `im.chat.mute`: a member's own switch, shown in `im.dialog.get`'s
+/// `mute_list`; `MUTE=N` turns it back; someone not in the chat gets 403.
+#[tokio::test]
+async fn mute_is_each_members_own() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let anna = app.user("Anna", "").await;
+    let outsider = app.user("Otto", "").await;
+    let chat = app.chat(&app.admin, &[&anna]).await;
+    let dialog = format!("chat{chat}");
+    let mute_list = || async {
+        app.ok(&app.admin, "im.dialog.get", json!({"DIALOG_ID": dialog}))
+            .await["mute_list"]
+            .clone()
+    };
+    assert_eq!(mute_list().await, json!([]));
+    assert_eq!(
+        app.ok(&anna, "im.chat.mute", json!({"CHAT_ID": chat}))
+            .await,
+        json!(true)
+    );
+    assert_eq!(mute_list().await, json!([anna.user]));
+    app.ok(
+        &app.admin,
+        "im.chat.mute",
+        json!({"DIALOG_ID": dialog, "MUTE": "Y"}),
+    )
+    .await;
+    assert_eq!(mute_list().await, json!([app.admin.user, anna.user]));
+    app.ok(&anna, "im.chat.mute", json!({"CHAT_ID": chat, "MUTE": "N"}))
+        .await;
+    assert_eq!(mute_list().await, json!([app.admin.user]));
+    // A private dialog, by the other user's id, once it exists.
+    assert_eq!(
+        app.err(
+            &anna,
+            "im.chat.mute",
+            json!({"DIALOG_ID": outsider.user.to_string()})
+        )
+        .await,
+        (403, "ACCESS_ERROR".to_owned())
+    );
+    app.write_to(&anna, &outsider.user.to_string(), "hi").await;
+    app.ok(
+        &anna,
+        "im.chat.mute",
+        json!({"DIALOG_ID": outsider.user.to_string()}),
+    )
+    .await;
+    let private = app
+        .ok(
+            &anna,
+            "im.dialog.get",
+            json!({"DIALOG_ID": outsider.user.to_string()}),
+        )
+        .await;
+    assert_eq!(private["mute_list"], json!([anna.user]));
+    for (hook, params, status, code) in [
+        (&outsider, json!({"CHAT_ID": chat}), 403, "ACCESS_ERROR"),
+        (&anna, json!({"CHAT_ID": 999_999}), 403, "ACCESS_ERROR"),
+        (&anna, json!({}), 400, "CHAT_ID_EMPTY"),
+        (&anna, json!({"CHAT_ID": "chat1"}), 400, "CHAT_ID_EMPTY"),
+        (&anna, json!({"DIALOG_ID": "x1"}), 400, "DIALOG_ID_EMPTY"),
+    ] {
+        assert_eq!(
+            app.err(hook, "im.chat.mute", params.clone()).await,
+            (status, code.to_owned()),
+            "{params}"
+        );
+    }
+    assert_eq!(mute_list().await, json!([app.admin.user]));
+}

@@ -184,3 +184,20 @@ pub async fn update(
         ChatUpdated::NotOwner => Err(Error::CannotSetOwner),
     }
 }
+
+/// `im.chat.mute`: the caller turns a chat's notifications off (`true`) or on.
+pub async fn mute(
+    store: &dyn Store,
+    caller: UserId,
+    dialog: DialogRef,
+    muted: bool,
+) -> Result<(), Error> {
+    let Some(chat) = dialog_chat(store, caller, dialog).await? else {
+        return Err(Error::CannotMute);
+    };
+    if store.set_muted(chat, caller, muted).await? {
+        Ok(())
+    } else {
+        Err(Error::CannotMute)
+    }
+}
