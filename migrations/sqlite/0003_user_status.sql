@@ -4,3 +4,8 @@ ALTER TABLE users ADD COLUMN status TEXT NOT NULL DEFAULT 'online';
 ALTER TABLE users ADD COLUMN idle_since INTEGER;
 -- im.chat.mute: a member who turned the chat's notifications off.
 ALTER TABLE chat_members ADD COLUMN muted INTEGER NOT NULL DEFAULT 0;
+-- Reading state: the last message each member has read. What is there when
+-- this runs counts as read.
+ALTER TABLE chat_members ADD COLUMN last_read_id INTEGER NOT NULL DEFAULT 0;
+UPDATE chat_members SET last_read_id = COALESCE(
+    (SELECT MAX(m.id) FROM messages m WHERE m.chat_id = chat_members.chat_id), 0);

@@ -93,6 +93,37 @@ pub enum ChatUpdated {
     NotOwner,
 }
 
+/// Where `mark_read` moves a member's read mark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadMark {
+    /// Everything in the chat.
+    All,
+    /// Up to this message (never back).
+    UpTo(MessageId),
+    /// This message and those after it are unread again.
+    UnreadFrom(MessageId),
+}
+
+/// A member's reading state after `mark_read`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadState {
+    /// The last message read.
+    pub last_read: i64,
+    /// Messages unread after it (not one's own, not deleted).
+    pub counter: i64,
+}
+
+/// One chat's unread messages for a member (`counters`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChatCounter {
+    pub chat: ChatId,
+    pub private: bool,
+    pub muted: bool,
+    pub unread: i64,
+    /// In a private dialog, the other user.
+    pub other: Option<UserId>,
+}
+
 /// The result of posting a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PostOutcome {
@@ -220,6 +251,16 @@ pub trait Store: Send + Sync {
         reader: UserId,
         page: Page,
     ) -> Result<Option<HistoryPage>, StoreError>;
+
+    /// Moves `user`'s read mark in `chat`; `None` if not a member.
+    async fn mark_read(
+        &self,
+        chat: ChatId,
+        user: UserId,
+        mark: ReadMark,
+    ) -> Result<Option<ReadState>, StoreError>;
+    /// The chats of `user` with unread messages, by chat id.
+    async fn counters(&self, user: UserId) -> Result<Vec<ChatCounter>, StoreError>;
 
     // Reactions
     /// Applies `action` for `user` in one transaction.

@@ -8,7 +8,8 @@ use super::ctx::Ctx;
 use super::{views, DIALOG_ID_EMPTY};
 use crate::domain::cases;
 use crate::domain::messages::Page;
-use crate::domain::DialogRef;
+use crate::domain::store::ReadMark;
+use crate::domain::{DialogRef, MessageId};
 use crate::protocol::envelope::Reply;
 use crate::protocol::error::ApiError;
 use crate::protocol::params::Params;
@@ -98,4 +99,47 @@ pub async fn users_list(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
         .collect();
     let next = (offset + limit < total).then_some(offset + limit);
     Ok(Reply::page(Value::Array(page), Some(total), next))
+}
+
+/// `im.dialog.writing`: docs api-reference/chats/messages/im-dialog-writing.md
+/// Checks that the caller may write to the dialog and answers `true`; b24im
+/// has no live channel yet to show "typing" on (the web client's issue).
+pub async fn writing(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let (dialog, _) = dialog_of(p)?;
+    cases::chats::writable(cx.store(), cx.user(), dialog).await?;
+    Ok(Reply::value(true))
+}
+
+/// `im.dialog.read`: docs api-reference/chats/messages/im-dialog-read.md
+/// Up to `MESSAGE_ID` (never back), or everything; `false` for a dialog the
+/// caller has no chat in.
+pub async fn read(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let (dialog, raw) = dialog_of(p)?;
+    let mark = match p.positive_id("MESSAGE_ID") {
+        Some(id) => ReadMark::UpTo(MessageId(id)),
+        None => ReadMark::All,
+    };
+    Ok(Reply::value(
+        match cases::messages::mark_read(cx.store(), cx.user(), dialog, mark).await? {
+            Some((chat, state)) => json!({
+                "dialogId": raw,
+                "chatId": chat.0,
+                "lastId": state.last_read,
+                "counter": state.counter,
+            }),
+            None => Value::Bool(false),
+        },
+    ))
+}
+
+/// `im.dialog.unread`: docs api-reference/chats/messages/im-dialog-unread.md
+/// `MESSAGE_ID` and what follows it are unread again.
+pub async fn unread(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let (dialog, _) = dialog_of(p)?;
+    let first = p.positive_id("MESSAGE_ID").ok_or_else(|| {
+        ApiError::param("MESSAGE_ID_ERROR", "First unread message id can't be empty")
+    })?;
+    let mark = ReadMark::UnreadFrom(MessageId(first));
+    let done = cases::messages::mark_read(cx.store(), cx.user(), dialog, mark).await?;
+    Ok(Reply::value(done.is_some()))
 }

@@ -70,3 +70,22 @@ pub async fn user_current(cx: &Ctx, _p: &Params) -> Result<Reply, ApiError> {
     let u = cases::users::get(cx.store(), cx.user(), None).await?;
     Ok(Reply::value(views::rest_user(&u)))
 }
+
+/// `im.revision.get`: docs api-reference/chats/im-revision-get.md
+/// The revisions of the messenger API that b24im implements: those of the
+/// portal version its docs describe (the page's example), which clients
+/// compare to decide what they may call.
+pub async fn revision(_cx: &Ctx, _p: &Params) -> Result<Reply, ApiError> {
+    Ok(Reply::value(json!({
+        "rest": IM_REVISION_REST,
+        "web": IM_REVISION_WEB,
+        "mobile": IM_REVISION_MOBILE,
+        "desktop": IM_REVISION_DESKTOP,
+        "im_revision_mobile": IM_REVISION_MOBILE,
+    })))
+}
+
+const IM_REVISION_REST: i64 = 32;
+const IM_REVISION_WEB: i64 = 130;
+const IM_REVISION_MOBILE: i64 = 22;
+const IM_REVISION_DESKTOP: i64 = 6;

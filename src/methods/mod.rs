@@ -6,6 +6,7 @@ pub mod batch;
 pub mod ctx;
 pub mod events;
 pub mod im_chat;
+pub mod im_counters;
 pub mod im_dialog;
 pub mod im_message;
 pub mod im_user;

@@ -3,7 +3,10 @@
 //! read this one list (through [`super::ctx::Ctx::methods`]).
 
 use super::ctx::{Method, Scope};
-use super::{batch, events, im_chat, im_dialog, im_message, im_user, imbot, imbot_v2, meta, user};
+use super::{
+    batch, events, im_chat, im_counters, im_dialog, im_message, im_user, imbot, imbot_v2, meta,
+    user,
+};
 
 const IM: Scope = Scope::AnyOf(&["im"]);
 const IMBOT: Scope = Scope::AnyOf(&["imbot"]);
@@ -51,6 +54,11 @@ pub static METHODS: &[Method] = &[
     method!("im.dialog.get", IM, im_dialog::get),
     method!("im.dialog.messages.get", IM, im_dialog::messages_get),
     method!("im.dialog.users.list", IM, im_dialog::users_list),
+    method!("im.dialog.writing", IM, im_dialog::writing),
+    method!("im.dialog.read", IM, im_dialog::read),
+    method!("im.dialog.unread", IM, im_dialog::unread),
+    method!("im.counters.get", IM, im_counters::get),
+    method!("im.revision.get", IM, meta::revision),
     method!("im.message.add", IM, im_message::add),
     method!("im.message.update", IM, im_message::update),
     method!("im.message.delete", IM, im_message::delete),

@@ -19,7 +19,9 @@ pub(super) fn insert_member(
     now: Timestamp,
 ) -> DbResult<bool> {
     let n = conn.exec(
-        "INSERT INTO chat_members (chat_id, user_id, joined_at) VALUES (?1, ?2, ?3)
+        // What was said before one joined is not unread for them.
+        "INSERT INTO chat_members (chat_id, user_id, joined_at, last_read_id)
+             VALUES (?1, ?2, ?3, COALESCE((SELECT MAX(id) FROM messages WHERE chat_id = ?1), 0))
              ON CONFLICT (chat_id, user_id) DO NOTHING",
         params![chat.0, user.0, now.0],
     )?;

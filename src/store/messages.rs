@@ -6,7 +6,7 @@ use super::events::enqueue_message;
 use super::rows::{chat_kind, is_member};
 use super::sql::{params, Db, DbResult};
 use super::users::{user_from_row, USER_COLUMNS};
-use super::{EditOutcome, HistoryPage, PostOutcome};
+use super::{ChatCounter, EditOutcome, HistoryPage, PostOutcome, ReadMark, ReadState};
 use crate::domain::events::EventKind;
 use crate::domain::messages::{Message, Page};
 use crate::domain::reactions::LIKE;
@@ -61,7 +61,85 @@ pub(super) fn insert_message(
          VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
         params![chat.0, author.map(|a| a.0), text, system_code, now.0],
     )?;
+    // Writing reads the chat up to one's own message, as on a portal.
+    if let Some(author) = author {
+        conn.exec(
+            "UPDATE chat_members SET last_read_id = ?1 WHERE chat_id = ?2 AND user_id = ?3",
+            params![id, chat.0, author.0],
+        )?;
+    }
     Ok(MessageId(id))
+}
+
+/// Unread for a member: after their last read message, not their own, not deleted.
+const UNREAD: &str = "SELECT COUNT(*) FROM messages m
+     WHERE m.chat_id = ?1 AND m.id > ?2 AND m.deleted = FALSE
+       AND (m.author_id IS NULL OR m.author_id <> ?3)";
+
+/// `im.dialog.read` (`up_to`: a message id, or everything) and
+/// `im.dialog.unread` (`unread_from`): moves `user`'s read mark in `chat`;
+/// `None` when `user` is not a member.
+pub(super) fn mark_read(
+    conn: &impl Db,
+    chat: ChatId,
+    user: UserId,
+    mark: ReadMark,
+) -> DbResult<Option<ReadState>> {
+    let Some(current) = conn.row_opt(
+        "SELECT last_read_id FROM chat_members WHERE chat_id = ?1 AND user_id = ?2",
+        params![chat.0, user.0],
+        |r| r.get::<i64>(0),
+    )?
+    else {
+        return Ok(None);
+    };
+    let last: i64 = conn.row(
+        "SELECT COALESCE(MAX(id), 0) FROM messages WHERE chat_id = ?1",
+        params![chat.0],
+        |r| r.get(0),
+    )?;
+    let target = match mark {
+        ReadMark::All => last,
+        // Reading never moves the mark back; it stops at the chat's last message.
+        ReadMark::UpTo(id) => current.max(id.0.min(last)),
+        ReadMark::UnreadFrom(id) => (id.0 - 1).clamp(0, last),
+    };
+    if target != current {
+        conn.exec(
+            "UPDATE chat_members SET last_read_id = ?1 WHERE chat_id = ?2 AND user_id = ?3",
+            params![target, chat.0, user.0],
+        )?;
+    }
+    let counter = conn.row(UNREAD, params![chat.0, target, user.0], |r| r.get(0))?;
+    Ok(Some(ReadState {
+        last_read: target,
+        counter,
+    }))
+}
+
+/// `im.counters.get`: the chats of `user` with unread messages.
+pub(super) fn counters(conn: &impl Db, user: UserId) -> DbResult<Vec<ChatCounter>> {
+    let rows = conn.rows(
+        "SELECT cm.chat_id, c.kind, cm.muted,
+                (SELECT COUNT(*) FROM messages m
+                  WHERE m.chat_id = cm.chat_id AND m.id > cm.last_read_id AND m.deleted = FALSE
+                    AND (m.author_id IS NULL OR m.author_id <> cm.user_id)),
+                (SELECT MIN(o.user_id) FROM chat_members o
+                  WHERE o.chat_id = cm.chat_id AND o.user_id <> cm.user_id)
+         FROM chat_members cm JOIN chats c ON c.id = cm.chat_id
+         WHERE cm.user_id = ?1 ORDER BY cm.chat_id",
+        params![user.0],
+        |r| {
+            Ok(ChatCounter {
+                chat: ChatId(r.get(0)?),
+                private: r.get::<String>(1)? == "P",
+                muted: r.get(2)?,
+                unread: r.get(3)?,
+                other: r.get::<Option<i64>>(4)?.map(UserId),
+            })
+        },
+    )?;
+    Ok(rows.into_iter().filter(|c| c.unread > 0).collect())
 }
 
 pub(super) fn chat_of_message(conn: &impl Db, id: MessageId) -> DbResult<ChatId> {

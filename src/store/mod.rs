@@ -34,8 +34,8 @@ use std::future::Future;
 use std::sync::Arc;
 
 pub use crate::domain::store::{
-    BotCreated, ChatUpdated, EditOutcome, HistoryPage, LikeOutcome, MembershipOutcome, PostOutcome,
-    Store, StoreError,
+    BotCreated, ChatCounter, ChatUpdated, EditOutcome, HistoryPage, LikeOutcome, MembershipOutcome,
+    PostOutcome, ReadMark, ReadState, Store, StoreError,
 };
 
 /// How one engine runs the store's transactions.

@@ -11,8 +11,8 @@ use async_trait::async_trait;
 use super::sql::DbResult;
 use super::{
     bots, chats, credentials, messages, outbox, reactions, settings, subscriptions, users, Backend,
-    BotCreated, ChatUpdated, EditOutcome, HistoryPage, LikeOutcome, MembershipOutcome, PostOutcome,
-    SqlStore, Store,
+    BotCreated, ChatCounter, ChatUpdated, EditOutcome, HistoryPage, LikeOutcome, MembershipOutcome,
+    PostOutcome, ReadMark, ReadState, SqlStore, Store,
 };
 use crate::domain::bots::{Bot, BotChange, BotUpdated, Command, NewBot, NewCommand};
 use crate::domain::chats::{Chat, ChatChange, NewChat};
@@ -124,6 +124,23 @@ impl<B: Backend> Store for SqlStore<B> {
     ) -> DbResult<MembershipOutcome> {
         self.backend
             .write(move |conn| chats::add_members(conn, chat, actor, users, now))
+            .await
+    }
+
+    async fn mark_read(
+        &self,
+        chat: ChatId,
+        user: UserId,
+        mark: ReadMark,
+    ) -> DbResult<Option<ReadState>> {
+        self.backend
+            .write(move |conn| messages::mark_read(conn, chat, user, mark))
+            .await
+    }
+
+    async fn counters(&self, user: UserId) -> DbResult<Vec<ChatCounter>> {
+        self.backend
+            .read(move |conn| messages::counters(conn, user))
             .await
     }
 

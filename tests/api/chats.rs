@@ -778,3 +778,47 @@ async fn mute_is_each_members_own() {
     }
     assert_eq!(mute_list().await, json!([app.admin.user]));
 }
+
+/// `im.dialog.writing`: `true` where the caller may write; the page's errors.
+#[tokio::test]
+async fn dialog_writing_checks_access() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let anna = app.user("Anna", "").await;
+    let outsider = app.user("Otto", "").await;
+    let chat = app.chat(&app.admin, &[&anna]).await;
+    let dialog = format!("chat{chat}");
+    assert_eq!(
+        app.ok(&anna, "im.dialog.writing", json!({"DIALOG_ID": dialog}))
+            .await,
+        json!(true)
+    );
+    assert_eq!(
+        app.ok(
+            &anna,
+            "im.dialog.writing",
+            json!({"DIALOG_ID": outsider.user.to_string()})
+        )
+        .await,
+        json!(true)
+    );
+    for (hook, params, status, code) in [
+        (&outsider, json!({"DIALOG_ID": dialog}), 403, "ACCESS_ERROR"),
+        (
+            &anna,
+            json!({"DIALOG_ID": "chat999999"}),
+            403,
+            "ACCESS_ERROR",
+        ),
+        (&anna, json!({"DIALOG_ID": "999999"}), 403, "ACCESS_ERROR"),
+        (&anna, json!({}), 400, "DIALOG_ID_EMPTY"),
+        (&anna, json!({"DIALOG_ID": "chat"}), 400, "DIALOG_ID_EMPTY"),
+    ] {
+        assert_eq!(
+            app.err(hook, "im.dialog.writing", params.clone()).await,
+            (status, code.to_owned()),
+            "{params}"
+        );
+    }
+}

@@ -416,3 +416,144 @@ async fn update_without_text_is_checked_like_an_edit() {
         );
     }
 }
+
+/// Reading state: `im.dialog.read` / `im.dialog.unread` move the caller's
+/// mark, `im.counters.get` counts what is after it (not one's own, not
+/// deleted; muted chats apart; private dialogs by the other user), and
+/// writing reads the chat up to one's own message.
+#[tokio::test]
+async fn read_marks_and_counters_follow_the_pages() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let anna = app.user("Anna", "").await;
+    let outsider = app.user("Otto", "").await;
+    let chat = app.chat(&app.admin, &[&anna]).await;
+    let dialog = format!("chat{chat}");
+    let m: Vec<i64> = futures_util::future::join_all((0..3).map(|i| {
+        let app = &app;
+        async move { app.post(&app.admin, chat, &format!("m{i}")).await }
+    }))
+    .await;
+    let mut m = m;
+    m.sort_unstable();
+    let counters = |hook: &crate::helpers::Hook| {
+        let (app, hook) = (&app, hook.clone());
+        async move { app.ok(&hook, "im.counters.get", json!({})).await }
+    };
+    let c = counters(&anna).await;
+    assert_eq!(c["CHAT"], json!({chat.to_string(): 3}), "{c}");
+    assert_eq!(
+        c["TYPE"],
+        json!({"ALL": 3, "NOTIFY": 0, "CHAT": 3, "LINES": 0, "DIALOG": 0, "MESSENGER": 3})
+    );
+    for key in [
+        "CHAT_MUTED",
+        "CHAT_UNREAD",
+        "LINES",
+        "DIALOG",
+        "DIALOG_UNREAD",
+    ] {
+        assert_eq!(c[key], json!([]), "{key}");
+    }
+    // The author's own messages are not unread for the author.
+    assert_eq!(counters(&app.admin).await["TYPE"]["ALL"], json!(0));
+
+    let read = app
+        .ok(
+            &anna,
+            "im.dialog.read",
+            json!({"DIALOG_ID": dialog, "MESSAGE_ID": m[0]}),
+        )
+        .await;
+    assert_eq!(
+        read,
+        json!({"dialogId": dialog, "chatId": chat, "lastId": m[0], "counter": 2})
+    );
+    // Never back.
+    let again = app
+        .ok(
+            &anna,
+            "im.dialog.read",
+            json!({"DIALOG_ID": dialog, "MESSAGE_ID": 1}),
+        )
+        .await;
+    assert_eq!(
+        (&again["lastId"], &again["counter"]),
+        (&json!(m[0]), &json!(2))
+    );
+    let all = app
+        .ok(&anna, "im.dialog.read", json!({"DIALOG_ID": dialog}))
+        .await;
+    assert_eq!((&all["lastId"], &all["counter"]), (&json!(m[2]), &json!(0)));
+    assert_eq!(counters(&anna).await["CHAT"], json!([]));
+
+    assert_eq!(
+        app.ok(
+            &anna,
+            "im.dialog.unread",
+            json!({"DIALOG_ID": dialog, "MESSAGE_ID": m[1]})
+        )
+        .await,
+        json!(true)
+    );
+    assert_eq!(counters(&anna).await["CHAT"], json!({chat.to_string(): 2}));
+    // A deleted message is not unread.
+    app.ok(&app.admin, "im.message.delete", json!({"ID": m[2]}))
+        .await;
+    assert_eq!(counters(&anna).await["CHAT"], json!({chat.to_string(): 1}));
+    // Muted chats are counted apart, and not in the totals.
+    app.ok(&anna, "im.chat.mute", json!({"CHAT_ID": chat}))
+        .await;
+    let c = counters(&anna).await;
+    assert_eq!(c["CHAT"], json!([]));
+    assert_eq!(c["CHAT_MUTED"], json!({chat.to_string(): 1}));
+    assert_eq!(c["TYPE"]["ALL"], json!(0));
+    // Writing reads the chat up to one's own message.
+    app.post(&anna, chat, "me too").await;
+    assert_eq!(counters(&anna).await["CHAT_MUTED"], json!([]));
+
+    // A private dialog counts under the other user's id.
+    app.write_to(&app.admin, &anna.user.to_string(), "psst")
+        .await;
+    let c = counters(&anna).await;
+    assert_eq!(c["DIALOG"], json!({app.admin.user.to_string(): 1}));
+    assert_eq!(
+        (&c["TYPE"]["DIALOG"], &c["TYPE"]["ALL"]),
+        (&json!(1), &json!(1))
+    );
+    let read = app
+        .ok(
+            &anna,
+            "im.dialog.read",
+            json!({"DIALOG_ID": app.admin.user.to_string()}),
+        )
+        .await;
+    assert_eq!(read["counter"], json!(0));
+    assert_eq!(read["dialogId"], json!(app.admin.user.to_string()));
+
+    // No chat for the caller: false; the pages' errors.
+    assert_eq!(
+        app.ok(&outsider, "im.dialog.read", json!({"DIALOG_ID": dialog}))
+            .await,
+        json!(false)
+    );
+    assert_eq!(
+        app.ok(
+            &outsider,
+            "im.dialog.unread",
+            json!({"DIALOG_ID": dialog, "MESSAGE_ID": m[0]})
+        )
+        .await,
+        json!(false)
+    );
+    assert_eq!(
+        app.err(&anna, "im.dialog.read", json!({})).await,
+        (400, "DIALOG_ID_EMPTY".to_owned())
+    );
+    assert_eq!(
+        app.err(&anna, "im.dialog.unread", json!({"DIALOG_ID": dialog}))
+            .await,
+        (400, "MESSAGE_ID_ERROR".to_owned())
+    );
+}

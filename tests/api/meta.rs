@@ -102,3 +102,17 @@ async fn im_user_get_reads_self_or_another() {
         (400, "USER_NOT_EXISTS".to_string())
     );
 }
+
+/// `im.revision.get`: the page's fields, all integers, mobile twice.
+#[tokio::test]
+async fn revision_get_has_the_pages_fields() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let r = app.ok(&app.admin, "im.revision.get", json!({})).await;
+    for key in ["rest", "web", "mobile", "desktop", "im_revision_mobile"] {
+        assert!(r[key].is_i64(), "{key}: {r}");
+    }
+    assert_eq!(r["mobile"], r["im_revision_mobile"]);
+    assert_eq!(r.as_object().map(|o| o.len()), Some(5));
+}

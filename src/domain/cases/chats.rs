@@ -201,3 +201,18 @@ pub async fn mute(
         Err(Error::CannotMute)
     }
 }
+
+/// `im.dialog.writing`: whether `caller` may write to the dialog: a member
+/// of the chat, or (a private dialog, opened or not) another existing user.
+pub async fn writable(store: &dyn Store, caller: UserId, dialog: DialogRef) -> Result<(), Error> {
+    match dialog {
+        DialogRef::User(other) => match store.user(other).await? {
+            Some(_) => Ok(()),
+            None => Err(Error::ActionUnavailable),
+        },
+        DialogRef::Chat(id) => match store.chat(id).await? {
+            Some(chat) if chat.is_member(caller) => Ok(()),
+            _ => Err(Error::ActionUnavailable),
+        },
+    }
+}

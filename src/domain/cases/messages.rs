@@ -1,8 +1,9 @@
 //! Message use cases: post, edit, delete, a page of history.
 
+use super::chats::dialog_chat;
 use crate::domain::messages::*;
-use crate::domain::store::{EditOutcome, PostOutcome, Store};
-use crate::domain::{DialogRef, Error, MessageId, Timestamp, UserId};
+use crate::domain::store::{ChatCounter, EditOutcome, PostOutcome, ReadMark, ReadState, Store};
+use crate::domain::{ChatId, DialogRef, Error, MessageId, Timestamp, UserId};
 
 /// `im.message.add`: posts into a group chat the caller belongs to, or into the
 /// private dialog with another user (opened on first message).
@@ -103,4 +104,28 @@ pub async fn history(
         messages,
         authors: page.authors,
     })
+}
+
+/// `im.dialog.read` / `im.dialog.unread`: moves the caller's read mark in a
+/// dialog. `None` when the caller has no such chat (the page's `false`).
+pub async fn mark_read(
+    store: &dyn Store,
+    caller: UserId,
+    dialog: DialogRef,
+    mark: ReadMark,
+) -> Result<Option<(ChatId, ReadState)>, Error> {
+    let chat = match dialog_chat(store, caller, dialog).await {
+        Ok(Some(chat)) => chat,
+        Ok(None) | Err(Error::NoDialogAccess) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    Ok(store
+        .mark_read(chat, caller, mark)
+        .await?
+        .map(|state| (chat, state)))
+}
+
+/// `im.counters.get`: the caller's chats with unread messages.
+pub async fn counters(store: &dyn Store, caller: UserId) -> Result<Vec<ChatCounter>, Error> {
+    Ok(store.counters(caller).await?)
 }
