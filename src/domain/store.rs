@@ -259,6 +259,8 @@ pub trait Store: Send + Sync {
         user: UserId,
         mark: ReadMark,
     ) -> Result<Option<ReadState>, StoreError>;
+    /// Marks every chat of `user` read.
+    async fn read_all(&self, user: UserId) -> Result<(), StoreError>;
     /// The chats of `user` with unread messages, by chat id.
     async fn counters(&self, user: UserId) -> Result<Vec<ChatCounter>, StoreError>;
 

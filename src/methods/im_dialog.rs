@@ -143,3 +143,9 @@ pub async fn unread(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let done = cases::messages::mark_read(cx.store(), cx.user(), dialog, mark).await?;
     Ok(Reply::value(done.is_some()))
 }
+
+/// `im.dialog.read.all`: docs api-reference/chats/special-operations/im-dialog-read-all.md
+pub async fn read_all(cx: &Ctx, _p: &Params) -> Result<Reply, ApiError> {
+    cases::messages::read_all(cx.store(), cx.user()).await?;
+    Ok(Reply::value(true))
+}

@@ -57,6 +57,7 @@ pub static METHODS: &[Method] = &[
     method!("im.dialog.writing", IM, im_dialog::writing),
     method!("im.dialog.read", IM, im_dialog::read),
     method!("im.dialog.unread", IM, im_dialog::unread),
+    method!("im.dialog.read.all", IM, im_dialog::read_all),
     method!("im.counters.get", IM, im_counters::get),
     method!("im.revision.get", IM, meta::revision),
     method!("im.message.add", IM, im_message::add),

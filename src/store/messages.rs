@@ -117,6 +117,17 @@ pub(super) fn mark_read(
     }))
 }
 
+/// `im.dialog.read.all`: every chat of `user` read, in one statement.
+pub(super) fn read_all(conn: &impl Db, user: UserId) -> DbResult<()> {
+    conn.exec(
+        "UPDATE chat_members SET last_read_id = COALESCE(
+             (SELECT MAX(m.id) FROM messages m WHERE m.chat_id = chat_members.chat_id), 0)
+         WHERE user_id = ?1",
+        params![user.0],
+    )?;
+    Ok(())
+}
+
 /// `im.counters.get`: the chats of `user` with unread messages.
 pub(super) fn counters(conn: &impl Db, user: UserId) -> DbResult<Vec<ChatCounter>> {
     let rows = conn.rows(

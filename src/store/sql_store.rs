@@ -138,6 +138,12 @@ impl<B: Backend> Store for SqlStore<B> {
             .await
     }
 
+    async fn read_all(&self, user: UserId) -> DbResult<()> {
+        self.backend
+            .write(move |conn| messages::read_all(conn, user))
+            .await
+    }
+
     async fn counters(&self, user: UserId) -> DbResult<Vec<ChatCounter>> {
         self.backend
             .read(move |conn| messages::counters(conn, user))

@@ -532,6 +532,25 @@ async fn read_marks_and_counters_follow_the_pages() {
     assert_eq!(read["counter"], json!(0));
     assert_eq!(read["dialogId"], json!(app.admin.user.to_string()));
 
+    // im.dialog.read.all: every chat read at once.
+    app.post(&app.admin, chat, "one more").await;
+    app.write_to(&app.admin, &anna.user.to_string(), "and more")
+        .await;
+    assert_eq!(counters(&anna).await["TYPE"]["ALL"], json!(1));
+    assert_eq!(
+        counters(&anna).await["CHAT_MUTED"],
+        json!({chat.to_string(): 1})
+    );
+    assert_eq!(
+        app.ok(&anna, "im.dialog.read.all", json!({})).await,
+        json!(true)
+    );
+    let c = counters(&anna).await;
+    assert_eq!(
+        (&c["TYPE"]["ALL"], &c["CHAT_MUTED"]),
+        (&json!(0), &json!([]))
+    );
+
     // No chat for the caller: false; the pages' errors.
     assert_eq!(
         app.ok(&outsider, "im.dialog.read", json!({"DIALOG_ID": dialog}))

@@ -129,3 +129,8 @@ pub async fn mark_read(
 pub async fn counters(store: &dyn Store, caller: UserId) -> Result<Vec<ChatCounter>, Error> {
     Ok(store.counters(caller).await?)
 }
+
+/// `im.dialog.read.all`: every chat of the caller read.
+pub async fn read_all(store: &dyn Store, caller: UserId) -> Result<(), Error> {
+    Ok(store.read_all(caller).await?)
+}
