@@ -42,6 +42,8 @@ mod meta;
 mod protocol;
 #[path = "api/receiver.rs"]
 mod receiver;
+#[path = "api/recent.rs"]
+mod recent;
 #[path = "api/tls.rs"]
 mod tls;
 #[path = "api/user_events.rs"]

@@ -9,3 +9,8 @@ ALTER TABLE chat_members ADD COLUMN muted INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE chat_members ADD COLUMN last_read_id INTEGER NOT NULL DEFAULT 0;
 UPDATE chat_members SET last_read_id = COALESCE(
     (SELECT MAX(m.id) FROM messages m WHERE m.chat_id = chat_members.chat_id), 0);
+-- The recent list: pinned (im.recent.pin), marked unread by hand
+-- (im.recent.unread), hidden until a message after this id (im.recent.hide).
+ALTER TABLE chat_members ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE chat_members ADD COLUMN marked_unread INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE chat_members ADD COLUMN hidden_below INTEGER NOT NULL DEFAULT 0;

@@ -6,7 +6,7 @@
 use async_trait::async_trait;
 
 use super::bots::{Bot, BotChange, BotUpdated, Command, NewBot, NewCommand};
-use super::chats::{Chat, ChatChange, NewChat};
+use super::chats::{Chat, ChatChange, ChatKind, Color, NewChat};
 use super::credentials::{Credential, NewCredential, TokenHash};
 use super::events::{Binding, DeliveryState, EventRecord, OfflineEvent, OfflineTake, OutboxEntry};
 use super::messages::{Message, Page};
@@ -122,6 +122,59 @@ pub struct ChatCounter {
     pub unread: i64,
     /// In a private dialog, the other user.
     pub other: Option<UserId>,
+}
+
+/// Which part of a member's recent list `recent` returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecentQuery {
+    /// Only chats whose last message is older than this (the next page).
+    pub before: Option<Timestamp>,
+    pub skip_chats: bool,
+    pub skip_dialogs: bool,
+    /// Only chats with unread messages or marked unread.
+    pub unread_only: bool,
+    pub limit: i64,
+}
+
+/// The last message of a recent-list entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecentMessage {
+    pub id: MessageId,
+    pub text: String,
+    pub author: Option<UserId>,
+    pub date: Timestamp,
+}
+
+/// One chat of a member's recent list, newest last message first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecentEntry {
+    pub chat: ChatId,
+    pub kind: ChatKind,
+    pub title: String,
+    pub color: Color,
+    pub owner: UserId,
+    pub entity_type: String,
+    pub entity_id: String,
+    pub created_at: Timestamp,
+    pub member_count: i64,
+    pub muted: Vec<UserId>,
+    pub message: RecentMessage,
+    pub counter: i64,
+    pub last_read: i64,
+    pub pinned: bool,
+    pub marked_unread: bool,
+    /// In a private dialog, the other user.
+    pub other: Option<UserId>,
+}
+
+/// A member's own marks on a chat in the recent list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecentMark {
+    Pin(bool),
+    /// Hidden until the next message.
+    Hide,
+    /// Marked unread by hand (`true`), or unmarked and read (`false`).
+    Unread(bool),
 }
 
 /// The result of posting a message.
@@ -259,6 +312,20 @@ pub trait Store: Send + Sync {
         user: UserId,
         mark: ReadMark,
     ) -> Result<Option<ReadState>, StoreError>;
+    /// A page of `user`'s recent list (at most `query.limit` + 1 entries, so
+    /// the caller can tell whether there are more).
+    async fn recent(
+        &self,
+        user: UserId,
+        query: RecentQuery,
+    ) -> Result<Vec<RecentEntry>, StoreError>;
+    /// Sets one of `user`'s marks on `chat`; `false` if not a member.
+    async fn mark_recent(
+        &self,
+        chat: ChatId,
+        user: UserId,
+        mark: RecentMark,
+    ) -> Result<bool, StoreError>;
     /// Marks every chat of `user` read.
     async fn read_all(&self, user: UserId) -> Result<(), StoreError>;
     /// The chats of `user` with unread messages, by chat id.

@@ -4,8 +4,8 @@
 
 use super::ctx::{Method, Scope};
 use super::{
-    batch, events, im_chat, im_counters, im_dialog, im_message, im_user, imbot, imbot_v2, meta,
-    user,
+    batch, events, im_chat, im_counters, im_dialog, im_message, im_recent, im_user, imbot,
+    imbot_v2, meta, user,
 };
 
 const IM: Scope = Scope::AnyOf(&["im"]);
@@ -59,6 +59,10 @@ pub static METHODS: &[Method] = &[
     method!("im.dialog.unread", IM, im_dialog::unread),
     method!("im.dialog.read.all", IM, im_dialog::read_all),
     method!("im.counters.get", IM, im_counters::get),
+    method!("im.recent.list", IM, im_recent::list),
+    method!("im.recent.pin", IM, im_recent::pin),
+    method!("im.recent.hide", IM, im_recent::hide),
+    method!("im.recent.unread", IM, im_recent::unread),
     method!("im.revision.get", IM, meta::revision),
     method!("im.message.add", IM, im_message::add),
     method!("im.message.update", IM, im_message::update),

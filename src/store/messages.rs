@@ -104,10 +104,14 @@ pub(super) fn mark_read(
         ReadMark::UpTo(id) => current.max(id.0.min(last)),
         ReadMark::UnreadFrom(id) => (id.0 - 1).clamp(0, last),
     };
-    if target != current {
+    // Reading also takes away a hand-set "unread" mark (im.recent.unread).
+    let marked = !matches!(mark, ReadMark::UnreadFrom(_));
+    if target != current || marked {
         conn.exec(
-            "UPDATE chat_members SET last_read_id = ?1 WHERE chat_id = ?2 AND user_id = ?3",
-            params![target, chat.0, user.0],
+            "UPDATE chat_members SET last_read_id = ?1,
+                 marked_unread = CASE WHEN ?4 THEN FALSE ELSE marked_unread END
+             WHERE chat_id = ?2 AND user_id = ?3",
+            params![target, chat.0, user.0, marked],
         )?;
     }
     let counter = conn.row(UNREAD, params![chat.0, target, user.0], |r| r.get(0))?;

@@ -22,6 +22,7 @@ mod pg_tls;
 mod pg_writer;
 pub mod postgres;
 mod reactions;
+mod recent;
 mod rows;
 mod settings;
 pub mod sql;
@@ -35,7 +36,8 @@ use std::sync::Arc;
 
 pub use crate::domain::store::{
     BotCreated, ChatCounter, ChatUpdated, EditOutcome, HistoryPage, LikeOutcome, MembershipOutcome,
-    PostOutcome, ReadMark, ReadState, Store, StoreError,
+    PostOutcome, ReadMark, ReadState, RecentEntry, RecentMark, RecentMessage, RecentQuery, Store,
+    StoreError,
 };
 
 /// How one engine runs the store's transactions.

@@ -10,9 +10,10 @@ use async_trait::async_trait;
 
 use super::sql::DbResult;
 use super::{
-    bots, chats, credentials, messages, outbox, reactions, settings, subscriptions, users, Backend,
-    BotCreated, ChatCounter, ChatUpdated, EditOutcome, HistoryPage, LikeOutcome, MembershipOutcome,
-    PostOutcome, ReadMark, ReadState, SqlStore, Store,
+    bots, chats, credentials, messages, outbox, reactions, recent, settings, subscriptions, users,
+    Backend, BotCreated, ChatCounter, ChatUpdated, EditOutcome, HistoryPage, LikeOutcome,
+    MembershipOutcome, PostOutcome, ReadMark, ReadState, RecentEntry, RecentMark, RecentQuery,
+    SqlStore, Store,
 };
 use crate::domain::bots::{Bot, BotChange, BotUpdated, Command, NewBot, NewCommand};
 use crate::domain::chats::{Chat, ChatChange, NewChat};
@@ -135,6 +136,18 @@ impl<B: Backend> Store for SqlStore<B> {
     ) -> DbResult<Option<ReadState>> {
         self.backend
             .write(move |conn| messages::mark_read(conn, chat, user, mark))
+            .await
+    }
+
+    async fn recent(&self, user: UserId, query: RecentQuery) -> DbResult<Vec<RecentEntry>> {
+        self.backend
+            .read(move |conn| recent::recent(conn, user, query))
+            .await
+    }
+
+    async fn mark_recent(&self, chat: ChatId, user: UserId, mark: RecentMark) -> DbResult<bool> {
+        self.backend
+            .write(move |conn| recent::mark(conn, chat, user, mark))
             .await
     }
 

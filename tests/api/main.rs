@@ -22,6 +22,7 @@ mod messages;
 mod meta;
 mod protocol;
 mod receiver;
+mod recent;
 mod tls;
 mod user_events;
 mod users;

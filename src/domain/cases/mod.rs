@@ -10,4 +10,5 @@ pub mod chats;
 pub mod credentials;
 pub mod messages;
 pub mod reactions;
+pub mod recent;
 pub mod users;
