@@ -129,6 +129,8 @@ pub struct ChatCounter {
 pub struct RecentQuery {
     /// Only chats whose last message is older than this (the next page).
     pub before: Option<Timestamp>,
+    /// Only chats whose last message is this recent or newer.
+    pub since: Option<Timestamp>,
     pub skip_chats: bool,
     pub skip_dialogs: bool,
     /// Only chats with unread messages or marked unread.

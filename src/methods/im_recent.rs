@@ -27,22 +27,11 @@ fn dialog(p: &Params) -> Result<DialogRef, ApiError> {
 /// `date_update`). `SKIP_CHAT`, `SKIP_DIALOG`, `UNREAD_ONLY` filter; b24im
 /// has no open lines or copilot chats, so their options change nothing.
 pub async fn list(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
-    let before = match p.str("LAST_MESSAGE_DATE").filter(|s| !s.trim().is_empty()) {
-        None => None,
-        Some(s) => Some(Timestamp(
-            chrono::DateTime::parse_from_rfc3339(s.trim())
-                .map_err(|_| {
-                    ApiError::param(
-                        "LAST_MESSAGE_DATE_ERROR",
-                        "LAST_MESSAGE_DATE must be a date in ATOM format",
-                    )
-                })?
-                .timestamp(),
-        )),
-    };
+    let before = date_param(p, "LAST_MESSAGE_DATE")?;
     let yes = |name: &str| p.flag(name) == Some(true);
     let query = RecentQuery {
         before,
+        since: None,
         skip_chats: yes("SKIP_CHAT"),
         skip_dialogs: yes("SKIP_DIALOG"),
         unread_only: yes("UNREAD_ONLY"),
@@ -64,6 +53,58 @@ pub async fn list(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     // "In the current implementation, usually -1" (the page).
     reply.total = Some(-1);
     Ok(reply)
+}
+
+/// The most items `im.recent.get` answers (it has no paging).
+const GET_LIMIT: i64 = 1000;
+
+/// A date parameter in ATOM format, if given.
+fn date_param(p: &Params, name: &str) -> Result<Option<Timestamp>, ApiError> {
+    match p.str(name).filter(|s| !s.trim().is_empty()) {
+        None => Ok(None),
+        Some(s) => chrono::DateTime::parse_from_rfc3339(s.trim())
+            .map(|d| Some(Timestamp(d.timestamp())))
+            .map_err(|_| {
+                ApiError::new(
+                    axum::http::StatusCode::BAD_REQUEST,
+                    format!("{name}_ERROR"),
+                    format!("{name} must be a date in ATOM format"),
+                )
+            }),
+    }
+}
+
+/// `im.recent.get`: docs api-reference/chats/im-recent-get.md
+/// The same items as `im.recent.list`, as a plain list, newest first (at most
+/// 1,000); `LAST_UPDATE` / `LAST_SYNC_DATE` keep those changed since then.
+/// b24im has no open lines: `ONLY_OPENLINES=Y` answers an empty list.
+pub async fn get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let yes = |name: &str| p.flag(name) == Some(true);
+    if yes("ONLY_OPENLINES") {
+        return Ok(Reply::value(json!([])));
+    }
+    let since = match (
+        date_param(p, "LAST_UPDATE")?,
+        date_param(p, "LAST_SYNC_DATE")?,
+    ) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    };
+    let query = RecentQuery {
+        before: None,
+        since,
+        skip_chats: yes("SKIP_CHAT"),
+        skip_dialogs: yes("SKIP_DIALOG"),
+        unread_only: false,
+        limit: GET_LIMIT,
+    };
+    let page = cases::recent::list(cx.store(), cx.user(), query).await?;
+    Ok(Reply::value(Value::Array(
+        page.entries
+            .iter()
+            .map(|e| item(e, &page.users, cx.user()))
+            .collect(),
+    )))
 }
 
 /// `im.recent.pin`: `PIN` `Y` (default) or `N`.

@@ -60,6 +60,7 @@ pub static METHODS: &[Method] = &[
     method!("im.dialog.read.all", IM, im_dialog::read_all),
     method!("im.counters.get", IM, im_counters::get),
     method!("im.recent.list", IM, im_recent::list),
+    method!("im.recent.get", IM, im_recent::get),
     method!("im.recent.pin", IM, im_recent::pin),
     method!("im.recent.hide", IM, im_recent::hide),
     method!("im.recent.unread", IM, im_recent::unread),

@@ -8,8 +8,8 @@ use super::{RecentEntry, RecentMark, RecentMessage, RecentQuery, StoreError};
 use crate::domain::chats::{ChatKind, Color};
 use crate::domain::{ChatId, MessageId, Timestamp, UserId};
 
-/// The entries of `?1`'s recent list whose last message is older than `?2`,
-/// filtered by `extra`, newest first, at most `?3`.
+/// The entries of `?1`'s recent list whose last message is older than `?2`
+/// and not older than `?4`, filtered by `extra`, newest first, at most `?3`.
 fn page_sql(extra: &str) -> String {
     format!(
         "SELECT * FROM (
@@ -29,7 +29,7 @@ fn page_sql(extra: &str) -> String {
                                        WHERE x.chat_id = c.id AND x.deleted = FALSE)
            WHERE cm.user_id = ?1 AND m.id > cm.hidden_below AND m.created_at < ?2
          ) r
-         WHERE TRUE {extra}
+         WHERE message_date >= ?4 {extra}
          ORDER BY message_date DESC, message_id DESC
          LIMIT ?3"
     )
@@ -47,9 +47,10 @@ pub(super) fn recent(conn: &impl Db, user: UserId, q: RecentQuery) -> DbResult<V
         extra.push_str(" AND (counter > 0 OR marked_unread = TRUE)");
     }
     let before = q.before.map_or(i64::MAX, |t| t.0);
+    let since = q.since.map_or(i64::MIN, |t| t.0);
     let mut entries = conn.rows(
         &page_sql(&extra),
-        params![user.0, before, q.limit + 1],
+        params![user.0, before, q.limit + 1, since],
         |r| {
             let kind: String = r.get(1)?;
             let color: String = r.get(3)?;

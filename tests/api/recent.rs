@@ -178,3 +178,37 @@ async fn recent_list_shows_chats_by_last_message_with_the_callers_marks() {
         );
     }
 }
+
+/// `im.recent.get`: the same items as a plain list; `LAST_UPDATE` keeps the
+/// ones changed since then; no open lines.
+#[tokio::test]
+async fn recent_get_lists_the_same_items() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let anna = app.user("Anna", "").await;
+    let chat = app.chat(&app.admin, &[&anna]).await;
+    app.post(&app.admin, chat, "first").await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    app.write_to(&app.admin, &anna.user.to_string(), "psst")
+        .await;
+    let listed = recent(&app, &anna, json!({})).await["items"].clone();
+    let got = app.ok(&anna, "im.recent.get", json!({})).await;
+    assert_eq!(got, listed);
+    let since = listed[0]["date_update"].as_str().unwrap().to_owned();
+    let newer = app
+        .ok(&anna, "im.recent.get", json!({"LAST_UPDATE": since}))
+        .await;
+    assert_eq!(newer.as_array().map(Vec::len), Some(1));
+    assert_eq!(newer[0]["id"], json!(app.admin.user));
+    assert_eq!(
+        app.ok(&anna, "im.recent.get", json!({"SKIP_DIALOG": "Y"}))
+            .await[0]["chat_id"],
+        json!(chat)
+    );
+    assert_eq!(
+        app.ok(&anna, "im.recent.get", json!({"ONLY_OPENLINES": "Y"}))
+            .await,
+        json!([])
+    );
+}
