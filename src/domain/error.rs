@@ -51,6 +51,9 @@ pub enum Error {
     /// A user id that names nobody.
     #[error("user does not exist")]
     UserNotExists,
+    /// The caller is not in the chat (`im.dialog.messages.search`).
+    #[error("no access to this chat")]
+    NoChatAccess,
     /// No such chat, not a member, or a chat without notifications to mute.
     #[error("cannot mute")]
     CannotMute,

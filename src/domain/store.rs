@@ -93,6 +93,20 @@ pub enum ChatUpdated {
     NotOwner,
 }
 
+/// What `search_messages` looks for in one chat.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageSearch {
+    /// A piece of the text, matched case-insensitively.
+    pub text: Option<String>,
+    pub from: Option<Timestamp>,
+    /// Up to, not including.
+    pub to: Option<Timestamp>,
+    pub ascending: bool,
+    /// Past this message in the order asked for (the next page).
+    pub after_id: Option<MessageId>,
+    pub limit: i64,
+}
+
 /// Where `mark_read` moves a member's read mark.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReadMark {
@@ -307,6 +321,15 @@ pub trait Store: Send + Sync {
         page: Page,
     ) -> Result<Option<HistoryPage>, StoreError>;
 
+    /// Messages of `chat` matching `search`, as `reader` sees them (with
+    /// likes and authors, in a fixed number of statements); `None` when
+    /// `reader` is not a member.
+    async fn search_messages(
+        &self,
+        chat: ChatId,
+        reader: UserId,
+        search: MessageSearch,
+    ) -> Result<Option<HistoryPage>, StoreError>;
     /// Moves `user`'s read mark in `chat`; `None` if not a member.
     async fn mark_read(
         &self,

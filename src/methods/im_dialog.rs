@@ -8,8 +8,9 @@ use super::ctx::Ctx;
 use super::{views, DIALOG_ID_EMPTY};
 use crate::domain::cases;
 use crate::domain::messages::Page;
-use crate::domain::store::ReadMark;
-use crate::domain::{DialogRef, MessageId};
+use crate::domain::reactions::LIKE;
+use crate::domain::store::{MessageSearch, ReadMark};
+use crate::domain::{ChatId, DialogRef, MessageId, Timestamp};
 use crate::protocol::envelope::Reply;
 use crate::protocol::error::ApiError;
 use crate::protocol::params::Params;
@@ -148,4 +149,79 @@ pub async fn unread(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
 pub async fn read_all(cx: &Ctx, _p: &Params) -> Result<Reply, ApiError> {
     cases::messages::read_all(cx.store(), cx.user()).await?;
     Ok(Reply::value(true))
+}
+
+/// Messages `im.dialog.messages.search` answers at most, and by default.
+const SEARCH_MAX_LIMIT: i64 = 200;
+const SEARCH_DEFAULT_LIMIT: i64 = 50;
+
+/// A date parameter in RFC 3339 / ATOM format; anything else is ignored.
+fn date(p: &Params, name: &str) -> Option<Timestamp> {
+    p.str(name)
+        .and_then(|s| chrono::DateTime::parse_from_rfc3339(s.trim()).ok())
+        .map(|d| Timestamp(d.timestamp()))
+}
+
+/// `im.dialog.messages.search`: docs api-reference/chats/messages/im-dialog-messages-search.md
+/// Messages of `CHAT_ID` whose text holds `SEARCH_MESSAGE` (three characters
+/// or more; shorter is not searched), between `DATE_FROM` and `DATE_TO` (or
+/// within 24 hours of `DATE`), by `ORDER[ID]` (`DESC` by default), `LIMIT`
+/// (50, at most 200) after `LAST_ID`. Likes are the only reactions shown.
+pub async fn messages_search(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let chat = ChatId(
+        p.positive_id("CHAT_ID")
+            .ok_or_else(|| ApiError::param("CHAT_ID_EMPTY", "CHAT_ID can't be empty"))?,
+    );
+    let text = p
+        .str("SEARCH_MESSAGE")
+        .map(|s| s.trim().to_owned())
+        .filter(|s| s.chars().count() > 2);
+    let (from, to) = match date(p, "DATE") {
+        Some(day) => (Some(day), Some(Timestamp(day.0 + 24 * 3600))),
+        None => (date(p, "DATE_FROM"), date(p, "DATE_TO")),
+    };
+    let ascending = p
+        .get("ORDER")
+        .and_then(|o| o.get("ID").or_else(|| o.get("id")).cloned())
+        .and_then(|v| v.as_str().map(|s| s.eq_ignore_ascii_case("ASC")))
+        .unwrap_or(false);
+    let limit = p
+        .intval("LIMIT")
+        .filter(|n| *n > 0)
+        .unwrap_or(SEARCH_DEFAULT_LIMIT)
+        .min(SEARCH_MAX_LIMIT);
+    let search = MessageSearch {
+        text,
+        from,
+        to,
+        ascending,
+        after_id: p.positive_id("LAST_ID").map(MessageId),
+        limit,
+    };
+    let page = cases::messages::search(cx.store(), cx.user(), chat, search).await?;
+    let me = cx.user();
+    let reactions: Vec<Value> = page
+        .messages
+        .iter()
+        .filter(|m| !m.likes.is_empty())
+        .map(|m| {
+            json!({
+                "messageId": m.id.0,
+                "reactionCounters": {LIKE: m.likes.len()},
+                "reactionUsers": {LIKE: m.likes.iter().map(|u| u.0).collect::<Vec<i64>>()},
+                "ownReactions": if m.likes.contains(&me) { json!([LIKE]) } else { json!([]) },
+            })
+        })
+        .collect();
+    Ok(Reply::value(json!({
+        "users": page.authors.iter().map(views::user_v2).collect::<Vec<Value>>(),
+        "files": [],
+        "additionalMessages": [],
+        "copilot": null,
+        "stickers": [],
+        "reactions": reactions,
+        "tariffRestrictions": {"isHistoryLimitExceeded": false},
+        "usersShort": [],
+        "messages": page.messages.iter().map(views::message_v2).collect::<Vec<Value>>(),
+    })))
 }

@@ -54,6 +54,7 @@ pub static METHODS: &[Method] = &[
     method!("im.dialog.get", IM, im_dialog::get),
     method!("im.dialog.messages.get", IM, im_dialog::messages_get),
     method!("im.dialog.users.list", IM, im_dialog::users_list),
+    method!("im.dialog.messages.search", IM, im_dialog::messages_search),
     method!("im.dialog.writing", IM, im_dialog::writing),
     method!("im.dialog.read", IM, im_dialog::read),
     method!("im.dialog.unread", IM, im_dialog::unread),

@@ -307,3 +307,52 @@ pub fn event_page(
         .collect();
     json!({"events": list, "nextOffset": next, "hasMore": has_more})
 }
+
+/// `snake_case` keys as the v2 answers spell them (`firstName`, `avatarHr`).
+fn camel(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    let mut upper = false;
+    for c in key.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A user as the v2-style answers (`im.dialog.messages.search`) show one:
+/// the fields of [`user`], in camelCase.
+pub fn user_v2(u: &User) -> Value {
+    match user(u) {
+        Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (camel(&k), v)).collect()),
+        other => other,
+    }
+}
+
+/// A message as the v2-style answers show one, for `reader`.
+pub fn message_v2(m: &Message) -> Value {
+    let author = m.author.map_or(0, |a| a.0);
+    json!({
+        "id": m.id.0,
+        "chatId": m.chat.0,
+        "chat_id": m.chat.0,
+        "authorId": author,
+        "author_id": author,
+        "date": iso_date(m.date),
+        "text": m.text,
+        "isSystem": m.author.is_none(),
+        "uuid": null,
+        "forward": null,
+        "params": [],
+        "viewedByOthers": false,
+        "block": null,
+        "unread": false,
+        "viewed": true,
+        "viewedCount": 0,
+    })
+}

@@ -4,9 +4,11 @@ use std::sync::LazyLock;
 
 use super::events::enqueue_message;
 use super::rows::{chat_kind, is_member};
-use super::sql::{params, Db, DbResult};
+use super::sql::{params, Db, DbResult, Param};
 use super::users::{user_from_row, USER_COLUMNS};
-use super::{ChatCounter, EditOutcome, HistoryPage, PostOutcome, ReadMark, ReadState};
+use super::{
+    ChatCounter, EditOutcome, HistoryPage, MessageSearch, PostOutcome, ReadMark, ReadState,
+};
 use crate::domain::events::EventKind;
 use crate::domain::messages::{Message, Page};
 use crate::domain::reactions::LIKE;
@@ -318,4 +320,91 @@ pub(super) fn message_chat(conn: &impl Db, id: MessageId) -> DbResult<Option<Cha
         params![id.0],
         |r| r.get::<i64>(0).map(ChatId),
     )
+}
+
+/// `im.dialog.messages.search`: one statement for the messages, one for
+/// their likes, one for their authors.
+pub(super) fn search(
+    conn: &impl Db,
+    chat: ChatId,
+    reader: UserId,
+    q: MessageSearch,
+) -> DbResult<Option<HistoryPage>> {
+    if !is_member(conn, chat, reader)? {
+        return Ok(None);
+    }
+    let pattern = q.text.as_deref().map(|t| {
+        let escaped = t
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        format!("%{escaped}%")
+    });
+    let (cmp, order) = if q.ascending {
+        (">", "ASC")
+    } else {
+        ("<", "DESC")
+    };
+    let after = q
+        .after_id
+        .map_or(if q.ascending { 0 } else { i64::MAX }, |m| m.0);
+    let text_cond = if pattern.is_some() {
+        "AND lower(text) LIKE lower(?6) ESCAPE '\\'"
+    } else {
+        "AND CAST(?6 AS TEXT) IS NULL"
+    };
+    let sql = format!(
+        "SELECT id, chat_id, author_id, text, system_code, edited, deleted, created_at
+         FROM messages
+         WHERE chat_id = ?1 AND deleted = FALSE AND id {cmp} ?2
+           AND created_at >= ?3 AND created_at < ?4 {text_cond}
+         ORDER BY id {order} LIMIT ?5"
+    );
+    let from = q.from.map_or(i64::MIN, |t| t.0);
+    let to = q.to.map_or(i64::MAX, |t| t.0);
+    let mut messages = conn.rows(
+        &sql,
+        params![chat.0, after, from, to, q.limit, pattern],
+        |r| {
+            Ok(Message {
+                id: MessageId(r.get(0)?),
+                chat: ChatId(r.get(1)?),
+                author: r.get::<Option<i64>>(2)?.map(UserId),
+                text: r.get(3)?,
+                system_code: r.get(4)?,
+                edited: r.get(5)?,
+                deleted: r.get(6)?,
+                date: Timestamp(r.get(7)?),
+                likes: Vec::new(),
+            })
+        },
+    )?;
+    if messages.is_empty() {
+        return Ok(Some(HistoryPage {
+            messages,
+            authors: Vec::new(),
+        }));
+    }
+    let marks = vec!["?"; messages.len()].join(", ");
+    let ids: Vec<i64> = messages.iter().map(|m| m.id.0).collect();
+    let mut bound: Vec<&dyn Param> = vec![&LIKE];
+    bound.extend(ids.iter().map(|id| id as &dyn Param));
+    let likes: Vec<(i64, i64)> = conn.rows(
+        &format!(
+            "SELECT message_id, user_id FROM reactions
+             WHERE reaction = ?1 AND message_id IN ({marks}) ORDER BY message_id, created_at, user_id"
+        ),
+        &bound,
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    for (message, user) in likes {
+        if let Some(m) = messages.iter_mut().find(|m| m.id.0 == message) {
+            m.likes.push(UserId(user));
+        }
+    }
+    let mut authors: Vec<UserId> = messages.iter().filter_map(|m| m.author).collect();
+    authors.sort_unstable();
+    authors.dedup();
+    let authors = super::users::users(conn, authors)?;
+    Ok(Some(HistoryPage { messages, authors }))
 }

@@ -36,8 +36,8 @@ use std::sync::Arc;
 
 pub use crate::domain::store::{
     BotCreated, ChatCounter, ChatUpdated, EditOutcome, HistoryPage, LikeOutcome, MembershipOutcome,
-    PostOutcome, ReadMark, ReadState, RecentEntry, RecentMark, RecentMessage, RecentQuery, Store,
-    StoreError,
+    MessageSearch, PostOutcome, ReadMark, ReadState, RecentEntry, RecentMark, RecentMessage,
+    RecentQuery, Store, StoreError,
 };
 
 /// How one engine runs the store's transactions.

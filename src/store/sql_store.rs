@@ -12,8 +12,8 @@ use super::sql::DbResult;
 use super::{
     bots, chats, credentials, messages, outbox, reactions, recent, settings, subscriptions, users,
     Backend, BotCreated, ChatCounter, ChatUpdated, EditOutcome, HistoryPage, LikeOutcome,
-    MembershipOutcome, PostOutcome, ReadMark, ReadState, RecentEntry, RecentMark, RecentQuery,
-    SqlStore, Store,
+    MembershipOutcome, MessageSearch, PostOutcome, ReadMark, ReadState, RecentEntry, RecentMark,
+    RecentQuery, SqlStore, Store,
 };
 use crate::domain::bots::{Bot, BotChange, BotUpdated, Command, NewBot, NewCommand};
 use crate::domain::chats::{Chat, ChatChange, NewChat};
@@ -125,6 +125,17 @@ impl<B: Backend> Store for SqlStore<B> {
     ) -> DbResult<MembershipOutcome> {
         self.backend
             .write(move |conn| chats::add_members(conn, chat, actor, users, now))
+            .await
+    }
+
+    async fn search_messages(
+        &self,
+        chat: ChatId,
+        reader: UserId,
+        search: MessageSearch,
+    ) -> DbResult<Option<HistoryPage>> {
+        self.backend
+            .read(move |conn| messages::search(conn, chat, reader, search))
             .await
     }
 

@@ -576,3 +576,125 @@ async fn read_marks_and_counters_follow_the_pages() {
         (400, "MESSAGE_ID_ERROR".to_owned())
     );
 }
+
+/// `im.dialog.messages.search`: case-insensitive text search (three
+/// characters or more, `%` and `_` literal), order, paging, dates, likes as
+/// reactions, v2 field names; nothing for someone not in the chat.
+#[tokio::test]
+async fn message_search_follows_the_page() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let anna = app.user("Anna", "").await;
+    let outsider = app.user("Otto", "").await;
+    let chat = app.chat(&app.admin, &[&anna]).await;
+    let mut ids = Vec::new();
+    for text in [
+        "Hello world",
+        "hello again",
+        "one_two",
+        "one two",
+        "100% sure",
+    ] {
+        ids.push(app.post(&app.admin, chat, text).await);
+    }
+    let gone = app.post(&app.admin, chat, "hello gone").await;
+    app.ok(&app.admin, "im.message.delete", json!({"ID": gone}))
+        .await;
+    app.ok(&anna, "im.message.like", json!({"MESSAGE_ID": ids[0]}))
+        .await;
+
+    let search = |hook: &crate::helpers::Hook, params: Value| {
+        let (app, hook) = (&app, hook.clone());
+        async move {
+            let r = app.ok(&hook, "im.dialog.messages.search", params).await;
+            let found: Vec<i64> = r["messages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m["id"].as_i64().unwrap())
+                .collect();
+            (found, r)
+        }
+    };
+    let (found, r) = search(&anna, json!({"CHAT_ID": chat, "SEARCH_MESSAGE": "HELLO"})).await;
+    assert_eq!(found, vec![ids[1], ids[0]]);
+    let m = &r["messages"][1];
+    assert_eq!((&m["chatId"], &m["chat_id"]), (&json!(chat), &json!(chat)));
+    assert_eq!(
+        (&m["authorId"], &m["text"]),
+        (&json!(app.admin.user), &json!("Hello world"))
+    );
+    assert_eq!(m["isSystem"], json!(false));
+    assert_eq!(r["users"][0]["id"], json!(app.admin.user));
+    assert!(r["users"][0]["firstName"].is_string(), "{}", r["users"]);
+    assert_eq!(
+        r["reactions"],
+        json!([{"messageId": ids[0], "reactionCounters": {"like": 1},
+                "reactionUsers": {"like": [anna.user]}, "ownReactions": ["like"]}])
+    );
+    assert_eq!(
+        r["tariffRestrictions"],
+        json!({"isHistoryLimitExceeded": false})
+    );
+    let (_, theirs) = search(
+        &app.admin,
+        json!({"CHAT_ID": chat, "SEARCH_MESSAGE": "hello"}),
+    )
+    .await;
+    assert_eq!(theirs["reactions"][0]["ownReactions"], json!([]));
+    // `_` and `%` are the characters themselves.
+    let (found, _) = search(&anna, json!({"CHAT_ID": chat, "SEARCH_MESSAGE": "e_t"})).await;
+    assert_eq!(found, vec![ids[2]]);
+    let (found, _) = search(&anna, json!({"CHAT_ID": chat, "SEARCH_MESSAGE": "0% s"})).await;
+    assert_eq!(found, vec![ids[4]]);
+    // Two characters are not searched: everything (not deleted), newest first.
+    let (found, _) = search(&anna, json!({"CHAT_ID": chat, "SEARCH_MESSAGE": "zz"})).await;
+    let mut all = ids.clone();
+    all.reverse();
+    assert_eq!(found, all);
+    // Order, limit, paging by LAST_ID.
+    let (found, _) = search(
+        &anna,
+        json!({"CHAT_ID": chat, "ORDER": {"ID": "ASC"}, "LIMIT": 2}),
+    )
+    .await;
+    assert_eq!(found, ids[..2].to_vec());
+    let (found, _) = search(
+        &anna,
+        json!({"CHAT_ID": chat, "ORDER": {"ID": "ASC"}, "LIMIT": 2, "LAST_ID": ids[1]}),
+    )
+    .await;
+    assert_eq!(found, ids[2..4].to_vec());
+    let (found, _) = search(&anna, json!({"CHAT_ID": chat, "LAST_ID": ids[1]})).await;
+    assert_eq!(found, vec![ids[0]]);
+    // Dates.
+    let (found, _) = search(
+        &anna,
+        json!({"CHAT_ID": chat, "DATE_FROM": "2999-01-01T00:00:00+00:00"}),
+    )
+    .await;
+    assert!(found.is_empty());
+    let today = chrono::Utc::now() - chrono::Duration::hours(1);
+    let (found, _) = search(&anna, json!({"CHAT_ID": chat, "DATE": today.to_rfc3339()})).await;
+    assert_eq!(found.len(), ids.len());
+
+    assert_eq!(
+        app.err(
+            &outsider,
+            "im.dialog.messages.search",
+            json!({"CHAT_ID": chat})
+        )
+        .await,
+        (403, "ACCESS_ERROR".to_owned())
+    );
+    assert_eq!(
+        app.err(
+            &anna,
+            "im.dialog.messages.search",
+            json!({"SEARCH_MESSAGE": "hello"})
+        )
+        .await,
+        (400, "CHAT_ID_EMPTY".to_owned())
+    );
+}

@@ -2,7 +2,9 @@
 
 use super::chats::dialog_chat;
 use crate::domain::messages::*;
-use crate::domain::store::{ChatCounter, EditOutcome, PostOutcome, ReadMark, ReadState, Store};
+use crate::domain::store::{
+    ChatCounter, EditOutcome, HistoryPage, MessageSearch, PostOutcome, ReadMark, ReadState, Store,
+};
 use crate::domain::{ChatId, DialogRef, Error, MessageId, Timestamp, UserId};
 
 /// `im.message.add`: posts into a group chat the caller belongs to, or into the
@@ -133,4 +135,17 @@ pub async fn counters(store: &dyn Store, caller: UserId) -> Result<Vec<ChatCount
 /// `im.dialog.read.all`: every chat of the caller read.
 pub async fn read_all(store: &dyn Store, caller: UserId) -> Result<(), Error> {
     Ok(store.read_all(caller).await?)
+}
+
+/// `im.dialog.messages.search`: matches in a chat the caller is in.
+pub async fn search(
+    store: &dyn Store,
+    caller: UserId,
+    chat: ChatId,
+    search: MessageSearch,
+) -> Result<HistoryPage, Error> {
+    store
+        .search_messages(chat, caller, search)
+        .await?
+        .ok_or(Error::NoChatAccess)
 }
