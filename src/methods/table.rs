@@ -35,6 +35,7 @@ pub static METHODS: &[Method] = &[
     method!("profile", Scope::Basic, meta::profile),
     method!("user.current", USER, meta::user_current),
     method!("user.get", USER, user::get),
+    method!("user.search", USER, user::search),
     method!("im.user.get", IM, im_user::get),
     method!("im.user.list.get", IM, im_user::list_get),
     method!("im.user.status.get", IM, im_user::status_get),

@@ -1,4 +1,4 @@
-//! The `user` scope: `user.get` (docs api-reference/user/user-get.md).
+//! The `user` scope: `user.get` and `user.search` (docs api-reference/user/).
 //! `user.current` lives with the basic methods in `meta.rs`.
 
 use serde_json::Value;
@@ -38,7 +38,51 @@ pub async fn get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     Ok(Reply::page(Value::Array(result), total, next))
 }
 
-fn decode_query(p: &Params) -> UserQuery {
+/// `user.search`: docs api-reference/user/user-search.md
+/// `FILTER` by `NAME`, `LAST_NAME` (containing the value), `USER_TYPE`, or
+/// `FIND` (each word in the first or last name; with `FIND` the other keys
+/// are ignored, as the page says they cannot be combined). `WORK_POSITION`
+/// and `UF_DEPARTMENT_NAME` match nobody: b24im keeps neither yet. Sorted
+/// and paged as `user.get`.
+pub async fn search(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let mut query = paging(p);
+    if let Some(Value::Object(filter)) = p.get("filter") {
+        let find = filter
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("FIND"))
+            .and_then(|(_, v)| scalar_text(v));
+        match find {
+            Some(words) => query.name_search = Some(words),
+            None => {
+                for (key, value) in filter {
+                    let (field, cmp) = match key.to_ascii_uppercase().as_str() {
+                        "NAME" => (UserField::Name, Cmp::Contains),
+                        "LAST_NAME" => (UserField::LastName, Cmp::Contains),
+                        "USER_TYPE" => (UserField::UserType, Cmp::Eq),
+                        "WORK_POSITION" | "UF_DEPARTMENT_NAME" => (UserField::Id, Cmp::Eq),
+                        _ => continue,
+                    };
+                    let values = match field {
+                        UserField::Id => Vec::new(), // matches nobody
+                        _ => scalar_text(value)
+                            .map(FilterValue::Text)
+                            .into_iter()
+                            .collect(),
+                    };
+                    query.conditions.push(Condition { field, cmp, values });
+                }
+            }
+        }
+    }
+    let offset = query.offset;
+    let page = cases::users::list(cx.store(), query).await?;
+    let next = page.next(offset);
+    let result: Vec<Value> = page.users.iter().map(views::rest_user).collect();
+    Ok(Reply::page(Value::Array(result), page.total, next))
+}
+
+/// `sort`, `order` and `start`, as `user.get` and `user.search` take them.
+fn paging(p: &Params) -> UserQuery {
     let mut q = UserQuery::default();
 
     let start = p.intval("start").unwrap_or(0);
@@ -62,6 +106,11 @@ fn decode_query(p: &Params) -> UserQuery {
     if let Some(field) = p.str("sort").and_then(|s| UserField::from_name(&s)) {
         q.sort = field;
     }
+    q
+}
+
+fn decode_query(p: &Params) -> UserQuery {
+    let mut q = paging(p);
 
     if let Some(Value::Object(filter)) = p.get("filter") {
         add_conditions(&mut q, filter.iter());

@@ -497,3 +497,49 @@ async fn im_user_list_get_returns_users_by_id() {
         );
     }
 }
+
+/// `user.search`: `FILTER` by name parts (containing), `FIND` across first
+/// and last names, fields b24im does not keep match nobody; paged as user.get.
+#[tokio::test]
+async fn user_search_follows_the_page() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let anna = app.user("Anna", "Weber").await;
+    let hanna = app.user("Hannah", "Schmidt").await;
+    let bert = app.user("Bert", "Weberling").await;
+    let search = |params: Value| {
+        let app = &app;
+        async move {
+            let (status, body) = app.call(&app.admin, "user.search", params).await;
+            assert_eq!(status, 200, "{body}");
+            let ids: Vec<i64> = body["result"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|u| u["ID"].as_str().unwrap().parse().unwrap())
+                .collect();
+            (ids, body)
+        }
+    };
+    let (ids, body) = search(json!({"FILTER": {"NAME": "ann"}})).await;
+    assert_eq!(ids, vec![anna.user, hanna.user]);
+    assert_eq!(body["total"], json!(2));
+    let (ids, _) = search(json!({"FILTER": {"LAST_NAME": "Weber"}})).await;
+    assert_eq!(ids, vec![anna.user, bert.user]);
+    let (ids, _) = search(json!({"FILTER": {"NAME": "ann", "LAST_NAME": "Weber"}})).await;
+    assert_eq!(ids, vec![anna.user]);
+    let (ids, _) = search(json!({"FILTER": {"FIND": "weber"}})).await;
+    assert_eq!(ids, vec![anna.user, bert.user]);
+    // FIND wins over the other keys.
+    let (ids, _) = search(json!({"FILTER": {"FIND": "schmidt", "NAME": "Bert"}})).await;
+    assert_eq!(ids, vec![hanna.user]);
+    let (ids, _) = search(json!({"FILTER": {"WORK_POSITION": "Manager"}})).await;
+    assert!(ids.is_empty());
+    let (ids, _) =
+        search(json!({"FILTER": {"LAST_NAME": "Weber"}, "sort": "ID", "order": "DESC"})).await;
+    assert_eq!(ids, vec![bert.user, anna.user]);
+    // Without a filter: everyone, as user.get.
+    let (ids, _) = search(json!({})).await;
+    assert_eq!(ids.len(), 4);
+}
