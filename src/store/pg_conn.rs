@@ -17,9 +17,6 @@ use super::StoreError;
 pub const CHANNEL: &str = "b24im";
 /// Prepared statements kept per connection (user.get's filters vary).
 const STATEMENT_CACHE: usize = 256;
-/// How long a reader or writer keeps trying to reach the database, unless
-/// told (`--database-wait`).
-pub const DEFAULT_WAIT: Duration = Duration::from_secs(5);
 
 impl From<postgres::Error> for StoreError {
     fn from(e: postgres::Error) -> Self {

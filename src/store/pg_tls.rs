@@ -58,6 +58,10 @@ impl SslMode {
     }
 }
 
+/// How long a reader or writer keeps trying to reach the database, unless
+/// told (`--database-wait`).
+pub const DEFAULT_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// A parsed connection string and the TLS connector its `sslmode` asks for.
 #[derive(Clone)]
 pub struct Target {
@@ -99,7 +103,7 @@ pub fn parse(url: &str) -> Result<Target, String> {
     Ok(Target {
         config,
         tls,
-        wait: super::pg_conn::DEFAULT_WAIT,
+        wait: DEFAULT_WAIT,
     })
 }
 

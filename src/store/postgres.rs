@@ -24,8 +24,8 @@ use postgres::Client;
 use tokio::sync::{mpsc, oneshot};
 
 use super::credentials::CREDENTIALS_TOPIC;
-pub use super::pg_conn::DEFAULT_WAIT;
 use super::pg_conn::{self, PgConn, CHANNEL};
+pub use super::pg_tls::DEFAULT_WAIT;
 use super::pg_tls::{self, Target};
 use super::pg_writer;
 pub use super::pg_writer::WRITERS;
