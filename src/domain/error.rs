@@ -51,6 +51,12 @@ pub enum Error {
     /// A user id that names nobody.
     #[error("user does not exist")]
     UserNotExists,
+    /// `im.message.command` on a message the caller cannot see.
+    #[error("no such message")]
+    CommandMessage,
+    /// `im.message.command` of a command the bot does not offer there.
+    #[error("no such command")]
+    CommandUnavailable,
     /// The caller is not in the chat (`im.dialog.messages.search`).
     #[error("no access to this chat")]
     NoChatAccess,

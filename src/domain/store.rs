@@ -93,6 +93,16 @@ pub enum ChatUpdated {
     NotOwner,
 }
 
+/// The result of `run_command`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommandRun {
+    Done,
+    /// No such message, deleted, or not in a chat of the user's.
+    NoMessage,
+    /// The bot has no such command usable in that chat.
+    NoCommand,
+}
+
 /// What `search_messages` looks for in one chat.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MessageSearch {
@@ -321,6 +331,17 @@ pub trait Store: Send + Sync {
         page: Page,
     ) -> Result<Option<HistoryPage>, StoreError>;
 
+    /// `im.message.command`: `user` runs `bot`'s `command` (with `args`) on
+    /// `message`; its event goes out as a slash command's would.
+    async fn run_command(
+        &self,
+        message: MessageId,
+        user: UserId,
+        bot: UserId,
+        command: String,
+        args: String,
+        now: Timestamp,
+    ) -> Result<CommandRun, StoreError>;
     /// Messages of `chat` matching `search`, as `reader` sees them (with
     /// likes and authors, in a fixed number of statements); `None` when
     /// `reader` is not a member.

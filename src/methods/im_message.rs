@@ -70,3 +70,28 @@ pub async fn like(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     cases::reactions::like(cx.store(), cx.user(), id, action).await?;
     Ok(Reply::value(Value::Bool(true)))
 }
+
+/// `im.message.command`: docs api-reference/chats/messages/im-message-command.md
+/// Runs a bot's command in the context of a message (a keyboard button, say):
+/// the bot's command handler gets ONIMCOMMANDADD as for a slash command.
+pub async fn command(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let message = MessageId(required_id(p, "MESSAGE_ID", None, MESSAGE_ID_ERROR)?);
+    let bot = UserId(required_id(
+        p,
+        "BOT_ID",
+        None,
+        ("BOT_ID_ERROR", "Bot ID can't be empty"),
+    )?);
+    let command = p
+        .str("COMMAND")
+        .map(|c| c.trim().to_owned())
+        .filter(|c| !c.is_empty())
+        .ok_or_else(|| ApiError::param("COMMAND_ERROR", "Command can't be empty"))?;
+    let args = match p.get("COMMAND_PARAMS") {
+        None | Some(serde_json::Value::Null) => String::new(),
+        Some(v) => crate::protocol::params::scalar_text(v)
+            .ok_or_else(|| ApiError::param("PARAMS_ERROR", "Incorrect params"))?,
+    };
+    cases::bots::run_command(cx.store(), cx.user(), message, bot, command, args).await?;
+    Ok(Reply::value(true))
+}

@@ -71,6 +71,7 @@ pub static METHODS: &[Method] = &[
     method!("im.message.update", IM, im_message::update),
     method!("im.message.delete", IM, im_message::delete),
     method!("im.message.like", IM, im_message::like),
+    method!("im.message.command", IM, im_message::command),
     method!("event.bind", Scope::Basic, events::bind),
     method!("event.unbind", Scope::Basic, events::unbind),
     method!("event.get", Scope::Basic, events::get),

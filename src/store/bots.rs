@@ -1,12 +1,13 @@
 //! Bots and their commands: registration, `imbot.update`, removal.
 
 use super::credentials::CREDENTIALS_TOPIC;
-use super::events::enqueue_bot_delete;
-use super::rows::{bot_from_row, load_bot, load_command, BOT_COLUMNS};
+use super::events::{enqueue_bot_delete, enqueue_command};
+use super::rows::{bot_from_row, load_bot, load_command, matching_commands, BOT_COLUMNS};
 use super::sql::{params, Db, DbResult};
-use super::{BotCreated, StoreError};
+use super::{BotCreated, CommandRun, StoreError};
 use crate::domain::bots::{Bot, BotChange, BotUpdated, Command, NewBot, NewCommand};
-use crate::domain::{Timestamp, UserId};
+use crate::domain::events::MessageSnapshot;
+use crate::domain::{ChatId, MessageId, Timestamp, UserId};
 
 /// Registers a bot: [`super::Store::create_bot`].
 pub(super) fn insert_bot(
@@ -225,4 +226,43 @@ pub(super) fn command(conn: &impl Db, id: i64) -> DbResult<Option<Command>> {
 
 pub(super) fn delete_command(conn: &impl Db, id: i64) -> DbResult<bool> {
     Ok(conn.exec("DELETE FROM bot_commands WHERE id = ?1", params![id])? == 1)
+}
+
+/// `im.message.command`: the command must be one `user` could use in the
+/// message's chat (of a bot in it, or common; not its own).
+pub(super) fn run_command(
+    conn: &impl Db,
+    message: MessageId,
+    user: UserId,
+    bot: UserId,
+    word: &str,
+    args: &str,
+    now: Timestamp,
+) -> DbResult<CommandRun> {
+    let found = conn.row_opt(
+        "SELECT m.chat_id, m.author_id, m.text FROM messages m
+         JOIN chat_members cm ON cm.chat_id = m.chat_id AND cm.user_id = ?2
+         WHERE m.id = ?1 AND m.deleted = FALSE",
+        params![message.0, user.0],
+        |r| {
+            Ok((
+                ChatId(r.get(0)?),
+                r.get::<Option<i64>>(1)?,
+                r.get::<String>(2)?,
+            ))
+        },
+    )?;
+    let Some((chat, author, text)) = found else {
+        return Ok(CommandRun::NoMessage);
+    };
+    let word = word.trim().trim_start_matches('/').to_lowercase();
+    let Some(command) = matching_commands(conn, chat, &word, user)?
+        .into_iter()
+        .find(|c| c.bot == bot)
+    else {
+        return Ok(CommandRun::NoCommand);
+    };
+    let snapshot = MessageSnapshot::of(message, &text, author.map_or(UserId(0), UserId));
+    enqueue_command(conn, chat, Some(snapshot), user, &command, args, now)?;
+    Ok(CommandRun::Done)
 }

@@ -7,7 +7,7 @@ use super::rows::{chat_bots, load_bot, load_chat, matching_commands};
 use super::sql::{params, Db, DbResult};
 use super::users::load_user;
 use crate::domain::audience::{self, Delivery};
-use crate::domain::bots::{self, Bot};
+use crate::domain::bots::{self, Bot, Command};
 use crate::domain::chats::ChatKind;
 use crate::domain::credentials::Scopes;
 use crate::domain::events::{
@@ -118,30 +118,11 @@ pub fn enqueue_message(
         (kind, author, bots::parse_command(text))
     {
         for command in matching_commands(conn, chat, &word, a)? {
-            let Some(bot) = load_bot(conn, command.bot)? else {
-                continue;
-            };
-            let record = EventRecord {
-                chat: chat_snapshot(conn, chat, bot.id)?,
-                message: snapshot.clone(),
-                user: user_snapshot(conn, a)?,
-                command: Some((command.id, command.command.clone(), args.clone())),
-                ..EventRecord::new(EventKind::CommandAdd, Some((bot.id, &bot.code)), now)
-            };
-            // v1 format: commands are imbot.command.* of v1 bots (and v1 handlers).
-            insert_event(
-                conn,
-                &NewEvent {
-                    handler: command.handler.clone(),
-                    handler_id: command.id,
-                    client_id: bot.client_id.clone(),
-                    scopes: bot.scopes.clone(),
-                    auth_user: a.0,
-                    record,
-                },
-                now_ms(),
-            )?;
-            commanded.push(bot.id);
+            if let Some(bot) =
+                enqueue_command(conn, chat, snapshot.clone(), a, &command, &args, now)?
+            {
+                commanded.push(bot);
+            }
         }
     }
     let Some(author) = author else {
@@ -166,6 +147,43 @@ pub fn enqueue_message(
         enqueue(conn, bot, handler, author, record)?;
     }
     Ok(())
+}
+
+/// `user` used `command` (with `args`) on `message` in `chat`: tell its bot's
+/// command handler (ONIMCOMMANDADD, v1 format: commands are imbot.command.*
+/// of v1 bots). The bot's id, or `None` if the bot is gone.
+pub fn enqueue_command(
+    conn: &impl Db,
+    chat: ChatId,
+    message: Option<MessageSnapshot>,
+    user: UserId,
+    command: &Command,
+    args: &str,
+    now: Timestamp,
+) -> DbResult<Option<UserId>> {
+    let Some(bot) = load_bot(conn, command.bot)? else {
+        return Ok(None);
+    };
+    let record = EventRecord {
+        chat: chat_snapshot(conn, chat, bot.id)?,
+        message,
+        user: user_snapshot(conn, user)?,
+        command: Some((command.id, command.command.clone(), args.to_owned())),
+        ..EventRecord::new(EventKind::CommandAdd, Some((bot.id, &bot.code)), now)
+    };
+    insert_event(
+        conn,
+        &NewEvent {
+            handler: command.handler.clone(),
+            handler_id: command.id,
+            client_id: bot.client_id.clone(),
+            scopes: bot.scopes.clone(),
+            auth_user: user.0,
+            record,
+        },
+        now_ms(),
+    )?;
+    Ok(Some(bot.id))
 }
 
 /// `joined` became members of `chat` through `actor`: welcome the bots among them.

@@ -35,9 +35,9 @@ use std::future::Future;
 use std::sync::Arc;
 
 pub use crate::domain::store::{
-    BotCreated, ChatCounter, ChatUpdated, EditOutcome, HistoryPage, LikeOutcome, MembershipOutcome,
-    MessageSearch, PostOutcome, ReadMark, ReadState, RecentEntry, RecentMark, RecentMessage,
-    RecentQuery, Store, StoreError,
+    BotCreated, ChatCounter, ChatUpdated, CommandRun, EditOutcome, HistoryPage, LikeOutcome,
+    MembershipOutcome, MessageSearch, PostOutcome, ReadMark, ReadState, RecentEntry, RecentMark,
+    RecentMessage, RecentQuery, Store, StoreError,
 };
 
 /// How one engine runs the store's transactions.

@@ -11,9 +11,9 @@ use async_trait::async_trait;
 use super::sql::DbResult;
 use super::{
     bots, chats, credentials, messages, outbox, reactions, recent, settings, subscriptions, users,
-    Backend, BotCreated, ChatCounter, ChatUpdated, EditOutcome, HistoryPage, LikeOutcome,
-    MembershipOutcome, MessageSearch, PostOutcome, ReadMark, ReadState, RecentEntry, RecentMark,
-    RecentQuery, SqlStore, Store,
+    Backend, BotCreated, ChatCounter, ChatUpdated, CommandRun, EditOutcome, HistoryPage,
+    LikeOutcome, MembershipOutcome, MessageSearch, PostOutcome, ReadMark, ReadState, RecentEntry,
+    RecentMark, RecentQuery, SqlStore, Store,
 };
 use crate::domain::bots::{Bot, BotChange, BotUpdated, Command, NewBot, NewCommand};
 use crate::domain::chats::{Chat, ChatChange, NewChat};
@@ -125,6 +125,20 @@ impl<B: Backend> Store for SqlStore<B> {
     ) -> DbResult<MembershipOutcome> {
         self.backend
             .write(move |conn| chats::add_members(conn, chat, actor, users, now))
+            .await
+    }
+
+    async fn run_command(
+        &self,
+        message: MessageId,
+        user: UserId,
+        bot: UserId,
+        command: String,
+        args: String,
+        now: Timestamp,
+    ) -> DbResult<CommandRun> {
+        self.backend
+            .write(move |conn| bots::run_command(conn, message, user, bot, &command, &args, now))
             .await
     }
 

@@ -775,3 +775,94 @@ async fn updates_are_atomic_and_a_taken_code_is_refused() {
         );
     }
 }
+
+/// `im.message.command`: a user runs a bot's command on a message (as a
+/// keyboard button does); the command handler gets ONIMCOMMANDADD with the
+/// message and the parameters; the page's errors.
+#[tokio::test]
+async fn message_command_runs_a_bots_command_on_a_message() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let rx = Receiver::start().await;
+    let cmd_rx = Receiver::start().await;
+    let anna = app.user("Anna", "").await;
+    let outsider = app.user("Otto", "").await;
+    let bot = register(&app, &app.admin, "app1", "cmdbot", &rx.url).await;
+    let command = app
+        .ok(
+            &app.admin,
+            "imbot.command.register",
+            json!({"BOT_ID": bot, "CLIENT_ID": "app1", "COMMAND": "echo",
+                   "EVENT_COMMAND_ADD": cmd_rx.url,
+                   "LANG": [{"LANGUAGE_ID": "en", "TITLE": "Echo", "PARAMS": "text"}]}),
+        )
+        .await
+        .as_i64()
+        .unwrap();
+    let msg = app.write_to(&anna, &bot.to_string(), "pick one").await;
+    assert_eq!(
+        app.ok(
+            &anna,
+            "im.message.command",
+            json!({"MESSAGE_ID": msg, "BOT_ID": bot, "COMMAND": "echo", "COMMAND_PARAMS": "42"}),
+        )
+        .await,
+        json!(true)
+    );
+    let got = &cmd_rx.wait_for("ONIMCOMMANDADD", 1, WAIT).await[0];
+    let c = &got.form["data"]["COMMAND"][command.to_string()];
+    assert_eq!(c["COMMAND"], "echo");
+    assert_eq!(c["COMMAND_PARAMS"], "42");
+    assert_eq!(c["MESSAGE_ID"], msg.to_string());
+    assert_eq!(got.form["data"]["PARAMS"]["MESSAGE"], "pick one");
+    for (hook, params, code) in [
+        (
+            &anna,
+            json!({"BOT_ID": bot, "COMMAND": "echo"}),
+            "MESSAGE_ID_ERROR",
+        ),
+        (
+            &anna,
+            json!({"MESSAGE_ID": msg, "COMMAND": "echo"}),
+            "BOT_ID_ERROR",
+        ),
+        (
+            &anna,
+            json!({"MESSAGE_ID": msg, "BOT_ID": bot}),
+            "COMMAND_ERROR",
+        ),
+        (
+            &anna,
+            json!({"MESSAGE_ID": msg, "BOT_ID": bot, "COMMAND": "nope"}),
+            "PARAMS_ERROR",
+        ),
+        (
+            &anna,
+            json!({"MESSAGE_ID": msg, "BOT_ID": bot, "COMMAND": "echo",
+                        "COMMAND_PARAMS": {"a": 1}}),
+            "PARAMS_ERROR",
+        ),
+        (
+            &outsider,
+            json!({"MESSAGE_ID": msg, "BOT_ID": bot, "COMMAND": "echo"}),
+            "MESSAGE_ID_ERROR",
+        ),
+    ] {
+        assert_eq!(
+            app.err(hook, "im.message.command", params.clone()).await,
+            (400, code.to_owned()),
+            "{params}"
+        );
+    }
+    // Nothing more reached the handler.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        cmd_rx
+            .all()
+            .iter()
+            .filter(|r| r.event() == "ONIMCOMMANDADD")
+            .count(),
+        1
+    );
+}

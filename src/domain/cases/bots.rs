@@ -1,7 +1,7 @@
 //! Bot use cases: register (v1, v2), resolve a caller's bot, update, unregister, commands.
 
 use crate::domain::bots::*;
-use crate::domain::store::{BotCreated, Store};
+use crate::domain::store::{BotCreated, CommandRun, Store};
 use crate::domain::{Error, Timestamp, UserId};
 
 /// `imbot.register`: the new bot's id, or the existing one's when the
@@ -119,5 +119,24 @@ pub async fn resolve_v2(
         Ok(bot)
     } else {
         Err(BotV2Error::Ownership.into())
+    }
+}
+
+/// `im.message.command`: `caller` runs `bot`'s `command` on `message`.
+pub async fn run_command(
+    store: &dyn Store,
+    caller: UserId,
+    message: crate::domain::MessageId,
+    bot: UserId,
+    command: String,
+    args: String,
+) -> Result<(), Error> {
+    match store
+        .run_command(message, caller, bot, command, args, Timestamp::now())
+        .await?
+    {
+        CommandRun::Done => Ok(()),
+        CommandRun::NoMessage => Err(Error::CommandMessage),
+        CommandRun::NoCommand => Err(Error::CommandUnavailable),
     }
 }
