@@ -137,6 +137,14 @@ pub struct ReadState {
     pub counter: i64,
 }
 
+/// A member's reading state in one chat, as `im.dialog.get` shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadView {
+    pub state: ReadState,
+    /// The first unread message, or 0.
+    pub first_unread: i64,
+}
+
 /// One chat's unread messages for a member (`counters`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChatCounter {
@@ -372,6 +380,8 @@ pub trait Store: Send + Sync {
         user: UserId,
         mark: RecentMark,
     ) -> Result<bool, StoreError>;
+    /// `user`'s reading state in `chat`; `None` if not a member.
+    async fn read_view(&self, chat: ChatId, user: UserId) -> Result<Option<ReadView>, StoreError>;
     /// Marks every chat of `user` read.
     async fn read_all(&self, user: UserId) -> Result<(), StoreError>;
     /// The chats of `user` with unread messages, by chat id.

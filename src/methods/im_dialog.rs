@@ -27,7 +27,14 @@ pub async fn get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let (dialog, raw) = dialog_of(p)?;
     let chat = cases::chats::open(cx.store(), cx.user(), dialog).await?;
     let users = cx.store().users(chat.members.clone()).await?;
-    Ok(Reply::value(views::chat(&chat, cx.user(), &raw, &users)))
+    let read = cx.store().read_view(chat.id, cx.user()).await?;
+    Ok(Reply::value(views::chat(
+        &chat,
+        cx.user(),
+        &raw,
+        &users,
+        read,
+    )))
 }
 
 /// `im.dialog.messages.get`: docs api-reference/chats/messages/im-dialog-messages-get.md

@@ -6,6 +6,7 @@ use serde_json::{json, Map, Value};
 use crate::domain::chats::{Chat, ChatKind};
 use crate::domain::events::EventRecord;
 use crate::domain::messages::Message;
+use crate::domain::store::ReadView;
 use crate::domain::users::User;
 use crate::domain::{Timestamp, UserId};
 use crate::events::payload::v2_data;
@@ -82,7 +83,13 @@ pub fn message(m: &Message) -> Value {
 
 /// A chat as `im.dialog.get` shows it to `caller`; `users` holds the members'
 /// records for names.
-pub fn chat(c: &Chat, caller: UserId, dialog_id: &str, users: &[User]) -> Value {
+pub fn chat(
+    c: &Chat,
+    caller: UserId,
+    dialog_id: &str,
+    users: &[User],
+    read: Option<ReadView>,
+) -> Value {
     let name_of = |id: UserId| {
         users
             .iter()
@@ -129,10 +136,10 @@ pub fn chat(c: &Chat, caller: UserId, dialog_id: &str, users: &[User]) -> Value 
         "avatar": "",
         "color": color,
         "type": kind,
-        "counter": 0,
+        "counter": read.map_or(0, |r| r.state.counter),
         "user_counter": c.members.len(),
         "message_count": c.message_count,
-        "unread_id": 0,
+        "unread_id": read.map_or(0, |r| r.first_unread),
         "restrictions": {
             "avatar": group,
             "rename": group,

@@ -8,6 +8,7 @@ use super::sql::{params, Db, DbResult, Param};
 use super::users::{user_from_row, USER_COLUMNS};
 use super::{
     ChatCounter, EditOutcome, HistoryPage, MessageSearch, PostOutcome, ReadMark, ReadState,
+    ReadView,
 };
 use crate::domain::events::EventKind;
 use crate::domain::messages::{Message, Page};
@@ -121,6 +122,30 @@ pub(super) fn mark_read(
         last_read: target,
         counter,
     }))
+}
+
+/// `im.dialog.get`'s `counter` and `unread_id`, in one statement.
+pub(super) fn read_view(conn: &impl Db, chat: ChatId, user: UserId) -> DbResult<Option<ReadView>> {
+    conn.row_opt(
+        "SELECT cm.last_read_id,
+                (SELECT COUNT(*) FROM messages m
+                  WHERE m.chat_id = cm.chat_id AND m.id > cm.last_read_id AND m.deleted = FALSE
+                    AND (m.author_id IS NULL OR m.author_id <> cm.user_id)),
+                (SELECT COALESCE(MIN(m.id), 0) FROM messages m
+                  WHERE m.chat_id = cm.chat_id AND m.id > cm.last_read_id AND m.deleted = FALSE
+                    AND (m.author_id IS NULL OR m.author_id <> cm.user_id))
+         FROM chat_members cm WHERE cm.chat_id = ?1 AND cm.user_id = ?2",
+        params![chat.0, user.0],
+        |r| {
+            Ok(ReadView {
+                state: ReadState {
+                    last_read: r.get(0)?,
+                    counter: r.get(1)?,
+                },
+                first_unread: r.get(2)?,
+            })
+        },
+    )
 }
 
 /// `im.dialog.read.all`: every chat of `user` read, in one statement.

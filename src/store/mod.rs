@@ -36,8 +36,8 @@ use std::sync::Arc;
 
 pub use crate::domain::store::{
     BotCreated, ChatCounter, ChatUpdated, CommandRun, EditOutcome, HistoryPage, LikeOutcome,
-    MembershipOutcome, MessageSearch, PostOutcome, ReadMark, ReadState, RecentEntry, RecentMark,
-    RecentMessage, RecentQuery, Store, StoreError,
+    MembershipOutcome, MessageSearch, PostOutcome, ReadMark, ReadState, ReadView, RecentEntry,
+    RecentMark, RecentMessage, RecentQuery, Store, StoreError,
 };
 
 /// How one engine runs the store's transactions.

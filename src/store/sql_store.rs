@@ -12,8 +12,8 @@ use super::sql::DbResult;
 use super::{
     bots, chats, credentials, messages, outbox, reactions, recent, settings, subscriptions, users,
     Backend, BotCreated, ChatCounter, ChatUpdated, CommandRun, EditOutcome, HistoryPage,
-    LikeOutcome, MembershipOutcome, MessageSearch, PostOutcome, ReadMark, ReadState, RecentEntry,
-    RecentMark, RecentQuery, SqlStore, Store,
+    LikeOutcome, MembershipOutcome, MessageSearch, PostOutcome, ReadMark, ReadState, ReadView,
+    RecentEntry, RecentMark, RecentQuery, SqlStore, Store,
 };
 use crate::domain::bots::{Bot, BotChange, BotUpdated, Command, NewBot, NewCommand};
 use crate::domain::chats::{Chat, ChatChange, NewChat};
@@ -173,6 +173,12 @@ impl<B: Backend> Store for SqlStore<B> {
     async fn mark_recent(&self, chat: ChatId, user: UserId, mark: RecentMark) -> DbResult<bool> {
         self.backend
             .write(move |conn| recent::mark(conn, chat, user, mark))
+            .await
+    }
+
+    async fn read_view(&self, chat: ChatId, user: UserId) -> DbResult<Option<ReadView>> {
+        self.backend
+            .read(move |conn| messages::read_view(conn, chat, user))
             .await
     }
 

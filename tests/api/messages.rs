@@ -443,6 +443,15 @@ async fn read_marks_and_counters_follow_the_pages() {
     };
     let c = counters(&anna).await;
     assert_eq!(c["CHAT"], json!({chat.to_string(): 3}), "{c}");
+    // im.dialog.get shows the same: the counter and the first unread message.
+    let d = app
+        .ok(&anna, "im.dialog.get", json!({"DIALOG_ID": dialog}))
+        .await;
+    assert_eq!((&d["counter"], &d["unread_id"]), (&json!(3), &json!(m[0])));
+    let d = app
+        .ok(&app.admin, "im.dialog.get", json!({"DIALOG_ID": dialog}))
+        .await;
+    assert_eq!((&d["counter"], &d["unread_id"]), (&json!(0), &json!(0)));
     assert_eq!(
         c["TYPE"],
         json!({"ALL": 3, "NOTIFY": 0, "CHAT": 3, "LINES": 0, "DIALOG": 0, "MESSENGER": 3})
