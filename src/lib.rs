@@ -37,7 +37,7 @@
 //!   sql.rs         Db: one open transaction on either engine; params, rows
 //!   sql_store.rs   impl Store: each method a read or a write of one area fn
 //!   users.rs credentials.rs chats.rs messages.rs reactions.rs bots.rs
-//!   outbox.rs subscriptions.rs settings.rs
+//!   outbox.rs subscriptions.rs settings.rs recent.rs
 //!                  one area a file: its rows, its SQL, its changes
 //!   rows.rs        the reads areas and events share (a chat, its bots)
 //!   events.rs      the events a change causes, written in its transaction

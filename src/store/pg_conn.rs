@@ -21,24 +21,13 @@ const STATEMENT_CACHE: usize = 256;
 impl From<postgres::Error> for StoreError {
     fn from(e: postgres::Error) -> Self {
         let code = e.code().map(|c| c.code()).unwrap_or_default();
-        // The connection broke (not: a certificate refused, which is also an
-        // I/O error, and will not pass by waiting).
+        // The connection broke; not: a certificate or TLS record refused
+        // (InvalidData), which also comes as an I/O error and will not pass
+        // by waiting.
         let io = e.as_db_error().is_none()
             && std::error::Error::source(&e)
                 .and_then(|s| s.downcast_ref::<std::io::Error>())
-                .is_some_and(|io| {
-                    use std::io::ErrorKind as K;
-                    matches!(
-                        io.kind(),
-                        K::ConnectionReset
-                            | K::ConnectionAborted
-                            | K::ConnectionRefused
-                            | K::BrokenPipe
-                            | K::UnexpectedEof
-                            | K::NotConnected
-                            | K::TimedOut
-                    )
-                });
+                .is_some_and(|io| io.kind() != std::io::ErrorKind::InvalidData);
         if e.is_closed() || io || code.starts_with("08") || code.starts_with("57P") {
             // The connection is gone (class 08) or the server ended it (57P):
             // whatever was not committed was not written.
