@@ -4,7 +4,9 @@
 use serde_json::{json, Value};
 
 use super::ctx::Ctx;
-use super::{required_id, CHAT_ID_EMPTY, DIALOG_ID_EMPTY, USER_ID_EMPTY};
+use super::{
+    dialog_id, required_id, too_many_users, CHAT_ID_EMPTY, DIALOG_ID_EMPTY, USER_ID_EMPTY,
+};
 use crate::domain::cases;
 use crate::domain::chats::{self, ChatChange, ChatKind, Color, NewChat};
 use crate::domain::{ChatId, DialogRef, Timestamp, UserId};
@@ -18,11 +20,7 @@ use crate::protocol::params::{intval, Params};
 fn user_ids(p: &Params, name: &str, limit: usize) -> Result<Vec<UserId>, ApiError> {
     let listed = p.list(name).unwrap_or_default();
     if listed.len() > limit {
-        return Err(ApiError::new(
-            axum::http::StatusCode::BAD_REQUEST,
-            "TOO_MANY_USERS",
-            format!("At most {limit} users can be named in one call"),
-        ));
+        return Err(too_many_users(limit));
     }
     let mut ids: Vec<UserId> = listed
         .iter()
@@ -114,13 +112,11 @@ pub async fn leave(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
 /// The group chat a chat-update method names: `CHAT_ID` (a number; `chat12`
 /// is refused), or `DIALOG_ID` as `chatXXX` (a private dialog is refused).
 fn group_chat(p: &Params) -> Result<ChatId, ApiError> {
-    if !p.has("CHAT_ID") {
-        if let Some(raw) = p.str("DIALOG_ID") {
-            return match DialogRef::parse(&raw) {
-                Some(DialogRef::Chat(id)) => Ok(id),
-                _ => Err(ApiError::param(DIALOG_ID_EMPTY.0, DIALOG_ID_EMPTY.1)),
-            };
-        }
+    if !p.has("CHAT_ID") && p.has("DIALOG_ID") {
+        return match dialog_id(p)? {
+            DialogRef::Chat(id) => Ok(id),
+            DialogRef::User(_) => Err(ApiError::param(DIALOG_ID_EMPTY.0, DIALOG_ID_EMPTY.1)),
+        };
     }
     Ok(ChatId(required_id(p, "CHAT_ID", None, CHAT_ID_EMPTY)?))
 }
@@ -158,9 +154,7 @@ pub async fn set_owner(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
 /// `MUTE` `Y` (the default) or `N`.
 pub async fn mute(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let dialog = if !p.has("CHAT_ID") && p.has("DIALOG_ID") {
-        let raw = p.str("DIALOG_ID").unwrap_or_default();
-        DialogRef::parse(&raw)
-            .ok_or_else(|| ApiError::param(DIALOG_ID_EMPTY.0, DIALOG_ID_EMPTY.1))?
+        dialog_id(p)?
     } else {
         DialogRef::Chat(ChatId(required_id(p, "CHAT_ID", None, CHAT_ID_EMPTY)?))
     };

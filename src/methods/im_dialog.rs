@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 
 use super::ctx::Ctx;
-use super::{views, DIALOG_ID_EMPTY};
+use super::{atom_date, dialog_id, views};
 use crate::domain::cases;
 use crate::domain::messages::Page;
 use crate::domain::reactions::LIKE;
@@ -15,11 +15,13 @@ use crate::protocol::envelope::Reply;
 use crate::protocol::error::ApiError;
 use crate::protocol::params::Params;
 
+/// The dialog, and `DIALOG_ID` as given (trimmed), for answers that echo it.
 fn dialog_of(p: &Params) -> Result<(DialogRef, String), ApiError> {
-    let raw = p.str("DIALOG_ID").unwrap_or_default();
-    let dialog = DialogRef::parse(&raw)
-        .ok_or_else(|| ApiError::param(DIALOG_ID_EMPTY.0, DIALOG_ID_EMPTY.1))?;
-    Ok((dialog, raw.trim().to_owned()))
+    let dialog = dialog_id(p)?;
+    Ok((
+        dialog,
+        p.str("DIALOG_ID").unwrap_or_default().trim().to_owned(),
+    ))
 }
 
 /// `im.dialog.get`: docs api-reference/chats/im-dialog-get.md
@@ -162,13 +164,6 @@ pub async fn read_all(cx: &Ctx, _p: &Params) -> Result<Reply, ApiError> {
 const SEARCH_MAX_LIMIT: i64 = 200;
 const SEARCH_DEFAULT_LIMIT: i64 = 50;
 
-/// A date parameter in RFC 3339 / ATOM format; anything else is ignored.
-fn date(p: &Params, name: &str) -> Option<Timestamp> {
-    p.str(name)
-        .and_then(|s| chrono::DateTime::parse_from_rfc3339(s.trim()).ok())
-        .map(|d| Timestamp(d.timestamp()))
-}
-
 /// `im.dialog.messages.search`: docs api-reference/chats/messages/im-dialog-messages-search.md
 /// Messages of `CHAT_ID` whose text holds `SEARCH_MESSAGE` (three characters
 /// or more; shorter is not searched), between `DATE_FROM` and `DATE_TO` (or
@@ -183,9 +178,9 @@ pub async fn messages_search(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
         .str("SEARCH_MESSAGE")
         .map(|s| s.trim().to_owned())
         .filter(|s| s.chars().count() > 2);
-    let (from, to) = match date(p, "DATE") {
+    let (from, to) = match atom_date(p, "DATE") {
         Some(day) => (Some(day), Some(Timestamp(day.0 + 24 * 3600))),
-        None => (date(p, "DATE_FROM"), date(p, "DATE_TO")),
+        None => (atom_date(p, "DATE_FROM"), atom_date(p, "DATE_TO")),
     };
     let ascending = p
         .get("ORDER")

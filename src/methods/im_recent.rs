@@ -4,12 +4,12 @@
 use serde_json::{json, Map, Value};
 
 use super::ctx::Ctx;
-use super::{views, DIALOG_ID_EMPTY};
+use super::{atom_date, dialog_id, views};
 use crate::domain::cases;
 use crate::domain::chats::ChatKind;
 use crate::domain::store::{RecentEntry, RecentMark, RecentQuery};
 use crate::domain::users::User;
-use crate::domain::{DialogRef, Timestamp, UserId};
+use crate::domain::UserId;
 use crate::protocol::envelope::{iso_date, Reply};
 use crate::protocol::error::ApiError;
 use crate::protocol::params::Params;
@@ -17,17 +17,12 @@ use crate::protocol::params::Params;
 /// Entries a page of `im.recent.list` holds (as a portal's default).
 const PAGE: i64 = 50;
 
-fn dialog(p: &Params) -> Result<DialogRef, ApiError> {
-    DialogRef::parse(&p.str("DIALOG_ID").unwrap_or_default())
-        .ok_or_else(|| ApiError::param(DIALOG_ID_EMPTY.0, DIALOG_ID_EMPTY.1))
-}
-
 /// `im.recent.list`: the caller's chats by last message, newest first, 50 a
 /// page; the next page starts below `LAST_MESSAGE_DATE` (the last item's
 /// `date_update`). `SKIP_CHAT`, `SKIP_DIALOG`, `UNREAD_ONLY` filter; b24im
 /// has no open lines or copilot chats, so their options change nothing.
 pub async fn list(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
-    let before = date_param(p, "LAST_MESSAGE_DATE")?;
+    let before = atom_date(p, "LAST_MESSAGE_DATE");
     let yes = |name: &str| p.flag(name) == Some(true);
     let query = RecentQuery {
         before,
@@ -58,22 +53,6 @@ pub async fn list(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
 /// The most items `im.recent.get` answers (it has no paging).
 const GET_LIMIT: i64 = 1000;
 
-/// A date parameter in ATOM format, if given.
-fn date_param(p: &Params, name: &str) -> Result<Option<Timestamp>, ApiError> {
-    match p.str(name).filter(|s| !s.trim().is_empty()) {
-        None => Ok(None),
-        Some(s) => chrono::DateTime::parse_from_rfc3339(s.trim())
-            .map(|d| Some(Timestamp(d.timestamp())))
-            .map_err(|_| {
-                ApiError::new(
-                    axum::http::StatusCode::BAD_REQUEST,
-                    format!("{name}_ERROR"),
-                    format!("{name} must be a date in ATOM format"),
-                )
-            }),
-    }
-}
-
 /// `im.recent.get`: docs api-reference/chats/im-recent-get.md
 /// The same items as `im.recent.list`, as a plain list, newest first (at most
 /// 1,000); `LAST_UPDATE` / `LAST_SYNC_DATE` keep those changed since then.
@@ -83,10 +62,7 @@ pub async fn get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     if yes("ONLY_OPENLINES") {
         return Ok(Reply::value(json!([])));
     }
-    let since = match (
-        date_param(p, "LAST_UPDATE")?,
-        date_param(p, "LAST_SYNC_DATE")?,
-    ) {
+    let since = match (atom_date(p, "LAST_UPDATE"), atom_date(p, "LAST_SYNC_DATE")) {
         (Some(a), Some(b)) => Some(a.max(b)),
         (a, b) => a.or(b),
     };
@@ -110,7 +86,8 @@ pub async fn get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
 /// `im.recent.pin`: `PIN` `Y` (default) or `N`.
 pub async fn pin(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let on = p.flag("PIN").unwrap_or(true);
-    let done = cases::recent::mark(cx.store(), cx.user(), dialog(p)?, RecentMark::Pin(on)).await?;
+    let done =
+        cases::recent::mark(cx.store(), cx.user(), dialog_id(p)?, RecentMark::Pin(on)).await?;
     if !done {
         return Err(ApiError::param(
             "ACCESS_ERROR",
@@ -122,7 +99,7 @@ pub async fn pin(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
 
 /// `im.recent.hide`: out of the list until the next message.
 pub async fn hide(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
-    let done = cases::recent::mark(cx.store(), cx.user(), dialog(p)?, RecentMark::Hide).await?;
+    let done = cases::recent::mark(cx.store(), cx.user(), dialog_id(p)?, RecentMark::Hide).await?;
     Ok(Reply::value(done))
 }
 
@@ -131,7 +108,7 @@ pub async fn hide(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
 pub async fn unread(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let on = p.flag("ACTION").unwrap_or(true);
     let done =
-        cases::recent::mark(cx.store(), cx.user(), dialog(p)?, RecentMark::Unread(on)).await?;
+        cases::recent::mark(cx.store(), cx.user(), dialog_id(p)?, RecentMark::Unread(on)).await?;
     Ok(Reply::value(done))
 }
 

@@ -3,7 +3,7 @@
 use serde_json::{Map, Value};
 
 use super::ctx::Ctx;
-use super::views;
+use super::{too_many_users, views};
 use crate::domain::cases;
 use crate::domain::users::{UserStatus, DEFAULT_IDLE_AGO_MINUTES};
 use crate::domain::{Timestamp, UserId};
@@ -74,11 +74,7 @@ pub async fn list_get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     };
     let limit = cx.state.config.limits.max_users_per_call;
     if listed.len() > limit {
-        return Err(ApiError::new(
-            axum::http::StatusCode::BAD_REQUEST,
-            "TOO_MANY_USERS",
-            format!("At most {limit} users can be named in one call"),
-        ));
+        return Err(too_many_users(limit));
     }
     let ids: Vec<UserId> = listed
         .iter()

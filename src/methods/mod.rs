@@ -39,6 +39,28 @@ fn required_id(
         .ok_or_else(|| ApiError::param(error.0, error.1))
 }
 
+/// `DIALOG_ID` (`chatN` or a user id), or the docs' `DIALOG_ID_EMPTY`.
+fn dialog_id(p: &Params) -> Result<crate::domain::DialogRef, ApiError> {
+    crate::domain::DialogRef::parse(&p.str("DIALOG_ID").unwrap_or_default())
+        .ok_or_else(|| ApiError::param(DIALOG_ID_EMPTY.0, DIALOG_ID_EMPTY.1))
+}
+
+/// A date parameter in ATOM / RFC 3339 format; absent or unreadable: `None`.
+fn atom_date(p: &Params, name: &str) -> Option<crate::domain::Timestamp> {
+    p.str(name)
+        .and_then(|s| chrono::DateTime::parse_from_rfc3339(s.trim()).ok())
+        .map(|d| crate::domain::Timestamp(d.timestamp()))
+}
+
+/// More users named in one call than `--max-users-per-call` allows.
+fn too_many_users(limit: usize) -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::BAD_REQUEST,
+        "TOO_MANY_USERS",
+        format!("At most {limit} users can be named in one call"),
+    )
+}
+
 const MESSAGE_ID_ERROR: (&str, &str) = ("MESSAGE_ID_ERROR", "Message ID can't be empty");
 const CHAT_ID_EMPTY: (&str, &str) = ("CHAT_ID_EMPTY", "Chat ID can't be empty");
 const USER_ID_EMPTY: (&str, &str) = ("USER_ID_EMPTY", "User ID can't be empty");

@@ -4,7 +4,7 @@ use std::sync::LazyLock;
 
 use super::events::enqueue_message;
 use super::rows::{chat_kind, is_member};
-use super::sql::{params, Db, DbResult, Param};
+use super::sql::{marks, params, Db, DbResult, DbRow, Param};
 use super::users::{user_from_row, USER_COLUMNS};
 use super::{
     ChatCounter, EditOutcome, HistoryPage, MessageSearch, PostOutcome, ReadMark, ReadState,
@@ -74,10 +74,34 @@ pub(super) fn insert_message(
     Ok(MessageId(id))
 }
 
-/// Unread for a member: after their last read message, not their own, not deleted.
-const UNREAD: &str = "SELECT COUNT(*) FROM messages m
-     WHERE m.chat_id = ?1 AND m.id > ?2 AND m.deleted = FALSE
-       AND (m.author_id IS NULL OR m.author_id <> ?3)";
+/// The one definition of "unread" for a member (`cm`, their chat_members
+/// row): the messages after their read mark, not their own, not deleted.
+/// `counter`s, `unread_id`, counters and the recent list all count this.
+pub(super) const UNREAD_OF_CM: &str = "FROM messages u
+     WHERE u.chat_id = cm.chat_id AND u.id > cm.last_read_id AND u.deleted = FALSE
+       AND (u.author_id IS NULL OR u.author_id <> cm.user_id)";
+
+/// A member's unread count and first unread message (0: none), `?1` the
+/// chat, `?2` the user.
+static READ_VIEW: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT cm.last_read_id, (SELECT COUNT(*) {UNREAD_OF_CM}),
+                (SELECT COALESCE(MIN(u.id), 0) {UNREAD_OF_CM})
+         FROM chat_members cm WHERE cm.chat_id = ?1 AND cm.user_id = ?2"
+    )
+});
+
+/// Every chat of `?1` with its unread count (and the other member, for
+/// private dialogs).
+static COUNTERS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT cm.chat_id, c.kind, cm.muted, (SELECT COUNT(*) {UNREAD_OF_CM}),
+                (SELECT MIN(o.user_id) FROM chat_members o
+                  WHERE o.chat_id = cm.chat_id AND o.user_id <> cm.user_id)
+         FROM chat_members cm JOIN chats c ON c.id = cm.chat_id
+         WHERE cm.user_id = ?1 ORDER BY cm.chat_id"
+    )
+});
 
 /// `im.dialog.read` (`up_to`: a message id, or everything) and
 /// `im.dialog.unread` (`unread_from`): moves `user`'s read mark in `chat`;
@@ -117,35 +141,20 @@ pub(super) fn mark_read(
             params![target, chat.0, user.0, marked],
         )?;
     }
-    let counter = conn.row(UNREAD, params![chat.0, target, user.0], |r| r.get(0))?;
-    Ok(Some(ReadState {
-        last_read: target,
-        counter,
-    }))
+    Ok(read_view(conn, chat, user)?.map(|view| view.state))
 }
 
 /// `im.dialog.get`'s `counter` and `unread_id`, in one statement.
 pub(super) fn read_view(conn: &impl Db, chat: ChatId, user: UserId) -> DbResult<Option<ReadView>> {
-    conn.row_opt(
-        "SELECT cm.last_read_id,
-                (SELECT COUNT(*) FROM messages m
-                  WHERE m.chat_id = cm.chat_id AND m.id > cm.last_read_id AND m.deleted = FALSE
-                    AND (m.author_id IS NULL OR m.author_id <> cm.user_id)),
-                (SELECT COALESCE(MIN(m.id), 0) FROM messages m
-                  WHERE m.chat_id = cm.chat_id AND m.id > cm.last_read_id AND m.deleted = FALSE
-                    AND (m.author_id IS NULL OR m.author_id <> cm.user_id))
-         FROM chat_members cm WHERE cm.chat_id = ?1 AND cm.user_id = ?2",
-        params![chat.0, user.0],
-        |r| {
-            Ok(ReadView {
-                state: ReadState {
-                    last_read: r.get(0)?,
-                    counter: r.get(1)?,
-                },
-                first_unread: r.get(2)?,
-            })
-        },
-    )
+    conn.row_opt(&READ_VIEW, params![chat.0, user.0], |r| {
+        Ok(ReadView {
+            state: ReadState {
+                last_read: r.get(0)?,
+                counter: r.get(1)?,
+            },
+            first_unread: r.get(2)?,
+        })
+    })
 }
 
 /// `im.dialog.read.all`: every chat of `user` read, in one statement.
@@ -161,26 +170,15 @@ pub(super) fn read_all(conn: &impl Db, user: UserId) -> DbResult<()> {
 
 /// `im.counters.get`: the chats of `user` with unread messages.
 pub(super) fn counters(conn: &impl Db, user: UserId) -> DbResult<Vec<ChatCounter>> {
-    let rows = conn.rows(
-        "SELECT cm.chat_id, c.kind, cm.muted,
-                (SELECT COUNT(*) FROM messages m
-                  WHERE m.chat_id = cm.chat_id AND m.id > cm.last_read_id AND m.deleted = FALSE
-                    AND (m.author_id IS NULL OR m.author_id <> cm.user_id)),
-                (SELECT MIN(o.user_id) FROM chat_members o
-                  WHERE o.chat_id = cm.chat_id AND o.user_id <> cm.user_id)
-         FROM chat_members cm JOIN chats c ON c.id = cm.chat_id
-         WHERE cm.user_id = ?1 ORDER BY cm.chat_id",
-        params![user.0],
-        |r| {
-            Ok(ChatCounter {
-                chat: ChatId(r.get(0)?),
-                private: r.get::<String>(1)? == "P",
-                muted: r.get(2)?,
-                unread: r.get(3)?,
-                other: r.get::<Option<i64>>(4)?.map(UserId),
-            })
-        },
-    )?;
+    let rows = conn.rows(&COUNTERS, params![user.0], |r| {
+        Ok(ChatCounter {
+            chat: ChatId(r.get(0)?),
+            private: r.get::<String>(1)? == "P",
+            muted: r.get(2)?,
+            unread: r.get(3)?,
+            other: r.get::<Option<i64>>(4)?.map(UserId),
+        })
+    })?;
     Ok(rows.into_iter().filter(|c| c.unread > 0).collect())
 }
 
@@ -314,19 +312,7 @@ pub(super) fn history(
         Page::After { after, limit } => (&*PAGE_AFTER, after, limit),
     };
     let args = params![chat.0, bound, i64::from(limit), LIKE];
-    let mut messages = conn.rows(&sql.messages, &args[..3], |r| {
-        Ok(Message {
-            id: MessageId(r.get(0)?),
-            chat: ChatId(r.get(1)?),
-            author: r.get::<Option<i64>>(2)?.map(UserId),
-            text: r.get(3)?,
-            system_code: r.get(4)?,
-            edited: r.get(5)?,
-            deleted: r.get(6)?,
-            date: Timestamp(r.get(7)?),
-            likes: Vec::new(),
-        })
-    })?;
+    let mut messages = conn.rows(&sql.messages, &args[..3], message_from_row)?;
     messages.sort_by_key(|m| m.id);
     // Every like of the page in one statement, in the order given.
     let likes: Vec<(i64, i64)> = conn.rows(&sql.likes, args, |r| Ok((r.get(0)?, r.get(1)?)))?;
@@ -345,6 +331,22 @@ pub(super) fn message_chat(conn: &impl Db, id: MessageId) -> DbResult<Option<Cha
         params![id.0],
         |r| r.get::<i64>(0).map(ChatId),
     )
+}
+
+/// A message row (`id, chat_id, author_id, text, system_code, edited,
+/// deleted, created_at`), its likes to be filled in.
+fn message_from_row(r: &dyn DbRow) -> DbResult<Message> {
+    Ok(Message {
+        id: MessageId(r.get(0)?),
+        chat: ChatId(r.get(1)?),
+        author: r.get::<Option<i64>>(2)?.map(UserId),
+        text: r.get(3)?,
+        system_code: r.get(4)?,
+        edited: r.get(5)?,
+        deleted: r.get(6)?,
+        date: Timestamp(r.get(7)?),
+        likes: Vec::new(),
+    })
 }
 
 /// `im.dialog.messages.search`: one statement for the messages, one for
@@ -390,19 +392,7 @@ pub(super) fn search(
     let mut messages = conn.rows(
         &sql,
         params![chat.0, after, from, to, q.limit, pattern],
-        |r| {
-            Ok(Message {
-                id: MessageId(r.get(0)?),
-                chat: ChatId(r.get(1)?),
-                author: r.get::<Option<i64>>(2)?.map(UserId),
-                text: r.get(3)?,
-                system_code: r.get(4)?,
-                edited: r.get(5)?,
-                deleted: r.get(6)?,
-                date: Timestamp(r.get(7)?),
-                likes: Vec::new(),
-            })
-        },
+        message_from_row,
     )?;
     if messages.is_empty() {
         return Ok(Some(HistoryPage {
@@ -410,7 +400,7 @@ pub(super) fn search(
             authors: Vec::new(),
         }));
     }
-    let marks = vec!["?"; messages.len()].join(", ");
+    let marks = marks(messages.len());
     let ids: Vec<i64> = messages.iter().map(|m| m.id.0).collect();
     let mut bound: Vec<&dyn Param> = vec![&LIKE];
     bound.extend(ids.iter().map(|id| id as &dyn Param));

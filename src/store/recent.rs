@@ -3,7 +3,8 @@
 //! A page is three statements whatever its size: the entries, the muted
 //! members of their chats, and nothing per row.
 
-use super::sql::{params, Db, DbResult, Param};
+use super::messages::UNREAD_OF_CM;
+use super::sql::{marks, params, Db, DbResult, Param};
 use super::{RecentEntry, RecentMark, RecentMessage, RecentQuery, StoreError};
 use crate::domain::chats::{ChatKind, Color};
 use crate::domain::{ChatId, MessageId, Timestamp, UserId};
@@ -17,9 +18,7 @@ fn page_sql(extra: &str) -> String {
                   c.created_at,
                   (SELECT COUNT(*) FROM chat_members a WHERE a.chat_id = c.id) AS member_count,
                   m.id AS message_id, m.text, m.author_id, m.created_at AS message_date,
-                  (SELECT COUNT(*) FROM messages u
-                    WHERE u.chat_id = c.id AND u.id > cm.last_read_id AND u.deleted = FALSE
-                      AND (u.author_id IS NULL OR u.author_id <> cm.user_id)) AS counter,
+                  (SELECT COUNT(*) {UNREAD_OF_CM}) AS counter,
                   cm.last_read_id, cm.pinned, cm.marked_unread,
                   (SELECT MIN(o.user_id) FROM chat_members o
                     WHERE o.chat_id = c.id AND o.user_id <> cm.user_id) AS other
@@ -85,7 +84,7 @@ pub(super) fn recent(conn: &impl Db, user: UserId, q: RecentQuery) -> DbResult<V
         return Ok(entries);
     }
     // The muted members of the page's chats, in one statement.
-    let marks = vec!["?"; entries.len()].join(", ");
+    let marks = marks(entries.len());
     let ids: Vec<i64> = entries.iter().map(|e| e.chat.0).collect();
     let bound: Vec<&dyn Param> = ids.iter().map(|id| id as &dyn Param).collect();
     let muted: Vec<(i64, i64)> = conn.rows(

@@ -66,6 +66,11 @@ impl Param for Option<String> {}
 impl Param for Option<&str> {}
 impl<T: Param> Param for &T {}
 
+/// `n` bare placeholders for an `IN (...)` list: `?, ?, ?`.
+pub fn marks(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}
+
 /// Binds values to a statement's `?1`, `?2`, ... placeholders.
 #[macro_export]
 macro_rules! sql_params {

@@ -1,6 +1,6 @@
 //! Users: rows, the `user.get` filter as SQL, and the user methods of the store.
 
-use super::sql::{params, Db, DbResult, DbRow, Param};
+use super::sql::{marks, params, Db, DbResult, DbRow, Param};
 use crate::domain::messages::Mention;
 use crate::domain::user_query::{Cmp, FilterValue, UserField, UserPage, UserQuery, PAGE_SIZE};
 use crate::domain::users::{NewUser, User, UserStatus};
@@ -183,7 +183,7 @@ pub(super) fn users(conn: &impl Db, mut ids: Vec<UserId>) -> DbResult<Vec<User>>
     ids.dedup();
     let mut out = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(USERS_PER_STATEMENT) {
-        let marks = vec!["?"; chunk.len()].join(", ");
+        let marks = marks(chunk.len());
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id IN ({marks}) ORDER BY id");
         let bound: Vec<&dyn Param> = chunk.iter().map(|id| &id.0 as &dyn Param).collect();
         out.extend(conn.rows(&sql, &bound, user_from_row)?);
