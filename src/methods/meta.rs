@@ -1,5 +1,5 @@
 //! Methods about the API itself and the caller: `methods`, `scope`,
-//! `server.time`, `profile`, `user.current`.
+//! `server.time`, `profile`, `user.current`, `user.fields`.
 
 use serde_json::{json, Value};
 
@@ -69,6 +69,17 @@ pub async fn profile(cx: &Ctx, _p: &Params) -> Result<Reply, ApiError> {
 pub async fn user_current(cx: &Ctx, _p: &Params) -> Result<Reply, ApiError> {
     let u = cases::users::get(cx.store(), cx.user(), None).await?;
     Ok(Reply::value(views::rest_user(&u)))
+}
+
+/// `user.fields`: docs api-reference/user/user-fields.md. The standard
+/// fields and their titles, in the page's order; custom fields are not
+/// supported (the page says the same of portals).
+pub async fn user_fields(_cx: &Ctx, _p: &Params) -> Result<Reply, ApiError> {
+    let m: serde_json::Map<String, Value> = views::USER_FIELDS
+        .iter()
+        .map(|(name, title)| ((*name).to_owned(), Value::from(*title)))
+        .collect();
+    Ok(Reply::value(Value::Object(m)))
 }
 
 /// `im.revision.get`: docs api-reference/chats/im-revision-get.md

@@ -34,6 +34,7 @@ pub static METHODS: &[Method] = &[
     method!("server.time", Scope::Basic, meta::server_time),
     method!("profile", Scope::Basic, meta::profile),
     method!("user.current", USER, meta::user_current),
+    method!("user.fields", USER, meta::user_fields),
     method!("user.get", USER, user::get),
     method!("user.search", USER, user::search),
     method!("im.user.get", IM, im_user::get),

@@ -363,6 +363,32 @@ async fn a_user_has_every_documented_field_with_its_type() {
 }
 
 #[tokio::test]
+async fn user_fields_names_every_field_with_its_title() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let bob = app.user("Bob", "Stone").await;
+    let fields = app.ok(&bob, "user.fields", json!({})).await;
+    let keys: Vec<&str> = fields
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, USER_FIELDS, "the page's fields, in its order");
+    // Titles as the page's example answer gives them.
+    assert_eq!(fields["UF_DEPARTMENT"], "Units");
+    assert_eq!(fields["NAME"], "First Name");
+    assert_eq!(fields["USER_TYPE"], "USER_TYPE");
+    // The same scope as user.get: an im-only token may not call it.
+    let im_only = app.hook(bob.user, Scopes::parse("im").unwrap()).await;
+    assert_eq!(
+        app.err(&im_only, "user.fields", json!({})).await,
+        (403, "insufficient_scope".to_owned())
+    );
+}
+
+#[tokio::test]
 async fn departments_are_one_truth_across_user_and_im_methods() {
     let Some(app) = TestApp::spawn().await else {
         return;
