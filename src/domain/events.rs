@@ -76,16 +76,19 @@ impl EventKind {
     }
 
     /// The events `event.bind` accepts (the im.v2 user events).
+    pub const BINDABLE: [EventKind; 5] = [
+        EventKind::UserMessageAdd,
+        EventKind::UserMessageUpdate,
+        EventKind::UserMessageDelete,
+        EventKind::UserReactionChange,
+        EventKind::UserJoinChat,
+    ];
+
+    /// The bindable event of that name (any casing).
     pub fn bindable(name: &str) -> Option<Self> {
-        [
-            EventKind::UserMessageAdd,
-            EventKind::UserMessageUpdate,
-            EventKind::UserMessageDelete,
-            EventKind::UserReactionChange,
-            EventKind::UserJoinChat,
-        ]
-        .into_iter()
-        .find(|k| k.name().eq_ignore_ascii_case(name.trim()))
+        Self::BINDABLE
+            .into_iter()
+            .find(|k| k.name().eq_ignore_ascii_case(name.trim()))
     }
 
     /// The scope whose data the event carries: binding it needs that scope

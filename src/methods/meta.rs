@@ -1,5 +1,6 @@
 //! Methods about the API itself and the caller: `methods`, `scope`,
-//! `server.time`, `profile`, `user.current`, `user.fields`.
+//! `server.time`, `profile`, `user.current`, `user.fields`, `method.get`,
+//! `feature.get`, `events`.
 
 use serde_json::{json, Value};
 
@@ -8,10 +9,11 @@ use super::ctx::Ctx;
 use super::views;
 use crate::domain::cases;
 use crate::domain::credentials::KNOWN_SCOPES;
+use crate::domain::events::EventKind;
 use crate::domain::Timestamp;
 use crate::protocol::envelope::{iso_date, Reply};
 use crate::protocol::error::ApiError;
-use crate::protocol::params::Params;
+use crate::protocol::params::{scalar_text, Params};
 
 /// `methods`: the methods this credential may call; `full=true` lists all,
 /// `scope=NAME` those of one scope.
@@ -69,6 +71,63 @@ pub async fn profile(cx: &Ctx, _p: &Params) -> Result<Reply, ApiError> {
 pub async fn user_current(cx: &Ctx, _p: &Params) -> Result<Reply, ApiError> {
     let u = cases::users::get(cx.store(), cx.user(), None).await?;
     Ok(Reply::value(views::rest_user(&u)))
+}
+
+/// `method.get`: whether a method exists (`isExisting`) and whether this
+/// credential may call it (`isAvailable`: the method exists and its scope is
+/// granted). As the page says of portals, only the lowercase key `name` is
+/// read and only the lowercase method name matches (`User.Get` does not);
+/// no name answers `false` twice. No errors of its own.
+pub async fn method_get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let name = p
+        .as_map()
+        .get("name")
+        .and_then(scalar_text)
+        .unwrap_or_default();
+    let method = cx.methods.iter().find(|m| m.name == name);
+    Ok(Reply::value(json!({
+        "isExisting": method.is_some(),
+        "isAvailable": method.is_some_and(|m| m.scope.allows(&cx.caller)),
+    })))
+}
+
+/// `feature.get`: whether the portal has a feature (`{"value": "Y"|"N"}`).
+/// b24im has both codes the page names: offline events kept after reading
+/// (`rest_offline_extended`, `clear=0`) and `auth_connector` in events
+/// (`rest_auth_connector`). Other codes answer `N` (the page allows any
+/// answer for an unknown code; `N` is the true one here). No `CODE`, an
+/// empty one or `0`: `CODE_EMPTY`.
+pub async fn feature_get(_cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let code = p.str("CODE").unwrap_or_default();
+    if code.is_empty() || code == "0" {
+        return Err(ApiError::param("CODE_EMPTY", "CODE can't be empty"));
+    }
+    let has = matches!(
+        code.as_str(),
+        "rest_offline_extended" | "rest_auth_connector"
+    );
+    Ok(Reply::value(json!({"value": if has { "Y" } else { "N" }})))
+}
+
+/// `events`: the events an application may bind with `event.bind`
+/// (docs api-reference/events/events.md; the page's example is a list of
+/// names, as here). `SCOPE` gives one scope's events; otherwise those of the
+/// caller's scopes, or every one with `FULL`.
+pub async fn events(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let scope = p
+        .str("SCOPE")
+        .filter(|s| !s.is_empty())
+        .map(|s| s.to_ascii_lowercase());
+    let full = p.flag("FULL").unwrap_or(false);
+    let names: Vec<Value> = EventKind::BINDABLE
+        .iter()
+        .filter(|k| match &scope {
+            Some(s) => k.scope() == s,
+            None => full || cx.caller.scopes.contains(k.scope()),
+        })
+        .map(|k| Value::from(k.name()))
+        .collect();
+    Ok(Reply::value(names))
 }
 
 /// `user.fields`: docs api-reference/user/user-fields.md. The standard

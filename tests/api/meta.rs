@@ -1,4 +1,5 @@
-//! `methods`, `scope`, `server.time`, `profile`, `user.current`, `im.user.get`.
+//! `methods`, `scope`, `server.time`, `profile`, `user.current`, `im.user.get`,
+//! `method.get`, `feature.get`, `events`.
 
 use serde_json::json;
 
@@ -115,4 +116,114 @@ async fn revision_get_has_the_pages_fields() {
     }
     assert_eq!(r["mobile"], r["im_revision_mobile"]);
     assert_eq!(r.as_object().map(|o| o.len()), Some(5));
+}
+
+#[tokio::test]
+async fn method_get_tells_existing_from_callable() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let user_only = app
+        .hook(app.admin.user, Scopes::parse("user").unwrap())
+        .await;
+    let ask = |name: &'static str| {
+        let hook = user_only.clone();
+        let app = &app;
+        async move { app.ok(&hook, "method.get", json!({"name": name})).await }
+    };
+    let both = |e: bool, a: bool| json!({"isExisting": e, "isAvailable": a});
+    assert_eq!(ask("user.get").await, both(true, true));
+    assert_eq!(
+        ask("im.message.like").await,
+        both(true, false),
+        "no im scope"
+    );
+    assert_eq!(ask("im.message.likes").await, both(false, false));
+    // Only the lowercase name matches, as the page says of portals.
+    assert_eq!(ask("User.Get").await, both(false, false));
+    assert_eq!(
+        app.ok(&user_only, "method.get", json!({})).await,
+        both(false, false)
+    );
+    // The page: the key `NAME` is not read.
+    assert_eq!(
+        app.ok(&user_only, "method.get", json!({"NAME": "user.get"}))
+            .await,
+        both(false, false)
+    );
+    assert_eq!(
+        app.ok(&app.admin, "method.get", json!({"name": "im.message.like"}))
+            .await,
+        both(true, true)
+    );
+}
+
+#[tokio::test]
+async fn feature_get_answers_y_or_n_and_needs_a_code() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    for code in ["rest_offline_extended", "rest_auth_connector"] {
+        assert_eq!(
+            app.ok(&app.admin, "feature.get", json!({"CODE": code}))
+                .await,
+            json!({"value": "Y"})
+        );
+    }
+    assert_eq!(
+        app.ok(
+            &app.admin,
+            "feature.get",
+            json!({"CODE": "no_such_feature"})
+        )
+        .await,
+        json!({"value": "N"})
+    );
+    for empty in [json!({}), json!({"CODE": ""}), json!({"CODE": 0})] {
+        let (status, body) = app.call(&app.admin, "feature.get", empty).await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(body["error"], "CODE_EMPTY");
+        assert_eq!(body["error_description"], "CODE can't be empty");
+    }
+}
+
+#[tokio::test]
+async fn events_lists_what_event_bind_takes() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let im_events = json!([
+        "ONIMV2MESSAGEADD",
+        "ONIMV2MESSAGEUPDATE",
+        "ONIMV2MESSAGEDELETE",
+        "ONIMV2REACTIONCHANGE",
+        "ONIMV2JOINCHAT"
+    ]);
+    assert_eq!(app.ok(&app.admin, "events", json!({})).await, im_events);
+    assert_eq!(
+        app.ok(&app.admin, "events", json!({"SCOPE": "im"})).await,
+        im_events
+    );
+    assert_eq!(
+        app.ok(&app.admin, "events", json!({"SCOPE": "user"})).await,
+        json!([])
+    );
+    let user_only = app
+        .hook(app.admin.user, Scopes::parse("user").unwrap())
+        .await;
+    assert_eq!(app.ok(&user_only, "events", json!({})).await, json!([]));
+    assert_eq!(
+        app.ok(&user_only, "events", json!({"FULL": true})).await,
+        im_events
+    );
+    // Each listed event binds.
+    let boss = app.admin_user("Boss").await;
+    for name in im_events.as_array().unwrap() {
+        app.ok(
+            &boss,
+            "event.bind",
+            json!({"event": name, "event_type": "offline"}),
+        )
+        .await;
+    }
 }
