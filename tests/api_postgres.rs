@@ -38,6 +38,8 @@ mod limits;
 mod messages;
 #[path = "api/meta.rs"]
 mod meta;
+#[path = "api/notifications.rs"]
+mod notifications;
 #[path = "api/protocol.rs"]
 mod protocol;
 #[path = "api/receiver.rs"]

@@ -15,6 +15,7 @@ pub mod error;
 pub mod events;
 pub mod ids;
 pub mod messages;
+pub mod notifications;
 pub mod reactions;
 pub mod store;
 pub mod user_query;

@@ -10,6 +10,9 @@ use super::chats::{Chat, ChatChange, ChatKind, Color, NewChat};
 use super::credentials::{Credential, NewCredential, TokenHash};
 use super::events::{Binding, DeliveryState, EventRecord, OfflineEvent, OfflineTake, OutboxEntry};
 use super::messages::{Message, Page};
+use super::notifications::{
+    DeleteScope, NewNotification, Notification, NotifyPage, NotifyQuery, ReadScope,
+};
 use super::reactions::{LikeAction, ReactionCode};
 use super::user_query::{UserPage, UserQuery};
 use super::users::{NewUser, User, UserStatus};
@@ -386,6 +389,36 @@ pub trait Store: Send + Sync {
     async fn read_all(&self, user: UserId) -> Result<(), StoreError>;
     /// The chats of `user` with unread messages, by chat id.
     async fn counters(&self, user: UserId) -> Result<Vec<ChatCounter>, StoreError>;
+
+    // Notifications
+    /// Stores a notification in the recipient's notification chat (made on
+    /// first use), replacing the recipient's earlier ones with the same
+    /// tag; its id, or `None` if the recipient does not exist.
+    async fn add_notification(
+        &self,
+        new: NewNotification,
+        now: Timestamp,
+    ) -> Result<Option<i64>, StoreError>;
+    /// A page of a user's notifications, newest first.
+    async fn notifications(&self, query: NotifyQuery) -> Result<NotifyPage, StoreError>;
+    /// Marks `user`'s notifications in `scope` read (or unread); how many
+    /// are unread afterwards.
+    async fn mark_notifications(
+        &self,
+        user: UserId,
+        scope: ReadScope,
+        read: bool,
+    ) -> Result<i64, StoreError>;
+    /// Deletes notifications: by id one `user` received or sent, by tag
+    /// any; whether any was deleted.
+    async fn delete_notifications(
+        &self,
+        user: UserId,
+        scope: DeleteScope,
+    ) -> Result<bool, StoreError>;
+    /// One notification `user` received, if there is such.
+    async fn notification(&self, user: UserId, id: i64)
+        -> Result<Option<Notification>, StoreError>;
 
     // Reactions
     /// Applies `action` for `user` in one transaction.

@@ -23,8 +23,9 @@ fn keyed(entries: Vec<(i64, i64)>) -> Value {
 
 /// `im.counters.get`: unread messages per group chat (`CHAT`, or
 /// `CHAT_MUTED` for chats the caller muted) and per private dialog
-/// (`DIALOG`, keyed by the other user), with totals in `TYPE`. b24im has no
-/// notifications, open lines or "marked unread" yet: those are 0 and `[]`.
+/// (`DIALOG`, keyed by the other user), with totals in `TYPE`, unread
+/// notifications in `TYPE.NOTIFY` (and `ALL`). b24im has no open lines or
+/// "marked unread" counters yet: those are 0 and `[]`.
 pub async fn get(cx: &Ctx, _p: &Params) -> Result<Reply, ApiError> {
     let counters = cases::messages::counters(cx.store(), cx.user()).await?;
     let (mut chat, mut muted, mut dialog) = (Vec::new(), Vec::new(), Vec::new());
@@ -38,7 +39,7 @@ pub async fn get(cx: &Ctx, _p: &Params) -> Result<Reply, ApiError> {
     }
     let chats: i64 = chat.iter().map(|(_, n)| n).sum();
     let dialogs: i64 = dialog.iter().map(|(_, n)| n).sum();
-    let notify = 0;
+    let notify = cases::notifications::unread(cx.store(), cx.user()).await?;
     Ok(Reply::value(json!({
         "TYPE": {
             "ALL": chats + dialogs + notify,

@@ -4,8 +4,8 @@
 
 use super::ctx::{Method, Scope};
 use super::{
-    batch, events, im_chat, im_counters, im_dialog, im_message, im_recent, im_user, imbot,
-    imbot_v2, meta, user,
+    batch, events, im_chat, im_counters, im_dialog, im_message, im_notify, im_recent, im_user,
+    imbot, imbot_v2, meta, user,
 };
 
 const IM: Scope = Scope::AnyOf(&["im"]);
@@ -76,6 +76,18 @@ pub static METHODS: &[Method] = &[
     method!("im.message.delete", IM, im_message::delete),
     method!("im.message.like", IM, im_message::like),
     method!("im.message.command", IM, im_message::command),
+    method!("im.notify", IM, im_notify::notify),
+    method!("im.notify.personal.add", IM, im_notify::personal_add),
+    method!("im.notify.system.add", IM, im_notify::system_add),
+    method!("im.notify.get", IM, im_notify::get),
+    method!("im.notify.history.search", IM, im_notify::history_search),
+    method!("im.notify.read", IM, im_notify::read),
+    method!("im.notify.read.list", IM, im_notify::read_list),
+    method!("im.notify.read.all", IM, im_notify::read_all),
+    method!("im.notify.answer", IM, im_notify::answer),
+    method!("im.notify.confirm", IM, im_notify::confirm),
+    method!("im.notify.delete", IM, im_notify::delete),
+    method!("im.notify.schema.get", IM, im_notify::schema_get),
     method!("event.bind", Scope::Basic, events::bind),
     method!("event.unbind", Scope::Basic, events::unbind),
     method!("event.get", Scope::Basic, events::get),

@@ -6,6 +6,7 @@ use serde_json::{json, Map, Value};
 use crate::domain::chats::{Chat, ChatKind};
 use crate::domain::events::EventRecord;
 use crate::domain::messages::Message;
+use crate::domain::notifications::Notification;
 use crate::domain::store::ReadView;
 use crate::domain::users::User;
 use crate::domain::{Timestamp, UserId};
@@ -215,6 +216,28 @@ pub fn rest_user(u: &User) -> Value {
         m.insert(field.to_owned(), value);
     }
     Value::Object(m)
+}
+
+/// A notification as `im.notify.get` and `im.notify.history.search` show it.
+pub fn notification(n: &Notification) -> Value {
+    json!({
+        "id": n.id,
+        "chat_id": n.chat.0,
+        "author_id": n.author.map_or(0, |a| a.0),
+        "date": iso_date(n.created_at),
+        "notify_type": n.kind_code,
+        "notify_module": n.module,
+        "notify_event": n.event,
+        "notify_tag": n.tag,
+        "notify_sub_tag": n.sub_tag,
+        "notify_title": "",
+        "setting_name": format!("{}|{}", n.module, n.event),
+        "text": n.text,
+        "notify_read": if n.read { "Y" } else { "N" },
+        "params": n.attach.as_deref()
+            .and_then(|a| serde_json::from_str::<Value>(a).ok())
+            .map(|a| json!({"ATTACH": a})),
+    })
 }
 
 /// The fields of a user and their titles, as `user.fields` lists them

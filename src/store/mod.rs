@@ -16,6 +16,7 @@ mod chats;
 mod credentials;
 mod events;
 mod messages;
+mod notifications;
 mod outbox;
 mod pg_conn;
 mod pg_tls;

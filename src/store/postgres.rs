@@ -36,6 +36,7 @@ use super::{Backend, SqlStore, StoreError};
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0001_init.sql"),
     include_str!("../../migrations/postgres/0002_user_status.sql"),
+    include_str!("../../migrations/postgres/0003_notifications.sql"),
 ];
 /// Reader connections (and threads) one node keeps, unless told; the
 /// writers ([`WRITERS`]) and the listener have their own.

@@ -3,7 +3,6 @@
 //! message may invoke. Rows to domain values, one place each.
 
 use super::sql::{params, Db, DbResult, DbRow};
-use super::StoreError;
 use crate::domain::bots::{Bot, BotType, Command, EventMode, Handlers, V2};
 use crate::domain::chats::{Chat, ChatKind, Color};
 use crate::domain::credentials::Scopes;
@@ -155,6 +154,11 @@ pub(super) fn load_chat(conn: &impl Db, id: ChatId) -> DbResult<Option<Chat>> {
     else {
         return Ok(None);
     };
+    // A user's notification chat ('S') is no conversation: no chat method
+    // sees it.
+    let Some(kind) = ChatKind::from_code(&kind) else {
+        return Ok(None);
+    };
     let rows: Vec<(i64, bool)> = conn.rows(
         "SELECT user_id, muted FROM chat_members WHERE chat_id = ?1 ORDER BY rowid",
         params![id.0],
@@ -173,8 +177,7 @@ pub(super) fn load_chat(conn: &impl Db, id: ChatId) -> DbResult<Option<Chat>> {
     )?;
     Ok(Some(Chat {
         id,
-        kind: ChatKind::from_code(&kind)
-            .ok_or_else(|| StoreError::Database(format!("unknown chat kind {kind}")))?,
+        kind,
         title,
         description,
         color: Color::parse(&color).unwrap_or(Color::for_id(id.0)),

@@ -10,10 +10,10 @@ use async_trait::async_trait;
 
 use super::sql::DbResult;
 use super::{
-    bots, chats, credentials, messages, outbox, reactions, recent, settings, subscriptions, users,
-    Backend, BotCreated, ChatCounter, ChatUpdated, CommandRun, EditOutcome, HistoryPage,
-    LikeOutcome, MembershipOutcome, MessageSearch, PostOutcome, ReadMark, ReadState, ReadView,
-    RecentEntry, RecentMark, RecentQuery, SqlStore, Store,
+    bots, chats, credentials, messages, notifications, outbox, reactions, recent, settings,
+    subscriptions, users, Backend, BotCreated, ChatCounter, ChatUpdated, CommandRun, EditOutcome,
+    HistoryPage, LikeOutcome, MembershipOutcome, MessageSearch, PostOutcome, ReadMark, ReadState,
+    ReadView, RecentEntry, RecentMark, RecentQuery, SqlStore, Store,
 };
 use crate::domain::bots::{Bot, BotChange, BotUpdated, Command, NewBot, NewCommand};
 use crate::domain::chats::{Chat, ChatChange, NewChat};
@@ -22,6 +22,9 @@ use crate::domain::events::{
     Binding, DeliveryState, EventRecord, OfflineEvent, OfflineTake, OutboxEntry,
 };
 use crate::domain::messages::Page;
+use crate::domain::notifications::{
+    DeleteScope, NewNotification, Notification, NotifyPage, NotifyQuery, ReadScope,
+};
 use crate::domain::reactions::{LikeAction, ReactionCode};
 use crate::domain::user_query::{UserPage, UserQuery};
 use crate::domain::users::{NewUser, User, UserStatus};
@@ -191,6 +194,45 @@ impl<B: Backend> Store for SqlStore<B> {
     async fn counters(&self, user: UserId) -> DbResult<Vec<ChatCounter>> {
         self.backend
             .read(move |conn| messages::counters(conn, user))
+            .await
+    }
+
+    async fn add_notification(
+        &self,
+        new: NewNotification,
+        now: Timestamp,
+    ) -> DbResult<Option<i64>> {
+        self.backend
+            .write(move |conn| notifications::add(conn, new.clone(), now))
+            .await
+    }
+
+    async fn notifications(&self, query: NotifyQuery) -> DbResult<NotifyPage> {
+        self.backend
+            .read(move |conn| notifications::page(conn, query))
+            .await
+    }
+
+    async fn mark_notifications(
+        &self,
+        user: UserId,
+        scope: ReadScope,
+        read: bool,
+    ) -> DbResult<i64> {
+        self.backend
+            .write(move |conn| notifications::mark(conn, user, scope.clone(), read))
+            .await
+    }
+
+    async fn delete_notifications(&self, user: UserId, scope: DeleteScope) -> DbResult<bool> {
+        self.backend
+            .write(move |conn| notifications::delete(conn, user, scope.clone()))
+            .await
+    }
+
+    async fn notification(&self, user: UserId, id: i64) -> DbResult<Option<Notification>> {
+        self.backend
+            .read(move |conn| notifications::one(conn, user, id))
             .await
     }
 

@@ -31,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0001_init.sql"),
     include_str!("../../migrations/sqlite/0002_bots_events.sql"),
     include_str!("../../migrations/sqlite/0003_user_status.sql"),
+    include_str!("../../migrations/sqlite/0004_notifications.sql"),
 ];
 
 /// The most changes one commit groups together.
@@ -294,6 +295,11 @@ fn migrate(conn: &mut Connection) -> DbResult<()> {
         let target = i as i64 + 1;
         if version < target {
             tx.execute_batch(sql)?;
+            // A migration may edit the recorded schema (widening a CHECK
+            // in 0004): a new schema version makes every connection,
+            // also another process's, read the schema anew.
+            let schema: i64 = tx.query_row("PRAGMA schema_version", [], |r| r.get(0))?;
+            tx.pragma_update(None, "schema_version", schema + 1)?;
             tx.pragma_update(None, "user_version", target)?;
         }
     }

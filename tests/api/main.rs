@@ -20,6 +20,7 @@ mod like;
 mod limits;
 mod messages;
 mod meta;
+mod notifications;
 mod protocol;
 mod receiver;
 mod recent;

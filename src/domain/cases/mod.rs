@@ -9,6 +9,7 @@ pub mod bots;
 pub mod chats;
 pub mod credentials;
 pub mod messages;
+pub mod notifications;
 pub mod reactions;
 pub mod recent;
 pub mod users;

@@ -1,0 +1,229 @@
+//! Notifications (`im.notify.*`): a user's personal and system notices,
+//! outside any conversation (docs api-reference/chats/notifications/).
+//!
+//! Portals keep a user's notifications in a system chat of their own; so
+//! does b24im (its id is the `chat_id` the answers show), with the
+//! notifications in their own table. What a REST call creates is always
+//! module `rest`, event `rest_notify`, as on portals.
+
+use md5::{Digest, Md5};
+
+use super::{ChatId, Timestamp, UserId};
+
+/// The module and event of every notification sent through REST.
+pub const REST_MODULE: &str = "rest";
+pub const REST_EVENT: &str = "rest_notify";
+
+/// Most notifications one page holds (`im.notify.get`, `im.notify.history.search`).
+pub const PAGE_LIMIT: i64 = 50;
+
+/// The serialized `ATTACH` a notification may carry, in characters.
+pub const MAX_ATTACH_CHARS: usize = 60_000;
+
+/// Who a notification is from: `TYPE=USER` (the caller, `notify_type` 2) or
+/// `TYPE=SYSTEM` (nobody, `notify_type` 4), the numbers portals store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotifyKind {
+    Personal,
+    System,
+}
+
+impl NotifyKind {
+    pub fn code(self) -> i64 {
+        match self {
+            NotifyKind::Personal => 2,
+            NotifyKind::System => 4,
+        }
+    }
+
+    /// `TYPE`: `SYSTEM`, or anything else (or nothing) for a personal one,
+    /// as portals read it.
+    pub fn parse(value: Option<&str>) -> Self {
+        match value {
+            Some(t) if t.eq_ignore_ascii_case("SYSTEM") => NotifyKind::System,
+            _ => NotifyKind::Personal,
+        }
+    }
+}
+
+/// The application a call acts for, which owns the tags it sets: the
+/// access token's application, or, for a webhook, its `CLIENT_ID`
+/// parameter (portals key those as `custom` + the id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppKey(String);
+
+impl AppKey {
+    pub fn of(token_client: Option<&str>, webhook_client: Option<&str>) -> Option<AppKey> {
+        match (token_client, webhook_client) {
+            (Some(c), _) if !c.is_empty() => Some(AppKey(c.to_owned())),
+            (_, Some(c)) if !c.is_empty() => Some(AppKey(format!("custom{c}"))),
+            _ => None,
+        }
+    }
+
+    /// A tag as portals store it: `MP|` + the first five hex digits of the
+    /// MD5 of the application's id + `|` + the tag (the docs' example shows
+    /// `MP|12345|TASK_42`).
+    pub fn tag(&self, tag: &str) -> String {
+        let digest = Md5::digest(self.0.as_bytes());
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        format!("MP|{}|{tag}", &hex[..5])
+    }
+}
+
+/// A notification to store.
+#[derive(Debug, Clone)]
+pub struct NewNotification {
+    pub to: UserId,
+    /// `None` for a system notification.
+    pub author: Option<UserId>,
+    pub kind: NotifyKind,
+    pub text: String,
+    pub text_out: String,
+    /// Stored tags (see [`AppKey::tag`]); an earlier notification of the
+    /// recipient with the same `tag` is replaced.
+    pub tag: Option<String>,
+    pub sub_tag: Option<String>,
+    /// `ATTACH`, as JSON text.
+    pub attach: Option<String>,
+}
+
+/// A stored notification.
+#[derive(Debug, Clone)]
+pub struct Notification {
+    pub id: i64,
+    pub chat: ChatId,
+    pub author: Option<UserId>,
+    pub kind_code: i64,
+    pub module: String,
+    pub event: String,
+    pub tag: String,
+    pub sub_tag: String,
+    pub text: String,
+    pub attach: Option<String>,
+    pub read: bool,
+    pub created_at: Timestamp,
+}
+
+/// The filters of `im.notify.history.search`.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryFilter {
+    /// Text the notification holds (case-insensitive).
+    pub text: Option<String>,
+    /// `MODULE` or `MODULE|EVENT` pairs; any matches.
+    pub types: Vec<(String, Option<String>)>,
+    /// Created at or after / before.
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+    pub authors: Vec<UserId>,
+    /// A stored tag or sub-tag equal to this.
+    pub group_tag: Option<String>,
+}
+
+impl HistoryFilter {
+    /// A `MODULE` or `MODULE|EVENT` filter.
+    pub fn parse_type(value: &str) -> Option<(String, Option<String>)> {
+        let value = value.trim();
+        if value.is_empty() {
+            return None;
+        }
+        Some(match value.split_once('|') {
+            Some((m, e)) => (m.to_owned(), Some(e.to_owned())),
+            None => (value.to_owned(), None),
+        })
+    }
+}
+
+/// One page of a user's notifications, newest first.
+#[derive(Debug, Clone)]
+pub struct NotifyQuery {
+    pub user: UserId,
+    /// Only notifications with a smaller id (the `LAST_ID` cursor).
+    pub before: Option<i64>,
+    pub limit: i64,
+    /// `im.notify.history.search`'s filters; `None` for `im.notify.get`.
+    pub filter: Option<HistoryFilter>,
+}
+
+/// What a page query answers.
+#[derive(Debug, Clone)]
+pub struct NotifyPage {
+    /// The user's notification chat, if one was ever made.
+    pub chat: Option<ChatId>,
+    /// All notifications matching (the filter, or all of the user's).
+    pub total: i64,
+    /// The user's unread notifications.
+    pub unread: i64,
+    pub items: Vec<Notification>,
+}
+
+/// Which of the caller's notifications `im.notify.read*` changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadScope {
+    /// This one (`ONLY_CURRENT=Y`).
+    One(i64),
+    /// This one and every later one (`ID` alone: "equal to or greater").
+    From(i64),
+    /// These (`im.notify.read.list`).
+    List(Vec<i64>),
+    /// All of them (`im.notify.read.all`).
+    All,
+}
+
+/// Which notifications `im.notify.delete` removes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeleteScope {
+    /// One the caller received or sent.
+    Id(i64),
+    /// The application's notifications with this stored tag.
+    Tag(String),
+    /// ... or sub-tag.
+    SubTag(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_carry_the_application_key() {
+        // The key is the first five hex digits of the MD5 of the id.
+        let key = AppKey::of(Some("app.1"), None).unwrap();
+        let hex: String = Md5::digest(b"app.1")
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(key.tag("T"), format!("MP|{}|T", &hex[..5]));
+        // A webhook's CLIENT_ID is another application than a token's.
+        let hook = AppKey::of(None, Some("app.1")).unwrap();
+        assert_ne!(hook.tag("T"), key.tag("T"));
+        assert!(AppKey::of(None, Some("")).is_none());
+        assert!(AppKey::of(None, None).is_none());
+    }
+
+    #[test]
+    fn md5_is_the_standard_one() {
+        let hex: String = Md5::digest(b"abc")
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(hex, "900150983cd24fb0d6963f7d28e17f72");
+    }
+
+    #[test]
+    fn type_and_filters_parse_as_portals_read_them() {
+        assert_eq!(NotifyKind::parse(Some("system")), NotifyKind::System);
+        assert_eq!(NotifyKind::parse(Some("USER")), NotifyKind::Personal);
+        assert_eq!(NotifyKind::parse(Some("other")), NotifyKind::Personal);
+        assert_eq!(NotifyKind::parse(None).code(), 2);
+        assert_eq!(
+            HistoryFilter::parse_type("rest|rest_notify"),
+            Some(("rest".into(), Some("rest_notify".into())))
+        );
+        assert_eq!(
+            HistoryFilter::parse_type("tasks"),
+            Some(("tasks".into(), None))
+        );
+        assert_eq!(HistoryFilter::parse_type(" "), None);
+    }
+}
