@@ -14,6 +14,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::config::{self, ServeConfig};
 use crate::domain::cases;
 use crate::domain::credentials::{self, CredentialKind, Scopes, TokenHash};
+use crate::domain::departments::NewDepartment;
 use crate::domain::events::DeliveryState;
 use crate::domain::users::NewUser;
 use crate::domain::{Timestamp, UserId};
@@ -71,6 +72,9 @@ pub enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage the company structure (departments under department 1).
+    #[command(subcommand)]
+    Department(DepartmentCommand),
     /// Manage inbound webhooks.
     #[command(subcommand)]
     Webhook(WebhookCommand),
@@ -218,7 +222,47 @@ pub enum UserCommand {
         /// Make the user an administrator (needed for offline events).
         #[arg(long)]
         admin: bool,
+        /// The departments to place the user in (`UF_DEPARTMENT`), comma
+        /// separated; the head department 1 when not given.
+        #[arg(long, value_delimiter = ',')]
+        department: Vec<i64>,
     },
+    /// Place a user in departments (replacing where they were).
+    Place {
+        /// The user's id.
+        #[arg(long)]
+        user: i64,
+        /// Department ids, comma separated.
+        #[arg(long, value_delimiter = ',', required = true)]
+        department: Vec<i64>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DepartmentCommand {
+    /// Create a department and print its id.
+    Add {
+        /// Its name.
+        #[arg(long)]
+        name: String,
+        /// The department it is part of (the head department 1 by default).
+        #[arg(long, default_value_t = 1)]
+        parent: i64,
+        /// Its head (manager): a user id.
+        #[arg(long)]
+        head: Option<i64>,
+    },
+    /// Name a department's head (manager), or remove it with `--head 0`.
+    Head {
+        /// The department's id.
+        #[arg(long)]
+        id: i64,
+        /// A user id, or 0 for none.
+        #[arg(long)]
+        head: i64,
+    },
+    /// List the departments: id, parent, head, full name.
+    List,
 }
 
 #[derive(Debug, Subcommand)]
@@ -274,6 +318,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         match cli.command {
             Command::Serve(args) => serve(db, *args).await,
             Command::User(cmd) => user(db, cmd).await,
+            Command::Department(cmd) => department(db, cmd).await,
             Command::Webhook(cmd) => webhook(db, cmd).await,
             Command::Token(cmd) => token(db, cmd).await,
             Command::Events(cmd) => events(db, cmd).await,
@@ -621,10 +666,70 @@ async fn user(db: Database, cmd: UserCommand) -> anyhow::Result<()> {
             name,
             last_name,
             admin,
+            department,
         } => {
             let new = NewUser::parse(&name, &last_name, admin)?;
-            let user = store.create_user(new, Timestamp::now()).await?;
+            if department.is_empty() {
+                let user = store.create_user(new, Timestamp::now()).await?;
+                println!("{}", user.id);
+                return Ok(());
+            }
+            // Checked before the user is made, so a typo makes nobody.
+            let structure = store.departments().await?;
+            if let Some(missing) = department.iter().find(|d| structure.get(**d).is_none()) {
+                bail!("there is no department {missing} (see `department list`)");
+            }
+            let user = store
+                .create_user(new.in_departments(department), Timestamp::now())
+                .await?;
             println!("{}", user.id);
+        }
+        UserCommand::Place { user, department } => {
+            let Some(user) = UserId::new(user) else {
+                bail!("--user must be a positive user id");
+            };
+            if !store.place_user(user, department).await? {
+                bail!("no such person, or a department that does not exist");
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn department(db: Database, cmd: DepartmentCommand) -> anyhow::Result<()> {
+    let store = open_for_admin(&db).await?;
+    match cmd {
+        DepartmentCommand::Add { name, parent, head } => {
+            let head = match head {
+                Some(h) => Some(
+                    UserId::new(h)
+                        .ok_or_else(|| anyhow::anyhow!("--head must be a positive user id"))?,
+                ),
+                None => None,
+            };
+            let new = NewDepartment::parse(&name, parent, head).map_err(anyhow::Error::msg)?;
+            match store.add_department(new).await? {
+                Some(id) => println!("{id}"),
+                None => bail!("no department {parent}, or the head is no person"),
+            }
+        }
+        DepartmentCommand::Head { id, head } => {
+            let head = UserId::new(head);
+            if !store.set_department_head(id, head).await? {
+                bail!("no department {id}, or the head is no person");
+            }
+        }
+        DepartmentCommand::List => {
+            let structure = store.departments().await?;
+            for d in &structure.0 {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    d.id,
+                    d.parent.map_or("-".to_owned(), |p| p.to_string()),
+                    d.head.map_or("-".to_owned(), |h| h.to_string()),
+                    structure.full_name(d.id)
+                );
+            }
         }
     }
     Ok(())

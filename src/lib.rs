@@ -4,7 +4,8 @@
 //! # Layout
 //! ```text
 //! main.rs          parse the CLI, call cli::run
-//! cli.rs           serve, user add, webhook add|list|delete, token add, events
+//! cli.rs           serve, user add|place, department add|head|list, webhook
+//!                  add|list|delete, token add, events
 //! config.rs        defaults, ServeConfig, Limits
 //! state.rs         AppState: store, authenticator, request meter, config
 //! server.rs        the router and run(http, https, state, shutdown): the
@@ -27,6 +28,7 @@
 //! domain/          the messenger's rules (no HTTP, no SQL, no JSON)
 //!   ids.rs error.rs  UserId, ChatId, MessageId, DialogRef; domain::Error
 //!   users.rs chats.rs messages.rs reactions.rs bots.rs credentials.rs
+//!   departments.rs notifications.rs
 //!   user_query.rs events.rs
 //!                  one area a file: its types, validation, pure rules
 //!   audience.rs    who hears about a change: bots, handlers, forms (pure)
@@ -37,7 +39,8 @@
 //!   sql.rs         Db: one open transaction on either engine; params, rows
 //!   sql_store.rs   impl Store: each method a read or a write of one area fn
 //!   users.rs credentials.rs chats.rs messages.rs reactions.rs bots.rs
-//!   outbox.rs subscriptions.rs settings.rs recent.rs
+//!   outbox.rs subscriptions.rs settings.rs recent.rs departments.rs
+//!   notifications.rs
 //!                  one area a file: its rows, its SQL, its changes
 //!   rows.rs        the reads areas and events share (a chat, its bots)
 //!   events.rs      the events a change causes, written in its transaction

@@ -24,6 +24,8 @@ mod cli;
 mod clients;
 #[path = "api/crash.rs"]
 mod crash;
+#[path = "api/departments.rs"]
+mod departments;
 #[path = "api/events.rs"]
 mod events;
 #[path = "api/founding.rs"]

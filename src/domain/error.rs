@@ -75,6 +75,9 @@ pub enum Error {
     /// Only the owner may hand a chat on, and only to a member.
     #[error("cannot set the owner")]
     CannotSetOwner,
+    /// Only people may read the company structure (not bots).
+    #[error("intranet users only")]
+    IntranetOnly,
     /// A chat colour that is not in the palette.
     #[error("unknown colour")]
     WrongColor,

@@ -185,6 +185,10 @@ pub struct UserSnapshot {
     pub last_name: String,
     pub work_position: String,
     pub bot: bool,
+    /// Events recorded before departments were kept have none: a person
+    /// was then always in the head department.
+    #[serde(default)]
+    pub departments: Vec<i64>,
 }
 
 /// Everything one event's payload says.

@@ -11,6 +11,7 @@ pub mod bots;
 pub mod cases;
 pub mod chats;
 pub mod credentials;
+pub mod departments;
 pub mod error;
 pub mod events;
 pub mod ids;

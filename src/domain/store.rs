@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use super::bots::{Bot, BotChange, BotUpdated, Command, NewBot, NewCommand};
 use super::chats::{Chat, ChatChange, ChatKind, Color, NewChat};
 use super::credentials::{Credential, NewCredential, TokenHash};
+use super::departments::{NewDepartment, Structure};
 use super::events::{Binding, DeliveryState, EventRecord, OfflineEvent, OfflineTake, OutboxEntry};
 use super::messages::{Message, Page};
 use super::notifications::{
@@ -389,6 +390,19 @@ pub trait Store: Send + Sync {
     async fn read_all(&self, user: UserId) -> Result<(), StoreError>;
     /// The chats of `user` with unread messages, by chat id.
     async fn counters(&self, user: UserId) -> Result<Vec<ChatCounter>, StoreError>;
+
+    // Departments
+    /// The whole company structure.
+    async fn departments(&self) -> Result<Structure, StoreError>;
+    /// A new department; `None` if its parent or head does not exist.
+    async fn add_department(&self, new: NewDepartment) -> Result<Option<i64>, StoreError>;
+    /// Names or removes a department's head; `false` if either does not exist.
+    async fn set_department_head(&self, id: i64, head: Option<UserId>) -> Result<bool, StoreError>;
+    /// Places a person in these departments (replacing where they were);
+    /// `false` if the person or a department does not exist.
+    async fn place_user(&self, user: UserId, departments: Vec<i64>) -> Result<bool, StoreError>;
+    /// The active people placed in any of these departments, in id order.
+    async fn department_members(&self, departments: Vec<i64>) -> Result<Vec<User>, StoreError>;
 
     // Notifications
     /// Stores a notification in the recipient's notification chat (made on

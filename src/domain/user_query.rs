@@ -16,7 +16,7 @@ pub enum UserField {
     Active,
     /// Every b24im user is an `employee`.
     UserType,
-    /// Every b24im user sits in the company's root department, 1.
+    /// The departments the user is placed in.
     Department,
 }
 

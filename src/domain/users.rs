@@ -1,5 +1,6 @@
 //! Users: who they are, how they are named, and the use cases around them.
 
+use super::departments::HEAD_DEPARTMENT;
 use super::{Timestamp, UserId};
 
 /// A person, or a chat-bot (a user of its own kind).
@@ -17,6 +18,9 @@ pub struct User {
     pub status: UserStatus,
     /// Away since (`im.user.status.idle.start`), until `idle.end`.
     pub idle_since: Option<Timestamp>,
+    /// The departments the user is placed in (`UF_DEPARTMENT`); a person
+    /// starts in the head department, a chat-bot is in none.
+    pub departments: Vec<i64>,
 }
 
 /// The statuses `im.user.status.set` takes (docs: users/im-user-status-set.md).
@@ -88,23 +92,10 @@ impl User {
         color_for(self.id)
     }
 
-    /// The departments the user belongs to (see [`departments`]).
+    /// The departments the user is in: `user.get`'s `UF_DEPARTMENT` and the
+    /// `departments` of `im.user.get` and the events.
     pub fn departments(&self) -> Vec<i64> {
-        departments(self.bot)
-    }
-}
-
-/// The head department a portal starts with (`UF_DEPARTMENT: [1]`).
-pub const HEAD_DEPARTMENT: i64 = 1;
-
-/// The departments of a user: every person is in the head department, as on
-/// a fresh portal; a chat-bot is in none. The one answer behind `user.get`'s
-/// `UF_DEPARTMENT` and the `departments` of `im.user.get` and the events.
-pub fn departments(bot: bool) -> Vec<i64> {
-    if bot {
-        Vec::new()
-    } else {
-        vec![HEAD_DEPARTMENT]
+        self.departments.clone()
     }
 }
 
@@ -114,6 +105,8 @@ pub struct NewUser {
     pub first_name: String,
     pub last_name: String,
     pub admin: bool,
+    /// The head department unless placed elsewhere ([`NewUser::in_departments`]).
+    pub departments: Vec<i64>,
 }
 
 /// The longest first or last name accepted, in characters.
@@ -141,7 +134,16 @@ impl NewUser {
             first_name: first_name.to_owned(),
             last_name: last_name.to_owned(),
             admin,
+            departments: vec![HEAD_DEPARTMENT],
         })
+    }
+
+    /// The same user placed in `departments` (at least one).
+    pub fn in_departments(mut self, departments: Vec<i64>) -> Self {
+        if !departments.is_empty() {
+            self.departments = departments;
+        }
+        self
     }
 }
 

@@ -333,7 +333,11 @@ pub fn v2_user(u: &UserSnapshot, at: i64) -> Value {
         "idle": false,
         "lastActivityDate": crate::protocol::envelope::iso_date(crate::domain::Timestamp(at)),
         "absent": false,
-        "departments": crate::domain::users::departments(u.bot),
+        "departments": if u.departments.is_empty() && !u.bot {
+            vec![crate::domain::departments::HEAD_DEPARTMENT]
+        } else {
+            u.departments.clone()
+        },
         "phones": false,
         "type": if u.bot { "bot" } else { "employee" },
     })

@@ -58,6 +58,7 @@ fn bot_user(b: &Bot) -> Value {
             last_name: b.last_name.clone(),
             work_position: b.work_position.clone(),
             bot: true,
+            departments: Vec::new(),
         },
         b.created_at.0,
     )

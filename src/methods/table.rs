@@ -4,8 +4,8 @@
 
 use super::ctx::{Method, Scope};
 use super::{
-    batch, events, im_chat, im_counters, im_dialog, im_message, im_notify, im_recent, im_user,
-    imbot, imbot_v2, meta, user,
+    batch, events, im_chat, im_counters, im_department, im_dialog, im_message, im_notify,
+    im_recent, im_search, im_user, imbot, imbot_v2, meta, user,
 };
 
 const IM: Scope = Scope::AnyOf(&["im"]);
@@ -76,6 +76,23 @@ pub static METHODS: &[Method] = &[
     method!("im.message.delete", IM, im_message::delete),
     method!("im.message.like", IM, im_message::like),
     method!("im.message.command", IM, im_message::command),
+    method!("im.department.get", IM, im_department::get),
+    method!(
+        "im.department.managers.get",
+        IM,
+        im_department::managers_get
+    ),
+    method!(
+        "im.department.employees.get",
+        IM,
+        im_department::employees_get
+    ),
+    method!(
+        "im.department.colleagues.list",
+        IM,
+        im_department::colleagues_list
+    ),
+    method!("im.search.department.list", IM, im_search::department_list),
     method!("im.notify", IM, im_notify::notify),
     method!("im.notify.personal.add", IM, im_notify::personal_add),
     method!("im.notify.system.add", IM, im_notify::system_add),

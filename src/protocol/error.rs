@@ -191,6 +191,11 @@ impl From<domain::Error> for ApiError {
                 "WRONG_REQUEST",
                 "Change owner can only owner and user must be member in chat",
             ),
+            E::IntranetOnly => (
+                403,
+                "ACCESS_ERROR",
+                "Only intranet users have access to this method",
+            ),
             E::Bot(b) => return bot_error(b),
             E::Command(c) => {
                 use domain::bots::CommandError as C;

@@ -51,8 +51,8 @@ pub(super) fn insert_bot(
         return Ok(BotCreated::LimitReached);
     }
     let id = conn.insert(
-        "INSERT INTO users (first_name, last_name, admin, active, created_at, bot)
-         VALUES (?1, ?2, FALSE, TRUE, ?3, TRUE) RETURNING id",
+        "INSERT INTO users (first_name, last_name, admin, active, created_at, bot, departments)
+         VALUES (?1, ?2, FALSE, TRUE, ?3, TRUE, '') RETURNING id",
         params![new.first_name, new.last_name, now.0],
     )?;
     conn.exec(

@@ -31,6 +31,7 @@ fn user_snapshot(conn: &impl Db, id: UserId) -> DbResult<Option<UserSnapshot>> {
         last_name: u.last_name,
         work_position,
         bot,
+        departments: u.departments,
     }))
 }
 

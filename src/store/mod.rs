@@ -14,6 +14,7 @@
 mod bots;
 mod chats;
 mod credentials;
+mod departments;
 mod events;
 mod messages;
 mod notifications;

@@ -10,14 +10,15 @@ use async_trait::async_trait;
 
 use super::sql::DbResult;
 use super::{
-    bots, chats, credentials, messages, notifications, outbox, reactions, recent, settings,
-    subscriptions, users, Backend, BotCreated, ChatCounter, ChatUpdated, CommandRun, EditOutcome,
-    HistoryPage, LikeOutcome, MembershipOutcome, MessageSearch, PostOutcome, ReadMark, ReadState,
-    ReadView, RecentEntry, RecentMark, RecentQuery, SqlStore, Store,
+    bots, chats, credentials, departments, messages, notifications, outbox, reactions, recent,
+    settings, subscriptions, users, Backend, BotCreated, ChatCounter, ChatUpdated, CommandRun,
+    EditOutcome, HistoryPage, LikeOutcome, MembershipOutcome, MessageSearch, PostOutcome, ReadMark,
+    ReadState, ReadView, RecentEntry, RecentMark, RecentQuery, SqlStore, Store,
 };
 use crate::domain::bots::{Bot, BotChange, BotUpdated, Command, NewBot, NewCommand};
 use crate::domain::chats::{Chat, ChatChange, NewChat};
 use crate::domain::credentials::{Credential, NewCredential, TokenHash};
+use crate::domain::departments::{NewDepartment, Structure};
 use crate::domain::events::{
     Binding, DeliveryState, EventRecord, OfflineEvent, OfflineTake, OutboxEntry,
 };
@@ -194,6 +195,34 @@ impl<B: Backend> Store for SqlStore<B> {
     async fn counters(&self, user: UserId) -> DbResult<Vec<ChatCounter>> {
         self.backend
             .read(move |conn| messages::counters(conn, user))
+            .await
+    }
+
+    async fn departments(&self) -> DbResult<Structure> {
+        self.backend.read(departments::structure).await
+    }
+
+    async fn add_department(&self, new: NewDepartment) -> DbResult<Option<i64>> {
+        self.backend
+            .write(move |conn| departments::add(conn, new.clone()))
+            .await
+    }
+
+    async fn set_department_head(&self, id: i64, head: Option<UserId>) -> DbResult<bool> {
+        self.backend
+            .write(move |conn| departments::set_head(conn, id, head))
+            .await
+    }
+
+    async fn place_user(&self, user: UserId, ids: Vec<i64>) -> DbResult<bool> {
+        self.backend
+            .write(move |conn| departments::place(conn, user, ids.clone()))
+            .await
+    }
+
+    async fn department_members(&self, ids: Vec<i64>) -> DbResult<Vec<User>> {
+        self.backend
+            .read(move |conn| departments::members(conn, ids))
             .await
     }
 

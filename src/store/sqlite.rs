@@ -32,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0002_bots_events.sql"),
     include_str!("../../migrations/sqlite/0003_user_status.sql"),
     include_str!("../../migrations/sqlite/0004_notifications.sql"),
+    include_str!("../../migrations/sqlite/0005_departments.sql"),
 ];
 
 /// The most changes one commit groups together.

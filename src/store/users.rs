@@ -1,6 +1,7 @@
 //! Users: rows, the `user.get` filter as SQL, and the user methods of the store.
 
 use super::sql::{marks, params, Db, DbResult, DbRow, Param};
+use crate::domain::departments;
 use crate::domain::messages::Mention;
 use crate::domain::user_query::{Cmp, FilterValue, UserField, UserPage, UserQuery, PAGE_SIZE};
 use crate::domain::users::{NewUser, User, UserStatus};
@@ -14,7 +15,34 @@ pub(super) fn user_column(field: UserField) -> &'static str {
         UserField::LastName => "last_name",
         UserField::Active => "active",
         UserField::UserType => "'employee'",
-        UserField::Department => "CAST(1 AS BIGINT)",
+        UserField::Department => "departments",
+    }
+}
+
+/// `UF_DEPARTMENT`: the user is in one of the departments (`=`, `@`, and any
+/// other comparison but the negative ones) or in none of them (`!`, `!@`).
+/// The stored list `1,7` is matched as `,1,7,` holding `,N,`.
+fn department_condition(cmp: Cmp, values: &[FilterValue], args: &mut Vec<FilterValue>) -> String {
+    let alts: Vec<&str> = values
+        .iter()
+        .map(|v| {
+            let id = match v {
+                FilterValue::Int(n) => n.to_string(),
+                FilterValue::Text(t) => t.trim().to_owned(),
+                FilterValue::Bool(b) => i64::from(*b).to_string(),
+            };
+            args.push(FilterValue::Text(id));
+            "instr(',' || departments || ',', ',' || ? || ',') > 0"
+        })
+        .collect();
+    let any = if alts.is_empty() {
+        "FALSE".to_owned()
+    } else {
+        format!("({})", alts.join(" OR "))
+    };
+    match cmp {
+        Cmp::Ne | Cmp::NotIn | Cmp::NotContains | Cmp::NotLike => format!("NOT {any}"),
+        _ => any,
     }
 }
 
@@ -44,6 +72,10 @@ pub(super) fn user_where(query: &UserQuery) -> (String, Vec<FilterValue>) {
     let mut parts = Vec::new();
     let mut args = Vec::new();
     for c in &query.conditions {
+        if c.field == UserField::Department {
+            parts.push(department_condition(c.cmp, &c.values, &mut args));
+            continue;
+        }
         let col = user_column(c.field);
         // Text compares case-insensitively, as Bitrix24's filters do.
         let (lhs, rhs) = if is_text(c.field) {
@@ -114,11 +146,12 @@ pub(super) fn user_from_row(r: &dyn DbRow) -> DbResult<User> {
         bot: r.get(6)?,
         status: UserStatus::parse(&r.get::<String>(7)?).unwrap_or(UserStatus::Online),
         idle_since: r.get::<Option<i64>>(8)?.map(Timestamp),
+        departments: departments::decode(&r.get::<String>(9)?),
     })
 }
 
 pub(super) const USER_COLUMNS: &str =
-    "id, first_name, last_name, admin, active, created_at, bot, status, idle_since";
+    "id, first_name, last_name, admin, active, created_at, bot, status, idle_since, departments";
 
 pub(super) fn load_user(conn: &impl Db, id: UserId) -> DbResult<Option<User>> {
     conn.row_opt(
@@ -137,9 +170,15 @@ pub(super) fn mention(conn: &impl Db, id: UserId) -> DbResult<Mention> {
 
 pub(super) fn create_user(conn: &impl Db, new: NewUser, now: Timestamp) -> DbResult<User> {
     let id = conn.insert(
-        "INSERT INTO users (first_name, last_name, admin, active, created_at)
-                 VALUES (?1, ?2, ?3, TRUE, ?4) RETURNING id",
-        params![new.first_name, new.last_name, new.admin, now.0],
+        "INSERT INTO users (first_name, last_name, admin, active, created_at, departments)
+                 VALUES (?1, ?2, ?3, TRUE, ?4, ?5) RETURNING id",
+        params![
+            new.first_name,
+            new.last_name,
+            new.admin,
+            now.0,
+            departments::encode(&new.departments)
+        ],
     )?;
     Ok(User {
         id: UserId(id),
@@ -151,6 +190,7 @@ pub(super) fn create_user(conn: &impl Db, new: NewUser, now: Timestamp) -> DbRes
         bot: false,
         status: UserStatus::Online,
         idle_since: None,
+        departments: new.departments,
     })
 }
 

@@ -561,3 +561,97 @@ async fn a_deleted_webhook_stops_working_before_the_command_returns() {
     stop.store(true, std::sync::atomic::Ordering::SeqCst);
     assert!(hammer.await.unwrap() > 0);
 }
+
+#[tokio::test]
+async fn the_cli_builds_the_company_structure() {
+    let Some(dir) = TestData::new() else {
+        return;
+    };
+    let server = Server::start(&dir);
+    let (ok, anna) = cli(&dir, &["user", "add", "--name", "Anna"]);
+    assert!(ok, "{anna}");
+    let (ok, sales) = cli(
+        &dir,
+        &["department", "add", "--name", "Sales", "--head", &anna],
+    );
+    assert!(ok, "{sales}");
+    let (ok, east) = cli(
+        &dir,
+        &["department", "add", "--name", "East", "--parent", &sales],
+    );
+    assert!(ok, "{east}");
+    let (ok, bob) = cli(
+        &dir,
+        &[
+            "user",
+            "add",
+            "--name",
+            "Bob",
+            "--department",
+            &format!("{sales},{east}"),
+        ],
+    );
+    assert!(ok, "{bob}");
+    assert!(
+        cli(
+            &dir,
+            &["user", "place", "--user", &anna, "--department", &sales]
+        )
+        .0
+    );
+    let (ok, list) = cli(&dir, &["department", "list"]);
+    assert!(ok);
+    assert_eq!(
+        list.lines().collect::<Vec<_>>(),
+        [
+            "1\t-\t-\tMy Company".to_owned(),
+            format!("{sales}\t1\t{anna}\tSales / My Company"),
+            format!("{east}\t{sales}\t-\tEast / Sales / My Company"),
+        ]
+    );
+    // Refused: a department that does not exist, a head who is nobody.
+    assert!(!cli(&dir, &["user", "add", "--name", "X", "--department", "99"]).0);
+    assert!(
+        !cli(
+            &dir,
+            &["department", "add", "--name", "Y", "--parent", "99"]
+        )
+        .0
+    );
+    assert!(
+        !cli(
+            &dir,
+            &["department", "head", "--id", &east, "--head", "999"]
+        )
+        .0
+    );
+    assert!(
+        !cli(
+            &dir,
+            &["user", "place", "--user", &bob, "--department", "99"]
+        )
+        .0
+    );
+    assert!(cli(&dir, &["department", "head", "--id", &east, "--head", &bob]).0);
+
+    let (ok, url) = cli(
+        &dir,
+        &["webhook", "add", "--user", &bob, "--base-url", &server.base],
+    );
+    assert!(ok, "{url}");
+    let (_, body) = call(&url, "im.user.get", json!({})).await;
+    assert_eq!(
+        body["result"]["departments"],
+        json!([sales.parse::<i64>().unwrap(), east.parse::<i64>().unwrap()])
+    );
+    let (_, body) = call(
+        &url,
+        "im.department.managers.get",
+        json!({"ID": [sales, east]}),
+    )
+    .await;
+    assert_eq!(
+        body["result"],
+        json!({sales.clone(): [anna.parse::<i64>().unwrap()], east.clone(): [bob.parse::<i64>().unwrap()]})
+    );
+}

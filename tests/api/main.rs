@@ -13,6 +13,7 @@ mod chats;
 mod cli;
 mod clients;
 mod crash;
+mod departments;
 mod events;
 mod founding;
 mod helpers;

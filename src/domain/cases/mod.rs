@@ -8,6 +8,7 @@
 pub mod bots;
 pub mod chats;
 pub mod credentials;
+pub mod departments;
 pub mod messages;
 pub mod notifications;
 pub mod reactions;

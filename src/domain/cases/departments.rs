@@ -1,0 +1,97 @@
+//! Department use cases (`im.department.*`, `im.search.department.list`).
+
+use crate::domain::departments::{Department, Structure};
+use crate::domain::store::Store;
+use crate::domain::users::User;
+use crate::domain::{Error, UserId};
+
+/// The caller, who must be a person: the structure is not for bots (the
+/// pages: "any intranet user, except bots").
+async fn person(store: &dyn Store, caller: UserId) -> Result<User, Error> {
+    match store.user(caller).await? {
+        Some(u) if !u.bot => Ok(u),
+        _ => Err(Error::IntranetOnly),
+    }
+}
+
+/// The structure, for a person.
+pub async fn structure(store: &dyn Store, caller: UserId) -> Result<Structure, Error> {
+    person(store, caller).await?;
+    Ok(store.departments().await?)
+}
+
+/// The heads of `departments` as users, for `USER_DATA=Y` answers.
+pub async fn users(store: &dyn Store, ids: Vec<UserId>) -> Result<Vec<User>, Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(store.users(ids).await?)
+}
+
+/// `im.department.employees.get`: the people placed in each of `ids` that
+/// exists, in id order.
+pub async fn employees(
+    store: &dyn Store,
+    caller: UserId,
+    ids: &[i64],
+) -> Result<Vec<(i64, Vec<User>)>, Error> {
+    let structure = structure(store, caller).await?;
+    let known: Vec<i64> = ids
+        .iter()
+        .copied()
+        .filter(|id| structure.get(*id).is_some())
+        .collect();
+    let members = if known.is_empty() {
+        Vec::new()
+    } else {
+        store.department_members(known.clone()).await?
+    };
+    Ok(known
+        .into_iter()
+        .map(|id| {
+            let inside = members
+                .iter()
+                .filter(|u| u.departments.contains(&id))
+                .cloned()
+                .collect();
+            (id, inside)
+        })
+        .collect())
+}
+
+/// `im.department.colleagues.list`: the people who share a department with
+/// the caller and, for a head, everyone in the departments they head and
+/// below, and the heads above them ("subordinates and all managers");
+/// never the caller; in id order.
+pub async fn colleagues(store: &dyn Store, caller: UserId) -> Result<Vec<User>, Error> {
+    let me = person(store, caller).await?;
+    let structure = store.departments().await?;
+    let mut departments: Vec<i64> = me.departments.clone();
+    let headed: Vec<&Department> = structure
+        .0
+        .iter()
+        .filter(|d| d.head == Some(caller))
+        .collect();
+    for d in &headed {
+        departments.push(d.id);
+        departments.extend(structure.below(d.id));
+    }
+    departments.sort_unstable();
+    departments.dedup();
+    let mut people = store.department_members(departments).await?;
+    // The heads of the caller's departments and of those above them.
+    let mut heads: Vec<UserId> = me
+        .departments
+        .iter()
+        .flat_map(|d| structure.chain(*d))
+        .filter_map(|d| d.head)
+        .collect();
+    heads.retain(|h| !people.iter().any(|p| p.id == *h));
+    if !heads.is_empty() {
+        people.extend(store.users(heads).await?.into_iter().filter(|u| !u.bot));
+    }
+    people.retain(|u| u.id != caller);
+    people.sort_by_key(|u| u.id);
+    people.dedup_by_key(|u| u.id);
+    Ok(people)
+}
