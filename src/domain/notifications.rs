@@ -17,6 +17,9 @@ pub const REST_EVENT: &str = "rest_notify";
 /// Most notifications one page holds (`im.notify.get`, `im.notify.history.search`).
 pub const PAGE_LIMIT: i64 = 50;
 
+/// The most `SEARCH_TYPES` one search names.
+pub const MAX_TYPES: usize = 100;
+
 /// The serialized `ATTACH` a notification may carry, in characters.
 pub const MAX_ATTACH_CHARS: usize = 60_000;
 
@@ -112,12 +115,13 @@ pub struct HistoryFilter {
     pub text: Option<String>,
     /// `MODULE` or `MODULE|EVENT` pairs; any matches.
     pub types: Vec<(String, Option<String>)>,
-    /// Created at or after / before.
+    /// Created from / up to (both included).
     pub from: Option<Timestamp>,
     pub to: Option<Timestamp>,
     pub authors: Vec<UserId>,
-    /// A stored tag or sub-tag equal to this.
-    pub group_tag: Option<String>,
+    /// A stored tag or sub-tag equal to one of these (`GROUP_TAG` as given,
+    /// and as the calling application's tag).
+    pub group_tags: Vec<String>,
 }
 
 impl HistoryFilter {

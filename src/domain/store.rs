@@ -11,9 +11,7 @@ use super::credentials::{Credential, NewCredential, TokenHash};
 use super::departments::{NewDepartment, Structure};
 use super::events::{Binding, DeliveryState, EventRecord, OfflineEvent, OfflineTake, OutboxEntry};
 use super::messages::{Message, Page};
-use super::notifications::{
-    DeleteScope, NewNotification, Notification, NotifyPage, NotifyQuery, ReadScope,
-};
+use super::notifications::{DeleteScope, NewNotification, NotifyPage, NotifyQuery, ReadScope};
 use super::reactions::{LikeAction, ReactionCode};
 use super::user_query::{UserPage, UserQuery};
 use super::users::{NewUser, User, UserStatus};
@@ -423,16 +421,15 @@ pub trait Store: Send + Sync {
         scope: ReadScope,
         read: bool,
     ) -> Result<i64, StoreError>;
-    /// Deletes notifications: by id one `user` received or sent, by tag
-    /// any; whether any was deleted.
+    /// Deletes notifications: by id one `user` received, by tag any;
+    /// whether any was deleted.
     async fn delete_notifications(
         &self,
         user: UserId,
         scope: DeleteScope,
     ) -> Result<bool, StoreError>;
-    /// One notification `user` received, if there is such.
-    async fn notification(&self, user: UserId, id: i64)
-        -> Result<Option<Notification>, StoreError>;
+    /// How many of `user`'s notifications are unread.
+    async fn unread_notifications(&self, user: UserId) -> Result<i64, StoreError>;
 
     // Reactions
     /// Applies `action` for `user` in one transaction.

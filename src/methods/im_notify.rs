@@ -4,13 +4,14 @@ use axum::http::StatusCode;
 use serde_json::{json, Value};
 
 use super::ctx::Ctx;
-use super::{atom_date, views, USER_ID_EMPTY};
+use super::{atom_date, too_many_users, views, USER_ID_EMPTY};
 use crate::domain::cases;
+use crate::domain::messages::MAX_TEXT_CHARS;
 use crate::domain::notifications::{
     AppKey, DeleteScope, HistoryFilter, NewNotification, NotifyKind, NotifyQuery, ReadScope,
-    MAX_ATTACH_CHARS, PAGE_LIMIT, REST_EVENT, REST_MODULE,
+    MAX_ATTACH_CHARS, MAX_TYPES, PAGE_LIMIT, REST_EVENT, REST_MODULE,
 };
-use crate::domain::{Timestamp, UserId};
+use crate::domain::{Error, Timestamp, UserId};
 use crate::protocol::envelope::Reply;
 use crate::protocol::error::ApiError;
 use crate::protocol::params::{intval, scalar_text, Params};
@@ -79,6 +80,9 @@ async fn send(cx: &Ctx, p: &Params, kind: NotifyKind) -> Result<Reply, ApiError>
     let text = p.str("MESSAGE").unwrap_or_default().trim().to_owned();
     if text.is_empty() {
         return Err(ApiError::param("MESSAGE_EMPTY", "Message can't be empty"));
+    }
+    if text.chars().count() > MAX_TEXT_CHARS {
+        return Err(Error::MessageTooLong.into());
     }
     let attach = attach(p)?;
     let app = app_key(cx, p);
@@ -154,10 +158,23 @@ pub async fn get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     })))
 }
 
+/// `GROUP_TAG` as given and, for an application, as its own tag (REST
+/// tags are stored as `MP|key|TAG`).
+fn group_tags(cx: &Ctx, p: &Params) -> Vec<String> {
+    let Some(tag) = p.str("GROUP_TAG").filter(|t| !t.is_empty()) else {
+        return Vec::new();
+    };
+    let mut tags = vec![tag.clone()];
+    tags.extend(app_key(cx, p).map(|app| app.tag(&tag)));
+    tags
+}
+
 /// `im.notify.history.search`: docs .../im-notify-history-search.md.
 /// `SEARCH_DATE` is the 24 hours from the given moment (as
-/// `im.dialog.messages.search`'s `DATE`); `GROUP_TAG` matches a stored tag
-/// or sub-tag exactly.
+/// `im.dialog.messages.search`'s `DATE`), `SEARCH_DATE_FROM`/`_TO` include
+/// both ends; `GROUP_TAG` matches a stored tag or sub-tag exactly, or as
+/// the calling application's tag; `SEARCH_AUTHORS` as many users as a
+/// call may name, `SEARCH_TYPES` at most 100.
 pub async fn history_search(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let text = p.str("SEARCH_TEXT").unwrap_or_default().trim().to_owned();
     let mut types: Vec<(String, Option<String>)> = p
@@ -172,8 +189,16 @@ pub async fn history_search(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
             .filter_map(scalar_text)
             .filter_map(|t| HistoryFilter::parse_type(&t)),
     );
+    types.sort();
+    types.dedup();
+    if types.len() > MAX_TYPES {
+        return Err(ApiError::param(
+            "SEARCH_TYPE_ERROR",
+            "Too many notification types in one search",
+        ));
+    }
     let (from, to) = match atom_date(p, "SEARCH_DATE") {
-        Some(day) => (Some(day), Some(Timestamp(day.0 + 24 * 3600))),
+        Some(day) => (Some(day), Some(Timestamp(day.0 + 24 * 3600 - 1))),
         None => match (
             atom_date(p, "SEARCH_DATE_FROM"),
             atom_date(p, "SEARCH_DATE_TO"),
@@ -182,7 +207,7 @@ pub async fn history_search(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
             _ => (None, None),
         },
     };
-    let authors: Vec<UserId> = p
+    let mut authors: Vec<UserId> = p
         .list("SEARCH_AUTHORS")
         .unwrap_or_default()
         .iter()
@@ -190,6 +215,12 @@ pub async fn history_search(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
         .filter(|id| *id > 0)
         .map(UserId)
         .collect();
+    authors.sort_by_key(|a| a.0);
+    authors.dedup();
+    let most = cx.state.config.limits.max_users_per_call;
+    if authors.len() > most {
+        return Err(too_many_users(most));
+    }
     let filtered = !types.is_empty() || from.is_some() || !authors.is_empty();
     if !filtered && text.chars().count() < 3 {
         return Err(ApiError::param(
@@ -208,7 +239,7 @@ pub async fn history_search(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
             from,
             to,
             authors,
-            group_tag: p.str("GROUP_TAG").filter(|t| !t.is_empty()),
+            group_tags: group_tags(cx, p),
         }),
     };
     let (page, users) = cases::notifications::page(cx.store(), query).await?;
@@ -264,8 +295,7 @@ pub async fn read_list(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
         }
     };
     let ids: Vec<i64> = ids.iter().map(intval).take_while(|id| *id > 0).collect();
-    let read = p.str("ACTION").is_none_or(|a| a == "Y");
-    cases::notifications::mark(cx.store(), cx.user(), ReadScope::List(ids), read).await?;
+    cases::notifications::mark(cx.store(), cx.user(), ReadScope::List(ids), reads(p)).await?;
     Ok(Reply::value(true))
 }
 
@@ -309,8 +339,9 @@ pub async fn confirm(_cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
 }
 
 /// `im.notify.delete`: docs .../im-notify-delete.md. By `ID` (one the caller
-/// received or sent), else by the application's `TAG` or `SUB_TAG` (its
-/// notifications to anyone); whether anything was deleted.
+/// received, as portals check), else by the application's `TAG` or
+/// `SUB_TAG` (its notifications to anyone: whoever calls with that
+/// application's `CLIENT_ID` may); whether anything was deleted.
 pub async fn delete(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let scope = if let Some(id) = p.positive_id("ID") {
         DeleteScope::Id(id)

@@ -66,6 +66,15 @@ pub(super) fn add(conn: &impl Db, new: NewNotification, now: Timestamp) -> DbRes
         ));
     };
     if let Some(tag) = &new.tag {
+        // Two sends of one tag at once (several writers, several nodes) go
+        // one after the other, so the second replaces the first.
+        if let Some(lock) = conn.dialect().named_lock() {
+            conn.row(
+                lock,
+                params![format!("notify-tag:{}:{tag}", new.to.0)],
+                |_| Ok(()),
+            )?;
+        }
         conn.exec(
             "DELETE FROM notifications WHERE user_id = ?1 AND tag = ?2",
             params![new.to.0, tag.as_str()],
@@ -118,20 +127,30 @@ pub(super) fn page(conn: &impl Db, q: NotifyQuery) -> DbResult<NotifyPage> {
             args.push(Arg::Text(text.clone()));
         }
         if !f.types.is_empty() {
-            let alts: Vec<&str> = f
+            // `IN` lists: a long list of types makes no deep expression.
+            let modules: Vec<&String> = f
                 .types
                 .iter()
-                .map(|(module, event)| {
-                    args.push(Arg::Text(module.clone()));
-                    match event {
-                        Some(e) => {
-                            args.push(Arg::Text(e.clone()));
-                            "(module = ? AND event = ?)"
-                        }
-                        None => "module = ?",
-                    }
-                })
+                .filter(|(_, e)| e.is_none())
+                .map(|(m, _)| m)
                 .collect();
+            let pairs: Vec<String> = f
+                .types
+                .iter()
+                .filter_map(|(m, e)| e.as_ref().map(|e| format!("{m}|{e}")))
+                .collect();
+            let mut alts = Vec::new();
+            if !modules.is_empty() {
+                alts.push(format!("module IN ({})", marks(modules.len())));
+                args.extend(modules.into_iter().map(|m| Arg::Text(m.clone())));
+            }
+            if !pairs.is_empty() {
+                alts.push(format!(
+                    "module || '|' || event IN ({})",
+                    marks(pairs.len())
+                ));
+                args.extend(pairs.into_iter().map(Arg::Text));
+            }
             conds.push(format!("({})", alts.join(" OR ")));
         }
         if let Some(from) = f.from {
@@ -139,17 +158,19 @@ pub(super) fn page(conn: &impl Db, q: NotifyQuery) -> DbResult<NotifyPage> {
             args.push(Arg::Int(from.0));
         }
         if let Some(to) = f.to {
-            conds.push("created_at < ?".into());
+            conds.push("created_at <= ?".into());
             args.push(Arg::Int(to.0));
         }
         if !f.authors.is_empty() {
             conds.push(format!("author_id IN ({})", marks(f.authors.len())));
             args.extend(f.authors.iter().map(|a| Arg::Int(a.0)));
         }
-        if let Some(tag) = &f.group_tag {
-            conds.push("(tag = ? OR sub_tag = ?)".into());
-            args.push(Arg::Text(tag.clone()));
-            args.push(Arg::Text(tag.clone()));
+        if !f.group_tags.is_empty() {
+            let n = f.group_tags.len();
+            conds.push(format!("(tag IN ({0}) OR sub_tag IN ({0}))", marks(n)));
+            for _ in 0..2 {
+                args.extend(f.group_tags.iter().map(|t| Arg::Text(t.clone())));
+            }
         }
     }
     let matching = conds.join(" AND ");
@@ -184,14 +205,6 @@ pub(super) fn page(conn: &impl Db, q: NotifyQuery) -> DbResult<NotifyPage> {
     })
 }
 
-pub(super) fn one(conn: &impl Db, user: UserId, id: i64) -> DbResult<Option<Notification>> {
-    conn.row_opt(
-        &format!("SELECT {COLUMNS} FROM notifications WHERE id = ?1 AND user_id = ?2"),
-        params![id, user.0],
-        notification,
-    )
-}
-
 pub(super) fn mark(conn: &impl Db, user: UserId, scope: ReadScope, read: bool) -> DbResult<i64> {
     match scope {
         ReadScope::One(id) => conn.exec(
@@ -202,17 +215,22 @@ pub(super) fn mark(conn: &impl Db, user: UserId, scope: ReadScope, read: bool) -
             "UPDATE notifications SET is_read = ?3 WHERE user_id = ?1 AND id >= ?2",
             params![user.0, id, read],
         )?,
-        ReadScope::List(ids) if ids.is_empty() => 0,
-        ReadScope::List(ids) => {
-            let mut args: Vec<&dyn Param> = vec![&read, &user.0];
-            args.extend(ids.iter().map(|i| i as &dyn Param));
-            conn.exec(
-                &format!(
-                    "UPDATE notifications SET is_read = ? WHERE user_id = ? AND id IN ({})",
-                    marks(ids.len())
-                ),
-                &args,
-            )?
+        ReadScope::List(mut ids) => {
+            ids.sort_unstable();
+            ids.dedup();
+            let mut changed = 0;
+            for chunk in ids.chunks(IDS_PER_STATEMENT) {
+                let mut args: Vec<&dyn Param> = vec![&read, &user.0];
+                args.extend(chunk.iter().map(|i| i as &dyn Param));
+                changed += conn.exec(
+                    &format!(
+                        "UPDATE notifications SET is_read = ? WHERE user_id = ? AND id IN ({})",
+                        marks(chunk.len())
+                    ),
+                    &args,
+                )?;
+            }
+            changed
         }
         ReadScope::All => conn.exec(
             "UPDATE notifications SET is_read = ?2 WHERE user_id = ?1",
@@ -221,6 +239,9 @@ pub(super) fn mark(conn: &impl Db, user: UserId, scope: ReadScope, read: bool) -
     };
     unread(conn, user)
 }
+
+/// Far below SQLite's 32,766 bound values and PostgreSQL's 65,535.
+const IDS_PER_STATEMENT: usize = 500;
 
 /// How many of `user`'s notifications are unread.
 pub(super) fn unread(conn: &impl Db, user: UserId) -> DbResult<i64> {
@@ -234,7 +255,7 @@ pub(super) fn unread(conn: &impl Db, user: UserId) -> DbResult<i64> {
 pub(super) fn delete(conn: &impl Db, user: UserId, scope: DeleteScope) -> DbResult<bool> {
     let n = match scope {
         DeleteScope::Id(id) => conn.exec(
-            "DELETE FROM notifications WHERE id = ?1 AND (user_id = ?2 OR author_id = ?2)",
+            "DELETE FROM notifications WHERE id = ?1 AND user_id = ?2",
             params![id, user.0],
         )?,
         DeleteScope::Tag(tag) => {

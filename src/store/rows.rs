@@ -3,6 +3,7 @@
 //! message may invoke. Rows to domain values, one place each.
 
 use super::sql::{params, Db, DbResult, DbRow};
+use super::StoreError;
 use crate::domain::bots::{Bot, BotType, Command, EventMode, Handlers, V2};
 use crate::domain::chats::{Chat, ChatKind, Color};
 use crate::domain::credentials::Scopes;
@@ -156,9 +157,11 @@ pub(super) fn load_chat(conn: &impl Db, id: ChatId) -> DbResult<Option<Chat>> {
     };
     // A user's notification chat ('S') is no conversation: no chat method
     // sees it.
-    let Some(kind) = ChatKind::from_code(&kind) else {
+    if kind == "S" {
         return Ok(None);
-    };
+    }
+    let kind = ChatKind::from_code(&kind)
+        .ok_or_else(|| StoreError::Database(format!("unknown chat kind {kind}")))?;
     let rows: Vec<(i64, bool)> = conn.rows(
         "SELECT user_id, muted FROM chat_members WHERE chat_id = ?1 ORDER BY rowid",
         params![id.0],

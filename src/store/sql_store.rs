@@ -24,7 +24,7 @@ use crate::domain::events::{
 };
 use crate::domain::messages::Page;
 use crate::domain::notifications::{
-    DeleteScope, NewNotification, Notification, NotifyPage, NotifyQuery, ReadScope,
+    DeleteScope, NewNotification, NotifyPage, NotifyQuery, ReadScope,
 };
 use crate::domain::reactions::{LikeAction, ReactionCode};
 use crate::domain::user_query::{UserPage, UserQuery};
@@ -259,9 +259,9 @@ impl<B: Backend> Store for SqlStore<B> {
             .await
     }
 
-    async fn notification(&self, user: UserId, id: i64) -> DbResult<Option<Notification>> {
+    async fn unread_notifications(&self, user: UserId) -> DbResult<i64> {
         self.backend
-            .read(move |conn| notifications::one(conn, user, id))
+            .read(move |conn| notifications::unread(conn, user))
             .await
     }
 

@@ -289,10 +289,15 @@ fn open_reader(path: &Path) -> DbResult<Connection> {
 }
 
 fn migrate(conn: &mut Connection) -> DbResult<()> {
+    migrate_to(conn, MIGRATIONS.len())
+}
+
+/// Applies the migrations up to `last` (all, but in tests of upgrades).
+fn migrate_to(conn: &mut Connection, last: usize) -> DbResult<()> {
     // IMMEDIATE: two processes starting at once must not both migrate.
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    for (i, sql) in MIGRATIONS.iter().enumerate() {
+    for (i, sql) in MIGRATIONS.iter().enumerate().take(last) {
         let target = i as i64 + 1;
         if version < target {
             tx.execute_batch(sql)?;
@@ -302,6 +307,20 @@ fn migrate(conn: &mut Connection) -> DbResult<()> {
             let schema: i64 = tx.query_row("PRAGMA schema_version", [], |r| r.get(0))?;
             tx.pragma_update(None, "schema_version", schema + 1)?;
             tx.pragma_update(None, "user_version", target)?;
+        }
+    }
+    // 0004 edits the text of `chats`: had it not matched, notifications
+    // would fail at their first insert; refuse to start instead.
+    if last >= 4 {
+        let chats: String = tx.query_row(
+            "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'chats'",
+            [],
+            |r| r.get(0),
+        )?;
+        if !chats.contains("'P', 'S'") {
+            return Err(StoreError::Database(
+                "migration 0004 could not widen the chats kind check".into(),
+            ));
         }
     }
     tx.commit()?;
@@ -363,4 +382,60 @@ fn commit_group(conn: &Connection, mut group: Vec<Box<dyn WriteJob>>) -> bool {
 /// issues several per group, and parsing them each time showed in profiles.
 fn control(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
     conn.prepare_cached(sql)?.execute([]).map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database made before notifications (schema 3, with a chat and a
+    /// message in it) upgrades: its rows stay, kind 'S' is accepted, an
+    /// unknown kind still refused.
+    #[test]
+    fn a_schema_3_database_upgrades() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut conn = Connection::open(dir.path().join("old.sqlite3")).expect("open");
+        configure(&conn).expect("configure");
+        migrate_to(&mut conn, 3).expect("schema 3");
+        conn.execute_batch(
+            "INSERT INTO users (first_name, created_at) VALUES ('Old', 1);
+             INSERT INTO chats (kind, color, owner_id, created_at) VALUES ('C', 'RED', 1, 1);
+             INSERT INTO messages (chat_id, author_id, text, created_at) VALUES (1, 1, 'kept', 1);",
+        )
+        .expect("old rows");
+        assert!(conn
+            .execute(
+                "INSERT INTO chats (kind, color, owner_id, created_at) VALUES ('S', 'RED', 1, 1)",
+                []
+            )
+            .is_err());
+        migrate(&mut conn).expect("upgrade");
+        let text: String = conn
+            .query_row("SELECT text FROM messages WHERE chat_id = 1", [], |r| {
+                r.get(0)
+            })
+            .expect("message");
+        assert_eq!(text, "kept");
+        conn.execute(
+            "INSERT INTO chats (kind, color, owner_id, created_at) VALUES ('S', 'RED', 1, 1)",
+            [],
+        )
+        .expect("kind S");
+        assert!(conn
+            .execute(
+                "INSERT INTO chats (kind, color, owner_id, created_at) VALUES ('X', 'RED', 1, 1)",
+                []
+            )
+            .is_err());
+        let departments: String = conn
+            .query_row("SELECT departments FROM users WHERE id = 1", [], |r| {
+                r.get(0)
+            })
+            .expect("departments");
+        assert_eq!(departments, "1");
+        let check: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .expect("integrity");
+        assert_eq!(check, "ok");
+    }
 }

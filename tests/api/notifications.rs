@@ -126,6 +126,22 @@ async fn sent_notifications_are_listed_newest_first_with_the_pages_fields() {
     );
     assert_eq!(list[1]["notify_type"], 4, "TYPE=SYSTEM");
     assert_eq!(list[0]["notify_type"], 2, "TYPE defaults to USER");
+    // personal.add and system.add take no TYPE.
+    app.ok(
+        &anna,
+        "im.notify.personal.add",
+        json!({"USER_ID": anna.user, "MESSAGE": "to self", "TYPE": "SYSTEM"}),
+    )
+    .await;
+    let own = app.ok(&anna, "im.notify.get", json!({})).await;
+    assert_eq!(own["notifications"][0]["notify_type"], 2);
+    assert_eq!(own["notifications"][0]["author_id"], anna.user);
+    app.ok(
+        &anna,
+        "im.notify.delete",
+        json!({"ID": own["notifications"][0]["id"]}),
+    )
+    .await;
     // The authors, as im.user.get shows them (system ones have none).
     let users = got["users"].as_array().unwrap();
     assert_eq!(users.len(), 1, "{users:?}");
@@ -514,6 +530,41 @@ async fn tags_replace_and_delete_within_the_application() {
     );
     let got = app.ok(&bob, "im.notify.get", json!({})).await;
     assert_eq!(got["total_count"], 1);
+    // By TAG: true when something went.
+    app.ok(&anna, "im.notify", tagged("again", carl.user)).await;
+    assert_eq!(
+        app.ok(
+            &anna,
+            "im.notify.delete",
+            json!({"TAG": "TASK_42", "CLIENT_ID": "app.one"})
+        )
+        .await,
+        true
+    );
+    assert_eq!(
+        app.ok(&carl, "im.notify.get", json!({})).await["notifications"],
+        json!([])
+    );
+    // GROUP_TAG finds an application's tag as it was sent.
+    app.ok(&anna, "im.notify", tagged("grouped", bob.user))
+        .await;
+    let grouped = app
+        .ok(
+            &anna,
+            "im.notify.history.search",
+            json!({"GROUP_TAG": "TASK|42", "CLIENT_ID": "app.one", "SEARCH_TYPE": "rest"}),
+        )
+        .await;
+    assert_eq!(grouped["total_results"], 0, "Anna received none of them");
+    let grouped = app
+        .ok(
+            &bob,
+            "im.notify.history.search",
+            json!({"GROUP_TAG": "TASK|42", "CLIENT_ID": "app.one", "SEARCH_TYPE": "rest"}),
+        )
+        .await;
+    assert_eq!(grouped["total_results"], 1);
+    assert_eq!(grouped["notifications"][0]["text"], "grouped");
 }
 
 #[tokio::test]
@@ -620,6 +671,66 @@ async fn history_search_filters_and_pages() {
         )
         .await;
     assert_eq!(today["total_results"], 4);
+    let today = app
+        .ok(
+            &bob,
+            "im.notify.history.search",
+            json!({"SEARCH_DATE": (now - chrono::Duration::hours(1)).to_rfc3339()}),
+        )
+        .await;
+    assert_eq!(today["total_results"], 4);
+    let by_module = app
+        .ok(
+            &bob,
+            "im.notify.history.search",
+            json!({"SEARCH_TYPE": "rest"}),
+        )
+        .await;
+    assert_eq!(by_module["total_results"], 4);
+    let both = app
+        .ok(
+            &bob,
+            "im.notify.history.search",
+            json!({"SEARCH_TYPES": ["tasks", "rest|rest_notify"], "SEARCH_TEXT": "meeting"}),
+        )
+        .await;
+    assert_eq!(ids(&both["notifications"]), [from_carl.as_i64().unwrap()]);
+    let (status, body) = app
+        .call(
+            &bob,
+            "im.notify.history.search",
+            json!({"SEARCH_TEXT": "invoice", "LAST_ID": "x"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("LAST_ID_STRING"))
+    );
+    let many: Vec<String> = (0..101).map(|i| format!("m{i}")).collect();
+    let (status, body) = app
+        .call(
+            &bob,
+            "im.notify.history.search",
+            json!({"SEARCH_TYPES": many}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("SEARCH_TYPE_ERROR"))
+    );
+    let authors: Vec<i64> = (1..=1001).collect();
+    let (status, body) = app
+        .call(
+            &bob,
+            "im.notify.history.search",
+            json!({"SEARCH_AUTHORS": authors}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("TOO_MANY_USERS")),
+        "{body}"
+    );
     let tomorrow = app
         .ok(
             &bob,

@@ -46,11 +46,5 @@ pub async fn delete(store: &dyn Store, caller: UserId, scope: DeleteScope) -> Re
 
 /// The caller's unread notifications (`im.counters.get`'s `NOTIFY`).
 pub async fn unread(store: &dyn Store, caller: UserId) -> Result<i64, Error> {
-    let query = NotifyQuery {
-        user: caller,
-        before: None,
-        limit: 0,
-        filter: None,
-    };
-    Ok(store.notifications(query).await?.unread)
+    Ok(store.unread_notifications(caller).await?)
 }
