@@ -48,6 +48,8 @@ mod protocol;
 mod receiver;
 #[path = "api/recent.rs"]
 mod recent;
+#[path = "api/search.rs"]
+mod search;
 #[path = "api/tls.rs"]
 mod tls;
 #[path = "api/user_events.rs"]

@@ -18,6 +18,7 @@ pub mod ids;
 pub mod messages;
 pub mod notifications;
 pub mod reactions;
+pub mod search;
 pub mod store;
 pub mod user_query;
 pub mod users;

@@ -13,9 +13,10 @@ use super::events::{Binding, DeliveryState, EventRecord, OfflineEvent, OfflineTa
 use super::messages::{Message, Page};
 use super::notifications::{DeleteScope, NewNotification, NotifyPage, NotifyQuery, ReadScope};
 use super::reactions::{LikeAction, ReactionCode};
+use super::search::{Find, Found, Pick};
 use super::user_query::{UserPage, UserQuery};
 use super::users::{NewUser, User, UserStatus};
-use super::{ChatId, MessageId, Timestamp, UserId};
+use super::{ChatId, DialogRef, MessageId, Timestamp, UserId};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -401,6 +402,35 @@ pub trait Store: Send + Sync {
     async fn place_user(&self, user: UserId, departments: Vec<i64>) -> Result<bool, StoreError>;
     /// The active people placed in any of these departments, in id order.
     async fn department_members(&self, departments: Vec<i64>) -> Result<Vec<User>, StoreError>;
+
+    // Search
+    /// Active users with a word of their name starting with the phrase, or
+    /// placed in one of `departments`; one page, in id order.
+    async fn search_users(
+        &self,
+        find: Find,
+        departments: Vec<i64>,
+    ) -> Result<Found<User>, StoreError>;
+    /// The group chats `user` is in whose title or a member's name has a
+    /// word starting with the phrase; one page, newest chat first.
+    async fn search_chats(
+        &self,
+        user: UserId,
+        find: Find,
+    ) -> Result<Found<(Chat, Option<ReadView>)>, StoreError>;
+    /// Adds a pick to `user`'s recent-search list; `false` if it cannot be
+    /// picked (no such user, or a chat `user` is not in).
+    async fn add_search_pick(
+        &self,
+        user: UserId,
+        dialog: DialogRef,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
+    /// Removes a pick; whether there was one.
+    async fn delete_search_pick(&self, user: UserId, dialog: DialogRef)
+        -> Result<bool, StoreError>;
+    /// `user`'s picks, newest first, as they are now.
+    async fn search_picks(&self, user: UserId) -> Result<Vec<Pick>, StoreError>;
 
     // Notifications
     /// Stores a notification in the recipient's notification chat (made on

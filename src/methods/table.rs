@@ -92,7 +92,12 @@ pub static METHODS: &[Method] = &[
         IM,
         im_department::colleagues_list
     ),
+    method!("im.search.user.list", IM, im_search::user_list),
+    method!("im.search.chat.list", IM, im_search::chat_list),
     method!("im.search.department.list", IM, im_search::department_list),
+    method!("im.search.last.get", IM, im_search::last_get),
+    method!("im.search.last.add", IM, im_search::last_add),
+    method!("im.search.last.delete", IM, im_search::last_delete),
     method!("im.notify", IM, im_notify::notify),
     method!("im.notify.personal.add", IM, im_notify::personal_add),
     method!("im.notify.system.add", IM, im_notify::system_add),

@@ -26,6 +26,7 @@ pub mod postgres;
 mod reactions;
 mod recent;
 mod rows;
+mod search;
 mod settings;
 pub mod sql;
 mod sql_store;

@@ -38,6 +38,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0002_user_status.sql"),
     include_str!("../../migrations/postgres/0003_notifications.sql"),
     include_str!("../../migrations/postgres/0004_departments.sql"),
+    include_str!("../../migrations/postgres/0005_search_last.sql"),
 ];
 /// Reader connections (and threads) one node keeps, unless told; the
 /// writers ([`WRITERS`]) and the listener have their own.

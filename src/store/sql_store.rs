@@ -11,9 +11,10 @@ use async_trait::async_trait;
 use super::sql::DbResult;
 use super::{
     bots, chats, credentials, departments, messages, notifications, outbox, reactions, recent,
-    settings, subscriptions, users, Backend, BotCreated, ChatCounter, ChatUpdated, CommandRun,
-    EditOutcome, HistoryPage, LikeOutcome, MembershipOutcome, MessageSearch, PostOutcome, ReadMark,
-    ReadState, ReadView, RecentEntry, RecentMark, RecentQuery, SqlStore, Store,
+    search, settings, subscriptions, users, Backend, BotCreated, ChatCounter, ChatUpdated,
+    CommandRun, EditOutcome, HistoryPage, LikeOutcome, MembershipOutcome, MessageSearch,
+    PostOutcome, ReadMark, ReadState, ReadView, RecentEntry, RecentMark, RecentQuery, SqlStore,
+    Store,
 };
 use crate::domain::bots::{Bot, BotChange, BotUpdated, Command, NewBot, NewCommand};
 use crate::domain::chats::{Chat, ChatChange, NewChat};
@@ -27,9 +28,10 @@ use crate::domain::notifications::{
     DeleteScope, NewNotification, NotifyPage, NotifyQuery, ReadScope,
 };
 use crate::domain::reactions::{LikeAction, ReactionCode};
+use crate::domain::search::{Find, Found, Pick};
 use crate::domain::user_query::{UserPage, UserQuery};
 use crate::domain::users::{NewUser, User, UserStatus};
-use crate::domain::{ChatId, MessageId, Timestamp, UserId};
+use crate::domain::{ChatId, DialogRef, MessageId, Timestamp, UserId};
 
 #[async_trait]
 impl<B: Backend> Store for SqlStore<B> {
@@ -223,6 +225,45 @@ impl<B: Backend> Store for SqlStore<B> {
     async fn department_members(&self, ids: Vec<i64>) -> DbResult<Vec<User>> {
         self.backend
             .read(move |conn| departments::members(conn, ids))
+            .await
+    }
+
+    async fn search_users(&self, find: Find, departments: Vec<i64>) -> DbResult<Found<User>> {
+        self.backend
+            .read(move |conn| search::users(conn, find, departments))
+            .await
+    }
+
+    async fn search_chats(
+        &self,
+        user: UserId,
+        find: Find,
+    ) -> DbResult<Found<(Chat, Option<ReadView>)>> {
+        self.backend
+            .read(move |conn| search::chats(conn, user, find))
+            .await
+    }
+
+    async fn add_search_pick(
+        &self,
+        user: UserId,
+        dialog: DialogRef,
+        now: Timestamp,
+    ) -> DbResult<bool> {
+        self.backend
+            .write(move |conn| search::add_pick(conn, user, dialog, now))
+            .await
+    }
+
+    async fn delete_search_pick(&self, user: UserId, dialog: DialogRef) -> DbResult<bool> {
+        self.backend
+            .write(move |conn| search::delete_pick(conn, user, dialog))
+            .await
+    }
+
+    async fn search_picks(&self, user: UserId) -> DbResult<Vec<Pick>> {
+        self.backend
+            .read(move |conn| search::picks(conn, user))
             .await
     }
 

@@ -33,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0003_user_status.sql"),
     include_str!("../../migrations/sqlite/0004_notifications.sql"),
     include_str!("../../migrations/sqlite/0005_departments.sql"),
+    include_str!("../../migrations/sqlite/0006_search_last.sql"),
 ];
 
 /// The most changes one commit groups together.

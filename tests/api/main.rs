@@ -25,6 +25,7 @@ mod notifications;
 mod protocol;
 mod receiver;
 mod recent;
+mod search;
 mod tls;
 mod user_events;
 mod users;

@@ -13,4 +13,5 @@ pub mod messages;
 pub mod notifications;
 pub mod reactions;
 pub mod recent;
+pub mod search;
 pub mod users;
