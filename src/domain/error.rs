@@ -75,6 +75,16 @@ pub enum Error {
     /// Only the owner may hand a chat on, and only to a member.
     #[error("cannot set the owner")]
     CannotSetOwner,
+    /// Only administrators add and change users (`user.add`, `user.update`);
+    /// also a user to change who does not exist.
+    #[error("cannot invite or change users")]
+    CannotManageUsers,
+    /// Another user has that e-mail.
+    #[error("e-mail taken")]
+    EmailTaken,
+    /// A department named that does not exist.
+    #[error("no such department")]
+    NoDepartment,
     /// Only people may read the company structure (not bots).
     #[error("intranet users only")]
     IntranetOnly,

@@ -15,7 +15,7 @@ use super::notifications::{DeleteScope, NewNotification, NotifyPage, NotifyQuery
 use super::reactions::{LikeAction, ReactionCode};
 use super::search::{Find, Found, Pick};
 use super::user_query::{UserPage, UserQuery};
-use super::users::{NewUser, User, UserStatus};
+use super::users::{NewUser, User, UserChange, UserSaved, UserStatus};
 use super::{ChatId, DialogRef, MessageId, Timestamp, UserId};
 
 #[derive(Debug, thiserror::Error)]
@@ -389,6 +389,11 @@ pub trait Store: Send + Sync {
     async fn read_all(&self, user: UserId) -> Result<(), StoreError>;
     /// The chats of `user` with unread messages, by chat id.
     async fn counters(&self, user: UserId) -> Result<Vec<ChatCounter>, StoreError>;
+
+    /// `user.add`: a person invited by e-mail.
+    async fn add_user(&self, new: NewUser, now: Timestamp) -> Result<UserSaved, StoreError>;
+    /// `user.update`: sets what the change names.
+    async fn update_user(&self, id: UserId, change: UserChange) -> Result<UserSaved, StoreError>;
 
     // Departments
     /// The whole company structure.

@@ -21,6 +21,104 @@ pub struct User {
     /// The departments the user is placed in (`UF_DEPARTMENT`); a person
     /// starts in the head department, a chat-bot is in none.
     pub departments: Vec<i64>,
+    /// Lowercase; unique among users (`user.add`, `user.update`).
+    pub email: Option<String>,
+    /// The other text fields of `user.fields` that were set.
+    pub profile: Profile,
+}
+
+/// Text fields of a user by their `user.fields` name (`WORK_POSITION`, ...).
+pub type Profile = std::collections::BTreeMap<String, String>;
+
+/// The `user.fields` text fields `user.add` and `user.update` keep as
+/// given (names, e-mail, departments and activity have their own places;
+/// dates, photos and the user type are not set through them).
+pub const PROFILE_FIELDS: [&str; 44] = [
+    "XML_ID",
+    "SECOND_NAME",
+    "TITLE",
+    "TIME_ZONE",
+    "PERSONAL_GENDER",
+    "PERSONAL_PROFESSION",
+    "PERSONAL_WWW",
+    "PERSONAL_BIRTHDAY",
+    "PERSONAL_ICQ",
+    "PERSONAL_PHONE",
+    "PERSONAL_FAX",
+    "PERSONAL_MOBILE",
+    "PERSONAL_PAGER",
+    "PERSONAL_STREET",
+    "PERSONAL_CITY",
+    "PERSONAL_STATE",
+    "PERSONAL_ZIP",
+    "PERSONAL_COUNTRY",
+    "PERSONAL_MAILBOX",
+    "PERSONAL_NOTES",
+    "WORK_PHONE",
+    "WORK_COMPANY",
+    "WORK_POSITION",
+    "WORK_DEPARTMENT",
+    "WORK_WWW",
+    "WORK_FAX",
+    "WORK_PAGER",
+    "WORK_STREET",
+    "WORK_MAILBOX",
+    "WORK_CITY",
+    "WORK_STATE",
+    "WORK_ZIP",
+    "WORK_COUNTRY",
+    "WORK_PROFILE",
+    "WORK_NOTES",
+    "UF_SKYPE_LINK",
+    "UF_ZOOM",
+    "UF_EMPLOYMENT_DATE",
+    "UF_INTERESTS",
+    "UF_SKILLS",
+    "UF_WEB_SITES",
+    "UF_XING",
+    "UF_LINKEDIN",
+    "UF_TWITTER",
+];
+
+/// The longest value of a profile field, in characters.
+pub const MAX_FIELD_CHARS: usize = 2000;
+
+/// A lowercase e-mail address, if `raw` reads as one (`name@host.tld`, no
+/// spaces, at most 254 characters).
+pub fn parse_email(raw: &str) -> Option<String> {
+    let email = raw.trim().to_lowercase();
+    let (local, host) = email.split_once('@')?;
+    let ok = !local.is_empty()
+        && host.contains('.')
+        && !host.starts_with('.')
+        && !host.ends_with('.')
+        && !host.contains('@')
+        && email.chars().count() <= 254
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control());
+    ok.then_some(email)
+}
+
+/// A change to a user (`user.update`): what is `Some` (or in `profile`) is set.
+#[derive(Debug, Clone, Default)]
+pub struct UserChange {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub active: Option<bool>,
+    pub departments: Option<Vec<i64>>,
+    pub profile: Profile,
+}
+
+/// What saving a user came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserSaved {
+    Saved(UserId),
+    /// Another user has that e-mail.
+    EmailTaken,
+    /// No such user (or a bot, which these methods do not change).
+    NoUser,
+    /// A department that does not exist.
+    NoDepartment,
 }
 
 /// The statuses `im.user.status.set` takes (docs: users/im-user-status-set.md).
@@ -107,6 +205,8 @@ pub struct NewUser {
     pub admin: bool,
     /// The head department unless placed elsewhere ([`NewUser::in_departments`]).
     pub departments: Vec<i64>,
+    pub email: Option<String>,
+    pub profile: Profile,
 }
 
 /// The longest first or last name accepted, in characters.
@@ -135,6 +235,29 @@ impl NewUser {
             last_name: last_name.to_owned(),
             admin,
             departments: vec![HEAD_DEPARTMENT],
+            email: None,
+            profile: Profile::new(),
+        })
+    }
+
+    /// A user invited by e-mail (`user.add`): the names may be empty.
+    pub fn invited(
+        email: String,
+        first_name: &str,
+        last_name: &str,
+        departments: Vec<i64>,
+        profile: Profile,
+    ) -> Result<Self, NameError> {
+        let (first_name, last_name) = (first_name.trim(), last_name.trim());
+        check_name(first_name)?;
+        check_name(last_name)?;
+        Ok(NewUser {
+            first_name: first_name.to_owned(),
+            last_name: last_name.to_owned(),
+            admin: false,
+            departments,
+            email: Some(email),
+            profile,
         })
     }
 
@@ -145,6 +268,18 @@ impl NewUser {
         }
         self
     }
+}
+
+/// A name part that is not too long and has no control characters (it
+/// may be empty).
+pub fn check_name(name: &str) -> Result<(), NameError> {
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err(NameError::TooLong);
+    }
+    if name.chars().any(char::is_control) {
+        return Err(NameError::ControlCharacter);
+    }
+    Ok(())
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -160,6 +295,26 @@ pub enum NameError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn emails_are_read_as_portals_take_them() {
+        assert_eq!(
+            parse_email(" Anna@Example.COM "),
+            Some("anna@example.com".into())
+        );
+        for bad in [
+            "",
+            "anna",
+            "anna@",
+            "@example.com",
+            "anna@example",
+            "a b@example.com",
+            "a@b@c.d",
+            "a@.com",
+        ] {
+            assert_eq!(parse_email(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn names_are_trimmed_and_checked() {

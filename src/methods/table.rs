@@ -11,6 +11,8 @@ use super::{
 const IM: Scope = Scope::AnyOf(&["im"]);
 const IMBOT: Scope = Scope::AnyOf(&["imbot"]);
 const USER: Scope = Scope::AnyOf(&["user", "user_brief", "user_basic"]);
+/// Adding and changing users needs the full `user` scope.
+const USER_WRITE: Scope = Scope::AnyOf(&["user"]);
 
 macro_rules! method {
     ($name:literal, $scope:expr, $handler:path) => {
@@ -39,6 +41,8 @@ pub static METHODS: &[Method] = &[
     method!("user.current", USER, meta::user_current),
     method!("user.fields", USER, meta::user_fields),
     method!("user.get", USER, user::get),
+    method!("user.add", USER_WRITE, user::add),
+    method!("user.update", USER_WRITE, user::update),
     method!("user.search", USER, user::search),
     method!("im.user.get", IM, im_user::get),
     method!("im.user.list.get", IM, im_user::list_get),

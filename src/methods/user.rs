@@ -1,12 +1,19 @@
-//! The `user` scope: `user.get` and `user.search` (docs api-reference/user/).
+//! The `user` scope: `user.get`, `user.search`, `user.add`, `user.update`
+//! (docs api-reference/user/).
 //! `user.current` lives with the basic methods in `meta.rs`.
 
+use axum::http::StatusCode;
 use serde_json::Value;
 
 use super::ctx::Ctx;
 use super::views;
 use crate::domain::cases;
 use crate::domain::user_query::{Cmp, Condition, FilterValue, UserField, UserQuery};
+use crate::domain::users::{
+    check_name, parse_email, NameError, NewUser, Profile, UserChange, MAX_FIELD_CHARS,
+    PROFILE_FIELDS,
+};
+use crate::domain::{Timestamp, UserId};
 use crate::protocol::envelope::Reply;
 use crate::protocol::error::ApiError;
 use crate::protocol::params::{intval, is_numeric, scalar_text, truthy, Params};
@@ -169,6 +176,120 @@ fn typed(field: UserField, v: &Value) -> Option<FilterValue> {
             scalar_text(v).map(FilterValue::Text)
         }
     }
+}
+
+/// An `ERROR_ARGUMENT` / `ERROR_CORE` answer of `user.add` and `user.update`.
+fn user_error(code: &'static str, description: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, code, description.into())
+}
+
+/// The profile fields given, checked for length.
+fn profile(p: &Params) -> Result<Profile, ApiError> {
+    let mut out = Profile::new();
+    for field in PROFILE_FIELDS {
+        if let Some(value) = p.get(field).and_then(scalar_text) {
+            let value = value.trim().to_owned();
+            if value.chars().count() > MAX_FIELD_CHARS {
+                return Err(user_error(
+                    "ERROR_CORE",
+                    format!("{field} is longer than {MAX_FIELD_CHARS} characters"),
+                ));
+            }
+            out.insert(field.to_owned(), value);
+        }
+    }
+    Ok(out)
+}
+
+/// `UF_DEPARTMENT`: a list (or one id) of departments; `None` if absent or
+/// without a positive id.
+fn departments(p: &Params) -> Option<Vec<i64>> {
+    let mut ids: Vec<i64> = p
+        .list("UF_DEPARTMENT")?
+        .iter()
+        .map(intval)
+        .filter(|id| *id > 0)
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    (!ids.is_empty()).then_some(ids)
+}
+
+fn email(p: &Params) -> Result<String, ApiError> {
+    p.str("EMAIL")
+        .as_deref()
+        .and_then(parse_email)
+        .ok_or_else(|| user_error("ERROR_ARGUMENT", "wrong_email"))
+}
+
+fn name_error(e: NameError) -> ApiError {
+    user_error("ERROR_CORE", e.to_string())
+}
+
+/// `user.add`: docs api-reference/user/user-add.md. An administrator
+/// invites a person by `EMAIL` into `UF_DEPARTMENT` (required for an
+/// intranet user: without it, `no_extranet_field`, as b24im has no
+/// extranet); the profile fields of `user.fields` are kept; the new id.
+/// No invitation is e-mailed: b24im sends no mail.
+pub async fn add(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let email = email(p)?;
+    if p.str("EXTRANET")
+        .is_some_and(|e| e.eq_ignore_ascii_case("Y"))
+    {
+        // Extranet users join through a workgroup; b24im has none.
+        return Err(if p.has("SONET_GROUP_ID") {
+            user_error("ERROR_NO_GROUP", "Group is specified incorrectly")
+        } else {
+            user_error("ERROR_GROUPID", "Group code not specified")
+        });
+    }
+    let departments =
+        departments(p).ok_or_else(|| user_error("ERROR_ARGUMENT", "no_extranet_field"))?;
+    let new = NewUser::invited(
+        email,
+        &p.str("NAME").unwrap_or_default(),
+        &p.str("LAST_NAME").unwrap_or_default(),
+        departments,
+        profile(p)?,
+    )
+    .map_err(name_error)?;
+    let id = cases::users::add(cx.store(), cx.user(), new, Timestamp::now()).await?;
+    Ok(Reply::value(id.0))
+}
+
+/// `user.update`: docs api-reference/user/user-update.md (upstream). An
+/// administrator changes a person by `ID`: `NAME`, `LAST_NAME`, `EMAIL`,
+/// `UF_DEPARTMENT`, `ACTIVE` (`N` ends the user's access: their webhooks
+/// and tokens stop working), the profile fields (an empty value clears one).
+pub async fn update(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let id = p
+        .positive_id("ID")
+        .map(UserId)
+        .ok_or_else(|| user_error("ERROR_CORE", "access_denied"))?;
+    let name = |key: &str| -> Result<Option<String>, ApiError> {
+        match p.str(key) {
+            None => Ok(None),
+            Some(v) => {
+                let v = v.trim().to_owned();
+                check_name(&v).map_err(name_error)?;
+                Ok(Some(v))
+            }
+        }
+    };
+    let change = UserChange {
+        first_name: name("NAME")?,
+        last_name: name("LAST_NAME")?,
+        email: if p.has("EMAIL") {
+            Some(email(p)?)
+        } else {
+            None
+        },
+        active: p.get("ACTIVE").map(truthy),
+        departments: departments(p),
+        profile: profile(p)?,
+    };
+    cases::users::update(cx.store(), cx.user(), id, change).await?;
+    Ok(Reply::value(true))
 }
 
 #[cfg(test)]

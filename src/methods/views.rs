@@ -22,11 +22,11 @@ pub fn user(u: &User) -> Value {
         "name": u.full_name(),
         "first_name": u.first_name,
         "last_name": u.last_name,
-        "work_position": "",
+        "work_position": u.profile.get("WORK_POSITION").map_or("", String::as_str),
         "color": u.color(),
         "avatar": "",
         "avatar_hr": "",
-        "gender": "",
+        "gender": u.profile.get("PERSONAL_GENDER").map_or("", String::as_str),
         "birthday": "",
         "extranet": false,
         "network": false,
@@ -43,8 +43,8 @@ pub fn user(u: &User) -> Value {
         "phones": false,
         "bot_data": null,
         "type": if u.bot { "bot" } else { "user" },
-        "website": "",
-        "email": "",
+        "website": u.profile.get("PERSONAL_WWW").map_or("", String::as_str),
+        "email": u.email.as_deref().unwrap_or(""),
     })
 }
 
@@ -209,9 +209,10 @@ pub fn rest_user(u: &User) -> Value {
                 Value::from(registered.as_str())
             }
             "IS_ONLINE" => Value::from("Y"),
+            "EMAIL" => Value::from(u.email.as_deref().unwrap_or("")),
             "UF_DEPARTMENT" => Value::from(u.departments()),
             "USER_TYPE" => Value::from("employee"),
-            _ => Value::from(""),
+            other => Value::from(u.profile.get(other).map_or("", String::as_str)),
         };
         m.insert(field.to_owned(), value);
     }

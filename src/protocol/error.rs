@@ -191,6 +191,13 @@ impl From<domain::Error> for ApiError {
                 "WRONG_REQUEST",
                 "Change owner can only owner and user must be member in chat",
             ),
+            E::CannotManageUsers => (400, "ERROR_CORE", "access_denied"),
+            E::EmailTaken => (
+                400,
+                "ERROR_ARGUMENT",
+                "A user with this email already exists",
+            ),
+            E::NoDepartment => (400, "ERROR_CORE", "There is no such department"),
             E::IntranetOnly => (
                 403,
                 "ACCESS_ERROR",

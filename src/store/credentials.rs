@@ -58,7 +58,11 @@ pub(super) fn create_credential(conn: &impl Db, new: NewCredential) -> DbResult<
 
 pub(super) fn credential(conn: &impl Db, hash: TokenHash) -> DbResult<Option<Credential>> {
     let row = conn.row_opt(
-        &format!("SELECT {CREDENTIAL_COLUMNS} FROM credentials WHERE token_hash = ?1"),
+        // A deactivated user's (user.update ACTIVE=N) credentials stop working.
+        &format!(
+            "SELECT {CREDENTIAL_COLUMNS} FROM credentials WHERE token_hash = ?1
+               AND user_id IN (SELECT id FROM users WHERE active = TRUE)"
+        ),
         params![hash.0],
         credential_from_row,
     )?;

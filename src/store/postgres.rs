@@ -39,6 +39,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0003_notifications.sql"),
     include_str!("../../migrations/postgres/0004_departments.sql"),
     include_str!("../../migrations/postgres/0005_search_last.sql"),
+    include_str!("../../migrations/postgres/0006_user_profile.sql"),
 ];
 /// Reader connections (and threads) one node keeps, unless told; the
 /// writers ([`WRITERS`]) and the listener have their own.

@@ -30,7 +30,7 @@ use crate::domain::notifications::{
 use crate::domain::reactions::{LikeAction, ReactionCode};
 use crate::domain::search::{Find, Found, Pick};
 use crate::domain::user_query::{UserPage, UserQuery};
-use crate::domain::users::{NewUser, User, UserStatus};
+use crate::domain::users::{NewUser, User, UserChange, UserSaved, UserStatus};
 use crate::domain::{ChatId, DialogRef, MessageId, Timestamp, UserId};
 
 #[async_trait]
@@ -197,6 +197,18 @@ impl<B: Backend> Store for SqlStore<B> {
     async fn counters(&self, user: UserId) -> DbResult<Vec<ChatCounter>> {
         self.backend
             .read(move |conn| messages::counters(conn, user))
+            .await
+    }
+
+    async fn add_user(&self, new: NewUser, now: Timestamp) -> DbResult<UserSaved> {
+        self.backend
+            .write(move |conn| users::add_user(conn, new.clone(), now))
+            .await
+    }
+
+    async fn update_user(&self, id: UserId, change: UserChange) -> DbResult<UserSaved> {
+        self.backend
+            .write(move |conn| users::update_user(conn, id, change.clone()))
             .await
     }
 

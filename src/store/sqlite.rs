@@ -34,6 +34,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0004_notifications.sql"),
     include_str!("../../migrations/sqlite/0005_departments.sql"),
     include_str!("../../migrations/sqlite/0006_search_last.sql"),
+    include_str!("../../migrations/sqlite/0007_user_profile.sql"),
 ];
 
 /// The most changes one commit groups together.

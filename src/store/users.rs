@@ -4,7 +4,7 @@ use super::sql::{marks, params, Db, DbResult, DbRow, Param};
 use crate::domain::departments;
 use crate::domain::messages::Mention;
 use crate::domain::user_query::{Cmp, FilterValue, UserField, UserPage, UserQuery, PAGE_SIZE};
-use crate::domain::users::{NewUser, User, UserStatus};
+use crate::domain::users::{NewUser, Profile, User, UserChange, UserSaved, UserStatus};
 use crate::domain::{Timestamp, UserId};
 
 /// The SQL expression of a filterable user field.
@@ -147,11 +147,17 @@ pub(super) fn user_from_row(r: &dyn DbRow) -> DbResult<User> {
         status: UserStatus::parse(&r.get::<String>(7)?).unwrap_or(UserStatus::Online),
         idle_since: r.get::<Option<i64>>(8)?.map(Timestamp),
         departments: departments::decode(&r.get::<String>(9)?),
+        email: r.get(10)?,
+        profile: serde_json::from_str(&r.get::<String>(11)?).unwrap_or_default(),
     })
 }
 
-pub(super) const USER_COLUMNS: &str =
-    "id, first_name, last_name, admin, active, created_at, bot, status, idle_since, departments";
+pub(super) const USER_COLUMNS: &str = "id, first_name, last_name, admin, active, created_at, bot, \
+                                       status, idle_since, departments, email, profile";
+
+fn profile_json(profile: &Profile) -> String {
+    serde_json::to_string(profile).unwrap_or_else(|_| "{}".into())
+}
 
 pub(super) fn load_user(conn: &impl Db, id: UserId) -> DbResult<Option<User>> {
     conn.row_opt(
@@ -170,14 +176,17 @@ pub(super) fn mention(conn: &impl Db, id: UserId) -> DbResult<Mention> {
 
 pub(super) fn create_user(conn: &impl Db, new: NewUser, now: Timestamp) -> DbResult<User> {
     let id = conn.insert(
-        "INSERT INTO users (first_name, last_name, admin, active, created_at, departments)
-                 VALUES (?1, ?2, ?3, TRUE, ?4, ?5) RETURNING id",
+        "INSERT INTO users (first_name, last_name, admin, active, created_at, departments,
+                            email, profile)
+                 VALUES (?1, ?2, ?3, TRUE, ?4, ?5, ?6, ?7) RETURNING id",
         params![
             new.first_name,
             new.last_name,
             new.admin,
             now.0,
-            departments::encode(&new.departments)
+            departments::encode(&new.departments),
+            new.email,
+            profile_json(&new.profile)
         ],
     )?;
     Ok(User {
@@ -191,7 +200,97 @@ pub(super) fn create_user(conn: &impl Db, new: NewUser, now: Timestamp) -> DbRes
         status: UserStatus::Online,
         idle_since: None,
         departments: new.departments,
+        email: new.email,
+        profile: new.profile,
     })
+}
+
+/// Holds, until commit, the right to give `email` to a user: two changes
+/// naming one address go one after the other (PostgreSQL's writers).
+fn lock_email(conn: &impl Db, email: &str) -> DbResult<()> {
+    if let Some(lock) = conn.dialect().named_lock() {
+        conn.row(lock, params![format!("email:{email}")], |_| Ok(()))?;
+    }
+    Ok(())
+}
+
+fn email_taken(conn: &impl Db, email: &str, other_than: i64) -> DbResult<bool> {
+    conn.exists(
+        "SELECT 1 FROM users WHERE email = ?1 AND id <> ?2",
+        params![email, other_than],
+    )
+}
+
+fn departments_exist(conn: &impl Db, ids: &[i64]) -> DbResult<bool> {
+    for id in ids {
+        if !conn.exists("SELECT 1 FROM departments WHERE id = ?1", params![*id])? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// `user.add`: a new person, unless the e-mail is taken or a department
+/// does not exist.
+pub(super) fn add_user(conn: &impl Db, new: NewUser, now: Timestamp) -> DbResult<UserSaved> {
+    if let Some(email) = &new.email {
+        lock_email(conn, email)?;
+        if email_taken(conn, email, 0)? {
+            return Ok(UserSaved::EmailTaken);
+        }
+    }
+    if !departments_exist(conn, &new.departments)? {
+        return Ok(UserSaved::NoDepartment);
+    }
+    Ok(UserSaved::Saved(create_user(conn, new, now)?.id))
+}
+
+/// `user.update`: sets what the change names on a person.
+pub(super) fn update_user(conn: &impl Db, id: UserId, change: UserChange) -> DbResult<UserSaved> {
+    let Some(user) = load_user(conn, id)? else {
+        return Ok(UserSaved::NoUser);
+    };
+    if user.bot {
+        return Ok(UserSaved::NoUser);
+    }
+    if let Some(email) = &change.email {
+        lock_email(conn, email)?;
+        if email_taken(conn, email, id.0)? {
+            return Ok(UserSaved::EmailTaken);
+        }
+    }
+    if let Some(ids) = &change.departments {
+        if !departments_exist(conn, ids)? {
+            return Ok(UserSaved::NoDepartment);
+        }
+    }
+    if change.active == Some(false) && user.active {
+        // Its credentials stop working: every node forgets what it cached.
+        conn.notify(super::credentials::CREDENTIALS_TOPIC)?;
+    }
+    let mut profile = user.profile;
+    for (field, value) in change.profile {
+        if value.is_empty() {
+            profile.remove(&field);
+        } else {
+            profile.insert(field, value);
+        }
+    }
+    conn.exec(
+        "UPDATE users SET first_name = ?2, last_name = ?3, email = ?4, active = ?5,
+                          departments = ?6, profile = ?7
+          WHERE id = ?1",
+        params![
+            id.0,
+            change.first_name.unwrap_or(user.first_name),
+            change.last_name.unwrap_or(user.last_name),
+            change.email.or(user.email),
+            change.active.unwrap_or(user.active),
+            departments::encode(&change.departments.unwrap_or(user.departments)),
+            profile_json(&profile)
+        ],
+    )?;
+    Ok(UserSaved::Saved(id))
 }
 
 /// `im.user.status.set`.

@@ -569,3 +569,246 @@ async fn user_search_follows_the_page() {
     let (ids, _) = search(json!({})).await;
     assert_eq!(ids.len(), 4);
 }
+
+#[tokio::test]
+async fn administrators_add_users_by_email() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let boss = app.admin_user("Boss").await;
+    let bob = app.user("Bob", "Stone").await;
+    let add = |who: &crate::helpers::Hook, params: Value| {
+        let app = &app;
+        let who = who.clone();
+        async move { app.call(&who, "user.add", params).await }
+    };
+    let (status, body) = add(
+        &bob,
+        json!({"EMAIL": "x@example.com", "UF_DEPARTMENT": [1]}),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("ERROR_CORE")),
+        "{body}"
+    );
+    assert_eq!(body["error_description"], "access_denied");
+    for (params, code, text) in [
+        (
+            json!({"UF_DEPARTMENT": [1]}),
+            "ERROR_ARGUMENT",
+            "wrong_email",
+        ),
+        (
+            json!({"EMAIL": "not-an-email", "UF_DEPARTMENT": [1]}),
+            "ERROR_ARGUMENT",
+            "wrong_email",
+        ),
+        (
+            json!({"EMAIL": "x@example.com"}),
+            "ERROR_ARGUMENT",
+            "no_extranet_field",
+        ),
+        (
+            json!({"EMAIL": "x@example.com", "EXTRANET": "Y"}),
+            "ERROR_GROUPID",
+            "Group code not specified",
+        ),
+        (
+            json!({"EMAIL": "x@example.com", "EXTRANET": "Y", "SONET_GROUP_ID": [5]}),
+            "ERROR_NO_GROUP",
+            "Group is specified incorrectly",
+        ),
+        (
+            json!({"EMAIL": "x@example.com", "UF_DEPARTMENT": [99]}),
+            "ERROR_CORE",
+            "There is no such department",
+        ),
+    ] {
+        let (status, body) = add(&boss, params.clone()).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some(code)),
+            "{params}: {body}"
+        );
+        assert_eq!(body["error_description"], text);
+    }
+    let id = app
+        .ok(
+            &boss,
+            "user.add",
+            json!({"EMAIL": "Newuser1@Example.com", "NAME": "Nina", "LAST_NAME": "Ray",
+                   "WORK_POSITION": "Designer", "PERSONAL_GENDER": "F", "UF_DEPARTMENT": [1]}),
+        )
+        .await;
+    let id = id.as_i64().expect("the new id, a number");
+    let (status, body) = add(
+        &boss,
+        json!({"EMAIL": "NEWUSER1@example.com", "UF_DEPARTMENT": [1]}),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("ERROR_ARGUMENT"))
+    );
+    assert_eq!(
+        body["error_description"],
+        "A user with this email already exists"
+    );
+    // Nothing refused was made.
+    let all = app
+        .ok(&boss, "user.get", json!({"FILTER": {">ID": id}}))
+        .await;
+    assert_eq!(all, json!([]));
+
+    let rest = &app.ok(&bob, "user.get", json!({"ID": id})).await[0];
+    assert_eq!(
+        (
+            &rest["NAME"],
+            &rest["LAST_NAME"],
+            &rest["EMAIL"],
+            &rest["WORK_POSITION"]
+        ),
+        (
+            &json!("Nina"),
+            &json!("Ray"),
+            &json!("newuser1@example.com"),
+            &json!("Designer")
+        )
+    );
+    assert_eq!(rest["PERSONAL_GENDER"], "F");
+    assert_eq!(rest["UF_DEPARTMENT"], json!([1]));
+    let im = app.ok(&bob, "im.user.get", json!({"ID": id})).await;
+    assert_eq!(
+        (&im["work_position"], &im["email"], &im["gender"]),
+        (
+            &json!("Designer"),
+            &json!("newuser1@example.com"),
+            &json!("F")
+        )
+    );
+    // Only the full user scope adds users.
+    let brief = app
+        .hook(boss.user, Scopes::parse("user_brief").unwrap())
+        .await;
+    assert_eq!(
+        app.err(
+            &brief,
+            "user.add",
+            json!({"EMAIL": "y@example.com", "UF_DEPARTMENT": [1]})
+        )
+        .await,
+        (403, "insufficient_scope".to_owned())
+    );
+}
+
+#[tokio::test]
+async fn administrators_update_users_and_deactivation_ends_access() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let boss = app.admin_user("Boss").await;
+    let bob = app.user("Bob", "Stone").await;
+    let carl = app.user("Carl", "Moss").await;
+    app.ok(
+        &boss,
+        "user.update",
+        json!({"ID": carl.user, "EMAIL": "carl@example.com"}),
+    )
+    .await;
+    let (status, body) = app
+        .call(
+            &bob,
+            "user.update",
+            json!({"ID": bob.user, "NAME": "Robert"}),
+        )
+        .await;
+    assert_eq!(
+        (
+            status,
+            body["error"].as_str(),
+            body["error_description"].as_str()
+        ),
+        (400, Some("ERROR_CORE"), Some("access_denied"))
+    );
+    for id in [json!(999_999), json!(0), json!(null)] {
+        let (status, body) = app
+            .call(&boss, "user.update", json!({"ID": id, "NAME": "X"}))
+            .await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some("ERROR_CORE")),
+            "{id}"
+        );
+    }
+    let (status, body) = app
+        .call(
+            &boss,
+            "user.update",
+            json!({"ID": bob.user, "EMAIL": "CARL@example.com"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error_description"].as_str()),
+        (400, Some("A user with this email already exists"))
+    );
+    assert_eq!(
+        app.ok(
+            &boss,
+            "user.update",
+            json!({"ID": bob.user, "NAME": "Robert", "WORK_POSITION": "Lead", "UF_DEPARTMENT": [1]}),
+        )
+        .await,
+        true
+    );
+    let me = app.ok(&bob, "user.current", json!({})).await;
+    assert_eq!(
+        (&me["NAME"], &me["LAST_NAME"], &me["WORK_POSITION"]),
+        (&json!("Robert"), &json!("Stone"), &json!("Lead"))
+    );
+    // An empty value clears a field; what is not named stays.
+    app.ok(
+        &boss,
+        "user.update",
+        json!({"ID": bob.user, "WORK_POSITION": ""}),
+    )
+    .await;
+    let me = app.ok(&bob, "user.current", json!({})).await;
+    assert_eq!(
+        (&me["NAME"], &me["WORK_POSITION"]),
+        (&json!("Robert"), &json!(""))
+    );
+
+    // ACTIVE=N: the user is inactive, and their webhook stops working.
+    app.ok(&boss, "user.update", json!({"ID": bob.user, "ACTIVE": "N"}))
+        .await;
+    let listed = app.ok(&boss, "user.get", json!({"ID": bob.user})).await;
+    assert_eq!(listed[0]["ACTIVE"], false);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let (status, _) = app.call(&bob, "user.current", json!({})).await;
+        if status == 401 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "a deactivated user's webhook still works"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // Reinstated, it works again.
+    app.ok(&boss, "user.update", json!({"ID": bob.user, "ACTIVE": "Y"}))
+        .await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let (status, _) = app.call(&bob, "user.current", json!({})).await;
+        if status == 200 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "a reinstated user's webhook stays refused"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}

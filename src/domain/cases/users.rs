@@ -52,3 +52,42 @@ pub async fn set_idle(
 pub async fn list_by_id(store: &dyn Store, ids: Vec<UserId>) -> Result<Vec<User>, Error> {
     Ok(store.users(ids).await?)
 }
+
+/// An administrator, or `CannotManageUsers`.
+async fn admin(store: &dyn Store, caller: UserId) -> Result<(), Error> {
+    match store.user(caller).await? {
+        Some(u) if u.admin && !u.bot => Ok(()),
+        _ => Err(Error::CannotManageUsers),
+    }
+}
+
+fn saved(outcome: UserSaved) -> Result<UserId, Error> {
+    match outcome {
+        UserSaved::Saved(id) => Ok(id),
+        UserSaved::EmailTaken => Err(Error::EmailTaken),
+        UserSaved::NoUser => Err(Error::CannotManageUsers),
+        UserSaved::NoDepartment => Err(Error::NoDepartment),
+    }
+}
+
+/// `user.add`: an administrator invites a person; the new id.
+pub async fn add(
+    store: &dyn Store,
+    caller: UserId,
+    new: NewUser,
+    now: Timestamp,
+) -> Result<UserId, Error> {
+    admin(store, caller).await?;
+    saved(store.add_user(new, now).await?)
+}
+
+/// `user.update`: an administrator changes a person.
+pub async fn update(
+    store: &dyn Store,
+    caller: UserId,
+    id: UserId,
+    change: UserChange,
+) -> Result<(), Error> {
+    admin(store, caller).await?;
+    saved(store.update_user(id, change).await?).map(|_| ())
+}
