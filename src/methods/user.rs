@@ -49,7 +49,7 @@ pub async fn get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
 /// `FILTER` by `NAME`, `LAST_NAME` (containing the value), `USER_TYPE`, or
 /// `FIND` (each word in the first or last name; with `FIND` the other keys
 /// are ignored, as the page says they cannot be combined). `WORK_POSITION`
-/// and `UF_DEPARTMENT_NAME` match nobody: b24im keeps neither yet. Sorted
+/// and `UF_DEPARTMENT_NAME` match nobody: they are not searched yet. Sorted
 /// and paged as `user.get`.
 pub async fn search(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let mut query = paging(p);
