@@ -25,6 +25,55 @@ pub struct Message {
     pub likes: Vec<UserId>,
 }
 
+/// What `im.message.share` makes of a message (`TYPE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShareKind {
+    Chat,
+    Task,
+    Post,
+    Calendar,
+}
+
+impl ShareKind {
+    pub fn parse(raw: &str) -> Option<Self> {
+        Some(match raw.trim().to_ascii_uppercase().as_str() {
+            "CHAT" => ShareKind::Chat,
+            "TASK" => ShareKind::Task,
+            "POST" => ShareKind::Post,
+            "CALEND" => ShareKind::Calendar,
+            _ => return None,
+        })
+    }
+}
+
+/// The most characters of a message that name the chat made from it.
+pub const SHARED_TITLE_CHARS: usize = 50;
+
+/// The title of a chat made from a message: its first line, cut to
+/// [`SHARED_TITLE_CHARS`] (with an ellipsis), or a plain name for an empty one.
+pub fn shared_title(text: &str) -> String {
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
+    if line.is_empty() {
+        return "Message discussion".to_owned();
+    }
+    if line.chars().count() <= SHARED_TITLE_CHARS {
+        return line.to_owned();
+    }
+    let cut: String = line.chars().take(SHARED_TITLE_CHARS).collect();
+    format!("{}...", cut.trim_end())
+}
+
+/// The message quoted as Bitrix24 quotes one: between two lines of dashes,
+/// under its author's name and date.
+pub fn quote(author: &str, date: &str, text: &str) -> String {
+    const LINE: &str = "------------------------------------------------------";
+    format!("{LINE}\n{author} [{date}]\n{text}\n{LINE}")
+}
+
 /// What a system message records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SystemEvent {
@@ -85,6 +134,23 @@ pub struct History {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_shared_message_names_and_quotes_its_chat() {
+        assert_eq!(
+            shared_title("\n  Release plan \nsecond line"),
+            "Release plan"
+        );
+        assert_eq!(shared_title(""), "Message discussion");
+        let long = "x".repeat(60);
+        assert_eq!(shared_title(&long), format!("{}...", "x".repeat(50)));
+        assert_eq!(
+            quote("Anna Lee", "01.12.2026 10:00", "hi"),
+            "------------------------------------------------------\nAnna Lee [01.12.2026 10:00]\nhi\n------------------------------------------------------"
+        );
+        assert_eq!(ShareKind::parse("calend"), Some(ShareKind::Calendar));
+        assert_eq!(ShareKind::parse("FILE"), None);
+    }
 
     #[test]
     fn page_limit_defaults_and_clamps() {

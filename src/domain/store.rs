@@ -506,6 +506,13 @@ pub trait Store: Send + Sync {
     async fn delete_command(&self, id: i64) -> Result<bool, StoreError>;
     /// The chat a message is in.
     async fn message_chat(&self, id: MessageId) -> Result<Option<ChatId>, StoreError>;
+    /// A message `reader` may see (not deleted, in a chat they are in),
+    /// without its likes.
+    async fn visible_message(
+        &self,
+        id: MessageId,
+        reader: UserId,
+    ) -> Result<Option<Message>, StoreError>;
     /// Whether `actor` may edit message `id`: its author, a member of its
     /// chat, and the message not deleted (what `edit_message` requires).
     async fn can_edit_message(&self, id: MessageId, actor: UserId) -> Result<bool, StoreError>;

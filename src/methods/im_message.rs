@@ -3,8 +3,9 @@
 use serde_json::Value;
 
 use super::ctx::Ctx;
-use super::{required_id, CHAT_ID_EMPTY, MESSAGE_ID_ERROR, USER_ID_EMPTY};
+use super::{dialog_id, required_id, CHAT_ID_EMPTY, MESSAGE_ID_ERROR, USER_ID_EMPTY};
 use crate::domain::cases;
+use crate::domain::messages::ShareKind;
 use crate::domain::reactions::LikeAction;
 use crate::domain::{ChatId, DialogRef, MessageId, UserId};
 use crate::protocol::envelope::Reply;
@@ -94,4 +95,22 @@ pub async fn command(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     };
     cases::bots::run_command(cx.store(), cx.user(), message, bot, command, args).await?;
     Ok(Reply::value(true))
+}
+
+/// `im.message.share`: docs api-reference/chats/messages/im-message-share.md.
+/// `TYPE=CHAT` makes a group chat of the caller and the message's author
+/// that opens with the message quoted (`true`); `TASK`, `POST` and `CALEND`
+/// would make a task, a feed post or a calendar event, which b24im does not
+/// have: nothing is made, `false`. A message the caller cannot see in that
+/// dialog is `ACCESS_ERROR`; another `TYPE` is `PARAMS_ERROR`.
+pub async fn share(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let message = MessageId(required_id(p, "MESSAGE_ID", None, MESSAGE_ID_ERROR)?);
+    let dialog = dialog_id(p)?;
+    let kind = p
+        .str("TYPE")
+        .as_deref()
+        .and_then(ShareKind::parse)
+        .ok_or_else(|| ApiError::param("PARAMS_ERROR", "Incorrect params"))?;
+    let made = cases::messages::share(cx.store(), cx.user(), message, dialog, kind).await?;
+    Ok(Reply::value(made))
 }

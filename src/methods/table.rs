@@ -80,6 +80,7 @@ pub static METHODS: &[Method] = &[
     method!("im.message.delete", IM, im_message::delete),
     method!("im.message.like", IM, im_message::like),
     method!("im.message.command", IM, im_message::command),
+    method!("im.message.share", IM, im_message::share),
     method!("im.department.get", IM, im_department::get),
     method!(
         "im.department.managers.get",

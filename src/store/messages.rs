@@ -333,6 +333,24 @@ pub(super) fn message_chat(conn: &impl Db, id: MessageId) -> DbResult<Option<Cha
     )
 }
 
+/// A message `reader` may see: not deleted, in a chat they are in.
+pub(super) fn visible_message(
+    conn: &impl Db,
+    id: MessageId,
+    reader: UserId,
+) -> DbResult<Option<Message>> {
+    conn.row_opt(
+        "SELECT m.id, m.chat_id, m.author_id, m.text, m.system_code, m.edited, m.deleted,
+                m.created_at
+           FROM messages m
+          WHERE m.id = ?1 AND m.deleted = FALSE
+            AND EXISTS (SELECT 1 FROM chat_members cm
+                         WHERE cm.chat_id = m.chat_id AND cm.user_id = ?2)",
+        params![id.0, reader.0],
+        message_from_row,
+    )
+}
+
 /// A message row (`id, chat_id, author_id, text, system_code, edited,
 /// deleted, created_at`), its likes to be filled in.
 fn message_from_row(r: &dyn DbRow) -> DbResult<Message> {

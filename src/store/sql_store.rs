@@ -23,7 +23,7 @@ use crate::domain::departments::{NewDepartment, Structure};
 use crate::domain::events::{
     Binding, DeliveryState, EventRecord, OfflineEvent, OfflineTake, OutboxEntry,
 };
-use crate::domain::messages::Page;
+use crate::domain::messages::{Message, Page};
 use crate::domain::notifications::{
     DeleteScope, NewNotification, NotifyPage, NotifyQuery, ReadScope,
 };
@@ -457,6 +457,12 @@ impl<B: Backend> Store for SqlStore<B> {
 
     async fn command(&self, id: i64) -> DbResult<Option<Command>> {
         self.backend.read(move |conn| bots::command(conn, id)).await
+    }
+
+    async fn visible_message(&self, id: MessageId, reader: UserId) -> DbResult<Option<Message>> {
+        self.backend
+            .read(move |conn| messages::visible_message(conn, id, reader))
+            .await
     }
 
     async fn message_chat(&self, id: MessageId) -> DbResult<Option<ChatId>> {

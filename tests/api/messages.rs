@@ -707,3 +707,122 @@ async fn message_search_follows_the_page() {
         (400, "CHAT_ID_EMPTY".to_owned())
     );
 }
+
+#[tokio::test]
+async fn share_makes_a_chat_from_a_message() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let anna = app.user("Anna", "Lee").await;
+    let bob = app.user("Bob", "Stone").await;
+    let carl = app.user("Carl", "Moss").await;
+    let chat = app.chat(&anna, &[&bob]).await;
+    let other = app.chat(&anna, &[&carl]).await;
+    let msg = app.post(&bob, chat, "Release plan\nship on Friday").await;
+    let dialog = format!("chat{chat}");
+    assert_eq!(
+        app.ok(
+            &anna,
+            "im.message.share",
+            json!({"MESSAGE_ID": msg, "DIALOG_ID": dialog, "TYPE": "CHAT"})
+        )
+        .await,
+        true
+    );
+    let found = app
+        .ok(&anna, "im.search.chat.list", json!({"FIND": "release"}))
+        .await;
+    assert_eq!(found.as_array().unwrap().len(), 1, "{found}");
+    let new_chat = found[0]["id"].as_i64().unwrap();
+    assert_eq!(found[0]["name"], "Release plan");
+    assert_eq!(found[0]["owner"], anna.user);
+    let mut members: Vec<i64> = app
+        .ok(&bob, "im.chat.user.list", json!({"CHAT_ID": new_chat}))
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_i64().unwrap())
+        .collect();
+    members.sort_unstable();
+    assert_eq!(members, [anna.user, bob.user]);
+    let history = app
+        .ok(
+            &bob,
+            "im.dialog.messages.get",
+            json!({"DIALOG_ID": format!("chat{new_chat}")}),
+        )
+        .await;
+    let texts: Vec<&str> = history["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["text"].as_str().unwrap())
+        .collect();
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("Bob Stone [") && t.contains("Release plan\nship on Friday")),
+        "{texts:?}"
+    );
+    // Tasks, posts and events are not part of b24im: nothing is made.
+    for kind in ["TASK", "POST", "CALEND"] {
+        assert_eq!(
+            app.ok(
+                &anna,
+                "im.message.share",
+                json!({"MESSAGE_ID": msg, "DIALOG_ID": dialog, "TYPE": kind})
+            )
+            .await,
+            false
+        );
+    }
+    for (params, status, code) in [
+        (
+            json!({"DIALOG_ID": dialog, "TYPE": "CHAT"}),
+            400,
+            "MESSAGE_ID_ERROR",
+        ),
+        (
+            json!({"MESSAGE_ID": msg, "TYPE": "CHAT"}),
+            400,
+            "DIALOG_ID_EMPTY",
+        ),
+        (
+            json!({"MESSAGE_ID": msg, "DIALOG_ID": dialog, "TYPE": "FILE"}),
+            400,
+            "PARAMS_ERROR",
+        ),
+        (
+            json!({"MESSAGE_ID": msg, "DIALOG_ID": dialog}),
+            400,
+            "PARAMS_ERROR",
+        ),
+        // The message is not in that dialog.
+        (
+            json!({"MESSAGE_ID": msg, "DIALOG_ID": format!("chat{other}"), "TYPE": "CHAT"}),
+            403,
+            "ACCESS_ERROR",
+        ),
+    ] {
+        let (s, body) = app.call(&anna, "im.message.share", params.clone()).await;
+        assert_eq!(
+            (s, body["error"].as_str()),
+            (status, Some(code)),
+            "{params}: {body}"
+        );
+    }
+    // Someone outside the chat.
+    let (s, body) = app
+        .call(
+            &carl,
+            "im.message.share",
+            json!({"MESSAGE_ID": msg, "DIALOG_ID": dialog, "TYPE": "CHAT"}),
+        )
+        .await;
+    assert_eq!((s, body["error"].as_str()), (403, Some("ACCESS_ERROR")));
+    assert_eq!(
+        body["error_description"],
+        "You do not have access to the specified dialog"
+    );
+}

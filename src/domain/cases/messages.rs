@@ -149,3 +149,58 @@ pub async fn search(
         .await?
         .ok_or(Error::NoChatAccess)
 }
+
+/// `im.message.share`: a message the caller sees in `dialog` becomes a new
+/// group chat of the caller and its author, opening with the message
+/// quoted; `true` once made. Tasks, feed posts and calendar events are
+/// not part of b24im: nothing is made, `false`.
+pub async fn share(
+    store: &dyn Store,
+    caller: UserId,
+    message: MessageId,
+    dialog: DialogRef,
+    kind: ShareKind,
+) -> Result<bool, Error> {
+    let chat = dialog_chat(store, caller, dialog).await?;
+    let found = store.visible_message(message, caller).await?;
+    let Some(msg) = found.filter(|m| Some(m.chat) == chat) else {
+        return Err(Error::NoDialogAccess);
+    };
+    if kind != ShareKind::Chat {
+        return Ok(false);
+    }
+    let author = match msg.author {
+        Some(a) => store.user(a).await?,
+        None => None,
+    };
+    let author_name = author.as_ref().map_or_else(
+        || "System".to_owned(),
+        crate::domain::users::User::full_name,
+    );
+    let date = chrono::DateTime::from_timestamp(msg.date.0, 0)
+        .map(|d| {
+            d.with_timezone(&chrono::Local)
+                .format("%d.%m.%Y %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default();
+    let users = author
+        .iter()
+        .map(|a| a.id)
+        .filter(|a| *a != caller)
+        .collect();
+    let new = crate::domain::chats::NewChat {
+        kind: crate::domain::chats::ChatKind::Closed,
+        owner: caller,
+        users,
+        title: Some(shared_title(&msg.text)),
+        description: String::new(),
+        color: None,
+        entity_type: String::new(),
+        entity_id: String::new(),
+        first_message: Some(quote(&author_name, &date, &msg.text)),
+        created_at: Timestamp::now(),
+    };
+    super::chats::create(store, new).await?;
+    Ok(true)
+}
