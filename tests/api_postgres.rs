@@ -28,6 +28,8 @@ mod crash;
 mod departments;
 #[path = "api/events.rs"]
 mod events;
+#[path = "api/files.rs"]
+mod files;
 #[path = "api/founding.rs"]
 mod founding;
 #[path = "api/helpers.rs"]

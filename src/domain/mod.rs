@@ -14,6 +14,7 @@ pub mod credentials;
 pub mod departments;
 pub mod error;
 pub mod events;
+pub mod files;
 pub mod ids;
 pub mod messages;
 pub mod notifications;

@@ -3,6 +3,8 @@
 //! domain states it; `crate::store` implements it (SQLite, PostgreSQL) and
 //! imports the domain, never the other way.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 
 use super::bots::{Bot, BotChange, BotUpdated, Command, NewBot, NewCommand};
@@ -10,6 +12,7 @@ use super::chats::{Chat, ChatChange, ChatKind, Color, NewChat};
 use super::credentials::{Credential, NewCredential, TokenHash};
 use super::departments::{NewDepartment, Structure};
 use super::events::{Binding, DeliveryState, EventRecord, OfflineEvent, OfflineTake, OutboxEntry};
+use super::files::{FileDeleted, FilePosted, NewFile, StoredFile};
 use super::messages::{Message, Page};
 use super::notifications::{DeleteScope, NewNotification, NotifyPage, NotifyQuery, ReadScope};
 use super::reactions::{LikeAction, ReactionCode};
@@ -394,6 +397,42 @@ pub trait Store: Send + Sync {
     async fn add_user(&self, new: NewUser, now: Timestamp) -> Result<UserSaved, StoreError>;
     /// `user.update`: sets what the change names.
     async fn update_user(&self, id: UserId, change: UserChange) -> Result<UserSaved, StoreError>;
+
+    // Files
+    /// Keeps a file's content (named by its SHA-256) durably.
+    async fn put_file_content(&self, hash: String, bytes: Arc<Vec<u8>>) -> Result<(), StoreError>;
+    /// A file's content by its hash.
+    async fn file_content(&self, hash: String) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Sends a file, its content already kept, to `chat` as a message.
+    async fn send_file(
+        &self,
+        chat: ChatId,
+        author: UserId,
+        text: String,
+        file: NewFile,
+        now: Timestamp,
+    ) -> Result<FilePosted, StoreError>;
+    /// A chat's folder (made on first use), for a member.
+    async fn chat_folder(&self, chat: ChatId, user: UserId) -> Result<Option<i64>, StoreError>;
+    /// A file `user` may read (in a chat they are in, or their own copy).
+    async fn file_for(&self, id: i64, user: UserId) -> Result<Option<StoredFile>, StoreError>;
+    /// The files sent with these messages.
+    async fn message_files(&self, ids: Vec<MessageId>) -> Result<Vec<StoredFile>, StoreError>;
+    /// Copies a file `user` may read into their Saved Files: (folder, copy, name).
+    async fn save_file(
+        &self,
+        id: i64,
+        user: UserId,
+        now: Timestamp,
+    ) -> Result<Option<(i64, i64, String)>, StoreError>;
+    /// The sender deletes a file of `chat` (and its message).
+    async fn delete_file(
+        &self,
+        chat: ChatId,
+        id: i64,
+        user: UserId,
+        now: Timestamp,
+    ) -> Result<FileDeleted, StoreError>;
 
     // Departments
     /// The whole company structure.

@@ -62,11 +62,34 @@ pub async fn messages_get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
         _ => Page::Latest { limit },
     };
     let history = cases::messages::history(cx.store(), cx.user(), dialog, page).await?;
+    // The page's files: one query, each with a link for the caller; a
+    // message names its files in `params.FILE_ID`, as on portals.
+    let ids = history.messages.iter().map(|m| m.id).collect();
+    let files = cases::files::of_messages(cx.store(), ids).await?;
+    let messages: Vec<Value> = history
+        .messages
+        .iter()
+        .map(|m| {
+            let mut v = views::message(m);
+            let mine: Vec<i64> = files
+                .iter()
+                .filter(|f| f.message == Some(m.id))
+                .map(|f| f.id)
+                .collect();
+            if !mine.is_empty() {
+                if !v["params"].is_object() {
+                    v["params"] = json!({});
+                }
+                v["params"]["FILE_ID"] = json!(mine);
+            }
+            v
+        })
+        .collect();
     Ok(Reply::value(json!({
         "chat_id": history.chat.map_or(0, |c| c.0),
-        "messages": history.messages.iter().map(views::message).collect::<Vec<Value>>(),
+        "messages": messages,
         "users": history.authors.iter().map(views::user).collect::<Vec<Value>>(),
-        "files": [],
+        "files": super::im_file::file_views(cx, &files).await?,
     })))
 }
 

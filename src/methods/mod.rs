@@ -9,6 +9,7 @@ pub mod im_chat;
 pub mod im_counters;
 pub mod im_department;
 pub mod im_dialog;
+pub mod im_file;
 pub mod im_message;
 pub mod im_notify;
 pub mod im_recent;

@@ -4,7 +4,7 @@
 
 use super::ctx::{Method, Scope};
 use super::{
-    batch, events, im_chat, im_counters, im_department, im_dialog, im_message, im_notify,
+    batch, events, im_chat, im_counters, im_department, im_dialog, im_file, im_message, im_notify,
     im_recent, im_search, im_user, imbot, imbot_v2, meta, user,
 };
 
@@ -103,6 +103,11 @@ pub static METHODS: &[Method] = &[
     method!("im.search.last.get", IM, im_search::last_get),
     method!("im.search.last.add", IM, im_search::last_add),
     method!("im.search.last.delete", IM, im_search::last_delete),
+    method!("im.v2.file.upload", IM, im_file::upload),
+    method!("im.v2.file.download", IM, im_file::download),
+    method!("im.disk.folder.get", IM, im_file::folder_get),
+    method!("im.disk.file.save", IM, im_file::file_save),
+    method!("im.disk.file.delete", IM, im_file::file_delete),
     method!("im.notify", IM, im_notify::notify),
     method!("im.notify.personal.add", IM, im_notify::personal_add),
     method!("im.notify.system.add", IM, im_notify::system_add),

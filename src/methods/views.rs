@@ -5,6 +5,7 @@ use serde_json::{json, Map, Value};
 
 use crate::domain::chats::{Chat, ChatKind};
 use crate::domain::events::EventRecord;
+use crate::domain::files::{FileKind, StoredFile};
 use crate::domain::messages::Message;
 use crate::domain::notifications::Notification;
 use crate::domain::store::ReadView;
@@ -217,6 +218,54 @@ pub fn rest_user(u: &User) -> Value {
         m.insert(field.to_owned(), value);
     }
     Value::Object(m)
+}
+
+/// A file as the pages show one (`im.v2.File.upload`,
+/// `im.dialog.messages.get`'s `files`), with a download link for its reader.
+pub fn file(f: &StoredFile, download_url: &str) -> Value {
+    let kind = f.kind();
+    let chat = f.chat.map_or(0, |c| c.0);
+    let image = match (kind, f.dimensions) {
+        (FileKind::Image, Some((width, height))) => json!({"height": height, "width": width}),
+        _ => Value::Bool(false),
+    };
+    let preview = if kind == FileKind::Image {
+        download_url
+    } else {
+        ""
+    };
+    json!({
+        "id": f.id,
+        "chatId": chat,
+        "date": iso_date(f.created_at),
+        "type": kind.as_str(),
+        "name": f.name,
+        "extension": f.extension(),
+        "size": f.size,
+        "image": image,
+        "status": "done",
+        "progress": 100,
+        "authorId": f.author.0,
+        "authorName": f.author_name,
+        "urlPreview": preview,
+        "urlShow": download_url,
+        "urlDownload": download_url,
+        "viewerAttrs": {
+            "viewer": "",
+            "viewerType": if kind == FileKind::Image { "image" } else { "code" },
+            "src": download_url,
+            "viewerResized": "",
+            "objectId": f.id.to_string(),
+            "viewerGroupBy": chat.to_string(),
+            "imChatId": chat,
+            "title": f.name,
+            "actions": "[{\"type\":\"download\"}]",
+        },
+        "mediaUrl": {"preview": {"250": preview}},
+        "isTranscribable": false,
+        "isVideoNote": false,
+        "isVoiceNote": false,
+    })
 }
 
 /// A notification as `im.notify.get` and `im.notify.history.search` show it.

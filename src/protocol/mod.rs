@@ -30,6 +30,7 @@ use crate::state::AppState;
 /// The `/rest` routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/rest/download.json", any(download))
         .route("/rest/{method}", any(oauth_entry))
         .route("/rest/{user}/{token}/{method}", any(webhook_entry))
 }
@@ -44,6 +45,86 @@ pub async fn not_found() -> Response {
             "Not found: REST methods live under /rest/",
         )),
     )
+}
+
+/// A signed download link (`im.v2.File.download`, the `url*` of files):
+/// the file's content, or a JSON 404 when the link is bad, expired, or its
+/// user may no longer read the file.
+async fn download(State(state): State<AppState>, request: Request) -> Response {
+    let token = request
+        .uri()
+        .query()
+        .and_then(|q| {
+            q.split('&')
+                .find_map(|pair| pair.strip_prefix("token="))
+                .map(|t| {
+                    percent_encoding::percent_decode_str(t)
+                        .decode_utf8_lossy()
+                        .into_owned()
+                })
+        })
+        .unwrap_or_default();
+    let gone = || {
+        json_response(
+            StatusCode::NOT_FOUND,
+            &envelope::error_body(&ApiError::new(
+                StatusCode::NOT_FOUND,
+                "FILE_NOT_FOUND",
+                "File not found",
+            )),
+        )
+    };
+    match crate::domain::cases::files::open_link(state.store.as_ref(), &token).await {
+        Ok(Some((file, bytes))) => {
+            let name: String = file
+                .name
+                .chars()
+                .map(|c| if c == '"' || c == '\\' { '_' } else { c })
+                .collect();
+            let ascii: String = name
+                .chars()
+                .map(|c| {
+                    if c.is_ascii() && !c.is_ascii_control() {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            let encoded =
+                percent_encoding::utf8_percent_encode(&name, percent_encoding::NON_ALPHANUMERIC);
+            let disposition =
+                format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}");
+            let mut response = Response::new(axum::body::Body::from(bytes));
+            let headers = response.headers_mut();
+            if let Ok(v) = axum::http::HeaderValue::from_str(content_type(&file.extension())) {
+                headers.insert(axum::http::header::CONTENT_TYPE, v);
+            }
+            if let Ok(v) = axum::http::HeaderValue::from_str(&disposition) {
+                headers.insert(axum::http::header::CONTENT_DISPOSITION, v);
+            }
+            response
+        }
+        Ok(None) => gone(),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+/// The media type of a file by its extension (a download is an attachment
+/// either way).
+fn content_type(extension: &str) -> &'static str {
+    match extension {
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "pdf" => "application/pdf",
+        "txt" | "log" | "csv" => "text/plain; charset=utf-8",
+        "json" => "application/json",
+        "mp3" => "audio/mpeg",
+        "mp4" => "video/mp4",
+        _ => "application/octet-stream",
+    }
 }
 
 async fn oauth_entry(

@@ -16,6 +16,7 @@ mod chats;
 mod credentials;
 mod departments;
 mod events;
+mod files;
 mod messages;
 mod notifications;
 mod outbox;
@@ -65,6 +66,19 @@ pub trait Backend: Send + Sync + 'static {
     fn credentials_epoch(&self) -> u64 {
         0
     }
+    /// Keeps a file's content, named by its SHA-256 `hash`, durably; done
+    /// before the change that names it commits (a change that then fails
+    /// leaves an unnamed blob, never a name without its content).
+    fn put_blob(
+        &self,
+        hash: String,
+        bytes: Arc<Vec<u8>>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// A file's content by its hash.
+    fn blob(
+        &self,
+        hash: String,
+    ) -> impl Future<Output = Result<Option<Vec<u8>>, StoreError>> + Send;
 }
 
 /// The store over one backend: every [`Store`] method is written once, in [`sql_store`].

@@ -213,6 +213,9 @@ impl DbRow for postgres::Row {
     fn boolean(&self, col: usize) -> DbResult<Option<bool>> {
         Ok(self.try_get(col)?)
     }
+    fn bytes(&self, col: usize) -> DbResult<Option<Vec<u8>>> {
+        Ok(self.try_get(col)?)
+    }
 }
 
 impl Db for PgConn {

@@ -29,7 +29,7 @@ pub use super::pg_tls::DEFAULT_WAIT;
 use super::pg_tls::{self, Target};
 use super::pg_writer;
 pub use super::pg_writer::WRITERS;
-use super::sql::DbResult;
+use super::sql::{Db, DbResult};
 use super::{Backend, SqlStore, StoreError};
 
 /// Schema migrations, applied in order; the table `b24im_schema` records the last one.
@@ -40,6 +40,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0004_departments.sql"),
     include_str!("../../migrations/postgres/0005_search_last.sql"),
     include_str!("../../migrations/postgres/0006_user_profile.sql"),
+    include_str!("../../migrations/postgres/0007_files.sql"),
 ];
 /// Reader connections (and threads) one node keeps, unless told; the
 /// writers ([`WRITERS`]) and the listener have their own.
@@ -294,5 +295,31 @@ impl Backend for Postgres {
 
     fn credentials_epoch(&self) -> u64 {
         self.epoch.load(Ordering::SeqCst)
+    }
+
+    /// Files' contents live in the database, so every node serves them.
+    fn put_blob(
+        &self,
+        hash: String,
+        bytes: Arc<Vec<u8>>,
+    ) -> impl Future<Output = DbResult<()>> + Send {
+        self.write(move |conn| {
+            conn.exec(
+                "INSERT INTO file_blobs (hash, content) VALUES (?1, ?2)
+                 ON CONFLICT (hash) DO NOTHING",
+                crate::sql_params![hash, bytes.to_vec()],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn blob(&self, hash: String) -> impl Future<Output = DbResult<Option<Vec<u8>>>> + Send {
+        self.read(move |conn| {
+            conn.row_opt(
+                "SELECT content FROM file_blobs WHERE hash = ?1",
+                crate::sql_params![hash],
+                |r| r.get(0),
+            )
+        })
     }
 }

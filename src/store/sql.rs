@@ -64,6 +64,7 @@ impl Param for &str {}
 impl Param for Option<i64> {}
 impl Param for Option<String> {}
 impl Param for Option<&str> {}
+impl Param for Vec<u8> {}
 impl<T: Param> Param for &T {}
 
 /// `n` bare placeholders for an `IN (...)` list: `?, ?, ?`.
@@ -84,6 +85,7 @@ pub trait DbRow {
     fn int(&self, col: usize) -> DbResult<Option<i64>>;
     fn text(&self, col: usize) -> DbResult<Option<String>>;
     fn boolean(&self, col: usize) -> DbResult<Option<bool>>;
+    fn bytes(&self, col: usize) -> DbResult<Option<Vec<u8>>>;
 }
 
 impl dyn DbRow + '_ {
@@ -118,6 +120,7 @@ macro_rules! from_column {
 from_column!(i64, int);
 from_column!(String, text);
 from_column!(bool, boolean);
+from_column!(Vec<u8>, bytes);
 
 /// An open transaction. Statements are prepared once per connection and reused.
 pub trait Db {
@@ -185,6 +188,9 @@ impl DbRow for rusqlite::Row<'_> {
         Ok(self.get(col)?)
     }
     fn boolean(&self, col: usize) -> DbResult<Option<bool>> {
+        Ok(self.get(col)?)
+    }
+    fn bytes(&self, col: usize) -> DbResult<Option<Vec<u8>>> {
         Ok(self.get(col)?)
     }
 }

@@ -6,12 +6,14 @@
 //! rows affected, never a read followed by a write that assumes nobody else
 //! wrote in between, so several nodes over one PostgreSQL agree.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 
 use super::sql::DbResult;
 use super::{
-    bots, chats, credentials, departments, messages, notifications, outbox, reactions, recent,
-    search, settings, subscriptions, users, Backend, BotCreated, ChatCounter, ChatUpdated,
+    bots, chats, credentials, departments, files, messages, notifications, outbox, reactions,
+    recent, search, settings, subscriptions, users, Backend, BotCreated, ChatCounter, ChatUpdated,
     CommandRun, EditOutcome, HistoryPage, LikeOutcome, MembershipOutcome, MessageSearch,
     PostOutcome, ReadMark, ReadState, ReadView, RecentEntry, RecentMark, RecentQuery, SqlStore,
     Store,
@@ -23,6 +25,7 @@ use crate::domain::departments::{NewDepartment, Structure};
 use crate::domain::events::{
     Binding, DeliveryState, EventRecord, OfflineEvent, OfflineTake, OutboxEntry,
 };
+use crate::domain::files::{FileDeleted, FilePosted, NewFile, StoredFile};
 use crate::domain::messages::{Message, Page};
 use crate::domain::notifications::{
     DeleteScope, NewNotification, NotifyPage, NotifyQuery, ReadScope,
@@ -209,6 +212,75 @@ impl<B: Backend> Store for SqlStore<B> {
     async fn update_user(&self, id: UserId, change: UserChange) -> DbResult<UserSaved> {
         self.backend
             .write(move |conn| users::update_user(conn, id, change.clone()))
+            .await
+    }
+
+    async fn put_file_content(&self, hash: String, bytes: Arc<Vec<u8>>) -> DbResult<()> {
+        self.backend.put_blob(hash, bytes).await
+    }
+
+    async fn file_content(&self, hash: String) -> DbResult<Option<Vec<u8>>> {
+        self.backend.blob(hash).await
+    }
+
+    async fn send_file(
+        &self,
+        chat: ChatId,
+        author: UserId,
+        text: String,
+        file: NewFile,
+        now: Timestamp,
+    ) -> DbResult<FilePosted> {
+        self.backend
+            .write(move |conn| {
+                files::post_file(conn, chat, author, text.clone(), file.clone(), now)
+            })
+            .await
+    }
+
+    async fn chat_folder(&self, chat: ChatId, user: UserId) -> DbResult<Option<i64>> {
+        self.backend
+            .write(move |conn| files::chat_folder(conn, chat, user))
+            .await
+    }
+
+    async fn file_for(&self, id: i64, user: UserId) -> DbResult<Option<StoredFile>> {
+        self.backend
+            .read(move |conn| {
+                let Some(f) = files::file(conn, id)? else {
+                    return Ok(None);
+                };
+                Ok(files::readable(conn, &f, user)?.then_some(f))
+            })
+            .await
+    }
+
+    async fn message_files(&self, ids: Vec<MessageId>) -> DbResult<Vec<StoredFile>> {
+        self.backend
+            .read(move |conn| files::of_messages(conn, &ids))
+            .await
+    }
+
+    async fn save_file(
+        &self,
+        id: i64,
+        user: UserId,
+        now: Timestamp,
+    ) -> DbResult<Option<(i64, i64, String)>> {
+        self.backend
+            .write(move |conn| files::save_copy(conn, id, user, now))
+            .await
+    }
+
+    async fn delete_file(
+        &self,
+        chat: ChatId,
+        id: i64,
+        user: UserId,
+        now: Timestamp,
+    ) -> DbResult<FileDeleted> {
+        self.backend
+            .write(move |conn| files::delete_file(conn, chat, id, user, now))
             .await
     }
 

@@ -35,6 +35,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0005_departments.sql"),
     include_str!("../../migrations/sqlite/0006_search_last.sql"),
     include_str!("../../migrations/sqlite/0007_user_profile.sql"),
+    include_str!("../../migrations/sqlite/0008_files.sql"),
 ];
 
 /// The most changes one commit groups together.
@@ -131,6 +132,31 @@ pub struct Sqlite {
     /// Bumped after each commit that revoked credentials: this process's
     /// caches of credentials drop what they hold at once.
     epoch: Arc<AtomicU64>,
+    /// Where files' contents live: `DATA/files/<sha-256>`.
+    files: std::path::PathBuf,
+}
+
+/// The folder of files' contents inside the data directory.
+pub const FILES_DIR: &str = "files";
+
+/// Writes `bytes` as `dir/name` durably: a temporary file, synced, renamed
+/// into place, the folder synced. An existing file of that name (the same
+/// content) is kept.
+fn write_durably(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let target = dir.join(name);
+    if target.exists() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir)?;
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, &target)?;
+    std::fs::File::open(dir)?.sync_all()
 }
 
 impl SqlStore<Sqlite> {
@@ -176,6 +202,7 @@ impl SqlStore<Sqlite> {
                 jobs: tx,
                 reads,
                 epoch,
+                files: dir.join(FILES_DIR),
             },
         })
     }
@@ -202,6 +229,48 @@ impl Backend for Sqlite {
 
     fn credentials_epoch(&self) -> u64 {
         self.epoch.load(Ordering::SeqCst)
+    }
+
+    fn put_blob(
+        &self,
+        hash: String,
+        bytes: Arc<Vec<u8>>,
+    ) -> impl Future<Output = DbResult<()>> + Send {
+        let dir = self.files.clone();
+        async move {
+            check_hash(&hash)?;
+            tokio::task::spawn_blocking(move || write_durably(&dir, &hash, &bytes))
+                .await
+                .map_err(|e| StoreError::Database(format!("file write stopped: {e}")))?
+                .map_err(|e| StoreError::Database(format!("cannot write a file: {e}")))
+        }
+    }
+
+    fn blob(&self, hash: String) -> impl Future<Output = DbResult<Option<Vec<u8>>>> + Send {
+        let dir = self.files.clone();
+        async move {
+            check_hash(&hash)?;
+            tokio::task::spawn_blocking(move || match std::fs::read(dir.join(&hash)) {
+                Ok(bytes) => Ok(Some(bytes)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(StoreError::Database(format!("cannot read a file: {e}"))),
+            })
+            .await
+            .map_err(|e| StoreError::Database(format!("file read stopped: {e}")))?
+        }
+    }
+}
+
+/// A content name is 64 lowercase hex digits, never a path.
+fn check_hash(hash: &str) -> DbResult<()> {
+    if hash.len() == 64
+        && hash
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
+        Ok(())
+    } else {
+        Err(StoreError::Database("not a content hash".into()))
     }
 }
 

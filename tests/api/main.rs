@@ -15,6 +15,7 @@ mod clients;
 mod crash;
 mod departments;
 mod events;
+mod files;
 mod founding;
 mod helpers;
 mod like;

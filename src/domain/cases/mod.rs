@@ -9,6 +9,7 @@ pub mod bots;
 pub mod chats;
 pub mod credentials;
 pub mod departments;
+pub mod files;
 pub mod messages;
 pub mod notifications;
 pub mod reactions;
