@@ -96,4 +96,80 @@ def private_dialog():
 
 
 c.check("like in a private dialog", private_dialog)
+
+
+def notify():
+    sent = client.im.notify.personal.add(1, "b24pysdk says hi", tag="T1", client_id="compat").result
+    system = client.im.notify.system.add(SECOND_USER, "system notice").result
+    got = client.im.notify.get().result
+    ids = [n["id"] for n in got["notifications"]]
+    read = client.im.notify.read(sent, only_current=True).result
+    everything = client.im.notify.read.all().result
+    counters = client.im.counters.get().result
+    return expect(
+        isinstance(sent, int)
+        and isinstance(system, int)
+        and sent in ids
+        and got["total_unread_count"] >= 1
+        and read is True
+        and everything == {"result": True, "newCounter": 0}
+        and counters["TYPE"]["NOTIFY"] == 0,
+        (sent, system, got, read, everything, counters["TYPE"]),
+    )
+
+
+c.check("im.notify.personal.add, .system.add, .get, .read, .read.all", notify)
+
+
+def departments():
+    got = client.im.department.get([1], user_data=False).result
+    found = client.im.search.department.list("My").result
+    employees = client.im.department.employees.get([1]).result
+    return expect(
+        got[0]["id"] == 1
+        and got[0]["full_name"] == "My Company"
+        and [d["id"] for d in found] == [1]
+        and 1 in employees["1"],
+        (got, found, employees),
+    )
+
+
+c.check("im.department.get, im.search.department.list, employees.get", departments)
+
+
+def search():
+    me = client.im.user.get().result
+    found = client.im.search.user.list(me["first_name"][:3]).result
+    added = client.im.search.last.add(chat()).result
+    last = client.im.search.last.get().result
+    return expect(
+        str(me["id"]) in found and added is True and last[0]["id"] == chat(),
+        (found, added, last),
+    )
+
+
+c.check("im.search.user.list, im.search.last.add/get", search)
+
+
+def files():
+    import base64
+    import os
+    import ssl
+    import urllib.request
+
+    content = b"b24pysdk file"
+    fields = {"name": "note.txt", "content": base64.b64encode(content).decode(), "message": "a file"}
+    sent = client.im.v2.file.upload(chat(), fields).result
+    link = client.im.v2.file.download(chat(), sent["file"]["id"]).result["downloadUrl"]
+    tls = ssl.create_default_context(cafile=os.environ.get("SSL_CERT_FILE"))
+    with urllib.request.urlopen(link, timeout=10, context=tls) as res:
+        body = res.read()
+    return expect(sent["file"]["name"] == "note.txt" and body == content, (sent, body))
+
+
+c.check("im.v2.File.upload, im.v2.File.download and the link", files)
+c.check(
+    "user.fields",
+    lambda: expect(client.user.fields().result.get("UF_DEPARTMENT") == "Units", client.user.fields().result),
+)
 c.done()
