@@ -29,3 +29,5 @@ CREATE TABLE file_blobs (
     hash     TEXT  PRIMARY KEY,
     content  BYTEA NOT NULL
 );
+-- im.chat.updateAvatar: the chat's picture, as `<sha-256>.<png|jpg|gif>`.
+ALTER TABLE chats ADD COLUMN avatar TEXT NOT NULL DEFAULT '';

@@ -25,3 +25,5 @@ CREATE TABLE files (
 );
 CREATE INDEX files_message ON files (message_id);
 CREATE INDEX files_chat ON files (chat_id);
+-- im.chat.updateAvatar: the chat's picture, as `<sha-256>.<png|jpg|gif>`.
+ALTER TABLE chats ADD COLUMN avatar TEXT NOT NULL DEFAULT '';

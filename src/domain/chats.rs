@@ -145,6 +145,9 @@ pub struct Chat {
     pub muted: Vec<UserId>,
     pub message_count: i64,
     pub last_message_id: i64,
+    /// The picture (`im.chat.updateAvatar`) as stored: `<sha-256>.<ext>`,
+    /// or empty.
+    pub avatar: String,
 }
 
 impl Chat {
@@ -164,6 +167,8 @@ pub enum ChatChange {
     Title(String),
     Color(Color),
     Owner(UserId),
+    /// The stored name of a picture whose content is already kept.
+    Avatar(String),
 }
 
 /// A new title as `im.chat.updateTitle` takes it: trimmed of whitespace and

@@ -85,6 +85,12 @@ pub enum Error {
     /// A department named that does not exist.
     #[error("no such department")]
     NoDepartment,
+    /// `im.chat.updateAvatar` of a chat that does not exist.
+    #[error("no such chat")]
+    NoSuchChat,
+    /// `im.chat.updateAvatar` by someone outside the chat.
+    #[error("access denied")]
+    AccessDenied,
     /// Only people may read the company structure (not bots).
     #[error("intranet users only")]
     IntranetOnly,

@@ -95,6 +95,22 @@ pub fn image_size(bytes: &[u8]) -> Option<(i64, i64)> {
     None
 }
 
+/// The extension of a PNG, GIF or JPEG image by its first bytes.
+pub fn image_extension(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\x89PNG") {
+        Some("png")
+    } else if bytes.starts_with(b"GIF8") {
+        Some("gif")
+    } else if bytes.starts_with(&[0xFF, 0xD8]) {
+        Some("jpg")
+    } else {
+        None
+    }
+}
+
+/// The largest chat picture, in pixels each way.
+pub const MAX_AVATAR_SIDE: i64 = 5000;
+
 /// The SHA-256 of a file's content, in lowercase hex: its content's name.
 pub fn content_hash(bytes: &[u8]) -> String {
     Sha256::digest(bytes)

@@ -412,6 +412,8 @@ pub trait Store: Send + Sync {
         file: NewFile,
         now: Timestamp,
     ) -> Result<FilePosted, StoreError>;
+    /// Whether `name` is some chat's picture.
+    async fn is_avatar(&self, name: String) -> Result<bool, StoreError>;
     /// A chat's folder (made on first use), for a member.
     async fn chat_folder(&self, chat: ChatId, user: UserId) -> Result<Option<i64>, StoreError>;
     /// A file `user` may read (in a chat they are in, or their own copy).

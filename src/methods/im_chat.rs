@@ -9,6 +9,7 @@ use super::{
 };
 use crate::domain::cases;
 use crate::domain::chats::{self, ChatChange, ChatKind, Color, NewChat};
+use crate::domain::files::{image_extension, image_size, MAX_AVATAR_SIDE, MAX_FILE_BYTES};
 use crate::domain::{ChatId, DialogRef, Timestamp, UserId};
 use crate::protocol::envelope::Reply;
 use crate::protocol::error::ApiError;
@@ -138,6 +139,31 @@ pub async fn update_color(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
         .and_then(Color::parse)
         .ok_or(crate::domain::Error::WrongColor)?;
     cases::chats::update(cx.store(), cx.user(), chat, ChatChange::Color(color)).await?;
+    Ok(Reply::value(true))
+}
+
+/// `im.chat.updateAvatar`: docs api-reference/chats/chat-update/im-chat-update-avatar.md.
+/// `AVATAR`: a PNG, GIF or JPEG image as Base64, at most 5000x5000
+/// (`AVATAR_ERROR`); any member sets it (`ACCESS_DENIED` for others,
+/// `WRONG_REQUEST` for a chat that does not exist). The chat's `avatar`
+/// then is its address under `/upload/avatar/`.
+pub async fn update_avatar(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let chat = group_chat(p)?;
+    let wrong_type = || ApiError::param("AVATAR_ERROR", "Avatar incorrect type");
+    let raw = p.str("AVATAR").unwrap_or_default();
+    if raw.len() / 4 * 3 > MAX_FILE_BYTES {
+        return Err(wrong_type());
+    }
+    let bytes = super::im_file::decode_base64(&raw).ok_or_else(wrong_type)?;
+    let extension = image_extension(&bytes).ok_or_else(wrong_type)?;
+    let (width, height) = image_size(&bytes).ok_or_else(wrong_type)?;
+    if width > MAX_AVATAR_SIDE || height > MAX_AVATAR_SIDE {
+        return Err(ApiError::param(
+            "AVATAR_ERROR",
+            "Avatar incorrect size (max 5000x5000)",
+        ));
+    }
+    cases::chats::set_avatar(cx.store(), cx.user(), chat, bytes, extension).await?;
     Ok(Reply::value(true))
 }
 

@@ -36,6 +36,7 @@ pub async fn get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
         &raw,
         &users,
         read,
+        &cx.state.config.delivery.public_url,
     )))
 }
 

@@ -40,7 +40,7 @@ fn v2_error(status: StatusCode, code: &'static str, description: &'static str) -
 
 /// Base64 content, with or without padding or line breaks; a `data:` URL
 /// prefix is refused, as the page says to pass the bare string.
-fn decode_base64(content: &str) -> Option<Vec<u8>> {
+pub(super) fn decode_base64(content: &str) -> Option<Vec<u8>> {
     let compact: String = content.chars().filter(|c| !c.is_whitespace()).collect();
     let engine = base64::engine::general_purpose::GeneralPurpose::new(
         &base64::alphabet::STANDARD,

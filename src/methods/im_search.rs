@@ -118,6 +118,7 @@ pub async fn chat_list(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
                 &format!("chat{}", chat.id),
                 &[],
                 *read,
+                &cx.state.config.delivery.public_url,
             ))
         })
         .collect();
@@ -163,7 +164,14 @@ pub async fn last_get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
         .iter()
         .map(|pick| match pick {
             Pick::Chat(c) => {
-                let full = views::chat(c, cx.user(), &format!("chat{}", c.id), &[], None);
+                let full = views::chat(
+                    c,
+                    cx.user(),
+                    &format!("chat{}", c.id),
+                    &[],
+                    None,
+                    &cx.state.config.delivery.public_url,
+                );
                 json!({
                     "id": format!("chat{}", c.id),
                     "type": "chat",

@@ -59,6 +59,7 @@ pub static METHODS: &[Method] = &[
     method!("im.chat.updatetitle", IM, im_chat::update_title),
     method!("im.chat.updatecolor", IM, im_chat::update_color),
     method!("im.chat.setowner", IM, im_chat::set_owner),
+    method!("im.chat.updateavatar", IM, im_chat::update_avatar),
     method!("im.chat.mute", IM, im_chat::mute),
     method!("im.dialog.get", IM, im_dialog::get),
     method!("im.dialog.messages.get", IM, im_dialog::messages_get),

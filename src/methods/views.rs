@@ -91,6 +91,7 @@ pub fn chat(
     dialog_id: &str,
     users: &[User],
     read: Option<ReadView>,
+    public_url: &str,
 ) -> Value {
     let name_of = |id: UserId| {
         users
@@ -135,7 +136,7 @@ pub fn chat(
         "description": c.description,
         "owner": if group { c.owner.0 } else { 0 },
         "extranet": false,
-        "avatar": "",
+        "avatar": avatar_url(c, public_url),
         "color": color,
         "type": kind,
         "counter": read.map_or(0, |r| r.state.counter),
@@ -190,6 +191,19 @@ pub fn chat(
         },
         "dialog_id": dialog_id,
     })
+}
+
+/// Where a chat's picture is served (`/upload/avatar/<name>`), or `""`.
+pub fn avatar_url(c: &Chat, public_url: &str) -> String {
+    if c.avatar.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "{}/upload/avatar/{}",
+            public_url.trim_end_matches('/'),
+            c.avatar
+        )
+    }
 }
 
 /// A user as the `user` scope shows it (`user.current`, `user.get`): docs

@@ -192,6 +192,8 @@ impl From<domain::Error> for ApiError {
                 "Change owner can only owner and user must be member in chat",
             ),
             E::CannotManageUsers => (400, "ERROR_CORE", "access_denied"),
+            E::NoSuchChat => (400, "WRONG_REQUEST", "Chat doesn't exist"),
+            E::AccessDenied => (400, "ACCESS_DENIED", "Access denied"),
             E::EmailTaken => (
                 400,
                 "ERROR_ARGUMENT",

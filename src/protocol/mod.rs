@@ -31,6 +31,7 @@ use crate::state::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/rest/download.json", any(download))
+        .route("/upload/avatar/{name}", any(avatar))
         .route("/rest/{method}", any(oauth_entry))
         .route("/rest/{user}/{token}/{method}", any(webhook_entry))
 }
@@ -106,6 +107,25 @@ async fn download(State(state): State<AppState>, request: Request) -> Response {
             response
         }
         Ok(None) => gone(),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+/// A chat's picture, to anyone who has its address (as portals serve
+/// their upload folder); a JSON 404 for anything else.
+async fn avatar(State(state): State<AppState>, Path(name): Path<String>) -> Response {
+    match crate::domain::cases::chats::avatar(state.store.as_ref(), &name).await {
+        Ok(Some(bytes)) => {
+            let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
+            let mut response = Response::new(axum::body::Body::from(bytes));
+            if let Ok(v) = axum::http::HeaderValue::from_str(content_type(ext)) {
+                response
+                    .headers_mut()
+                    .insert(axum::http::header::CONTENT_TYPE, v);
+            }
+            response
+        }
+        Ok(None) => not_found().await,
         Err(e) => ApiError::from(e).into_response(),
     }
 }

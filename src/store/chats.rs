@@ -273,12 +273,21 @@ pub(super) fn update_chat(
                 params![user.0, chat.0, actor.0],
             )?
         }
+        ChatChange::Avatar(name) => conn.exec(
+            "UPDATE chats SET avatar = ?1 WHERE id = ?2",
+            params![name, chat.0],
+        )?,
     };
     Ok(match changed {
         0 if color => ChatUpdated::Unchanged,
         0 => ChatUpdated::NotOwner,
         _ => ChatUpdated::Done,
     })
+}
+
+/// Whether `name` is some chat's picture (what `/upload/avatar/` serves).
+pub(super) fn is_avatar(conn: &impl Db, name: &str) -> DbResult<bool> {
+    conn.exists("SELECT 1 FROM chats WHERE avatar = ?1", params![name])
 }
 
 /// `im.chat.mute`: a member's own notification switch for the chat.

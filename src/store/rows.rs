@@ -135,7 +135,8 @@ pub(super) fn chat_kind(conn: &impl Db, chat: ChatId) -> DbResult<Option<(ChatKi
 
 pub(super) fn load_chat(conn: &impl Db, id: ChatId) -> DbResult<Option<Chat>> {
     let row = conn.row_opt(
-        "SELECT kind, title, description, color, owner_id, entity_type, entity_id, created_at
+        "SELECT kind, title, description, color, owner_id, entity_type, entity_id, created_at,
+                avatar
              FROM chats WHERE id = ?1",
         params![id.0],
         |r| {
@@ -148,10 +149,12 @@ pub(super) fn load_chat(conn: &impl Db, id: ChatId) -> DbResult<Option<Chat>> {
                 r.get::<String>(5)?,
                 r.get::<String>(6)?,
                 r.get::<i64>(7)?,
+                r.get::<String>(8)?,
             ))
         },
     )?;
-    let Some((kind, title, description, color, owner, entity_type, entity_id, created_at)) = row
+    let Some((kind, title, description, color, owner, entity_type, entity_id, created_at, avatar)) =
+        row
     else {
         return Ok(None);
     };
@@ -192,5 +195,6 @@ pub(super) fn load_chat(conn: &impl Db, id: ChatId) -> DbResult<Option<Chat>> {
         muted,
         message_count,
         last_message_id,
+        avatar,
     }))
 }

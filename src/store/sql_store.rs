@@ -238,6 +238,12 @@ impl<B: Backend> Store for SqlStore<B> {
             .await
     }
 
+    async fn is_avatar(&self, name: String) -> DbResult<bool> {
+        self.backend
+            .read(move |conn| chats::is_avatar(conn, &name))
+            .await
+    }
+
     async fn chat_folder(&self, chat: ChatId, user: UserId) -> DbResult<Option<i64>> {
         self.backend
             .write(move |conn| files::chat_folder(conn, chat, user))

@@ -379,3 +379,97 @@ async fn disk_methods_keep_folders_copies_and_deletions() {
         assert_eq!((s, body["error"].as_str()), (400, Some(code)));
     }
 }
+
+#[tokio::test]
+async fn a_chat_avatar_is_an_image_served_at_its_address() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let anna = app.user("Anna", "Lee").await;
+    let bob = app.user("Bob", "Stone").await;
+    let carl = app.user("Carl", "Moss").await;
+    let chat = app.chat(&anna, &[&bob]).await;
+    let image = png();
+    assert_eq!(
+        app.ok(
+            &bob,
+            "im.chat.updateAvatar",
+            json!({"CHAT_ID": chat, "AVATAR": b64(&image)})
+        )
+        .await,
+        true
+    );
+    let dialog = app
+        .ok(
+            &anna,
+            "im.dialog.get",
+            json!({"DIALOG_ID": format!("chat{chat}")}),
+        )
+        .await;
+    let url = dialog["avatar"].as_str().unwrap();
+    assert!(
+        url.contains("/upload/avatar/") && url.ends_with(".png"),
+        "{url}"
+    );
+    let (status, bytes, _) = fetch(&app, url).await;
+    assert_eq!((status, bytes), (200, image.clone()));
+    let (status, _, _) = fetch(&app, &url.replace(".png", ".gif")).await;
+    assert_eq!(status, 404, "only a chat's picture is served");
+
+    let mut huge = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    huge.extend_from_slice(&5001u32.to_be_bytes());
+    huge.extend_from_slice(&10u32.to_be_bytes());
+    app.write_to(&anna, &bob.user.to_string(), "hi").await;
+    for (who, params, code, text) in [
+        (
+            &anna,
+            json!({"CHAT_ID": chat, "AVATAR": b64(b"not an image")}),
+            "AVATAR_ERROR",
+            "Avatar incorrect type",
+        ),
+        (
+            &anna,
+            json!({"CHAT_ID": chat}),
+            "AVATAR_ERROR",
+            "Avatar incorrect type",
+        ),
+        (
+            &anna,
+            json!({"CHAT_ID": chat, "AVATAR": b64(&huge)}),
+            "AVATAR_ERROR",
+            "Avatar incorrect size (max 5000x5000)",
+        ),
+        (
+            &anna,
+            json!({"CHAT_ID": format!("chat{chat}"), "AVATAR": b64(&image)}),
+            "CHAT_ID_EMPTY",
+            "Chat ID can't be empty",
+        ),
+        (
+            &anna,
+            json!({"DIALOG_ID": bob.user.to_string(), "AVATAR": b64(&image)}),
+            "DIALOG_ID_EMPTY",
+            "Dialog ID can't be empty",
+        ),
+        (
+            &anna,
+            json!({"CHAT_ID": 999_999, "AVATAR": b64(&image)}),
+            "WRONG_REQUEST",
+            "Chat doesn't exist",
+        ),
+        (
+            &carl,
+            json!({"CHAT_ID": chat, "AVATAR": b64(&image)}),
+            "ACCESS_DENIED",
+            "Access denied",
+        ),
+    ] {
+        let (status, body) = app.call(who, "im.chat.updateAvatar", params.clone()).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some(code)),
+            "{params}: {body}"
+        );
+        assert_eq!(body["error_description"], text);
+    }
+}

@@ -174,8 +174,11 @@ pub async fn update(
     change: ChatChange,
 ) -> Result<(), Error> {
     let color = matches!(change, ChatChange::Color(_));
+    let avatar = matches!(change, ChatChange::Avatar(_));
     match store.update_chat(chat, caller, change).await? {
         ChatUpdated::Done => Ok(()),
+        ChatUpdated::NoChat if avatar => Err(Error::NoSuchChat),
+        ChatUpdated::NotMember if avatar => Err(Error::AccessDenied),
         // updateColor names a missing chat in its WRONG_REQUEST.
         ChatUpdated::NoChat if color => Err(Error::ColorUnchanged),
         ChatUpdated::NoChat | ChatUpdated::NotMember => Err(Error::ActionUnavailable),
@@ -215,4 +218,44 @@ pub async fn writable(store: &dyn Store, caller: UserId, dialog: DialogRef) -> R
             _ => Err(Error::ActionUnavailable),
         },
     }
+}
+
+/// `im.chat.updateAvatar`: keeps the picture's content, then sets it on a
+/// group chat the caller is in.
+pub async fn set_avatar(
+    store: &dyn Store,
+    caller: UserId,
+    chat: ChatId,
+    bytes: Vec<u8>,
+    extension: &str,
+) -> Result<(), Error> {
+    // Checked first, so a caller outside the chat stores nothing.
+    match store.chat(chat).await? {
+        None => return Err(Error::NoSuchChat),
+        Some(c) if !c.is_member(caller) => return Err(Error::AccessDenied),
+        Some(_) => {}
+    }
+    let hash = crate::domain::files::content_hash(&bytes);
+    store
+        .put_file_content(hash.clone(), std::sync::Arc::new(bytes))
+        .await?;
+    update(
+        store,
+        caller,
+        chat,
+        ChatChange::Avatar(format!("{hash}.{extension}")),
+    )
+    .await
+}
+
+/// A stored chat picture by its name, if it is one: what `/upload/avatar/`
+/// serves to anyone (as portals serve their upload folder).
+pub async fn avatar(store: &dyn Store, name: &str) -> Result<Option<Vec<u8>>, Error> {
+    let Some((hash, _)) = name.split_once('.') else {
+        return Ok(None);
+    };
+    if !store.is_avatar(name.to_owned()).await? {
+        return Ok(None);
+    }
+    Ok(store.file_content(hash.to_owned()).await?)
 }
