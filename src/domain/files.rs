@@ -57,7 +57,13 @@ pub fn extension(name: &str) -> String {
 /// [`MAX_NAME_CHARS`]; `None` when nothing is left.
 pub fn clean_name(raw: &str) -> Option<String> {
     let base = raw.rsplit(['/', '\\']).next().unwrap_or("").trim();
-    if base.is_empty() || base == "." || base == ".." || base.chars().any(char::is_control) {
+    // Control characters, and the bidirectional marks that make
+    // `report\u{202e}fdp.exe` look like `report.exe`-less text, are refused.
+    let spoofing = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if base.is_empty() || base == "." || base == ".." || base.chars().any(spoofing) {
         return None;
     }
     Some(base.chars().take(MAX_NAME_CHARS).collect())
@@ -200,6 +206,7 @@ mod tests {
         assert_eq!(clean_name("C:\\docs\\a.txt"), Some("a.txt".into()));
         assert_eq!(clean_name("  "), None);
         assert_eq!(clean_name(".."), None);
+        assert_eq!(clean_name("report\u{202e}fdp.exe"), None);
     }
 
     #[test]

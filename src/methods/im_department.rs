@@ -25,6 +25,7 @@ pub(super) fn department_ids(p: &Params) -> Option<Vec<i64>> {
         _ => return None,
     };
     let mut ids: Vec<i64> = items.iter().map(intval).filter(|id| *id > 0).collect();
+    ids.sort_unstable();
     ids.dedup();
     (!ids.is_empty()).then_some(ids)
 }

@@ -115,10 +115,11 @@ pub async fn download(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let denied = || v2_error(StatusCode::FORBIDDEN, "ACCESS_DENIED", "Access denied");
     let dialog = DialogRef::parse(&p.str("dialogId").unwrap_or_default()).ok_or_else(denied)?;
     let id = p.positive_id("fileId").ok_or_else(not_found)?;
-    let chat = cases::chats::readable(cx.store(), cx.user(), dialog)
-        .await
-        .map_err(|_| denied())?
-        .ok_or_else(denied)?;
+    let chat = match cases::chats::readable(cx.store(), cx.user(), dialog).await {
+        Ok(Some(chat)) => chat,
+        Ok(None) | Err(crate::domain::Error::NoDialogAccess) => return Err(denied()),
+        Err(e) => return Err(e.into()),
+    };
     let file = cases::files::readable(cx.store(), cx.user(), id)
         .await?
         .filter(|f| f.chat == Some(chat.id))
@@ -161,10 +162,13 @@ pub async fn folder_get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
             // A private dialog by user id: its chat, if it was ever opened.
             let dialog = DialogRef::parse(&p.str("DIALOG_ID").unwrap_or_default())
                 .ok_or_else(no_dialog_access)?;
-            cases::chats::dialog_chat(cx.store(), cx.user(), dialog)
-                .await
-                .map_err(|_| no_dialog_access())?
-                .ok_or_else(no_dialog_access)?
+            match cases::chats::dialog_chat(cx.store(), cx.user(), dialog).await {
+                Ok(Some(chat)) => chat,
+                Ok(None) | Err(crate::domain::Error::NoDialogAccess) => {
+                    return Err(no_dialog_access())
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
     };
     let folder = cases::files::folder(cx.store(), cx.user(), chat)

@@ -24,7 +24,7 @@ fn find(p: &Params, name: &str) -> Result<Find, ApiError> {
 
 /// `total`, and `next` when more follow.
 fn page<T>(found: &Found<T>, find: &Find, result: Value) -> Reply {
-    let end = find.offset + find.limit;
+    let end = find.offset.saturating_add(find.limit);
     Reply::page(
         result,
         Some(found.total),

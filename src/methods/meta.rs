@@ -70,7 +70,10 @@ pub async fn profile(cx: &Ctx, _p: &Params) -> Result<Reply, ApiError> {
 /// `user.current`: docs api-reference/user/user-current.md
 pub async fn user_current(cx: &Ctx, _p: &Params) -> Result<Reply, ApiError> {
     let u = cases::users::get(cx.store(), cx.user(), None).await?;
-    Ok(Reply::value(views::rest_user(&u)))
+    Ok(Reply::value(views::rest_user(
+        &u,
+        views::UserFields::for_scopes(&cx.caller.scopes),
+    )))
 }
 
 /// `method.get`: whether a method exists (`isExisting`) and whether this

@@ -41,7 +41,11 @@ pub async fn get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let page = cases::users::list(cx.store(), query).await?;
     let next = page.next(offset);
     let total = page.total;
-    let result: Vec<Value> = page.users.iter().map(views::rest_user).collect();
+    let result: Vec<Value> = page
+        .users
+        .iter()
+        .map(|u| views::rest_user(u, views::UserFields::for_scopes(&cx.caller.scopes)))
+        .collect();
     Ok(Reply::page(Value::Array(result), total, next))
 }
 
@@ -84,7 +88,11 @@ pub async fn search(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let offset = query.offset;
     let page = cases::users::list(cx.store(), query).await?;
     let next = page.next(offset);
-    let result: Vec<Value> = page.users.iter().map(views::rest_user).collect();
+    let result: Vec<Value> = page
+        .users
+        .iter()
+        .map(|u| views::rest_user(u, views::UserFields::for_scopes(&cx.caller.scopes)))
+        .collect();
     Ok(Reply::page(Value::Array(result), page.total, next))
 }
 
@@ -284,7 +292,12 @@ pub async fn update(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
         } else {
             None
         },
-        active: p.get("ACTIVE").map(truthy),
+        active: match p.str("ACTIVE").map(|a| a.to_ascii_uppercase()).as_deref() {
+            None => None,
+            Some("Y" | "TRUE" | "1") => Some(true),
+            Some("N" | "FALSE" | "0") => Some(false),
+            Some(_) => return Err(user_error("ERROR_CORE", "ACTIVE is Y or N")),
+        },
         departments: departments(p),
         profile: profile(p)?,
     };

@@ -208,13 +208,16 @@ pub fn avatar_url(c: &Chat, public_url: &str) -> String {
 
 /// A user as the `user` scope shows it (`user.current`, `user.get`): docs
 /// api-reference/user/user-get.md, "Response Handling".
-pub fn rest_user(u: &User) -> Value {
+pub fn rest_user(u: &User, fields: UserFields) -> Value {
     let registered = iso_date(u.created_at);
     // Every field `user.fields` names, in its order, with the type portals
     // give it: strings (empty where b24im keeps no value), `ACTIVE` a bool,
     // `UF_DEPARTMENT` a list of ids.
     let mut m = Map::new();
     for (field, _) in USER_FIELDS {
+        if fields == UserFields::Brief && CONTACT_FIELDS.contains(&field) {
+            continue;
+        }
         let value = match field {
             "ID" => Value::from(u.id.0.to_string()),
             "ACTIVE" => Value::from(u.active),
@@ -281,6 +284,53 @@ pub fn file(f: &StoredFile, download_url: &str) -> Value {
         "isVoiceNote": false,
     })
 }
+
+/// Which of a user's fields a credential sees (docs api-reference/user/index.md):
+/// `user` and `user_basic` all, `user_brief` none of the contact details.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserFields {
+    All,
+    Brief,
+}
+
+impl UserFields {
+    pub fn for_scopes(scopes: &crate::domain::credentials::Scopes) -> Self {
+        if scopes.contains("user") || scopes.contains("user_basic") {
+            UserFields::All
+        } else {
+            UserFields::Brief
+        }
+    }
+}
+
+/// The contact details `user_brief` leaves out: ways to reach a person.
+pub const CONTACT_FIELDS: [&str; 25] = [
+    "EMAIL",
+    "PERSONAL_WWW",
+    "PERSONAL_ICQ",
+    "PERSONAL_PHONE",
+    "PERSONAL_FAX",
+    "PERSONAL_MOBILE",
+    "PERSONAL_PAGER",
+    "PERSONAL_STREET",
+    "PERSONAL_MAILBOX",
+    "PERSONAL_ZIP",
+    "PERSONAL_NOTES",
+    "WORK_PHONE",
+    "WORK_FAX",
+    "WORK_PAGER",
+    "WORK_STREET",
+    "WORK_MAILBOX",
+    "WORK_ZIP",
+    "WORK_WWW",
+    "UF_SKYPE_LINK",
+    "UF_ZOOM",
+    "UF_WEB_SITES",
+    "UF_XING",
+    "UF_LINKEDIN",
+    "UF_TWITTER",
+    "UF_SKYPE",
+];
 
 /// A notification as `im.notify.get` and `im.notify.history.search` show it.
 pub fn notification(n: &Notification) -> Value {

@@ -104,6 +104,16 @@ async fn download(State(state): State<AppState>, request: Request) -> Response {
             if let Ok(v) = axum::http::HeaderValue::from_str(&disposition) {
                 headers.insert(axum::http::header::CONTENT_DISPOSITION, v);
             }
+            // A bearer link: no shared cache keeps it, no browser guesses
+            // another type than the one given.
+            headers.insert(
+                axum::http::header::CACHE_CONTROL,
+                axum::http::HeaderValue::from_static("private, no-store"),
+            );
+            headers.insert(
+                axum::http::header::X_CONTENT_TYPE_OPTIONS,
+                axum::http::HeaderValue::from_static("nosniff"),
+            );
             response
         }
         Ok(None) => gone(),
@@ -118,11 +128,14 @@ async fn avatar(State(state): State<AppState>, Path(name): Path<String>) -> Resp
         Ok(Some(bytes)) => {
             let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
             let mut response = Response::new(axum::body::Body::from(bytes));
+            let headers = response.headers_mut();
             if let Ok(v) = axum::http::HeaderValue::from_str(content_type(ext)) {
-                response
-                    .headers_mut()
-                    .insert(axum::http::header::CONTENT_TYPE, v);
+                headers.insert(axum::http::header::CONTENT_TYPE, v);
             }
+            headers.insert(
+                axum::http::header::X_CONTENT_TYPE_OPTIONS,
+                axum::http::HeaderValue::from_static("nosniff"),
+            );
             response
         }
         Ok(None) => not_found().await,

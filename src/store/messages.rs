@@ -282,6 +282,11 @@ pub(super) fn delete_message(
         return Ok(EditOutcome::NotAllowed);
     }
     conn.exec("DELETE FROM reactions WHERE message_id = ?1", params![id.0])?;
+    // A deleted message's files go with it.
+    conn.exec(
+        "UPDATE files SET deleted = TRUE WHERE message_id = ?1",
+        params![id.0],
+    )?;
     if let Some((chat, author, text)) = before {
         let author = author.map(UserId);
         enqueue_message(

@@ -307,7 +307,7 @@ impl Backend for Postgres {
             conn.exec(
                 "INSERT INTO file_blobs (hash, content) VALUES (?1, ?2)
                  ON CONFLICT (hash) DO NOTHING",
-                crate::sql_params![hash, bytes.to_vec()],
+                crate::sql_params![hash, bytes.as_slice()],
             )?;
             Ok(())
         })

@@ -65,6 +65,7 @@ impl Param for Option<i64> {}
 impl Param for Option<String> {}
 impl Param for Option<&str> {}
 impl Param for Vec<u8> {}
+impl Param for &[u8] {}
 impl<T: Param> Param for &T {}
 
 /// `n` bare placeholders for an `IN (...)` list: `?, ?, ?`.

@@ -139,23 +139,39 @@ pub struct Sqlite {
 /// The folder of files' contents inside the data directory.
 pub const FILES_DIR: &str = "files";
 
-/// Writes `bytes` as `dir/name` durably: a temporary file, synced, renamed
-/// into place, the folder synced. An existing file of that name (the same
-/// content) is kept.
+/// Writes `bytes` as `dir/name` durably: a temporary file of its own,
+/// synced, renamed into place, the folder synced. A file of that name (the
+/// same content) may already be there: it is synced, and so is the folder,
+/// since whoever renamed it in may not have synced the folder yet.
 fn write_durably(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    if !dir.exists() {
+        std::fs::create_dir_all(dir)?;
+        if let Some(parent) = dir.parent() {
+            std::fs::File::open(parent)?.sync_all()?;
+        }
+    }
     let target = dir.join(name);
     if target.exists() {
-        return Ok(());
+        std::fs::File::open(&target)?.sync_all()?;
+        return std::fs::File::open(dir)?.sync_all();
     }
-    std::fs::create_dir_all(dir)?;
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    {
-        let mut f = std::fs::File::create(&tmp)?;
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let tmp = dir.join(format!(".{name}.{}.{n}.tmp", std::process::id()));
+    let written = (|| {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
+        std::fs::rename(&tmp, &target)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
     }
-    std::fs::rename(&tmp, &target)?;
+    written?;
     std::fs::File::open(dir)?.sync_all()
 }
 

@@ -247,6 +247,14 @@ pub(super) fn add_user(conn: &impl Db, new: NewUser, now: Timestamp) -> DbResult
 
 /// `user.update`: sets what the change names on a person.
 pub(super) fn update_user(conn: &impl Db, id: UserId, change: UserChange) -> DbResult<UserSaved> {
+    // The row is read, then written whole: another writer's change to it
+    // waits until this one commits (PostgreSQL; SQLite has one writer).
+    if conn.dialect() == super::sql::Dialect::Postgres {
+        conn.exec(
+            "SELECT 1 FROM users WHERE id = ?1 FOR UPDATE",
+            params![id.0],
+        )?;
+    }
     let Some(user) = load_user(conn, id)? else {
         return Ok(UserSaved::NoUser);
     };

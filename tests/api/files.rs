@@ -473,3 +473,74 @@ async fn a_chat_avatar_is_an_image_served_at_its_address() {
         assert_eq!(body["error_description"], text);
     }
 }
+
+#[tokio::test]
+async fn a_files_link_ends_with_its_message_or_its_user() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let boss = app.admin_user("Boss").await;
+    let anna = app.user("Anna", "Lee").await;
+    let bob = app.user("Bob", "Stone").await;
+    let chat = app.chat(&anna, &[&bob]).await;
+    let dialog = format!("chat{chat}");
+    let first = upload(&app, &anna, &dialog, "a.txt", b"first").await;
+    let second = upload(&app, &anna, &dialog, "b.txt", b"second").await;
+    let link = |who: &Hook, file: &Value| {
+        let (app, who, file) = (&app, who.clone(), file["file"]["id"].clone());
+        let dialog = dialog.clone();
+        async move {
+            app.ok(
+                &who,
+                "im.v2.File.download",
+                json!({"dialogId": dialog, "fileId": file}),
+            )
+            .await["downloadUrl"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let anna_first = link(&anna, &first).await;
+    let bob_second = link(&bob, &second).await;
+    // Deleting the message deletes its file.
+    app.ok(
+        &anna,
+        "im.message.delete",
+        json!({"ID": first["messageId"]}),
+    )
+    .await;
+    assert_eq!(fetch(&app, &anna_first).await.0, 404);
+    let history = app
+        .ok(
+            &anna,
+            "im.dialog.messages.get",
+            json!({"DIALOG_ID": dialog}),
+        )
+        .await;
+    let ids: Vec<i64> = history["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [second["file"]["id"].as_i64().unwrap()]);
+    // A deactivated user's links stop.
+    assert_eq!(fetch(&app, &bob_second).await.0, 200);
+    app.ok(&boss, "user.update", json!({"ID": bob.user, "ACTIVE": "N"}))
+        .await;
+    assert_eq!(fetch(&app, &bob_second).await.0, 404);
+    // File methods are not for batch, as the docs' batch page says.
+    let (status, body) = app
+        .call(
+            &anna,
+            "batch",
+            json!({"cmd": {"up": format!("im.v2.File.download?dialogId={dialog}&fileId=1")}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["result"]["result_error"]["up"]["error"], "ERROR_BATCH_METHOD_NOT_ALLOWED",
+        "{body}"
+    );
+}

@@ -687,6 +687,21 @@ async fn administrators_add_users_by_email() {
             &json!("F")
         )
     );
+    // user_brief sees no contact details; user_basic does.
+    let brief_hook = app
+        .hook(bob.user, Scopes::parse("user_brief").unwrap())
+        .await;
+    let brief = &app.ok(&brief_hook, "user.get", json!({"ID": id})).await[0];
+    assert!(
+        brief.get("EMAIL").is_none() && brief.get("WORK_PHONE").is_none(),
+        "{brief}"
+    );
+    assert_eq!(brief["WORK_POSITION"], "Designer");
+    let basic_hook = app
+        .hook(bob.user, Scopes::parse("user_basic").unwrap())
+        .await;
+    let basic = &app.ok(&basic_hook, "user.get", json!({"ID": id})).await[0];
+    assert_eq!(basic["EMAIL"], "newuser1@example.com");
     // Only the full user scope adds users.
     let brief = app
         .hook(boss.user, Scopes::parse("user_brief").unwrap())
@@ -779,6 +794,14 @@ async fn administrators_update_users_and_deactivation_ends_access() {
         (&json!("Robert"), &json!(""))
     );
 
+    let (status, body) = app
+        .call(
+            &boss,
+            "user.update",
+            json!({"ID": bob.user, "ACTIVE": "maybe"}),
+        )
+        .await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("ERROR_CORE")));
     // ACTIVE=N: the user is inactive, and their webhook stops working.
     app.ok(&boss, "user.update", json!({"ID": bob.user, "ACTIVE": "N"}))
         .await;

@@ -88,7 +88,13 @@ pub async fn colleagues(store: &dyn Store, caller: UserId) -> Result<Vec<User>, 
         .collect();
     heads.retain(|h| !people.iter().any(|p| p.id == *h));
     if !heads.is_empty() {
-        people.extend(store.users(heads).await?.into_iter().filter(|u| !u.bot));
+        people.extend(
+            store
+                .users(heads)
+                .await?
+                .into_iter()
+                .filter(|u| !u.bot && u.active),
+        );
     }
     people.retain(|u| u.id != caller);
     people.sort_by_key(|u| u.id);

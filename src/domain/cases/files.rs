@@ -40,7 +40,15 @@ pub async fn upload(
     }
     let now = Timestamp::now();
     let chat = match dialog {
-        DialogRef::Chat(id) => id,
+        DialogRef::Chat(id) => {
+            // Checked before anything is kept: a caller outside the chat
+            // stores nothing.
+            match store.chat(id).await? {
+                None => return Ok(Upload::NoChat),
+                Some(c) if !c.is_member(caller) => return Ok(Upload::NoAccess),
+                Some(_) => id,
+            }
+        }
         DialogRef::User(other) => {
             if store.user(other).await?.is_none() {
                 return Ok(Upload::NoChat);
@@ -48,7 +56,10 @@ pub async fn upload(
             store.open_private_chat(caller, other, now).await?
         }
     };
-    let new = NewFile::of(name, &bytes);
+    // Hashing 100 MB is work for a blocking thread, not the async workers.
+    let (new, bytes) = tokio::task::spawn_blocking(move || (NewFile::of(name, &bytes), bytes))
+        .await
+        .map_err(|e| crate::domain::store::StoreError::Database(format!("hashing stopped: {e}")))?;
     store
         .put_file_content(new.hash.clone(), Arc::new(bytes))
         .await?;
@@ -74,6 +85,10 @@ pub async fn upload(
 
 /// The portal's secret for signing download links (made once).
 async fn link_secret(store: &dyn Store) -> Result<Vec<u8>, Error> {
+    // A read; the first link ever made writes the secret (once).
+    if let Some(secret) = store.get_setting("file_link_secret".into()).await? {
+        return Ok(secret.into_bytes());
+    }
     let initial = Secret::webhook().0 + &Secret::webhook().0;
     Ok(store
         .setting("file_link_secret".into(), initial)
@@ -134,6 +149,10 @@ pub async fn open_link(
     let Some(link) = DownloadLink::verify(&secret, token, Timestamp::now()) else {
         return Ok(None);
     };
+    // A deactivated user's links stop with their access.
+    if !store.user(link.user).await?.is_some_and(|u| u.active) {
+        return Ok(None);
+    }
     let Some(file) = store.file_for(link.file, link.user).await? else {
         return Ok(None);
     };
