@@ -31,3 +31,5 @@ CREATE TABLE file_blobs (
 );
 -- im.chat.updateAvatar: the chat's picture, as `<sha-256>.<png|jpg|gif>`.
 ALTER TABLE chats ADD COLUMN avatar TEXT NOT NULL DEFAULT '';
+-- When each member last moved their read mark (im.dialog.get's readed_list).
+ALTER TABLE chat_members ADD COLUMN last_read_at BIGINT;

@@ -27,3 +27,5 @@ CREATE INDEX files_message ON files (message_id);
 CREATE INDEX files_chat ON files (chat_id);
 -- im.chat.updateAvatar: the chat's picture, as `<sha-256>.<png|jpg|gif>`.
 ALTER TABLE chats ADD COLUMN avatar TEXT NOT NULL DEFAULT '';
+-- When each member last moved their read mark (im.dialog.get's readed_list).
+ALTER TABLE chat_members ADD COLUMN last_read_at INTEGER;

@@ -143,6 +143,9 @@ pub struct Chat {
     pub members: Vec<UserId>,
     /// The members who muted the chat (`im.chat.mute`), in join order.
     pub muted: Vec<UserId>,
+    /// Each member's read mark: the last message read and when it moved
+    /// there (`None` when not known, as for what was read on joining).
+    pub reads: Vec<(UserId, i64, Option<Timestamp>)>,
     pub message_count: i64,
     pub last_message_id: i64,
     /// The picture (`im.chat.updateAvatar`) as stored: `<sha-256>.<ext>`,

@@ -371,6 +371,7 @@ pub trait Store: Send + Sync {
         chat: ChatId,
         user: UserId,
         mark: ReadMark,
+        now: Timestamp,
     ) -> Result<Option<ReadState>, StoreError>;
     /// A page of `user`'s recent list (at most `query.limit` + 1 entries, so
     /// the caller can tell whether there are more).
@@ -389,7 +390,7 @@ pub trait Store: Send + Sync {
     /// `user`'s reading state in `chat`; `None` if not a member.
     async fn read_view(&self, chat: ChatId, user: UserId) -> Result<Option<ReadView>, StoreError>;
     /// Marks every chat of `user` read.
-    async fn read_all(&self, user: UserId) -> Result<(), StoreError>;
+    async fn read_all(&self, user: UserId, now: Timestamp) -> Result<(), StoreError>;
     /// The chats of `user` with unread messages, by chat id.
     async fn counters(&self, user: UserId) -> Result<Vec<ChatCounter>, StoreError>;
 

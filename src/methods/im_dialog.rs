@@ -67,11 +67,21 @@ pub async fn messages_get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     // message names its files in `params.FILE_ID`, as on portals.
     let ids = history.messages.iter().map(|m| m.id).collect();
     let files = cases::files::of_messages(cx.store(), ids).await?;
+    // `unread`: after the caller's read mark, and not the caller's own.
+    let last_read = match history.chat {
+        Some(chat) => cx
+            .store()
+            .read_view(chat, cx.user())
+            .await?
+            .map_or(i64::MAX, |r| r.state.last_read),
+        None => i64::MAX,
+    };
     let messages: Vec<Value> = history
         .messages
         .iter()
         .map(|m| {
             let mut v = views::message(m);
+            v["unread"] = json!(m.id.0 > last_read && m.author != Some(cx.user()));
             let mine: Vec<i64> = files
                 .iter()
                 .filter(|f| f.message == Some(m.id))

@@ -121,12 +121,26 @@ pub fn chat(
     } else {
         "member"
     };
+    // The other members' read marks: the last message each read, and when.
     let readed_list: Vec<Value> = c
-        .members
+        .reads
         .iter()
-        .filter(|m| **m != caller)
-        .map(|m| json!({"user_id": m.0, "user_name": name_of(*m), "message_id": 0, "date": null}))
+        .filter(|(m, ..)| *m != caller)
+        .map(|(m, last, at)| {
+            json!({
+                "user_id": m.0,
+                "user_name": name_of(*m),
+                "message_id": last,
+                "date": at.map_or(Value::Null, |t| Value::from(iso_date(t))),
+            })
+        })
         .collect();
+    // Who besides the caller has read the last message.
+    let viewers = c
+        .reads
+        .iter()
+        .filter(|(m, last, _)| *m != caller && c.last_message_id > 0 && *last >= c.last_message_id)
+        .count();
     let group = c.kind != ChatKind::Private;
     json!({
         "id": c.id.0,
@@ -187,7 +201,7 @@ pub fn chat(
         "last_message_views": {
             "message_id": c.last_message_id,
             "first_viewers": [],
-            "count_of_viewers": 0,
+            "count_of_viewers": viewers,
         },
         "dialog_id": dialog_id,
     })

@@ -67,8 +67,9 @@ pub(super) fn insert_message(
     // Writing reads the chat up to one's own message, as on a portal.
     if let Some(author) = author {
         conn.exec(
-            "UPDATE chat_members SET last_read_id = ?1 WHERE chat_id = ?2 AND user_id = ?3",
-            params![id, chat.0, author.0],
+            "UPDATE chat_members SET last_read_id = ?1, last_read_at = ?4
+              WHERE chat_id = ?2 AND user_id = ?3",
+            params![id, chat.0, author.0, now.0],
         )?;
     }
     Ok(MessageId(id))
@@ -111,6 +112,7 @@ pub(super) fn mark_read(
     chat: ChatId,
     user: UserId,
     mark: ReadMark,
+    now: Timestamp,
 ) -> DbResult<Option<ReadState>> {
     let Some(current) = conn.row_opt(
         "SELECT last_read_id FROM chat_members WHERE chat_id = ?1 AND user_id = ?2",
@@ -136,9 +138,10 @@ pub(super) fn mark_read(
     if target != current || marked {
         conn.exec(
             "UPDATE chat_members SET last_read_id = ?1,
-                 marked_unread = CASE WHEN ?4 THEN FALSE ELSE marked_unread END
+                 marked_unread = CASE WHEN ?4 THEN FALSE ELSE marked_unread END,
+                 last_read_at = CASE WHEN ?1 <> last_read_id THEN ?5 ELSE last_read_at END
              WHERE chat_id = ?2 AND user_id = ?3",
-            params![target, chat.0, user.0, marked],
+            params![target, chat.0, user.0, marked, now.0],
         )?;
     }
     Ok(read_view(conn, chat, user)?.map(|view| view.state))
@@ -158,12 +161,14 @@ pub(super) fn read_view(conn: &impl Db, chat: ChatId, user: UserId) -> DbResult<
 }
 
 /// `im.dialog.read.all`: every chat of `user` read, in one statement.
-pub(super) fn read_all(conn: &impl Db, user: UserId) -> DbResult<()> {
+pub(super) fn read_all(conn: &impl Db, user: UserId, now: Timestamp) -> DbResult<()> {
     conn.exec(
         "UPDATE chat_members SET last_read_id = COALESCE(
-             (SELECT MAX(m.id) FROM messages m WHERE m.chat_id = chat_members.chat_id), 0)
-         WHERE user_id = ?1",
-        params![user.0],
+             (SELECT MAX(m.id) FROM messages m WHERE m.chat_id = chat_members.chat_id), 0),
+             last_read_at = ?2
+         WHERE user_id = ?1 AND last_read_id < COALESCE(
+             (SELECT MAX(m.id) FROM messages m WHERE m.chat_id = chat_members.chat_id), 0)",
+        params![user.0, now.0],
     )?;
     Ok(())
 }

@@ -165,16 +165,21 @@ pub(super) fn load_chat(conn: &impl Db, id: ChatId) -> DbResult<Option<Chat>> {
     }
     let kind = ChatKind::from_code(&kind)
         .ok_or_else(|| StoreError::Database(format!("unknown chat kind {kind}")))?;
-    let rows: Vec<(i64, bool)> = conn.rows(
-        "SELECT user_id, muted FROM chat_members WHERE chat_id = ?1 ORDER BY rowid",
+    let rows: Vec<(i64, bool, i64, Option<i64>)> = conn.rows(
+        "SELECT user_id, muted, last_read_id, last_read_at FROM chat_members
+          WHERE chat_id = ?1 ORDER BY rowid",
         params![id.0],
-        |r| Ok((r.get(0)?, r.get(1)?)),
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
     )?;
-    let members = rows.iter().map(|(u, _)| UserId(*u)).collect();
+    let members = rows.iter().map(|(u, ..)| UserId(*u)).collect();
     let muted = rows
         .iter()
-        .filter(|(_, m)| *m)
-        .map(|(u, _)| UserId(*u))
+        .filter(|(_, m, ..)| *m)
+        .map(|(u, ..)| UserId(*u))
+        .collect();
+    let reads = rows
+        .iter()
+        .map(|(u, _, last, at)| (UserId(*u), *last, at.map(Timestamp)))
         .collect();
     let (message_count, last_message_id): (i64, i64) = conn.row(
         "SELECT COUNT(*), COALESCE(MAX(id), 0) FROM messages WHERE chat_id = ?1",
@@ -193,6 +198,7 @@ pub(super) fn load_chat(conn: &impl Db, id: ChatId) -> DbResult<Option<Chat>> {
         created_at: Timestamp(created_at),
         members,
         muted,
+        reads,
         message_count,
         last_message_id,
         avatar,

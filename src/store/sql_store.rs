@@ -167,9 +167,10 @@ impl<B: Backend> Store for SqlStore<B> {
         chat: ChatId,
         user: UserId,
         mark: ReadMark,
+        now: Timestamp,
     ) -> DbResult<Option<ReadState>> {
         self.backend
-            .write(move |conn| messages::mark_read(conn, chat, user, mark))
+            .write(move |conn| messages::mark_read(conn, chat, user, mark, now))
             .await
     }
 
@@ -191,9 +192,9 @@ impl<B: Backend> Store for SqlStore<B> {
             .await
     }
 
-    async fn read_all(&self, user: UserId) -> DbResult<()> {
+    async fn read_all(&self, user: UserId, now: Timestamp) -> DbResult<()> {
         self.backend
-            .write(move |conn| messages::read_all(conn, user))
+            .write(move |conn| messages::read_all(conn, user, now))
             .await
     }
 

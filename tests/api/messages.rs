@@ -826,3 +826,84 @@ async fn share_makes_a_chat_from_a_message() {
         "You do not have access to the specified dialog"
     );
 }
+
+#[tokio::test]
+async fn read_marks_show_in_unread_flags_and_the_readed_list() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let anna = app.user("Anna", "Lee").await;
+    let bob = app.user("Bob", "Stone").await;
+    let chat = app.chat(&anna, &[&bob]).await;
+    let dialog = format!("chat{chat}");
+    let first = app.post(&anna, chat, "one").await;
+    let second = app.post(&anna, chat, "two").await;
+    let unread_of = |who: &crate::helpers::Hook| {
+        let (app, who, dialog) = (&app, who.clone(), dialog.clone());
+        async move {
+            let page = app
+                .ok(&who, "im.dialog.messages.get", json!({"DIALOG_ID": dialog}))
+                .await;
+            page["messages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|m| m["author_id"] == json!(anna.user))
+                .map(|m| (m["id"].as_i64().unwrap(), m["unread"].as_bool().unwrap()))
+                .collect::<Vec<_>>()
+        }
+    };
+    // Bob has read neither; Anna's own messages are never unread for her.
+    assert_eq!(unread_of(&bob).await, [(second, true), (first, true)]);
+    assert_eq!(unread_of(&anna).await, [(second, false), (first, false)]);
+    let before = app
+        .ok(&anna, "im.dialog.get", json!({"DIALOG_ID": dialog}))
+        .await;
+    let bob_mark = before["readed_list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["user_id"] == json!(bob.user))
+        .unwrap()
+        .clone();
+    assert_eq!(bob_mark["user_name"], "Bob Stone");
+    assert!(
+        bob_mark["message_id"].as_i64().unwrap() < first,
+        "{bob_mark}"
+    );
+    assert_eq!(before["last_message_views"]["count_of_viewers"], 0);
+    // Bob reads the first: it is read, the second not; the list says so, with a date.
+    app.ok(
+        &bob,
+        "im.dialog.read",
+        json!({"DIALOG_ID": dialog, "MESSAGE_ID": first}),
+    )
+    .await;
+    assert_eq!(unread_of(&bob).await, [(second, true), (first, false)]);
+    let after = app
+        .ok(&anna, "im.dialog.get", json!({"DIALOG_ID": dialog}))
+        .await;
+    let bob_mark = after["readed_list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["user_id"] == json!(bob.user))
+        .unwrap()
+        .clone();
+    assert_eq!(bob_mark["message_id"], first);
+    chrono::DateTime::parse_from_rfc3339(bob_mark["date"].as_str().unwrap()).unwrap();
+    assert!(
+        after["readed_list"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["user_id"] != json!(anna.user)),
+        "not the caller"
+    );
+    app.ok(&bob, "im.dialog.read", json!({"DIALOG_ID": dialog}))
+        .await;
+    let all = app
+        .ok(&anna, "im.dialog.get", json!({"DIALOG_ID": dialog}))
+        .await;
+    assert_eq!(all["last_message_views"]["count_of_viewers"], 1);
+}

@@ -122,7 +122,7 @@ pub async fn mark_read(
         Err(e) => return Err(e),
     };
     Ok(store
-        .mark_read(chat, caller, mark)
+        .mark_read(chat, caller, mark, Timestamp::now())
         .await?
         .map(|state| (chat, state)))
 }
@@ -134,7 +134,7 @@ pub async fn counters(store: &dyn Store, caller: UserId) -> Result<Vec<ChatCount
 
 /// `im.dialog.read.all`: every chat of the caller read.
 pub async fn read_all(store: &dyn Store, caller: UserId) -> Result<(), Error> {
-    Ok(store.read_all(caller).await?)
+    Ok(store.read_all(caller, Timestamp::now()).await?)
 }
 
 /// `im.dialog.messages.search`: matches in a chat the caller is in.
