@@ -413,6 +413,16 @@ pub trait Store: Send + Sync {
         file: NewFile,
         now: Timestamp,
     ) -> Result<FilePosted, StoreError>;
+    /// Copies of files `author` may read, sent to `chat` as one message;
+    /// `None` if one of them cannot be read (nothing is sent).
+    async fn commit_files(
+        &self,
+        chat: ChatId,
+        author: UserId,
+        text: String,
+        ids: Vec<i64>,
+        now: Timestamp,
+    ) -> Result<Option<FilePosted>, StoreError>;
     /// Whether `name` is some chat's picture.
     async fn is_avatar(&self, name: String) -> Result<bool, StoreError>;
     /// A chat's folder (made on first use), for a member.

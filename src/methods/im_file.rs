@@ -207,3 +207,103 @@ pub async fn file_delete(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let done = cases::files::delete(cx.store(), cx.user(), chat, id).await?;
     Ok(Reply::value(done == FileDeleted::Done))
 }
+
+/// The most files one `im.disk.file.commit` sends.
+const MAX_COMMIT_FILES: usize = 100;
+
+/// `FILE_ID` (or else `UPLOAD_ID`): one id or a list.
+fn commit_ids(p: &Params) -> Result<Vec<i64>, ApiError> {
+    let save_error = || ApiError::param("SAVE_ERROR", "Error during saving file to chat");
+    let name = if p.has("FILE_ID") {
+        "FILE_ID"
+    } else if p.has("UPLOAD_ID") {
+        "UPLOAD_ID"
+    } else {
+        return Err(ApiError::param(
+            "FILES_ERROR",
+            "List of files is not specified",
+        ));
+    };
+    let ids: Vec<i64> = p
+        .list(name)
+        .unwrap_or_default()
+        .iter()
+        .map(crate::protocol::params::intval)
+        .collect();
+    if ids.is_empty() || ids.len() > MAX_COMMIT_FILES || ids.iter().any(|id| *id <= 0) {
+        return Err(save_error());
+    }
+    Ok(ids)
+}
+
+/// A file as the Drive model `FILE_MODELS` shows it: the fields b24im has.
+fn file_model(f: &StoredFile, download: &str) -> Value {
+    json!({
+        "id": f.id,
+        "name": f.name,
+        "createTime": crate::protocol::envelope::iso_date(f.created_at),
+        "updateTime": crate::protocol::envelope::iso_date(f.created_at),
+        "deleteTime": null,
+        "code": null,
+        "xmlId": null,
+        "storageId": 0,
+        "realObjectId": f.id,
+        "parentId": f.folder,
+        "deletedType": 0,
+        "createdBy": f.author.0.to_string(),
+        "updatedBy": f.author.0.to_string(),
+        "deletedBy": "0",
+        "typeFile": if f.kind() == crate::domain::files::FileKind::Image { 2 } else { 1 },
+        "globalContentVersion": 1,
+        "fileId": f.id,
+        "size": f.size,
+        "etag": &f.hash[..32.min(f.hash.len())],
+        "links": {"download": download},
+    })
+}
+
+/// `im.disk.file.commit`: docs .../im-disk-file-commit.md. Files the caller
+/// can read (sent in their chats, or in their Saved Files) go to the chat
+/// (`CHAT_ID`, else `DIALOG_ID`) as one message with `MESSAGE`, as copies;
+/// `FILE_ID`, else `UPLOAD_ID`, one id or a list (at most 100). b24im
+/// serves no Drive upload methods, so these are files already in it.
+pub async fn commit(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let chat = match chat_of(p)? {
+        Some(chat) => chat,
+        None => {
+            let dialog = DialogRef::parse(&p.str("DIALOG_ID").unwrap_or_default())
+                .ok_or_else(no_dialog_access)?;
+            match cases::chats::open(cx.store(), cx.user(), dialog).await {
+                Ok(chat) => chat.id,
+                Err(crate::domain::Error::NoDialogAccess) => return Err(no_dialog_access()),
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+    let ids = commit_ids(p)?;
+    let text = p.str("MESSAGE").unwrap_or_default();
+    match cases::files::commit(cx.store(), cx.user(), chat, ids.clone(), &text).await? {
+        cases::files::Committed::Sent { message, files } => {
+            let views = file_views(cx, &files).await?;
+            let mut by_upload = serde_json::Map::new();
+            let mut models = serde_json::Map::new();
+            for ((given, file), view) in ids.iter().zip(&files).zip(views) {
+                let key = format!("upload{given}");
+                let link = view["urlDownload"].as_str().unwrap_or("").to_owned();
+                models.insert(key.clone(), file_model(file, &link));
+                by_upload.insert(key, view);
+            }
+            Ok(Reply::value(json!({
+                "FILES": by_upload,
+                "DISK_ID": files.iter().map(|f| f.id.to_string()).collect::<Vec<_>>(),
+                "FILE_MODELS": models,
+                "MESSAGE_ID": message.0,
+            })))
+        }
+        cases::files::Committed::NoFile => Err(ApiError::param(
+            "SAVE_ERROR",
+            "Error during saving file to chat",
+        )),
+        cases::files::Committed::NoAccess => Err(no_dialog_access()),
+    }
+}

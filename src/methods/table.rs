@@ -109,6 +109,7 @@ pub static METHODS: &[Method] = &[
     method!("im.v2.file.download", IM, im_file::download, false),
     method!("im.disk.folder.get", IM, im_file::folder_get),
     method!("im.disk.file.save", IM, im_file::file_save),
+    method!("im.disk.file.commit", IM, im_file::commit),
     method!("im.disk.file.delete", IM, im_file::file_delete),
     method!("im.notify", IM, im_notify::notify),
     method!("im.notify.personal.add", IM, im_notify::personal_add),

@@ -197,3 +197,48 @@ pub(super) fn delete_file(
     }
     Ok(FileDeleted::Done)
 }
+
+/// `im.disk.file.commit`: copies of files `author` may read, sent to
+/// `chat` as one message with `text`; `None` (nothing sent) if one of them
+/// cannot be read.
+pub(super) fn commit_files(
+    conn: &impl Db,
+    chat: ChatId,
+    author: UserId,
+    text: String,
+    ids: Vec<i64>,
+    now: Timestamp,
+) -> DbResult<Option<FilePosted>> {
+    let mut sources = Vec::with_capacity(ids.len());
+    for id in ids {
+        match file(conn, id)? {
+            Some(f) if readable(conn, &f, author)? => sources.push(f),
+            _ => return Ok(None),
+        }
+    }
+    let message = match post_message(conn, chat, author, text, now)? {
+        PostOutcome::Posted(id) => id,
+        PostOutcome::NotMember => return Ok(Some(FilePosted::NotMember)),
+        PostOutcome::NoChat => return Ok(Some(FilePosted::NoChat)),
+    };
+    let folder = chat_folder_id(conn, chat)?;
+    let mut first = 0;
+    for f in sources {
+        let (width, height) = f.dimensions.unzip();
+        let id = conn.insert(
+            "INSERT INTO files (folder_id, chat_id, message_id, author_id, name, size, hash,
+                                width, height, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
+            params![
+                folder, chat.0, message.0, author.0, f.name, f.size, f.hash, width, height, now.0
+            ],
+        )?;
+        if first == 0 {
+            first = id;
+        }
+    }
+    Ok(Some(FilePosted::Posted {
+        file: first,
+        message,
+    }))
+}

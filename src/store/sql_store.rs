@@ -239,6 +239,21 @@ impl<B: Backend> Store for SqlStore<B> {
             .await
     }
 
+    async fn commit_files(
+        &self,
+        chat: ChatId,
+        author: UserId,
+        text: String,
+        ids: Vec<i64>,
+        now: Timestamp,
+    ) -> DbResult<Option<FilePosted>> {
+        self.backend
+            .write(move |conn| {
+                files::commit_files(conn, chat, author, text.clone(), ids.clone(), now)
+            })
+            .await
+    }
+
     async fn is_avatar(&self, name: String) -> DbResult<bool> {
         self.backend
             .read(move |conn| chats::is_avatar(conn, &name))

@@ -544,3 +544,125 @@ async fn a_files_link_ends_with_its_message_or_its_user() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn commit_sends_files_one_can_read_to_another_chat() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let anna = app.user("Anna", "Lee").await;
+    let bob = app.user("Bob", "Stone").await;
+    let carl = app.user("Carl", "Moss").await;
+    let ours = app.chat(&anna, &[&bob]).await;
+    let theirs = app.chat(&bob, &[&carl]).await;
+    let sent = upload(&app, &anna, &format!("chat{ours}"), "plan.txt", b"the plan").await;
+    let saved = app
+        .ok(
+            &bob,
+            "im.disk.file.save",
+            json!({"FILE_ID": sent["file"]["id"]}),
+        )
+        .await;
+    let copy = saved["file"]["id"].as_i64().unwrap();
+    let committed = app
+        .ok(
+            &bob,
+            "im.disk.file.commit",
+            json!({"CHAT_ID": theirs, "FILE_ID": [copy], "MESSAGE": "for you"}),
+        )
+        .await;
+    assert_eq!(
+        committed.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["FILES", "DISK_ID", "FILE_MODELS", "MESSAGE_ID"]
+    );
+    let key = format!("upload{copy}");
+    let file = &committed["FILES"][&key];
+    assert_eq!(
+        (file["name"].as_str(), file["chatId"].as_i64()),
+        (Some("plan.txt"), Some(theirs))
+    );
+    assert_eq!(
+        committed["DISK_ID"],
+        json!([file["id"].as_i64().unwrap().to_string()])
+    );
+    assert_eq!(
+        committed["FILE_MODELS"][&key]["createdBy"],
+        bob.user.to_string()
+    );
+    // Carl sees it with the message and can fetch it.
+    let history = app
+        .ok(
+            &carl,
+            "im.dialog.messages.get",
+            json!({"DIALOG_ID": format!("chat{theirs}")}),
+        )
+        .await;
+    let message = history["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == committed["MESSAGE_ID"])
+        .unwrap();
+    assert_eq!(message["text"], "for you");
+    assert_eq!(message["params"]["FILE_ID"], json!([file["id"]]));
+    let (status, bytes, _) =
+        fetch(&app, history["files"][0]["urlDownload"].as_str().unwrap()).await;
+    assert_eq!((status, bytes.as_slice()), (200, &b"the plan"[..]));
+    // UPLOAD_ID, one id, into a private dialog.
+    let private = app
+        .ok(
+            &bob,
+            "im.disk.file.commit",
+            json!({"DIALOG_ID": anna.user.to_string(), "UPLOAD_ID": copy}),
+        )
+        .await;
+    assert!(private["MESSAGE_ID"].as_i64().unwrap() > 0);
+    for (who, params, status, code) in [
+        (&bob, json!({"CHAT_ID": theirs}), 400, "FILES_ERROR"),
+        (
+            &bob,
+            json!({"CHAT_ID": theirs, "FILE_ID": []}),
+            400,
+            "SAVE_ERROR",
+        ),
+        (
+            &bob,
+            json!({"CHAT_ID": theirs, "FILE_ID": [999_999]}),
+            400,
+            "SAVE_ERROR",
+        ),
+        // Bob's Saved Files are his own.
+        (
+            &carl,
+            json!({"CHAT_ID": theirs, "FILE_ID": [copy]}),
+            400,
+            "SAVE_ERROR",
+        ),
+        (&bob, json!({"FILE_ID": [copy]}), 400, "CHAT_ID_EMPTY"),
+        (
+            &bob,
+            json!({"DIALOG_ID": "chatx", "FILE_ID": [copy]}),
+            400,
+            "DIALOG_ID_EMPTY",
+        ),
+        (
+            &carl,
+            json!({"CHAT_ID": ours, "FILE_ID": [copy]}),
+            400,
+            "SAVE_ERROR",
+        ),
+        (
+            &anna,
+            json!({"CHAT_ID": theirs, "FILE_ID": [sent["file"]["id"]]}),
+            403,
+            "ACCESS_ERROR",
+        ),
+    ] {
+        let (s, body) = app.call(who, "im.disk.file.commit", params.clone()).await;
+        assert_eq!(
+            (s, body["error"].as_str()),
+            (status, Some(code)),
+            "{params}: {body}"
+        );
+    }
+}

@@ -195,3 +195,43 @@ pub async fn of_messages(store: &dyn Store, ids: Vec<MessageId>) -> Result<Vec<S
     }
     Ok(store.message_files(ids).await?)
 }
+
+/// What `im.disk.file.commit` came to.
+#[derive(Debug, Clone)]
+pub enum Committed {
+    /// The new message and its files (copies), in the order given.
+    Sent {
+        message: MessageId,
+        files: Vec<StoredFile>,
+    },
+    /// A file that does not exist or the caller cannot read.
+    NoFile,
+    /// No such chat, or the caller is not in it.
+    NoAccess,
+}
+
+/// `im.disk.file.commit`: files the caller can read (in their chats or
+/// their Saved Files) sent to a chat as one message with `text`.
+pub async fn commit(
+    store: &dyn Store,
+    caller: UserId,
+    chat: ChatId,
+    ids: Vec<i64>,
+    text: &str,
+) -> Result<Committed, Error> {
+    let text = text.trim();
+    if !text.is_empty() {
+        check_text(text)?;
+    }
+    match store
+        .commit_files(chat, caller, text.to_owned(), ids, Timestamp::now())
+        .await?
+    {
+        None => Ok(Committed::NoFile),
+        Some(FilePosted::Posted { message, .. }) => Ok(Committed::Sent {
+            message,
+            files: of_messages(store, vec![message]).await?,
+        }),
+        Some(FilePosted::NotMember | FilePosted::NoChat) => Ok(Committed::NoAccess),
+    }
+}
