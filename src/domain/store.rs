@@ -666,6 +666,8 @@ pub trait Store: Send + Sync {
     async fn purge_user_events(&self, before: Timestamp) -> Result<usize, StoreError>;
     /// A value fixed for the life of the data directory, created on first use.
     async fn setting(&self, name: String, initial: String) -> Result<String, StoreError>;
+    /// The local id of an application, recorded on first use (`app.info`).
+    async fn application_id(&self, client_id: String, now: Timestamp) -> Result<i64, StoreError>;
     /// A value set by [`Store::put_setting`], if any.
     async fn get_setting(&self, name: String) -> Result<Option<String>, StoreError>;
     /// Sets (or replaces) a value, such as the URLs the last `serve` answers at.

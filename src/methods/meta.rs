@@ -1,6 +1,6 @@
 //! Methods about the API itself and the caller: `methods`, `scope`,
 //! `server.time`, `profile`, `user.current`, `user.fields`, `method.get`,
-//! `feature.get`, `events`.
+//! `feature.get`, `events`, `app.info`.
 
 use serde_json::{json, Value};
 
@@ -131,6 +131,35 @@ pub async fn events(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
         .map(|k| Value::from(k.name()))
         .collect();
     Ok(Reply::value(names))
+}
+
+/// `app.info`: the application the call acts for (docs, upstream
+/// api-reference/common/system/app-info.md). b24im's applications are the
+/// client ids its tokens act for (bots' applications; #14 adds OAuth
+/// installs): a local (`L`) application, installed, on a self-hosted
+/// portal, with the local id b24im gave it on first use. A webhook has no
+/// application: `ACCESS_DENIED`, as the page says.
+pub async fn app_info(cx: &Ctx, _p: &Params) -> Result<Reply, ApiError> {
+    let Some(client_id) = cx.caller.client_id.clone() else {
+        return Err(ApiError::param(
+            "ACCESS_DENIED",
+            "Access denied! Application context required",
+        ));
+    };
+    let id = cases::credentials::application_id(cx.store(), &client_id).await?;
+    Ok(Reply::value(json!({
+        "ID": id,
+        "CODE": client_id,
+        "VERSION": 1,
+        "STATUS": "L",
+        "INSTALLED": true,
+        "PAYMENT_EXPIRED": "N",
+        "DAYS": null,
+        "LANGUAGE_ID": "en",
+        "LICENSE": "en_selfhosted",
+        "LICENSE_TYPE": "selfhosted",
+        "LICENSE_FAMILY": "selfhosted",
+    })))
 }
 
 /// `user.fields`: docs api-reference/user/user-fields.md. The standard

@@ -38,6 +38,7 @@ pub static METHODS: &[Method] = &[
     method!("method.get", Scope::Basic, meta::method_get),
     method!("feature.get", Scope::Basic, meta::feature_get),
     method!("events", Scope::Basic, meta::events),
+    method!("app.info", Scope::Basic, meta::app_info),
     method!("user.current", USER, meta::user_current),
     method!("user.fields", USER, meta::user_fields),
     method!("user.get", USER, user::get),

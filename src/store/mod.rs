@@ -11,6 +11,7 @@
 //! to a read or a write of its area's function, and a [`Backend`] says how a
 //! transaction is opened, run and committed.
 
+mod applications;
 mod bots;
 mod chats;
 mod credentials;

@@ -41,6 +41,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0005_search_last.sql"),
     include_str!("../../migrations/postgres/0006_user_profile.sql"),
     include_str!("../../migrations/postgres/0007_files.sql"),
+    include_str!("../../migrations/postgres/0008_applications.sql"),
 ];
 /// Reader connections (and threads) one node keeps, unless told; the
 /// writers ([`WRITERS`]) and the listener have their own.

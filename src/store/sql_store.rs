@@ -12,11 +12,11 @@ use async_trait::async_trait;
 
 use super::sql::DbResult;
 use super::{
-    bots, chats, credentials, departments, files, messages, notifications, outbox, reactions,
-    recent, search, settings, subscriptions, users, Backend, BotCreated, ChatCounter, ChatUpdated,
-    CommandRun, EditOutcome, HistoryPage, LikeOutcome, MembershipOutcome, MessageSearch,
-    PostOutcome, ReadMark, ReadState, ReadView, RecentEntry, RecentMark, RecentQuery, SqlStore,
-    Store,
+    applications, bots, chats, credentials, departments, files, messages, notifications, outbox,
+    reactions, recent, search, settings, subscriptions, users, Backend, BotCreated, ChatCounter,
+    ChatUpdated, CommandRun, EditOutcome, HistoryPage, LikeOutcome, MembershipOutcome,
+    MessageSearch, PostOutcome, ReadMark, ReadState, ReadView, RecentEntry, RecentMark,
+    RecentQuery, SqlStore, Store,
 };
 use crate::domain::bots::{Bot, BotChange, BotUpdated, Command, NewBot, NewCommand};
 use crate::domain::chats::{Chat, ChatChange, NewChat};
@@ -725,6 +725,12 @@ impl<B: Backend> Store for SqlStore<B> {
     async fn setting(&self, name: String, initial: String) -> DbResult<String> {
         self.backend
             .write(move |conn| settings::setting(conn, name, initial))
+            .await
+    }
+
+    async fn application_id(&self, client_id: String, now: Timestamp) -> DbResult<i64> {
+        self.backend
+            .write(move |conn| applications::application_id(conn, &client_id, now))
             .await
     }
 

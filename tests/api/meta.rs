@@ -227,3 +227,89 @@ async fn events_lists_what_event_bind_takes() {
         .await;
     }
 }
+
+#[tokio::test]
+async fn app_info_describes_the_calling_application() {
+    use b24im::domain::credentials::{CredentialKind, NewCredential, Scopes, Secret};
+    use b24im::domain::{Timestamp, UserId};
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let token = |client: &'static str| {
+        let app = &app;
+        async move {
+            let secret = Secret::access_token();
+            let now = Timestamp::now();
+            app.store
+                .create_credential(NewCredential {
+                    kind: CredentialKind::AccessToken,
+                    user: UserId(app.admin.user),
+                    token_hash: secret.hash(),
+                    scopes: Scopes::all(),
+                    created_at: now,
+                    expires_at: Some(Timestamp(now.0 + 3600)),
+                    client_id: Some(client.to_owned()),
+                })
+                .await
+                .unwrap();
+            secret.0
+        }
+    };
+    let info = |auth: String| {
+        let app = &app;
+        async move {
+            let res = app
+                .client
+                .post(format!("{}/rest/app.info", app.base))
+                .json(&json!({"auth": auth}))
+                .send()
+                .await
+                .unwrap();
+            let status = res.status().as_u16();
+            (status, res.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    let (status, one) = info(token("app.one").await).await;
+    assert_eq!(status, 200, "{one}");
+    let one = &one["result"];
+    assert_eq!(
+        one.as_object().unwrap().keys().collect::<Vec<_>>(),
+        [
+            "ID",
+            "CODE",
+            "VERSION",
+            "STATUS",
+            "INSTALLED",
+            "PAYMENT_EXPIRED",
+            "DAYS",
+            "LANGUAGE_ID",
+            "LICENSE",
+            "LICENSE_TYPE",
+            "LICENSE_FAMILY"
+        ]
+    );
+    assert_eq!(
+        (
+            one["CODE"].as_str(),
+            one["STATUS"].as_str(),
+            one["INSTALLED"].as_bool()
+        ),
+        (Some("app.one"), Some("L"), Some(true))
+    );
+    let id = one["ID"].as_i64().unwrap();
+    // The same application keeps its id; another gets its own.
+    let (_, again) = info(token("app.one").await).await;
+    assert_eq!(again["result"]["ID"], id);
+    let (_, two) = info(token("app.two").await).await;
+    assert_ne!(two["result"]["ID"], id);
+    // A webhook has no application.
+    let (status, body) = app.call(&app.admin, "app.info", json!({})).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("ACCESS_DENIED"))
+    );
+    assert_eq!(
+        body["error_description"],
+        "Access denied! Application context required"
+    );
+}

@@ -36,3 +36,10 @@ pub async fn issue(
         .await?;
     Ok(secret)
 }
+
+/// `app.info`: the local id of an application (recorded on first use).
+pub async fn application_id(store: &dyn Store, client_id: &str) -> Result<i64, Error> {
+    Ok(store
+        .application_id(client_id.to_owned(), Timestamp::now())
+        .await?)
+}
