@@ -115,6 +115,7 @@ async fn story(store: &dyn Store) {
             entity_id: String::new(),
             first_message: None,
             created_at: now,
+            avatar: None,
         })
         .await
         .unwrap();

@@ -197,6 +197,8 @@ pub struct NewChat {
     pub entity_id: String,
     pub first_message: Option<String>,
     pub created_at: Timestamp,
+    /// A picture whose content is already kept (`<sha-256>.<ext>`).
+    pub avatar: Option<String>,
 }
 
 #[cfg(test)]

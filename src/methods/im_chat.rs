@@ -34,7 +34,8 @@ fn user_ids(p: &Params, name: &str, limit: usize) -> Result<Vec<UserId>, ApiErro
 
 /// `im.chat.add`: docs api-reference/chats/im-chat-add.md
 pub async fn add(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
-    let new = new_chat(cx, p, cx.user())?;
+    let mut new = new_chat(cx, p, cx.user())?;
+    new.avatar = new_chat_avatar(cx, p).await?;
     let id = cases::chats::create(cx.store(), new).await?;
     Ok(Reply::value(id.0))
 }
@@ -64,7 +65,42 @@ pub(super) fn new_chat(cx: &Ctx, p: &Params, owner: UserId) -> Result<NewChat, A
         entity_id: p.str("ENTITY_ID").unwrap_or_default(),
         first_message: p.str("MESSAGE").filter(|m| !m.trim().is_empty()),
         created_at: Timestamp::now(),
+        avatar: None,
     })
+}
+
+/// A picture `AVATAR` (Base64, PNG/GIF/JPEG, at most 5000x5000) checked.
+fn avatar_image(p: &Params) -> Result<(Vec<u8>, &'static str), ApiError> {
+    let wrong_type = || ApiError::param("AVATAR_ERROR", "Avatar incorrect type");
+    let raw = p.str("AVATAR").unwrap_or_default();
+    if raw.len() / 4 * 3 > MAX_FILE_BYTES {
+        return Err(wrong_type());
+    }
+    let bytes = super::im_file::decode_base64(&raw).ok_or_else(wrong_type)?;
+    let extension = image_extension(&bytes).ok_or_else(wrong_type)?;
+    let (width, height) = image_size(&bytes).ok_or_else(wrong_type)?;
+    if width > MAX_AVATAR_SIDE || height > MAX_AVATAR_SIDE {
+        return Err(ApiError::param(
+            "AVATAR_ERROR",
+            "Avatar incorrect size (max 5000x5000)",
+        ));
+    }
+    Ok((bytes, extension))
+}
+
+/// `AVATAR` of `im.chat.add` / `imbot.chat.add`: kept, and named for the new
+/// chat; one that is not a usable image is left out (the page documents no
+/// error for it).
+pub(super) async fn new_chat_avatar(cx: &Ctx, p: &Params) -> Result<Option<String>, ApiError> {
+    if !p.has("AVATAR") {
+        return Ok(None);
+    }
+    let Ok((bytes, extension)) = avatar_image(p) else {
+        return Ok(None);
+    };
+    Ok(Some(
+        cases::chats::keep_avatar(cx.store(), bytes, extension).await?,
+    ))
 }
 
 /// `im.chat.get`: docs api-reference/chats/im-chat-get.md
@@ -149,20 +185,7 @@ pub async fn update_color(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
 /// then is its address under `/upload/avatar/`.
 pub async fn update_avatar(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let chat = group_chat(p)?;
-    let wrong_type = || ApiError::param("AVATAR_ERROR", "Avatar incorrect type");
-    let raw = p.str("AVATAR").unwrap_or_default();
-    if raw.len() / 4 * 3 > MAX_FILE_BYTES {
-        return Err(wrong_type());
-    }
-    let bytes = super::im_file::decode_base64(&raw).ok_or_else(wrong_type)?;
-    let extension = image_extension(&bytes).ok_or_else(wrong_type)?;
-    let (width, height) = image_size(&bytes).ok_or_else(wrong_type)?;
-    if width > MAX_AVATAR_SIDE || height > MAX_AVATAR_SIDE {
-        return Err(ApiError::param(
-            "AVATAR_ERROR",
-            "Avatar incorrect size (max 5000x5000)",
-        ));
-    }
+    let (bytes, extension) = avatar_image(p)?;
     cases::chats::set_avatar(cx.store(), cx.user(), chat, bytes, extension).await?;
     Ok(Reply::value(true))
 }

@@ -92,7 +92,8 @@ pub async fn update(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
 /// creates (and owns) the chat.
 pub async fn chat_add(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let bot = acting_bot(cx, p).await?;
-    let new = super::im_chat::new_chat(cx, p, bot.id)?;
+    let mut new = super::im_chat::new_chat(cx, p, bot.id)?;
+    new.avatar = super::im_chat::new_chat_avatar(cx, p).await?;
     let id = cases::chats::create(cx.store(), new).await?;
     Ok(Reply::value(id.0))
 }

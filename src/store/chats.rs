@@ -71,8 +71,13 @@ pub(super) fn create_chat(conn: &impl Db, new: NewChat) -> DbResult<ChatId> {
         _ => default_title(&names, id),
     };
     conn.exec(
-        "UPDATE chats SET title = ?1, color = ?2 WHERE id = ?3",
-        params![title, color.name(), id.0],
+        "UPDATE chats SET title = ?1, color = ?2, avatar = ?4 WHERE id = ?3",
+        params![
+            title,
+            color.name(),
+            id.0,
+            new.avatar.clone().unwrap_or_default()
+        ],
     )?;
     for user in &names {
         insert_member(conn, id, user.id, new.created_at)?;

@@ -416,6 +416,41 @@ async fn a_chat_avatar_is_an_image_served_at_its_address() {
     let (status, _, _) = fetch(&app, &url.replace(".png", ".gif")).await;
     assert_eq!(status, 404, "only a chat's picture is served");
 
+    // im.chat.add takes one too; one that is no image is left out.
+    let with = app
+        .ok(
+            &anna,
+            "im.chat.add",
+            json!({"TITLE": "Pictured", "AVATAR": b64(&image)}),
+        )
+        .await;
+    let got = app
+        .ok(
+            &anna,
+            "im.dialog.get",
+            json!({"DIALOG_ID": format!("chat{with}")}),
+        )
+        .await;
+    assert_eq!(
+        got["avatar"], dialog["avatar"],
+        "the same picture, kept once"
+    );
+    let without = app
+        .ok(
+            &anna,
+            "im.chat.add",
+            json!({"TITLE": "Plain", "AVATAR": b64(b"nope")}),
+        )
+        .await;
+    let got = app
+        .ok(
+            &anna,
+            "im.dialog.get",
+            json!({"DIALOG_ID": format!("chat{without}")}),
+        )
+        .await;
+    assert_eq!(got["avatar"], "");
+
     let mut huge = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
     huge.extend_from_slice(&5001u32.to_be_bytes());
     huge.extend_from_slice(&10u32.to_be_bytes());

@@ -248,6 +248,19 @@ pub async fn set_avatar(
     .await
 }
 
+/// Keeps a picture's content for a new chat; its stored name.
+pub async fn keep_avatar(
+    store: &dyn Store,
+    bytes: Vec<u8>,
+    extension: &str,
+) -> Result<String, Error> {
+    let hash = crate::domain::files::content_hash(&bytes);
+    store
+        .put_file_content(hash.clone(), std::sync::Arc::new(bytes))
+        .await?;
+    Ok(format!("{hash}.{extension}"))
+}
+
 /// A stored chat picture by its name, if it is one: what `/upload/avatar/`
 /// serves to anyone (as portals serve their upload folder).
 pub async fn avatar(store: &dyn Store, name: &str) -> Result<Option<Vec<u8>>, Error> {

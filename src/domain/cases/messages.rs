@@ -200,6 +200,7 @@ pub async fn share(
         entity_id: String::new(),
         first_message: Some(quote(&author_name, &date, &msg.text)),
         created_at: Timestamp::now(),
+        avatar: None,
     };
     super::chats::create(store, new).await?;
     Ok(true)
