@@ -129,6 +129,10 @@ pub struct History {
     pub chat: Option<ChatId>,
     pub messages: Vec<Message>,
     pub authors: Vec<super::users::User>,
+    pub files: Vec<super::files::StoredFile>,
+    /// The reader's read mark (`i64::MAX` where they have no chat yet:
+    /// nothing is unread).
+    pub last_read: i64,
 }
 
 #[cfg(test)]

@@ -232,6 +232,10 @@ pub enum PostOutcome {
 pub struct HistoryPage {
     pub messages: Vec<Message>,
     pub authors: Vec<User>,
+    /// The files sent with these messages.
+    pub files: Vec<StoredFile>,
+    /// The reader's read mark (messages after it are unread for them).
+    pub last_read: i64,
 }
 
 /// The result of editing or deleting a message.

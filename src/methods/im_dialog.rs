@@ -63,19 +63,11 @@ pub async fn messages_get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
         _ => Page::Latest { limit },
     };
     let history = cases::messages::history(cx.store(), cx.user(), dialog, page).await?;
-    // The page's files: one query, each with a link for the caller; a
-    // message names its files in `params.FILE_ID`, as on portals.
-    let ids = history.messages.iter().map(|m| m.id).collect();
-    let files = cases::files::of_messages(cx.store(), ids).await?;
-    // `unread`: after the caller's read mark, and not the caller's own.
-    let last_read = match history.chat {
-        Some(chat) => cx
-            .store()
-            .read_view(chat, cx.user())
-            .await?
-            .map_or(i64::MAX, |r| r.state.last_read),
-        None => i64::MAX,
-    };
+    // The page's files (each with a link for the caller; a message names
+    // its files in `params.FILE_ID`, as on portals) and the caller's read
+    // mark come with the page, from one read.
+    let files = &history.files;
+    let last_read = history.last_read;
     let messages: Vec<Value> = history
         .messages
         .iter()
@@ -100,7 +92,7 @@ pub async fn messages_get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
         "chat_id": history.chat.map_or(0, |c| c.0),
         "messages": messages,
         "users": history.authors.iter().map(views::user).collect::<Vec<Value>>(),
-        "files": super::im_file::file_views(cx, &files).await?,
+        "files": super::im_file::file_views(cx, files).await?,
     })))
 }
 

@@ -313,9 +313,15 @@ pub(super) fn history(
     reader: UserId,
     page: Page,
 ) -> DbResult<Option<HistoryPage>> {
-    if !is_member(conn, chat, reader)? {
+    // Membership and the reader's read mark in one look.
+    let Some(last_read) = conn.row_opt(
+        "SELECT last_read_id FROM chat_members WHERE chat_id = ?1 AND user_id = ?2",
+        params![chat.0, reader.0],
+        |r| r.get::<i64>(0),
+    )?
+    else {
         return Ok(None);
-    }
+    };
     let (sql, bound, limit) = match page {
         Page::Latest { limit } => (&*PAGE_BEFORE, i64::MAX, limit),
         Page::Before { before, limit } => (&*PAGE_BEFORE, before, limit),
@@ -332,7 +338,14 @@ pub(super) fn history(
         }
     }
     let authors = conn.rows(&sql.authors, &args[..3], user_from_row)?;
-    Ok(Some(HistoryPage { messages, authors }))
+    let ids: Vec<MessageId> = messages.iter().map(|m| m.id).collect();
+    let files = super::files::of_messages(conn, &ids)?;
+    Ok(Some(HistoryPage {
+        messages,
+        authors,
+        files,
+        last_read,
+    }))
 }
 
 pub(super) fn message_chat(conn: &impl Db, id: MessageId) -> DbResult<Option<ChatId>> {
@@ -426,6 +439,8 @@ pub(super) fn search(
         return Ok(Some(HistoryPage {
             messages,
             authors: Vec::new(),
+            files: Vec::new(),
+            last_read: 0,
         }));
     }
     let marks = marks(messages.len());
@@ -449,5 +464,10 @@ pub(super) fn search(
     authors.sort_unstable();
     authors.dedup();
     let authors = super::users::users(conn, authors)?;
-    Ok(Some(HistoryPage { messages, authors }))
+    Ok(Some(HistoryPage {
+        messages,
+        authors,
+        files: Vec::new(),
+        last_read: 0,
+    }))
 }

@@ -93,7 +93,10 @@ pub async fn history(
 ) -> Result<History, Error> {
     // A private dialog not opened yet has no history.
     let Some(chat) = super::chats::dialog_chat(store, caller, dialog).await? else {
-        return Ok(History::default());
+        return Ok(History {
+            last_read: i64::MAX,
+            ..History::default()
+        });
     };
     let page = store
         .history(chat, caller, page)
@@ -105,6 +108,8 @@ pub async fn history(
         chat: Some(chat),
         messages,
         authors: page.authors,
+        files: page.files,
+        last_read: page.last_read,
     })
 }
 
