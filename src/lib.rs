@@ -24,11 +24,11 @@
 //!   registry.rs    dispatch: find in the table, scope, `operating`
 //!   ctx.rs         Ctx (state, caller, the table), Method, Scope
 //!   batch.rs       batch: commands, $result references (within a budget), halt
-//!   views.rs       the Bitrix JSON shapes of users, chats, messages
+//!   views.rs       the Bitrix JSON shapes of users, chats, messages, files
 //! domain/          the messenger's rules (no HTTP, no SQL, no JSON)
 //!   ids.rs error.rs  UserId, ChatId, MessageId, DialogRef; domain::Error
 //!   users.rs chats.rs messages.rs reactions.rs bots.rs credentials.rs
-//!   departments.rs notifications.rs
+//!   departments.rs notifications.rs files.rs search.rs
 //!   user_query.rs events.rs
 //!                  one area a file: its types, validation, pure rules
 //!   audience.rs    who hears about a change: bots, handlers, forms (pure)
@@ -40,7 +40,7 @@
 //!   sql_store.rs   impl Store: each method a read or a write of one area fn
 //!   users.rs credentials.rs chats.rs messages.rs reactions.rs bots.rs
 //!   outbox.rs subscriptions.rs settings.rs recent.rs departments.rs
-//!   notifications.rs
+//!   notifications.rs files.rs search.rs applications.rs
 //!                  one area a file: its rows, its SQL, its changes
 //!   rows.rs        the reads areas and events share (a chat, its bots)
 //!   events.rs      the events a change causes, written in its transaction
