@@ -52,8 +52,9 @@ pub async fn get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
 /// `user.search`: docs api-reference/user/user-search.md
 /// `FILTER` by `NAME`, `LAST_NAME` (containing the value), `USER_TYPE`, or
 /// `FIND` (each word in the first or last name; with `FIND` the other keys
-/// are ignored, as the page says they cannot be combined). `WORK_POSITION`
-/// and `UF_DEPARTMENT_NAME` match nobody: they are not searched yet. Sorted
+/// are ignored, as the page says they cannot be combined),
+/// `UF_DEPARTMENT_NAME` (placed in a department whose name holds it).
+/// `WORK_POSITION` matches nobody: job titles are not searched yet. Sorted
 /// and paged as `user.get`.
 pub async fn search(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let mut query = paging(p);
@@ -66,11 +67,21 @@ pub async fn search(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
             Some(words) => query.name_search = Some(words),
             None => {
                 for (key, value) in filter {
+                    if key.eq_ignore_ascii_case("UF_DEPARTMENT_NAME") {
+                        let name = scalar_text(value).unwrap_or_default();
+                        let ids = cases::departments::named(cx.store(), &name).await?;
+                        query.conditions.push(Condition {
+                            field: UserField::Department,
+                            cmp: Cmp::In,
+                            values: ids.into_iter().map(FilterValue::Int).collect(),
+                        });
+                        continue;
+                    }
                     let (field, cmp) = match key.to_ascii_uppercase().as_str() {
                         "NAME" => (UserField::Name, Cmp::Contains),
                         "LAST_NAME" => (UserField::LastName, Cmp::Contains),
                         "USER_TYPE" => (UserField::UserType, Cmp::Eq),
-                        "WORK_POSITION" | "UF_DEPARTMENT_NAME" => (UserField::Id, Cmp::Eq),
+                        "WORK_POSITION" => (UserField::Id, Cmp::Eq),
                         _ => continue,
                     };
                     let values = match field {

@@ -562,6 +562,30 @@ async fn user_search_follows_the_page() {
     assert_eq!(ids, vec![hanna.user]);
     let (ids, _) = search(json!({"FILTER": {"WORK_POSITION": "Manager"}})).await;
     assert!(ids.is_empty());
+    // UF_DEPARTMENT_NAME: people placed in a department whose name holds it.
+    let sales = app
+        .store
+        .add_department(
+            b24im::domain::departments::NewDepartment::parse("Sales East", 1, None).unwrap(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(app
+        .store
+        .place_user(b24im::domain::UserId(bert.user), vec![sales])
+        .await
+        .unwrap());
+    let (ids, _) = search(json!({"FILTER": {"UF_DEPARTMENT_NAME": "sales"}})).await;
+    assert_eq!(ids, vec![bert.user]);
+    let (ids, _) = search(json!({"FILTER": {"UF_DEPARTMENT_NAME": "company"}})).await;
+    assert_eq!(
+        ids,
+        vec![app.admin.user, anna.user, hanna.user],
+        "My Company: department 1"
+    );
+    let (ids, _) = search(json!({"FILTER": {"UF_DEPARTMENT_NAME": "nowhere"}})).await;
+    assert!(ids.is_empty());
     let (ids, _) =
         search(json!({"FILTER": {"LAST_NAME": "Weber"}, "sort": "ID", "order": "DESC"})).await;
     assert_eq!(ids, vec![bert.user, anna.user]);

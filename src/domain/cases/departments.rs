@@ -101,3 +101,20 @@ pub async fn colleagues(store: &dyn Store, caller: UserId) -> Result<Vec<User>, 
     people.dedup_by_key(|u| u.id);
     Ok(people)
 }
+
+/// The departments whose name holds `text` (ignoring case): `user.search`'s
+/// `UF_DEPARTMENT_NAME`. Nothing for an empty text.
+pub async fn named(store: &dyn Store, text: &str) -> Result<Vec<i64>, Error> {
+    let text = text.trim().to_lowercase();
+    if text.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(store
+        .departments()
+        .await?
+        .0
+        .iter()
+        .filter(|d| d.name.to_lowercase().contains(&text))
+        .map(|d| d.id)
+        .collect())
+}
