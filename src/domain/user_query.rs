@@ -18,6 +18,8 @@ pub enum UserField {
     UserType,
     /// The departments the user is placed in.
     Department,
+    /// The job title (`WORK_POSITION`).
+    WorkPosition,
 }
 
 impl UserField {
@@ -30,6 +32,7 @@ impl UserField {
             "ACTIVE" => UserField::Active,
             "USER_TYPE" => UserField::UserType,
             "UF_DEPARTMENT" => UserField::Department,
+            "WORK_POSITION" => UserField::WorkPosition,
             _ => return None,
         })
     }

@@ -53,9 +53,8 @@ pub async fn get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
 /// `FILTER` by `NAME`, `LAST_NAME` (containing the value), `USER_TYPE`, or
 /// `FIND` (each word in the first or last name; with `FIND` the other keys
 /// are ignored, as the page says they cannot be combined),
-/// `UF_DEPARTMENT_NAME` (placed in a department whose name holds it).
-/// `WORK_POSITION` matches nobody: job titles are not searched yet. Sorted
-/// and paged as `user.get`.
+/// `UF_DEPARTMENT_NAME` (placed in a department whose name holds it),
+/// `WORK_POSITION` (containing). Sorted and paged as `user.get`.
 pub async fn search(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let mut query = paging(p);
     if let Some(Value::Object(filter)) = p.get("filter") {
@@ -81,16 +80,13 @@ pub async fn search(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
                         "NAME" => (UserField::Name, Cmp::Contains),
                         "LAST_NAME" => (UserField::LastName, Cmp::Contains),
                         "USER_TYPE" => (UserField::UserType, Cmp::Eq),
-                        "WORK_POSITION" => (UserField::Id, Cmp::Eq),
+                        "WORK_POSITION" => (UserField::WorkPosition, Cmp::Contains),
                         _ => continue,
                     };
-                    let values = match field {
-                        UserField::Id => Vec::new(), // matches nobody
-                        _ => scalar_text(value)
-                            .map(FilterValue::Text)
-                            .into_iter()
-                            .collect(),
-                    };
+                    let values = scalar_text(value)
+                        .map(FilterValue::Text)
+                        .into_iter()
+                        .collect();
                     query.conditions.push(Condition { field, cmp, values });
                 }
             }
@@ -191,7 +187,7 @@ fn typed(field: UserField, v: &Value) -> Option<FilterValue> {
             numeric.then(|| FilterValue::Int(intval(v)))
         }
         UserField::Active => Some(FilterValue::Bool(truthy(v))),
-        UserField::Name | UserField::LastName | UserField::UserType => {
+        UserField::Name | UserField::LastName | UserField::UserType | UserField::WorkPosition => {
             scalar_text(v).map(FilterValue::Text)
         }
     }

@@ -32,7 +32,7 @@ pub(super) fn users(conn: &impl Db, find: Find, departments: Vec<i64>) -> DbResu
         .collect();
     let mut cond = format!(
         "{} LIKE ? ESCAPE '\\'",
-        words("first_name || ' ' || last_name")
+        words("first_name || ' ' || last_name || ' ' || work_position")
     );
     for _ in &ids {
         cond.push_str(" OR instr(',' || departments || ',', ',' || ? || ',') > 0");

@@ -16,6 +16,7 @@ pub(super) fn user_column(field: UserField) -> &'static str {
         UserField::Active => "active",
         UserField::UserType => "'employee'",
         UserField::Department => "departments",
+        UserField::WorkPosition => "work_position",
     }
 }
 
@@ -62,7 +63,7 @@ pub(super) fn filter_param(v: &FilterValue) -> &dyn Param {
 pub(super) fn is_text(field: UserField) -> bool {
     matches!(
         field,
-        UserField::Name | UserField::LastName | UserField::UserType
+        UserField::Name | UserField::LastName | UserField::UserType | UserField::WorkPosition
     )
 }
 
@@ -155,6 +156,11 @@ pub(super) fn user_from_row(r: &dyn DbRow) -> DbResult<User> {
 pub(super) const USER_COLUMNS: &str = "id, first_name, last_name, admin, active, created_at, bot, \
                                        status, idle_since, departments, email, profile";
 
+/// The job title, kept beside the profile for filtering.
+fn work_position(profile: &Profile) -> String {
+    profile.get("WORK_POSITION").cloned().unwrap_or_default()
+}
+
 fn profile_json(profile: &Profile) -> String {
     serde_json::to_string(profile).unwrap_or_else(|_| "{}".into())
 }
@@ -177,8 +183,8 @@ pub(super) fn mention(conn: &impl Db, id: UserId) -> DbResult<Mention> {
 pub(super) fn create_user(conn: &impl Db, new: NewUser, now: Timestamp) -> DbResult<User> {
     let id = conn.insert(
         "INSERT INTO users (first_name, last_name, admin, active, created_at, departments,
-                            email, profile)
-                 VALUES (?1, ?2, ?3, TRUE, ?4, ?5, ?6, ?7) RETURNING id",
+                            email, profile, work_position)
+                 VALUES (?1, ?2, ?3, TRUE, ?4, ?5, ?6, ?7, ?8) RETURNING id",
         params![
             new.first_name,
             new.last_name,
@@ -186,7 +192,8 @@ pub(super) fn create_user(conn: &impl Db, new: NewUser, now: Timestamp) -> DbRes
             now.0,
             departments::encode(&new.departments),
             new.email,
-            profile_json(&new.profile)
+            profile_json(&new.profile),
+            work_position(&new.profile)
         ],
     )?;
     Ok(User {
@@ -286,7 +293,7 @@ pub(super) fn update_user(conn: &impl Db, id: UserId, change: UserChange) -> DbR
     }
     conn.exec(
         "UPDATE users SET first_name = ?2, last_name = ?3, email = ?4, active = ?5,
-                          departments = ?6, profile = ?7
+                          departments = ?6, profile = ?7, work_position = ?8
           WHERE id = ?1",
         params![
             id.0,
@@ -295,7 +302,8 @@ pub(super) fn update_user(conn: &impl Db, id: UserId, change: UserChange) -> DbR
             change.email.or(user.email),
             change.active.unwrap_or(user.active),
             departments::encode(&change.departments.unwrap_or(user.departments)),
-            profile_json(&profile)
+            profile_json(&profile),
+            work_position(&profile)
         ],
     )?;
     Ok(UserSaved::Saved(id))

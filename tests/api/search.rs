@@ -93,6 +93,22 @@ async fn users_are_found_by_the_start_of_a_name_or_department() {
         .ok(&anna, "im.search.user.list", json!({"FIND": "analyt"}))
         .await;
     assert_eq!(keys(&by_dept), [bob.user.to_string()]);
+    // A job title finds its people too.
+    let boss = app.admin_user("Boss").await;
+    app.ok(
+        &boss,
+        "user.update",
+        json!({"ID": anna.user, "WORK_POSITION": "Chief Designer"}),
+    )
+    .await;
+    let by_title = app
+        .ok(&bob, "im.search.user.list", json!({"FIND": "design"}))
+        .await;
+    assert_eq!(keys(&by_title), [anna.user.to_string()]);
+    assert_eq!(
+        by_title[anna.user.to_string()]["work_position"],
+        "Chief Designer"
+    );
     // Not the middle of a word; nothing is [].
     assert_eq!(
         app.ok(&bob, "im.search.user.list", json!({"FIND": "nna"}))

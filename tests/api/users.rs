@@ -562,6 +562,15 @@ async fn user_search_follows_the_page() {
     assert_eq!(ids, vec![hanna.user]);
     let (ids, _) = search(json!({"FILTER": {"WORK_POSITION": "Manager"}})).await;
     assert!(ids.is_empty());
+    let boss = app.admin_user("Boss").await;
+    app.ok(
+        &boss,
+        "user.update",
+        json!({"ID": hanna.user, "WORK_POSITION": "Sales Manager"}),
+    )
+    .await;
+    let (ids, _) = search(json!({"FILTER": {"WORK_POSITION": "manager"}})).await;
+    assert_eq!(ids, vec![hanna.user], "job titles hold the text");
     // UF_DEPARTMENT_NAME: people placed in a department whose name holds it.
     let sales = app
         .store
@@ -581,7 +590,7 @@ async fn user_search_follows_the_page() {
     let (ids, _) = search(json!({"FILTER": {"UF_DEPARTMENT_NAME": "company"}})).await;
     assert_eq!(
         ids,
-        vec![app.admin.user, anna.user, hanna.user],
+        vec![app.admin.user, anna.user, hanna.user, boss.user],
         "My Company: department 1"
     );
     let (ids, _) = search(json!({"FILTER": {"UF_DEPARTMENT_NAME": "nowhere"}})).await;
@@ -589,9 +598,9 @@ async fn user_search_follows_the_page() {
     let (ids, _) =
         search(json!({"FILTER": {"LAST_NAME": "Weber"}, "sort": "ID", "order": "DESC"})).await;
     assert_eq!(ids, vec![bert.user, anna.user]);
-    // Without a filter: everyone, as user.get.
+    // Without a filter: everyone, as user.get (Boss too).
     let (ids, _) = search(json!({})).await;
-    assert_eq!(ids.len(), 4);
+    assert_eq!(ids.len(), 5);
 }
 
 #[tokio::test]
