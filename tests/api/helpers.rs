@@ -361,7 +361,12 @@ impl TestApp {
             },
             store: stores.swap_remove(0),
             data,
-            client: reqwest::Client::new(),
+            // A request that never answers fails its test (naming the
+            // method) instead of holding the whole suite.
+            client: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(60))
+                .build()
+                .expect("client"),
             _shutdown: shutdown,
         };
         app.admin = app.user("Admin", "").await;
@@ -446,7 +451,7 @@ impl TestApp {
             .json(&params)
             .send()
             .await
-            .expect("request");
+            .unwrap_or_else(|e| panic!("{method}: {e}"));
         let status = res.status().as_u16();
         let body: Value = res.json().await.expect("JSON body");
         (status, body)
