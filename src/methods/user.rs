@@ -216,18 +216,26 @@ fn profile(p: &Params) -> Result<Profile, ApiError> {
     Ok(out)
 }
 
+/// The most departments one user is placed in through `UF_DEPARTMENT`
+/// (each is checked to exist).
+const MAX_USER_DEPARTMENTS: usize = 100;
+
 /// `UF_DEPARTMENT`: a list (or one id) of departments; `None` if absent or
 /// without a positive id.
-fn departments(p: &Params) -> Option<Vec<i64>> {
-    let mut ids: Vec<i64> = p
-        .list("UF_DEPARTMENT")?
-        .iter()
-        .map(intval)
-        .filter(|id| *id > 0)
-        .collect();
+fn departments(p: &Params) -> Result<Option<Vec<i64>>, ApiError> {
+    let Some(list) = p.list("UF_DEPARTMENT") else {
+        return Ok(None);
+    };
+    let mut ids: Vec<i64> = list.iter().map(intval).filter(|id| *id > 0).collect();
     ids.sort_unstable();
     ids.dedup();
-    (!ids.is_empty()).then_some(ids)
+    if ids.len() > MAX_USER_DEPARTMENTS {
+        return Err(user_error(
+            "ERROR_CORE",
+            format!("UF_DEPARTMENT names at most {MAX_USER_DEPARTMENTS} departments"),
+        ));
+    }
+    Ok((!ids.is_empty()).then_some(ids))
 }
 
 fn email(p: &Params) -> Result<String, ApiError> {
@@ -259,7 +267,7 @@ pub async fn add(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
         });
     }
     let departments =
-        departments(p).ok_or_else(|| user_error("ERROR_ARGUMENT", "no_extranet_field"))?;
+        departments(p)?.ok_or_else(|| user_error("ERROR_ARGUMENT", "no_extranet_field"))?;
     let new = NewUser::invited(
         email,
         &p.str("NAME").unwrap_or_default(),
@@ -305,7 +313,7 @@ pub async fn update(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
             Some("N" | "FALSE" | "0") => Some(false),
             Some(_) => return Err(user_error("ERROR_CORE", "ACTIVE is Y or N")),
         },
-        departments: departments(p),
+        departments: departments(p)?,
         profile: profile(p)?,
     };
     cases::users::update(cx.store(), cx.user(), id, change).await?;

@@ -1,7 +1,7 @@
 //! Departments: the structure, heads, and who is placed where.
 
 use super::sql::{params, Db, DbResult, Param};
-use super::users::{user_from_row, USER_COLUMNS};
+use super::users::{user_from_row, IN_DEPARTMENT, USER_COLUMNS};
 use crate::domain::departments::{self, Department, NewDepartment, Structure};
 use crate::domain::users::User;
 use crate::domain::UserId;
@@ -92,7 +92,7 @@ pub(super) fn members(conn: &impl Db, ids: Vec<i64>) -> DbResult<Vec<User>> {
     let mut out: Vec<User> = Vec::new();
     for chunk in ids.chunks(PER_STATEMENT) {
         let texts: Vec<String> = chunk.iter().map(i64::to_string).collect();
-        let alts = vec!["instr(',' || departments || ',', ',' || ? || ',') > 0"; texts.len()];
+        let alts = vec![IN_DEPARTMENT; texts.len()];
         let sql = format!(
             "SELECT {USER_COLUMNS} FROM users
               WHERE bot = FALSE AND active = TRUE AND ({}) ORDER BY id",

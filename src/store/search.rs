@@ -4,7 +4,7 @@
 use super::messages::read_view;
 use super::rows::{is_member, load_chat};
 use super::sql::{params, Db, DbResult, Param};
-use super::users::{load_user, user_from_row, USER_COLUMNS};
+use super::users::{load_user, user_from_row, IN_DEPARTMENT, USER_COLUMNS};
 use crate::domain::chats::Chat;
 use crate::domain::search::{Find, Found, Pick, MAX_LAST};
 use crate::domain::store::ReadView;
@@ -35,7 +35,8 @@ pub(super) fn users(conn: &impl Db, find: Find, departments: Vec<i64>) -> DbResu
         words("first_name || ' ' || last_name || ' ' || work_position")
     );
     for _ in &ids {
-        cond.push_str(" OR instr(',' || departments || ',', ',' || ? || ',') > 0");
+        cond.push_str(" OR ");
+        cond.push_str(IN_DEPARTMENT);
     }
     let mut args: Vec<&dyn Param> = vec![&pattern];
     args.extend(ids.iter().map(|i| i as &dyn Param));

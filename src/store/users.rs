@@ -20,6 +20,10 @@ pub(super) fn user_column(field: UserField) -> &'static str {
     }
 }
 
+/// The condition "the user is placed in department `?`" (bound as text):
+/// the stored list `1,7` read as `,1,7,` holding `,N,`.
+pub(super) const IN_DEPARTMENT: &str = "instr(',' || departments || ',', ',' || ? || ',') > 0";
+
 /// `UF_DEPARTMENT`: the user is in one of the departments (`=`, `@`, and any
 /// other comparison but the negative ones) or in none of them (`!`, `!@`).
 /// The stored list `1,7` is matched as `,1,7,` holding `,N,`.
@@ -33,7 +37,7 @@ fn department_condition(cmp: Cmp, values: &[FilterValue], args: &mut Vec<FilterV
                 FilterValue::Bool(b) => i64::from(*b).to_string(),
             };
             args.push(FilterValue::Text(id));
-            "instr(',' || departments || ',', ',' || ? || ',') > 0"
+            IN_DEPARTMENT
         })
         .collect();
     let any = if alts.is_empty() {

@@ -666,6 +666,17 @@ async fn administrators_add_users_by_email() {
         );
         assert_eq!(body["error_description"], text);
     }
+    let many: Vec<i64> = (1..=101).collect();
+    let (status, body) = add(
+        &boss,
+        json!({"EMAIL": "x@example.com", "UF_DEPARTMENT": many}),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("ERROR_CORE")),
+        "{body}"
+    );
     let id = app
         .ok(
             &boss,

@@ -235,17 +235,8 @@ pub async fn set_avatar(
         Some(c) if !c.is_member(caller) => return Err(Error::AccessDenied),
         Some(_) => {}
     }
-    let hash = crate::domain::files::content_hash(&bytes);
-    store
-        .put_file_content(hash.clone(), std::sync::Arc::new(bytes))
-        .await?;
-    update(
-        store,
-        caller,
-        chat,
-        ChatChange::Avatar(format!("{hash}.{extension}")),
-    )
-    .await
+    let name = keep_avatar(store, bytes, extension).await?;
+    update(store, caller, chat, ChatChange::Avatar(name)).await
 }
 
 /// Keeps a picture's content for a new chat; its stored name.
