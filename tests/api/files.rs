@@ -415,6 +415,10 @@ async fn a_chat_avatar_is_an_image_served_at_its_address() {
     assert_eq!((status, bytes), (200, image.clone()));
     let (status, _, _) = fetch(&app, &url.replace(".png", ".gif")).await;
     assert_eq!(status, 404, "only a chat's picture is served");
+    for garbage in ["nothing", "x.png", "%2e%2e%2fb24im.sqlite3"] {
+        let (status, _, _) = fetch(&app, &format!("{}/upload/avatar/{garbage}", app.base)).await;
+        assert_eq!(status, 404, "{garbage}");
+    }
 
     // im.chat.add takes one too; one that is no image is left out.
     let with = app

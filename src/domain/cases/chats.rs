@@ -255,9 +255,14 @@ pub async fn keep_avatar(
 /// A stored chat picture by its name, if it is one: what `/upload/avatar/`
 /// serves to anyone (as portals serve their upload folder).
 pub async fn avatar(store: &dyn Store, name: &str) -> Result<Option<Vec<u8>>, Error> {
-    let Some((hash, _)) = name.split_once('.') else {
+    // Only a well-formed name reaches the store (this is served to anyone).
+    let Some((hash, ext)) = name.split_once('.') else {
         return Ok(None);
     };
+    let hex = hash.len() == 64 && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    if !hex || !matches!(ext, "png" | "gif" | "jpg") {
+        return Ok(None);
+    }
     if !store.is_avatar(name.to_owned()).await? {
         return Ok(None);
     }
