@@ -81,6 +81,9 @@ pub enum Command {
     /// Manage OAuth-style access tokens (for `auth=` and `Authorization: Bearer`).
     #[command(subcommand)]
     Token(TokenCommand),
+    /// OAuth 2.0 applications: add, list, install, delete.
+    #[command(subcommand)]
+    App(AppCommand),
     /// See and replay the events sent to bots' handlers.
     #[command(subcommand)]
     Events(EventsCommand),
@@ -126,6 +129,10 @@ pub struct ServeArgs {
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "B24IM_BODY_LIMIT", default_value_t = config::DEFAULT_BODY_LIMIT)]
     pub body_limit: usize,
+    /// Whether `/oauth/authorize/` lists the users to sign in as (local
+    /// mode); default: on when the HTTP listener is a loopback address.
+    #[arg(long, env = "B24IM_DEV_LOGIN")]
+    pub dev_login: Option<bool>,
     /// The base URL event handlers are told to call back (`client_endpoint`
     /// in their `auth`); default: the HTTP listener's.
     #[arg(long, env = "B24IM_PUBLIC_URL")]
@@ -290,6 +297,41 @@ pub enum WebhookCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum AppCommand {
+    /// Create a local application; prints its client_id and client_secret.
+    Add {
+        #[arg(long)]
+        name: String,
+        /// Comma-separated scopes; every known scope when omitted.
+        #[arg(long)]
+        scope: Option<String>,
+        /// Where ONAPPINSTALL and ONAPPUNINSTALL are POSTed.
+        #[arg(long, default_value = "")]
+        handler: String,
+        /// Where /oauth/authorize/ returns the user with a code (default:
+        /// the handler).
+        #[arg(long, default_value = "")]
+        redirect_uri: String,
+    },
+    /// List the applications.
+    List,
+    /// Install an application as an administrator: POSTs ONAPPINSTALL with
+    /// that user's tokens to its handler and prints them as JSON.
+    Install {
+        /// The client_id.
+        client_id: String,
+        /// The administrator who installs it.
+        #[arg(long)]
+        user: i64,
+    },
+    /// Delete an application with its bots and tokens; POSTs ONAPPUNINSTALL.
+    Delete {
+        /// The client_id.
+        client_id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum TokenCommand {
     /// Mint an access token for a user (valid for one hour) and print it.
     Add {
@@ -321,6 +363,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Command::Department(cmd) => department(db, cmd).await,
             Command::Webhook(cmd) => webhook(db, cmd).await,
             Command::Token(cmd) => token(db, cmd).await,
+            Command::App(cmd) => app(db, cmd).await,
             Command::Events(cmd) => events(db, cmd).await,
         }
     })
@@ -620,6 +663,7 @@ async fn serve(db: Database, args: ServeArgs) -> anyhow::Result<()> {
             data_dir: data,
             body_limit: args.body_limit,
             limits,
+            dev_login: args.dev_login.unwrap_or(local.ip().is_loopback()),
             delivery: DeliveryConfig {
                 timeout: std::time::Duration::from_secs(args.event_timeout.max(1)),
                 max_attempts: args.event_attempts.max(1),
@@ -837,6 +881,105 @@ async fn token(db: Database, cmd: TokenCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+async fn app(db: Database, cmd: AppCommand) -> anyhow::Result<()> {
+    let store = open_for_admin(&db).await?;
+    match cmd {
+        AppCommand::Add {
+            name,
+            scope,
+            handler,
+            redirect_uri,
+        } => {
+            let scopes = parse_scopes(scope.as_deref())?;
+            let (app, secret) =
+                cases::applications::add(store.as_ref(), &name, scopes, &handler, &redirect_uri)
+                    .await
+                    .map_err(anyhow::Error::msg)?;
+            println!("client_id={}", app.client_id);
+            println!("client_secret={}", secret.0);
+            eprintln!(
+                "Keep the secret: it is stored only as a hash. Install with `b24im app install {} --user 1`.",
+                app.client_id
+            );
+        }
+        AppCommand::List => {
+            let apps = store.applications().await?;
+            if apps.is_empty() {
+                println!("no applications");
+            }
+            for a in apps {
+                println!(
+                    "{}\t{}\t{}\tscopes={}\tinstalled_by={}\thandler={}",
+                    a.id,
+                    a.client_id,
+                    a.name,
+                    a.scopes.to_list(),
+                    a.installed_by.map_or("-".to_owned(), |u| u.0.to_string()),
+                    if a.handler.is_empty() {
+                        "-"
+                    } else {
+                        &a.handler
+                    },
+                );
+            }
+        }
+        AppCommand::Install { client_id, user } => {
+            let Some(user) = UserId::new(user) else {
+                bail!("--user must be a positive user id");
+            };
+            let Some((app, tokens)) =
+                cases::applications::install(store.as_ref(), &client_id, user).await?
+            else {
+                bail!("no application {client_id}, or user {user} is no active administrator");
+            };
+            let portal = portal(store.as_ref()).await?;
+            let payload = crate::events::app::install_payload(&portal, &tokens);
+            println!("{}", payload["auth"]);
+            if !app.handler.is_empty() {
+                match crate::events::app::post(&app.handler, &payload).await {
+                    Ok(status) => eprintln!("ONAPPINSTALL: {} answered HTTP {status}", app.handler),
+                    Err(e) => eprintln!("ONAPPINSTALL: {} could not be reached: {e}", app.handler),
+                }
+            }
+        }
+        AppCommand::Delete { client_id } => {
+            let portal = portal(store.as_ref()).await?;
+            let Some(app) = cases::applications::delete(store.as_ref(), &client_id).await? else {
+                bail!("no application {client_id}");
+            };
+            wait_out_credential_caches(&db).await;
+            println!("deleted");
+            if !app.handler.is_empty() {
+                let payload = crate::events::app::uninstall_payload(&portal, &app.client_id);
+                match crate::events::app::post(&app.handler, &payload).await {
+                    Ok(status) => {
+                        eprintln!("ONAPPUNINSTALL: {} answered HTTP {status}", app.handler)
+                    }
+                    Err(e) => {
+                        eprintln!("ONAPPUNINSTALL: {} could not be reached: {e}", app.handler)
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What events tell handlers of this server: the URL the last `serve`
+/// recorded (what event deliveries name) and the `member_id`.
+async fn portal(store: &dyn Store) -> anyhow::Result<crate::events::payload::Portal> {
+    let urls = Urls::recorded(store).await?;
+    let base = urls.http.trim_end_matches('/').to_owned();
+    Ok(crate::events::payload::Portal {
+        domain: base
+            .split_once("://")
+            .map_or(base.as_str(), |(_, h)| h)
+            .to_owned(),
+        client_endpoint: format!("{base}/rest/"),
+        member_id: crate::events::member_id(store).await?,
+    })
 }
 
 async fn events(db: Database, cmd: EventsCommand) -> anyhow::Result<()> {

@@ -20,6 +20,9 @@ pub struct ServeConfig {
     pub delivery: crate::events::DeliveryConfig,
     /// What one client may ask of the server (docs/security.md).
     pub limits: Limits,
+    /// `/oauth/authorize/` lists the users to sign in as (local mode): on
+    /// by default on a loopback listener, else off (`--dev-login`).
+    pub dev_login: bool,
 }
 
 /// Seconds the head of a request may take to arrive, from when the

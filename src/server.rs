@@ -5,7 +5,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
-use axum::Router;
+use axum::{Extension, Router};
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
@@ -17,6 +17,7 @@ use crate::config::Limits;
 use crate::events;
 use crate::listen::{Incoming, PlainIncoming};
 use crate::protocol;
+use crate::protocol::oauth::Scheme;
 use crate::tls::TlsListener;
 
 pub use crate::state::AppState;
@@ -64,14 +65,19 @@ pub async fn run(
     let app = router(state);
     let http = serve(
         PlainIncoming::new(listener, Arc::clone(&permits)),
-        app.clone(),
+        app.clone().layer(Extension(Scheme("http"))),
         limits.clone(),
         stopped.clone(),
     );
     match https {
         None => http.await,
         Some(tls) => {
-            let https = serve(tls.start(permits), app, limits, stopped);
+            let https = serve(
+                tls.start(permits),
+                app.layer(Extension(Scheme("https"))),
+                limits,
+                stopped,
+            );
             tokio::join!(http, https);
         }
     }

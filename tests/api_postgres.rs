@@ -12,6 +12,8 @@ const POSTGRES: bool = true;
 
 #[path = "api/access.rs"]
 mod access;
+#[path = "api/applications.rs"]
+mod applications;
 #[path = "api/batch.rs"]
 mod batch;
 #[path = "api/bots_v2.rs"]

@@ -109,6 +109,9 @@ pub enum Error {
     /// The same, for the v2 bot methods.
     #[error(transparent)]
     BotV2(#[from] super::bots::BotV2Error),
+    /// An OAuth grant refused (`/oauth/token/`).
+    #[error(transparent)]
+    OAuth(#[from] super::applications::OAuthError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

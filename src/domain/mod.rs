@@ -6,6 +6,7 @@
 //! Rules that need atomicity (is the caller a member? is the like already set?)
 //! are decided by the store inside one transaction and come back as outcome enums.
 
+pub mod applications;
 pub mod audience;
 pub mod bots;
 pub mod cases;

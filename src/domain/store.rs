@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use super::applications::{Application, Grant, GrantKind, NewApplication, TokenPair};
 use super::bots::{Bot, BotChange, BotUpdated, Command, NewBot, NewCommand};
 use super::chats::{Chat, ChatChange, ChatKind, Color, NewChat};
 use super::credentials::{Credential, NewCredential, TokenHash};
@@ -672,6 +673,49 @@ pub trait Store: Send + Sync {
     async fn setting(&self, name: String, initial: String) -> Result<String, StoreError>;
     /// The local id of an application, recorded on first use (`app.info`).
     async fn application_id(&self, client_id: String, now: Timestamp) -> Result<i64, StoreError>;
+    /// `app add`: a new OAuth application; its local id.
+    async fn create_application(&self, new: NewApplication) -> Result<i64, StoreError>;
+    /// The application with this client id (an OAuth one, or one only seen).
+    async fn application(&self, client_id: String) -> Result<Option<Application>, StoreError>;
+    /// The OAuth applications, oldest first.
+    async fn applications(&self) -> Result<Vec<Application>, StoreError>;
+    /// `app install`: marks the OAuth application installed by `user` (an
+    /// active administrator) and stores `pair` as that user's tokens, in one
+    /// transaction. `None`: no such application, or `user` may not.
+    async fn install_application(
+        &self,
+        client_id: String,
+        user: UserId,
+        pair: TokenPair,
+        now: Timestamp,
+    ) -> Result<Option<Application>, StoreError>;
+    /// An authorization code (its hash) for `user` of the installed
+    /// application; `None` when it is not installed or `user` is no person.
+    async fn create_code(
+        &self,
+        client_id: String,
+        user: UserId,
+        hash: TokenHash,
+        now: Timestamp,
+        expires: Timestamp,
+    ) -> Result<Option<Grant>, StoreError>;
+    /// Uses up a code or refresh token of `client_id` that is still good and
+    /// stores `pair` in its place, in one transaction. `None`: no such grant.
+    async fn redeem_grant(
+        &self,
+        kind: GrantKind,
+        hash: TokenHash,
+        client_id: String,
+        pair: TokenPair,
+        now: Timestamp,
+    ) -> Result<Option<Grant>, StoreError>;
+    /// `app delete`: removes the OAuth application with its bots (each
+    /// announced with ONIMBOTDELETE), tokens, grants and event bindings.
+    async fn delete_application(
+        &self,
+        client_id: String,
+        now: Timestamp,
+    ) -> Result<Option<Application>, StoreError>;
     /// A value set by [`Store::put_setting`], if any.
     async fn get_setting(&self, name: String) -> Result<Option<String>, StoreError>;
     /// Sets (or replaces) a value, such as the URLs the last `serve` answers at.

@@ -12,8 +12,23 @@
 //! - Never in a like's way: delivery runs on its own tasks with bounded
 //!   concurrency and a timeout per attempt.
 
+pub mod app;
 pub mod form;
 pub mod payload;
 pub mod worker;
 
 pub use worker::{spawn, DeliveryConfig, StartError};
+
+/// The portal's `member_id` (32 letters and digits), made on first use and
+/// fixed for the life of the data directory.
+pub async fn member_id(
+    store: &dyn crate::domain::store::Store,
+) -> Result<String, crate::domain::store::StoreError> {
+    use crate::domain::credentials::Secret;
+    store
+        .setting(
+            "member_id".into(),
+            Secret::webhook().0 + &Secret::webhook().0,
+        )
+        .await
+}

@@ -75,12 +75,7 @@ pub async fn spawn(
     config: DeliveryConfig,
     mut stop: watch::Receiver<bool>,
 ) -> Result<tokio::task::JoinHandle<()>, StartError> {
-    let member_id = store
-        .setting(
-            "member_id".into(),
-            Secret::webhook().0 + &Secret::webhook().0,
-        )
-        .await?;
+    let member_id = super::member_id(store.as_ref()).await?;
     let public = config.public_url.trim_end_matches('/').to_owned();
     let domain = public
         .split_once("://")

@@ -206,6 +206,7 @@ impl From<domain::Error> for ApiError {
                 "Only intranet users have access to this method",
             ),
             E::Bot(b) => return bot_error(b),
+            E::OAuth(o) => return oauth_error(o),
             E::Command(c) => {
                 use domain::bots::CommandError as C;
                 let code = match c {
@@ -274,6 +275,28 @@ impl From<domain::Error> for ApiError {
         let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
         ApiError::new(status, code, description)
     }
+}
+
+/// `/oauth/token/` refusals (settings/oauth/error-codes.md): lowercase
+/// codes; 401 for a client that is not known or not proven, else 400.
+fn oauth_error(e: domain::applications::OAuthError) -> ApiError {
+    use domain::applications::OAuthError as O;
+    let (status, description) = match e {
+        O::InvalidClient => (
+            StatusCode::UNAUTHORIZED,
+            "Invalid client credentials, or the application is not installed",
+        ),
+        O::InvalidGrant => (
+            StatusCode::BAD_REQUEST,
+            "The authorization code or refresh token is invalid, expired or already used",
+        ),
+        O::UnsupportedGrantType => (
+            StatusCode::BAD_REQUEST,
+            "grant_type must be authorization_code or refresh_token",
+        ),
+        O::InvalidRequest => (StatusCode::BAD_REQUEST, "A required parameter is missing"),
+    };
+    ApiError::new(status, e.to_string(), description)
 }
 
 /// `imbot.*` errors, as the chat-bot pages list them.

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod envelope;
 pub mod error;
 pub mod limits;
+pub mod oauth;
 pub mod params;
 
 use axum::body::{to_bytes, Body};
@@ -30,6 +31,11 @@ use crate::state::AppState;
 /// The `/rest` routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/oauth/token/", any(oauth::token))
+        .route("/oauth/token", any(oauth::token))
+        .route("/oauth/authorize/", any(oauth::authorize))
+        .route("/oauth/authorize", any(oauth::authorize))
+        .route("/rest/app.info/", any(oauth::server_app_info))
         .route("/rest/download.json", any(download))
         .route("/upload/avatar/{name}", any(avatar))
         .route("/rest/{method}", any(oauth_entry))

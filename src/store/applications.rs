@@ -1,15 +1,16 @@
-//! Applications: the client ids that have acted, with their local ids.
-//! (#14 grows this into OAuth applications.)
+//! Applications: the client ids that have acted (with their local ids), the
+//! OAuth applications made by `app add`, and their grants (authorization
+//! codes, refresh tokens), kept by the hash of their secret.
 
-use super::sql::{params, Db, DbResult};
+use super::credentials::CREDENTIALS_TOPIC;
+use super::sql::{params, Db, DbResult, DbRow};
+use crate::domain::applications::{Application, Grant, GrantKind, NewApplication, TokenPair};
+use crate::domain::credentials::{Scopes, TokenHash};
+use crate::domain::{Timestamp, UserId};
 
 /// `app.info`: the local id of the application `client_id`, recorded on
 /// first use.
-pub(super) fn application_id(
-    conn: &impl Db,
-    client_id: &str,
-    now: crate::domain::Timestamp,
-) -> DbResult<i64> {
+pub(super) fn application_id(conn: &impl Db, client_id: &str, now: Timestamp) -> DbResult<i64> {
     conn.exec(
         "INSERT INTO applications (client_id, created_at) VALUES (?1, ?2)
          ON CONFLICT (client_id) DO NOTHING",
@@ -19,5 +20,282 @@ pub(super) fn application_id(
         "SELECT id FROM applications WHERE client_id = ?1",
         params![client_id],
         |r| r.get(0),
+    )
+}
+
+const COLUMNS: &str = "id, client_id, name, secret_hash, scopes, handler, redirect_uri,
+                       installed_by, created_at";
+
+fn from_row(r: &dyn DbRow) -> DbResult<Application> {
+    let scopes: String = r.get(4)?;
+    Ok(Application {
+        id: r.get(0)?,
+        client_id: r.get(1)?,
+        name: r.get(2)?,
+        secret_hash: r.get::<Option<String>>(3)?.map(TokenHash),
+        scopes: Scopes::parse(&scopes).unwrap_or_default(),
+        handler: r.get(5)?,
+        redirect_uri: r.get(6)?,
+        installed_by: r.get::<Option<i64>>(7)?.map(UserId),
+        created_at: Timestamp(r.get(8)?),
+    })
+}
+
+pub(super) fn create_application(conn: &impl Db, new: NewApplication) -> DbResult<i64> {
+    conn.insert(
+        "INSERT INTO applications
+             (client_id, name, secret_hash, scopes, handler, redirect_uri, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+        params![
+            new.client_id,
+            new.name,
+            new.secret_hash.0,
+            new.scopes.to_list(),
+            new.handler,
+            new.redirect_uri,
+            new.created_at.0
+        ],
+    )
+}
+
+pub(super) fn application(conn: &impl Db, client_id: &str) -> DbResult<Option<Application>> {
+    conn.row_opt(
+        &format!("SELECT {COLUMNS} FROM applications WHERE client_id = ?1"),
+        params![client_id],
+        from_row,
+    )
+}
+
+/// The OAuth applications (those with a secret), oldest first.
+pub(super) fn applications(conn: &impl Db) -> DbResult<Vec<Application>> {
+    conn.rows(
+        &format!("SELECT {COLUMNS} FROM applications WHERE secret_hash IS NOT NULL ORDER BY id"),
+        params![],
+        from_row,
+    )
+}
+
+/// The new access token and refresh token of `user` for `client_id`.
+fn store_pair(
+    conn: &impl Db,
+    client_id: &str,
+    user: UserId,
+    scopes: &Scopes,
+    pair: &TokenPair,
+    now: Timestamp,
+) -> DbResult<()> {
+    conn.exec(
+        "INSERT INTO credentials
+             (kind, user_id, token_hash, scopes, created_at, expires_at, client_id)
+         VALUES ('access_token', ?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            user.0,
+            pair.access_hash.0,
+            scopes.to_list(),
+            now.0,
+            pair.access_expires.0,
+            client_id
+        ],
+    )?;
+    create_grant(
+        conn,
+        GrantKind::Refresh,
+        &pair.refresh_hash,
+        client_id,
+        user,
+        scopes,
+        now,
+        pair.refresh_expires,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(super) fn create_grant(
+    conn: &impl Db,
+    kind: GrantKind,
+    hash: &TokenHash,
+    client_id: &str,
+    user: UserId,
+    scopes: &Scopes,
+    now: Timestamp,
+    expires: Timestamp,
+) -> DbResult<()> {
+    conn.exec(
+        "INSERT INTO oauth_grants
+             (kind, token_hash, client_id, user_id, scopes, created_at, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            kind.as_str(),
+            hash.0,
+            client_id,
+            user.0,
+            scopes.to_list(),
+            now.0,
+            expires.0
+        ],
+    )?;
+    Ok(())
+}
+
+/// `app install`: the application is installed by `user` (an active
+/// administrator), who gets its first tokens. `None`: no such OAuth
+/// application, or `user` is no active administrator.
+pub(super) fn install_application(
+    conn: &impl Db,
+    client_id: &str,
+    user: UserId,
+    pair: &TokenPair,
+    now: Timestamp,
+) -> DbResult<Option<Application>> {
+    let n = conn.exec(
+        "UPDATE applications SET installed_by = ?2, installed_at = ?3
+          WHERE client_id = ?1 AND secret_hash IS NOT NULL
+            AND ?2 IN (SELECT id FROM users WHERE admin = TRUE AND active = TRUE AND bot = FALSE)",
+        params![client_id, user.0, now.0],
+    )?;
+    if n == 0 {
+        return Ok(None);
+    }
+    let Some(app) = application(conn, client_id)? else {
+        return Ok(None);
+    };
+    store_pair(conn, client_id, user, &app.scopes, pair, now)?;
+    Ok(Some(app))
+}
+
+/// An authorization code for `user`, who signed in to the installed
+/// application `client_id`; `None` when it is not installed or `user` is
+/// not an active person.
+pub(super) fn create_code(
+    conn: &impl Db,
+    client_id: &str,
+    user: UserId,
+    hash: &TokenHash,
+    now: Timestamp,
+    expires: Timestamp,
+) -> DbResult<Option<Grant>> {
+    let Some(app) = application(conn, client_id)? else {
+        return Ok(None);
+    };
+    let person = conn.row_opt(
+        "SELECT id FROM users WHERE id = ?1 AND active = TRUE AND bot = FALSE",
+        params![user.0],
+        |r| r.get::<i64>(0),
+    )?;
+    if !app.installed() || !app.is_oauth() || person.is_none() {
+        return Ok(None);
+    }
+    create_grant(
+        conn,
+        GrantKind::Code,
+        hash,
+        client_id,
+        user,
+        &app.scopes,
+        now,
+        expires,
+    )?;
+    Ok(Some(Grant {
+        kind: GrantKind::Code,
+        token_hash: hash.clone(),
+        client_id: client_id.to_owned(),
+        user,
+        scopes: app.scopes,
+        created_at: now,
+        expires_at: expires,
+    }))
+}
+
+/// Uses up the grant (`kind`, `hash`) of `client_id`, if it is still good at
+/// `now`, its user active and its application installed, and issues `pair`
+/// in its place, all in this one transaction. `None`: no such grant.
+pub(super) fn redeem_grant(
+    conn: &impl Db,
+    kind: GrantKind,
+    hash: &TokenHash,
+    client_id: &str,
+    pair: &TokenPair,
+    now: Timestamp,
+) -> DbResult<Option<Grant>> {
+    let taken = conn.row_opt(
+        "DELETE FROM oauth_grants
+          WHERE kind = ?1 AND token_hash = ?2 AND client_id = ?3 AND expires_at > ?4
+            AND user_id IN (SELECT id FROM users WHERE active = TRUE)
+            AND client_id IN (SELECT client_id FROM applications WHERE installed_by IS NOT NULL)
+         RETURNING user_id, scopes, created_at, expires_at",
+        params![kind.as_str(), hash.0, client_id, now.0],
+        |r| {
+            let scopes: String = r.get(1)?;
+            Ok(Grant {
+                kind,
+                token_hash: hash.clone(),
+                client_id: client_id.to_owned(),
+                user: UserId(r.get(0)?),
+                scopes: Scopes::parse(&scopes).unwrap_or_default(),
+                created_at: Timestamp(r.get(2)?),
+                expires_at: Timestamp(r.get(3)?),
+            })
+        },
+    )?;
+    if let Some(grant) = &taken {
+        store_pair(conn, client_id, grant.user, &grant.scopes, pair, now)?;
+    }
+    Ok(taken)
+}
+
+/// `app delete`: the application goes, with its tokens, grants, bots and
+/// event bindings; every node drops what it cached of its tokens.
+pub(super) fn delete_application(
+    conn: &impl Db,
+    client_id: &str,
+    now: Timestamp,
+) -> DbResult<Option<Application>> {
+    let Some(app) = application(conn, client_id)? else {
+        return Ok(None);
+    };
+    if !app.is_oauth() {
+        return Ok(None);
+    }
+    let bots = conn.rows(
+        "SELECT user_id FROM bots WHERE client_id = ?1 ORDER BY user_id",
+        params![client_id],
+        |r| r.get::<i64>(0),
+    )?;
+    for bot in bots {
+        super::bots::delete_bot(conn, UserId(bot), now)?;
+    }
+    conn.exec(
+        "DELETE FROM credentials WHERE client_id = ?1",
+        params![client_id],
+    )?;
+    conn.exec(
+        "DELETE FROM oauth_grants WHERE client_id = ?1",
+        params![client_id],
+    )?;
+    conn.exec(
+        "DELETE FROM event_bindings WHERE client_id = ?1",
+        params![client_id],
+    )?;
+    conn.exec(
+        "DELETE FROM offline_bindings WHERE client_id = ?1",
+        params![client_id],
+    )?;
+    conn.exec(
+        "DELETE FROM offline_events WHERE client_id = ?1",
+        params![client_id],
+    )?;
+    conn.exec(
+        "DELETE FROM applications WHERE client_id = ?1",
+        params![client_id],
+    )?;
+    conn.notify(CREDENTIALS_TOPIC)?;
+    Ok(Some(app))
+}
+
+/// Drops codes and refresh tokens that expired before `before`.
+pub(super) fn purge_expired_grants(conn: &impl Db, before: Timestamp) -> DbResult<usize> {
+    conn.exec(
+        "DELETE FROM oauth_grants WHERE expires_at < ?1",
+        params![before.0],
     )
 }

@@ -42,6 +42,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0006_user_profile.sql"),
     include_str!("../../migrations/postgres/0007_files.sql"),
     include_str!("../../migrations/postgres/0008_applications.sql"),
+    include_str!("../../migrations/postgres/0009_oauth.sql"),
 ];
 /// Reader connections (and threads) one node keeps, unless told; the
 /// writers ([`WRITERS`]) and the listener have their own.

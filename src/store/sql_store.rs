@@ -18,6 +18,7 @@ use super::{
     MessageSearch, PostOutcome, ReadMark, ReadState, ReadView, RecentEntry, RecentMark,
     RecentQuery, SqlStore, Store,
 };
+use crate::domain::applications::{Application, Grant, GrantKind, NewApplication, TokenPair};
 use crate::domain::bots::{Bot, BotChange, BotUpdated, Command, NewBot, NewCommand};
 use crate::domain::chats::{Chat, ChatChange, NewChat};
 use crate::domain::credentials::{Credential, NewCredential, TokenHash};
@@ -734,6 +735,76 @@ impl<B: Backend> Store for SqlStore<B> {
             .await
     }
 
+    async fn create_application(&self, new: NewApplication) -> DbResult<i64> {
+        self.backend
+            .write(move |conn| applications::create_application(conn, new))
+            .await
+    }
+
+    async fn application(&self, client_id: String) -> DbResult<Option<Application>> {
+        self.backend
+            .read(move |conn| applications::application(conn, &client_id))
+            .await
+    }
+
+    async fn applications(&self) -> DbResult<Vec<Application>> {
+        self.backend.read(applications::applications).await
+    }
+
+    async fn install_application(
+        &self,
+        client_id: String,
+        user: UserId,
+        pair: TokenPair,
+        now: Timestamp,
+    ) -> DbResult<Option<Application>> {
+        self.backend
+            .write(move |conn| {
+                applications::install_application(conn, &client_id, user, &pair, now)
+            })
+            .await
+    }
+
+    async fn create_code(
+        &self,
+        client_id: String,
+        user: UserId,
+        hash: TokenHash,
+        now: Timestamp,
+        expires: Timestamp,
+    ) -> DbResult<Option<Grant>> {
+        self.backend
+            .write(move |conn| {
+                applications::create_code(conn, &client_id, user, &hash, now, expires)
+            })
+            .await
+    }
+
+    async fn redeem_grant(
+        &self,
+        kind: GrantKind,
+        hash: TokenHash,
+        client_id: String,
+        pair: TokenPair,
+        now: Timestamp,
+    ) -> DbResult<Option<Grant>> {
+        self.backend
+            .write(move |conn| {
+                applications::redeem_grant(conn, kind, &hash, &client_id, &pair, now)
+            })
+            .await
+    }
+
+    async fn delete_application(
+        &self,
+        client_id: String,
+        now: Timestamp,
+    ) -> DbResult<Option<Application>> {
+        self.backend
+            .write(move |conn| applications::delete_application(conn, &client_id, now))
+            .await
+    }
+
     async fn get_setting(&self, name: String) -> DbResult<Option<String>> {
         self.backend
             .read(move |conn| settings::get_setting(conn, name))
@@ -748,7 +819,10 @@ impl<B: Backend> Store for SqlStore<B> {
 
     async fn purge_expired_tokens(&self, before: Timestamp) -> DbResult<usize> {
         self.backend
-            .write(move |conn| credentials::purge_expired_tokens(conn, before))
+            .write(move |conn| {
+                Ok(credentials::purge_expired_tokens(conn, before)?
+                    + applications::purge_expired_grants(conn, before)?)
+            })
             .await
     }
 

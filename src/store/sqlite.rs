@@ -37,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0007_user_profile.sql"),
     include_str!("../../migrations/sqlite/0008_files.sql"),
     include_str!("../../migrations/sqlite/0009_applications.sql"),
+    include_str!("../../migrations/sqlite/0010_oauth.sql"),
 ];
 
 /// The most changes one commit groups together.

@@ -655,3 +655,112 @@ async fn the_cli_builds_the_company_structure() {
         json!({sales.clone(): [anna.parse::<i64>().unwrap()], east.clone(): [bob.parse::<i64>().unwrap()]})
     );
 }
+
+/// A bot application's life through the binary: `app add`, `app install`
+/// (ONAPPINSTALL to its handler with tokens that work), a bot registered
+/// with the event's token, `app delete` (ONAPPUNINSTALL, tokens refused).
+/// (Two worker threads: the receiver answers while a command blocks one.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_application_is_added_installed_and_deleted_from_the_cli() {
+    let Some(dir) = TestData::new() else {
+        return;
+    };
+    let server = Server::start(&dir);
+    let handler = crate::receiver::Receiver::start().await;
+    let (ok, out, err) = cli_full(
+        &dir,
+        &[
+            "app",
+            "add",
+            "--name",
+            "Echo bot",
+            "--scope",
+            "im,imbot",
+            "--handler",
+            &handler.url,
+        ],
+    );
+    assert!(ok, "{out} {err}");
+    let field = |name: &str| {
+        out.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}=")))
+            .unwrap_or_else(|| panic!("no {name} in {out}"))
+            .to_owned()
+    };
+    let (client_id, secret) = (field("client_id"), field("client_secret"));
+    assert_eq!(secret.len(), 50);
+    let (ok, list) = cli(&dir, &["app", "list"]);
+    assert!(
+        ok && list.contains(&client_id) && list.contains("installed_by=-"),
+        "{list}"
+    );
+
+    // Only an administrator installs; user 2 is none.
+    let (_, _) = cli(&dir, &["user", "add", "--name", "Plain"]);
+    let (ok, _, err) = cli_full(&dir, &["app", "install", &client_id, "--user", "2"]);
+    assert!(!ok, "{err}");
+    let (ok, printed, err) = cli_full(&dir, &["app", "install", &client_id, "--user", "1"]);
+    assert!(ok, "{err}");
+    assert!(err.contains("answered HTTP 200"), "{err}");
+    let printed: Value = serde_json::from_str(&printed).unwrap();
+    let got = handler
+        .wait_for("ONAPPINSTALL", 1, Duration::from_secs(10))
+        .await;
+    let auth = &got[0].form["auth"];
+    assert_eq!(auth, &printed, "the handler got what was printed");
+    assert_eq!(got[0].form["data"]["INSTALLED"], "Y");
+    for key in [
+        "access_token",
+        "expires_in",
+        "scope",
+        "domain",
+        "server_endpoint",
+        "status",
+        "client_endpoint",
+        "member_id",
+        "refresh_token",
+        "application_token",
+    ] {
+        assert!(auth[key].is_string(), "{key} in {auth}");
+    }
+    assert_eq!(auth["scope"], "im,imbot");
+    assert_eq!(auth["client_endpoint"], format!("{}/rest/", server.base));
+
+    // The handler registers its bot with the event's token.
+    let access = auth["access_token"].as_str().unwrap();
+    let rest = auth["client_endpoint"].as_str().unwrap();
+    let (status, body) = call(
+        rest,
+        "imbot.register",
+        json!({"auth": access, "CODE": "echo", "EVENT_HANDLER": handler.url,
+               "PROPERTIES": {"NAME": "Echo"}}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = call(rest, "app.info", json!({"auth": access})).await;
+    assert_eq!((status, &body["result"]["CODE"]), (200, &json!(client_id)));
+
+    let (ok, _, err) = cli_full(&dir, &["app", "delete", &client_id]);
+    assert!(ok, "{err}");
+    let got = handler
+        .wait_for("ONAPPUNINSTALL", 1, Duration::from_secs(10))
+        .await;
+    let uninstall = &got[0].form;
+    assert_eq!(
+        uninstall["auth"]["application_token"],
+        auth["application_token"]
+    );
+    assert!(
+        uninstall["auth"].get("access_token").is_none(),
+        "{uninstall}"
+    );
+    assert_eq!(uninstall["data"]["CLEAN"], "1");
+    let (status, body) = call(rest, "user.current", json!({"auth": access})).await;
+    assert_eq!(
+        (status, &body["error"]),
+        (401, &json!("NO_AUTH_FOUND")),
+        "{body}"
+    );
+    let (ok, list) = cli(&dir, &["app", "list"]);
+    assert!(ok && !list.contains(&client_id), "{list}");
+}

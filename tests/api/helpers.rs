@@ -333,6 +333,7 @@ impl TestApp {
                     data_dir: data.path().to_path_buf(),
                     body_limit,
                     limits: limits.clone(),
+                    dev_login: true,
                     // Event delivery as `serve` runs it, quicker: tests wait less.
                     delivery: DeliveryConfig {
                         timeout: std::time::Duration::from_millis(700),

@@ -7,6 +7,7 @@
 const POSTGRES: bool = false;
 
 mod access;
+mod applications;
 mod batch;
 mod bots_v2;
 mod chats;

@@ -1,0 +1,272 @@
+//! Applications: local OAuth 2.0 applications an administrator adds
+//! (`b24im app add`), installs for a user, and that then act through access
+//! tokens they renew with a refresh token (docs settings/oauth/,
+//! local-integrations/local-apps.md).
+//!
+//! An application is named by its client id (`local.<hex>.<digits>`, as
+//! portals name local applications) and proves itself with its client
+//! secret, kept only as a hash. The grants it is handed, an authorization
+//! code and a refresh token, are kept the same way.
+
+use rand::Rng;
+
+use super::credentials::{Scopes, Secret, TokenHash};
+use super::{Timestamp, UserId};
+
+/// An authorization code is good for 30 seconds, once (auto-renewal.md).
+pub const CODE_TTL_SECS: i64 = 30;
+/// A refresh token lives 180 days.
+pub const REFRESH_TOKEN_TTL_SECS: i64 = 180 * 24 * 3600;
+
+/// An application b24im knows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Application {
+    /// The local id (`app.info` `ID`).
+    pub id: i64,
+    pub client_id: String,
+    pub name: String,
+    /// `None`: a client id only seen acting (a webhook's `CLIENT_ID`), not
+    /// an OAuth application.
+    pub secret_hash: Option<TokenHash>,
+    pub scopes: Scopes,
+    /// Where ONAPPINSTALL and ONAPPUNINSTALL go (empty: nowhere).
+    pub handler: String,
+    /// Where `/oauth/authorize/` sends the user back with a code (empty:
+    /// the handler).
+    pub redirect_uri: String,
+    /// The administrator who installed it; `None` while not installed.
+    pub installed_by: Option<UserId>,
+    pub created_at: Timestamp,
+}
+
+impl Application {
+    pub fn is_oauth(&self) -> bool {
+        self.secret_hash.is_some()
+    }
+
+    pub fn installed(&self) -> bool {
+        self.installed_by.is_some()
+    }
+
+    /// Whether `secret` is this application's client secret.
+    pub fn secret_matches(&self, secret: &str) -> bool {
+        self.secret_hash
+            .as_ref()
+            .is_some_and(|h| h.matches(&TokenHash::of(secret)))
+    }
+
+    /// Where an authorization sends the user back.
+    pub fn return_url(&self) -> &str {
+        if self.redirect_uri.is_empty() {
+            &self.handler
+        } else {
+            &self.redirect_uri
+        }
+    }
+}
+
+/// What `app add` gives.
+#[derive(Debug, Clone)]
+pub struct NewApplication {
+    pub client_id: String,
+    pub name: String,
+    pub secret_hash: TokenHash,
+    pub scopes: Scopes,
+    pub handler: String,
+    pub redirect_uri: String,
+    pub created_at: Timestamp,
+}
+
+impl NewApplication {
+    /// A new application with a fresh client id; the secret is returned
+    /// beside it, to be shown once.
+    pub fn generate(
+        name: &str,
+        scopes: Scopes,
+        handler: &str,
+        redirect_uri: &str,
+        now: Timestamp,
+    ) -> Result<(NewApplication, Secret), String> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 255 {
+            return Err("an application needs a name of 1 to 255 characters".into());
+        }
+        for (what, url) in [("--handler", handler), ("--redirect-uri", redirect_uri)] {
+            if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(format!("{what} must be an http:// or https:// URL"));
+            }
+        }
+        let secret = Secret::client_secret();
+        Ok((
+            NewApplication {
+                client_id: client_id(),
+                name: name.to_owned(),
+                secret_hash: secret.hash(),
+                scopes,
+                handler: handler.to_owned(),
+                redirect_uri: redirect_uri.to_owned(),
+                created_at: now,
+            },
+            secret,
+        ))
+    }
+}
+
+/// `local.` + 14 hex digits + `.` + 8 decimal digits, as portals name
+/// local applications (`local.5c8bb1b0891cf2.87252039`).
+fn client_id() -> String {
+    let mut rng = rand::rng();
+    let hex: String = (0..14)
+        .map(|_| char::from(b"0123456789abcdef"[rng.random_range(0..16)]))
+        .collect();
+    let digits: u32 = rng.random_range(10_000_000..100_000_000);
+    format!("local.{hex}.{digits}")
+}
+
+/// What an OAuth grant is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GrantKind {
+    /// An authorization code from `/oauth/authorize/`.
+    Code,
+    /// A refresh token.
+    Refresh,
+}
+
+impl GrantKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GrantKind::Code => "code",
+            GrantKind::Refresh => "refresh",
+        }
+    }
+}
+
+/// A stored grant: whose, for which application, with what scopes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub kind: GrantKind,
+    pub token_hash: TokenHash,
+    pub client_id: String,
+    pub user: UserId,
+    pub scopes: Scopes,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+/// Why `/oauth/token/` refuses (error-codes.md, the OAuth part).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum OAuthError {
+    /// No such application, or the wrong secret.
+    #[error("invalid_client")]
+    InvalidClient,
+    /// A code or refresh token that is unknown, used, expired, or another
+    /// application's.
+    #[error("invalid_grant")]
+    InvalidGrant,
+    /// A `grant_type` other than `authorization_code` and `refresh_token`.
+    #[error("unsupported_grant_type")]
+    UnsupportedGrantType,
+    /// A parameter the grant needs is missing.
+    #[error("invalid_request")]
+    InvalidRequest,
+}
+
+/// The hashes and lifetimes of a new access token and refresh token, for
+/// the store; the secrets themselves stay with the caller.
+#[derive(Debug, Clone)]
+pub struct TokenPair {
+    pub access_hash: TokenHash,
+    pub access_expires: Timestamp,
+    pub refresh_hash: TokenHash,
+    pub refresh_expires: Timestamp,
+}
+
+impl TokenPair {
+    /// A fresh pair issued at `now`, with its two secrets.
+    pub fn issue(now: Timestamp) -> (TokenPair, Secret, Secret) {
+        let access = Secret::access_token();
+        let refresh = Secret::access_token();
+        (
+            TokenPair {
+                access_hash: access.hash(),
+                access_expires: Timestamp(now.0 + super::credentials::ACCESS_TOKEN_TTL_SECS),
+                refresh_hash: refresh.hash(),
+                refresh_expires: Timestamp(now.0 + REFRESH_TOKEN_TTL_SECS),
+            },
+            access,
+            refresh,
+        )
+    }
+}
+
+/// What a successful code exchange or refresh hands out.
+#[derive(Debug, Clone)]
+pub struct IssuedTokens {
+    pub access_token: Secret,
+    pub refresh_token: Secret,
+    pub expires: Timestamp,
+    pub user: UserId,
+    pub scopes: Scopes,
+    pub client_id: String,
+}
+
+impl Secret {
+    /// Client secrets: 50 letters and digits, like a portal's.
+    pub fn client_secret() -> Self {
+        Secret(super::credentials::random_alnum(50))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_ids_look_like_a_portals() {
+        let id = client_id();
+        let parts: Vec<&str> = id.split('.').collect();
+        assert_eq!(parts.len(), 3, "{id}");
+        assert_eq!(parts[0], "local");
+        assert_eq!(parts[1].len(), 14);
+        assert!(parts[1].bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_eq!(parts[2].len(), 8);
+        assert!(parts[2].bytes().all(|b| b.is_ascii_digit()));
+        assert_ne!(client_id(), id);
+    }
+
+    #[test]
+    fn a_new_application_keeps_only_the_hash_of_its_secret() {
+        let (app, secret) = NewApplication::generate(
+            "Bot app",
+            Scopes::parse("im,imbot").unwrap(),
+            "https://example.com/h",
+            "",
+            Timestamp(1),
+        )
+        .unwrap();
+        assert_eq!(secret.0.len(), 50);
+        assert_eq!(app.secret_hash, TokenHash::of(&secret.0));
+        assert!(NewApplication::generate(" ", Scopes::all(), "", "", Timestamp(1)).is_err());
+        assert!(NewApplication::generate("x", Scopes::all(), "ftp://h", "", Timestamp(1)).is_err());
+    }
+
+    #[test]
+    fn the_return_url_is_the_redirect_uri_else_the_handler() {
+        let mut app = Application {
+            id: 1,
+            client_id: "local.x.1".into(),
+            name: "A".into(),
+            secret_hash: Some(TokenHash::of("s")),
+            scopes: Scopes::all(),
+            handler: "https://h/".into(),
+            redirect_uri: String::new(),
+            installed_by: None,
+            created_at: Timestamp(0),
+        };
+        assert_eq!(app.return_url(), "https://h/");
+        assert!(app.secret_matches("s"));
+        assert!(!app.secret_matches("t"));
+        app.redirect_uri = "https://r/".into();
+        assert_eq!(app.return_url(), "https://r/");
+    }
+}

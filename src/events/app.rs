@@ -1,0 +1,82 @@
+//! An application's own events: ONAPPINSTALL, POSTed to its handler when it
+//! is installed, with the installing administrator's access token and
+//! refresh token (the installation callback of settings/oauth/simple-way.md),
+//! and ONAPPUNINSTALL when it is deleted, with no token at all (only
+//! `application_token` tells the handler it is genuine).
+//!
+//! These go out once, at once, from the command that installs or deletes:
+//! the tokens of ONAPPINSTALL are never stored in the clear, so the event
+//! cannot wait in the outbox for a retry.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use super::form;
+use super::payload::{application_token, Portal};
+use crate::domain::applications::IssuedTokens;
+
+/// The ONAPPINSTALL payload for `tokens`.
+pub fn install_payload(portal: &Portal, tokens: &IssuedTokens) -> Value {
+    let now = chrono::Utc::now().timestamp();
+    json!({
+        "event": "ONAPPINSTALL",
+        "data": {
+            "VERSION": "1",
+            "ACTIVE": "Y",
+            "INSTALLED": "Y",
+            "LANGUAGE_ID": "en",
+        },
+        "ts": now.to_string(),
+        "auth": {
+            "access_token": tokens.access_token.0,
+            "expires": tokens.expires.0.to_string(),
+            "expires_in": (tokens.expires.0 - now).max(0).to_string(),
+            "scope": tokens.scopes.to_list(),
+            "domain": portal.domain,
+            "server_endpoint": portal.client_endpoint,
+            "status": "L",
+            "client_endpoint": portal.client_endpoint,
+            "member_id": portal.member_id,
+            "user_id": tokens.user.0.to_string(),
+            "refresh_token": tokens.refresh_token.0,
+            "application_token": application_token(&portal.member_id, &tokens.client_id),
+        },
+    })
+}
+
+/// The ONAPPUNINSTALL payload: the application's data is gone (`CLEAN` 1).
+pub fn uninstall_payload(portal: &Portal, client_id: &str) -> Value {
+    json!({
+        "event": "ONAPPUNINSTALL",
+        "data": {"LANGUAGE_ID": "en", "CLEAN": "1"},
+        "ts": chrono::Utc::now().timestamp().to_string(),
+        "auth": {
+            "domain": portal.domain,
+            "server_endpoint": portal.client_endpoint,
+            "status": "L",
+            "client_endpoint": portal.client_endpoint,
+            "member_id": portal.member_id,
+            "application_token": application_token(&portal.member_id, client_id),
+        },
+    })
+}
+
+/// POSTs `payload` form-encoded to `url`, as event deliveries are; the
+/// handler's HTTP status, or why there is none.
+pub async fn post(url: &str, payload: &Value) -> Result<u16, String> {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent("Bitrix24 Webhook Engine")
+        .build()
+        .map_err(|e| e.to_string())?;
+    let res = client
+        .post(url)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(form::encode(payload))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(res.status().as_u16())
+}

@@ -1,0 +1,399 @@
+//! The OAuth 2.0 endpoints (docs settings/oauth/): b24im is both the portal
+//! and the authorization server.
+//!
+//! - `GET /oauth/authorize/?client_id=..&state=..`: a page where the user
+//!   signs in, then the redirect to the application with `code`, `state`,
+//!   `domain`, `member_id`, `scope` and `server_domain`. In local mode
+//!   (`--dev-login`, on by default on a loopback listener) the page lists the
+//!   users to act as; otherwise the user proves who they are with one of
+//!   their webhooks or access tokens. Errors are shown on the page, never
+//!   sent to the application, as portals do.
+//! - `GET|POST /oauth/token/` with `grant_type=authorization_code` or
+//!   `refresh_token`: the token answer, or `{error, error_description}`.
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use super::auth::Presented;
+use super::envelope::json_response;
+use super::error::ApiError;
+use super::params::Params;
+use crate::domain::applications::{Application, IssuedTokens};
+use crate::domain::cases;
+use crate::domain::cases::applications::TokenRequest;
+use crate::domain::user_query::UserQuery;
+use crate::domain::users::display_name;
+use crate::domain::UserId;
+use crate::state::AppState;
+
+/// Which listener a request came in on, set by the server on each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scheme(pub &'static str);
+
+/// Bodies of the OAuth endpoints are small forms.
+const BODY_LIMIT: usize = 16 * 1024;
+
+/// The query string and a form or JSON body, merged (the body wins).
+async fn params_of(request: Request) -> Result<(Params, HeaderMap, &'static str), ApiError> {
+    let scheme = request.extensions().get::<Scheme>().map_or("http", |s| s.0);
+    let (parts, body) = request.into_parts();
+    let mut params = Params::parse_query(parts.uri.query().unwrap_or_default().as_bytes())
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", e.to_string()))?;
+    let bytes = axum::body::to_bytes(body, BODY_LIMIT)
+        .await
+        .map_err(|_| ApiError::param("invalid_request", "The request body is too large"))?;
+    if !bytes.is_empty() {
+        let json = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.contains("json"));
+        let body = if json {
+            Params::parse_json(&bytes)
+        } else {
+            Params::parse_query(&bytes)
+        }
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", e.to_string()))?;
+        params.merge(body);
+    }
+    Ok((params, parts.headers, scheme))
+}
+
+/// `scheme://host[:port]` the client reached us at (its `Host` header), or
+/// the configured public URL.
+fn base_of(state: &AppState, headers: &HeaderMap, scheme: &str) -> String {
+    match headers.get(header::HOST).and_then(|h| h.to_str().ok()) {
+        Some(host) if !host.is_empty() && !host.contains(['/', ' ', '@']) => {
+            format!("{scheme}://{host}")
+        }
+        _ => state
+            .config
+            .delivery
+            .public_url
+            .trim_end_matches('/')
+            .to_owned(),
+    }
+}
+
+fn host_of(base: &str) -> &str {
+    base.split_once("://").map_or(base, |(_, h)| h)
+}
+
+async fn member_id(state: &AppState) -> Result<String, ApiError> {
+    Ok(crate::events::member_id(state.store.as_ref()).await?)
+}
+
+/// `/oauth/token/`.
+pub async fn token(State(state): State<AppState>, request: Request) -> Response {
+    match token_inner(&state, request).await {
+        Ok(body) => json_response(StatusCode::OK, &body),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn token_inner(state: &AppState, request: Request) -> Result<serde_json::Value, ApiError> {
+    let (p, headers, scheme) = params_of(request).await?;
+    let grant_type = p.str("grant_type").unwrap_or_default();
+    let grant = match grant_type.as_str() {
+        "authorization_code" => p.str("code"),
+        _ => p.str("refresh_token"),
+    };
+    let tokens = cases::applications::exchange(
+        state.store.as_ref(),
+        TokenRequest {
+            grant_type,
+            client_id: p.str("client_id").unwrap_or_default(),
+            client_secret: p.str("client_secret").unwrap_or_default(),
+            grant: grant.unwrap_or_default(),
+        },
+    )
+    .await?;
+    let base = base_of(state, &headers, scheme);
+    Ok(token_body(&tokens, &base, &member_id(state).await?))
+}
+
+/// The token answer (settings/oauth/auto-renewal.md), with `expires` and
+/// `user_id` in both grants: SDKs read them.
+pub fn token_body(t: &IssuedTokens, base: &str, member_id: &str) -> serde_json::Value {
+    let now = crate::domain::Timestamp::now().0;
+    json!({
+        "access_token": t.access_token.0,
+        "expires": t.expires.0,
+        "expires_in": (t.expires.0 - now).max(0),
+        "scope": t.scopes.to_list(),
+        "domain": host_of(base),
+        "server_endpoint": format!("{base}/rest/"),
+        "status": "L",
+        "client_endpoint": format!("{base}/rest/"),
+        "member_id": member_id,
+        "user_id": t.user.0,
+        "refresh_token": t.refresh_token.0,
+    })
+}
+
+/// `/rest/app.info/` with `auth=TOKEN`: `app.info` as the authorization
+/// server answers it (what b24pysdk's `BitrixApp.get_app_info` reads): the
+/// token's application, scopes, expiry and user, and the installation.
+/// The portal's own `app.info` (`/rest/app.info`, `.json`) is a method.
+pub async fn server_app_info(State(state): State<AppState>, request: Request) -> Response {
+    let timing = super::envelope::Timing::start();
+    match server_app_info_inner(&state, request).await {
+        Ok(result) => super::envelope::bytes_response(
+            StatusCode::OK,
+            super::envelope::success_body(&super::envelope::Reply::value(result), &timing),
+        ),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn server_app_info_inner(
+    state: &AppState,
+    request: Request,
+) -> Result<serde_json::Value, ApiError> {
+    use crate::domain::credentials::{CredentialKind, TokenHash};
+    let (p, headers, scheme) = params_of(request).await?;
+    let token = p.str("auth").unwrap_or_default();
+    if token.is_empty() || token.len() > 256 {
+        return Err(ApiError::no_auth());
+    }
+    let credential = state
+        .store
+        .credential(TokenHash::of(&token))
+        .await?
+        .filter(|c| c.kind == CredentialKind::AccessToken)
+        .ok_or_else(ApiError::no_auth)?;
+    if credential.is_expired(crate::domain::Timestamp::now()) {
+        return Err(ApiError::expired_token());
+    }
+    let client_id = credential.client_id.clone().ok_or_else(|| {
+        ApiError::param(
+            "ACCESS_DENIED",
+            "Access denied! Application context required",
+        )
+    })?;
+    let installed = state
+        .store
+        .application(client_id.clone())
+        .await?
+        .is_some_and(|a| a.installed() || !a.is_oauth());
+    let base = base_of(state, &headers, scheme);
+    let expires = credential.expires_at.map_or(0, |t| t.0);
+    Ok(json!({
+        "client_id": client_id,
+        "scope": credential.scopes.to_list(),
+        "expires": super::envelope::iso_date(crate::domain::Timestamp(expires)),
+        "install": {
+            "installed": installed,
+            "version": 1,
+            "status": "L",
+            "scope": credential.scopes.to_list(),
+            "domain": host_of(&base),
+            "uri": base,
+            "client_endpoint": format!("{base}/rest/"),
+            "member_id": member_id(state).await?,
+            "member_type": "PORTAL",
+        },
+        "user_id": credential.user.0,
+    }))
+}
+
+/// `/oauth/authorize/`: the sign-in page (GET), or the choice made on it
+/// (POST, or GET with `user_id` in local mode) and the redirect.
+pub async fn authorize(State(state): State<AppState>, request: Request) -> Response {
+    let post = request.method() == axum::http::Method::POST;
+    let (p, headers, scheme) = match params_of(request).await {
+        Ok(x) => x,
+        Err(e) => return page(StatusCode::BAD_REQUEST, &e.description),
+    };
+    let client_id = p.str("client_id").unwrap_or_default();
+    let state_param = p.str("state").unwrap_or_default();
+    let app = match state.store.application(client_id.clone()).await {
+        Ok(Some(app)) if app.is_oauth() && app.installed() => app,
+        Ok(_) => {
+            return page(
+                StatusCode::BAD_REQUEST,
+                "No such application, or it is not installed (b24im app install).",
+            )
+        }
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let dev_login = state.config.dev_login;
+    // Who signs in: a user picked from the list (local mode), or the owner
+    // of the webhook or access token given.
+    let user = if post || dev_login {
+        match who(&state, &p, dev_login).await {
+            Ok(user) => user,
+            Err(message) => return page(StatusCode::FORBIDDEN, &message),
+        }
+    } else {
+        None
+    };
+    let Some(user) = user else {
+        return sign_in_page(&state, &app, &state_param, dev_login).await;
+    };
+    let Some(target) = Some(app.return_url()).filter(|u| !u.is_empty()) else {
+        return page(
+            StatusCode::BAD_REQUEST,
+            "The application has no redirect URI or handler to return to.",
+        );
+    };
+    let code = match cases::applications::authorize(state.store.as_ref(), &client_id, user).await {
+        Ok(Some((_, code))) => code,
+        Ok(None) => return page(StatusCode::FORBIDDEN, "That user may not sign in."),
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let member = match member_id(&state).await {
+        Ok(m) => m,
+        Err(e) => return e.into_response(),
+    };
+    let base = base_of(&state, &headers, scheme);
+    let query = [
+        ("code", code.0.as_str()),
+        ("state", state_param.as_str()),
+        ("domain", host_of(&base)),
+        ("member_id", member.as_str()),
+        ("scope", &app.scopes.to_list()),
+        ("server_domain", host_of(&base)),
+    ]
+    .iter()
+    .map(|(k, v)| format!("{k}={}", encode(v)))
+    .collect::<Vec<_>>()
+    .join("&");
+    let sep = if target.contains('?') { '&' } else { '?' };
+    (
+        StatusCode::FOUND,
+        [(header::LOCATION, format!("{target}{sep}{query}"))],
+    )
+        .into_response()
+}
+
+/// The user who signs in: `user_id` (local mode only) or the owner of the
+/// credential in `credential` (a webhook URL or secret, or an access token).
+async fn who(state: &AppState, p: &Params, dev_login: bool) -> Result<Option<UserId>, String> {
+    if let Some(id) = p.positive_id("user_id") {
+        if !dev_login {
+            return Err("Signing in by picking a user is off on this server.".into());
+        }
+        return Ok(Some(UserId(id)));
+    }
+    let Some(given) = p.str("credential").map(|c| c.trim().to_owned()) else {
+        return Ok(None);
+    };
+    let presented = match given.find("/rest/") {
+        Some(i) => {
+            let mut parts = given[i + "/rest/".len()..].split('/');
+            Presented::Webhook {
+                user: parts.next().unwrap_or_default().to_owned(),
+                token: parts.next().unwrap_or_default().to_owned(),
+            }
+        }
+        None => Presented::AccessToken(given),
+    };
+    match state.auth.authenticate(presented).await {
+        Ok(caller) => Ok(Some(caller.user)),
+        Err(e) => Err(format!("Not signed in: {}.", e.description)),
+    }
+}
+
+async fn sign_in_page(
+    state: &AppState,
+    app: &Application,
+    state_param: &str,
+    dev_login: bool,
+) -> Response {
+    let mut body = format!(
+        "<h1>Sign in to {}</h1><p>The application asks for: {}.</p>",
+        html(&app.name),
+        html(&app.scopes.to_list())
+    );
+    let hidden = format!(
+        "<input type=hidden name=client_id value=\"{}\"><input type=hidden name=state value=\"{}\">",
+        html(&app.client_id),
+        html(state_param)
+    );
+    if dev_login {
+        let users = match state.store.find_users(UserQuery::default()).await {
+            Ok(page) => page.users,
+            Err(e) => return ApiError::from(e).into_response(),
+        };
+        body.push_str("<h2>Act as</h2><ul>");
+        for u in users {
+            body.push_str(&format!(
+                "<li><form method=post action=\"/oauth/authorize/\">{hidden}\
+                 <input type=hidden name=user_id value={id}>\
+                 <button type=submit>{name} (user {id})</button></form></li>",
+                id = u.id.0,
+                name = html(&display_name(&u.first_name, &u.last_name)),
+            ));
+        }
+        body.push_str("</ul>");
+    }
+    body.push_str(&format!(
+        "<h2>Sign in with a webhook or access token</h2>\
+         <form method=post action=\"/oauth/authorize/\">{hidden}\
+         <input name=credential size=60 placeholder=\"https://host/rest/1/secret/\">\
+         <button type=submit>Sign in</button></form>"
+    ));
+    page_with(StatusCode::OK, "Sign in", &body)
+}
+
+fn page(status: StatusCode, message: &str) -> Response {
+    page_with(status, "b24im", &format!("<p>{}</p>", html(message)))
+}
+
+fn page_with(status: StatusCode, title: &str, body: &str) -> Response {
+    let html = format!(
+        "<!doctype html><html><head><meta charset=utf-8><title>{}</title></head><body>{body}</body></html>",
+        html(title)
+    );
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        html,
+    )
+        .into_response()
+}
+
+/// Text made safe inside HTML and attribute values.
+fn html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn encode(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_is_escaped() {
+        assert_eq!(
+            html("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
+    }
+
+    #[test]
+    fn hosts_come_from_bases() {
+        assert_eq!(host_of("https://127.0.0.1:8443"), "127.0.0.1:8443");
+        assert_eq!(host_of("b24im.localhost"), "b24im.localhost");
+    }
+}

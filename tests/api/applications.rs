@@ -1,0 +1,532 @@
+//! OAuth 2.0 applications: installation, `/oauth/authorize/`, `/oauth/token/`
+//! (code grant and refresh), the tokens acting for the application, and
+//! deletion (docs settings/oauth/, local-integrations/local-apps.md).
+
+use std::collections::HashMap;
+
+use serde_json::{json, Value};
+
+use crate::helpers::TestApp;
+use b24im::domain::applications::IssuedTokens;
+use b24im::domain::cases::applications as apps;
+use b24im::domain::credentials::Scopes;
+use b24im::domain::UserId;
+
+/// A new application with a handler, installed by an administrator (the
+/// test's user 2; user 1 is no administrator here).
+async fn installed(app: &TestApp, scopes: &str) -> (String, String, IssuedTokens) {
+    let installer = match app.store.user(UserId(2)).await.unwrap() {
+        Some(u) => u.id,
+        None => UserId(app.admin_user("Installer").await.user),
+    };
+    let (application, secret) = apps::add(
+        app.store.as_ref(),
+        "Bot app",
+        Scopes::parse(scopes).unwrap(),
+        "https://app.example/handler",
+        "https://app.example/return",
+    )
+    .await
+    .unwrap();
+    let (_, tokens) = apps::install(app.store.as_ref(), &application.client_id, installer)
+        .await
+        .unwrap()
+        .expect("installed");
+    (application.client_id, secret.0, tokens)
+}
+
+/// A REST call with `auth` in a JSON body, as the SDKs send it.
+async fn call_with(app: &TestApp, token: &str, method: &str, mut params: Value) -> (u16, Value) {
+    params["auth"] = json!(token);
+    let url = app.route(&format!("{}/rest/{method}", app.base));
+    let res = app.client.post(url).json(&params).send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap())
+}
+
+/// `/oauth/token/` with `params` as a form body (CRest) or a query (the
+/// docs, b24pysdk).
+async fn token_call(app: &TestApp, params: &[(&str, &str)], as_form: bool) -> (u16, Value) {
+    let url = app.route(&format!("{}/oauth/token/", app.base));
+    let req = if as_form {
+        app.client.post(url).form(params)
+    } else {
+        app.client.get(url).query(params)
+    };
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap())
+}
+
+fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+fn query_of(location: &str) -> HashMap<String, String> {
+    let query = location.split_once('?').map_or("", |(_, q)| q);
+    url_pairs(query)
+}
+
+fn url_pairs(q: &str) -> HashMap<String, String> {
+    q.split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(k, v)| {
+            (
+                k.to_owned(),
+                percent_encoding::percent_decode_str(v)
+                    .decode_utf8_lossy()
+                    .into_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn an_installed_application_acts_with_its_tokens_and_renews_them() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let (client_id, secret, tokens) = installed(&app, "im,imbot,user").await;
+    assert!(client_id.starts_with("local."), "{client_id}");
+    let access = tokens.access_token.0.clone();
+    let (status, body) = call_with(&app, &access, "user.current", json!({})).await;
+    assert_eq!(
+        (status, &body["result"]["ID"]),
+        (200, &json!("2")),
+        "{body}"
+    );
+    let (status, body) = call_with(&app, &access, "scope", json!({})).await;
+    assert_eq!(
+        (status, &body["result"]),
+        (200, &json!(["im", "imbot", "user"])),
+        "{body}"
+    );
+    // app.info answers for the application.
+    let (status, body) = call_with(&app, &access, "app.info", json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["result"]["CODE"], json!(client_id));
+    assert_eq!(body["result"]["STATUS"], "L");
+    assert_eq!(body["result"]["INSTALLED"], true);
+
+    // A refresh (form body, as CRest sends it) hands out a new pair.
+    let refresh = tokens.refresh_token.0.clone();
+    let (status, renewed) = token_call(
+        &app,
+        &[
+            ("grant_type", "refresh_token"),
+            ("client_id", &client_id),
+            ("client_secret", &secret),
+            ("refresh_token", &refresh),
+        ],
+        true,
+    )
+    .await;
+    assert_eq!(status, 200, "{renewed}");
+    for key in [
+        "access_token",
+        "expires",
+        "expires_in",
+        "scope",
+        "domain",
+        "server_endpoint",
+        "status",
+        "client_endpoint",
+        "member_id",
+        "user_id",
+        "refresh_token",
+    ] {
+        assert!(!renewed[key].is_null(), "{key} missing from {renewed}");
+    }
+    assert_eq!(renewed["scope"], "im,imbot,user");
+    assert_eq!(renewed["status"], "L");
+    assert_eq!(renewed["user_id"], 2);
+    assert_eq!(renewed["expires_in"], 3600);
+    assert!(renewed["expires"].as_i64().unwrap() > chrono::Utc::now().timestamp() + 3500);
+    assert_eq!(
+        renewed["client_endpoint"].as_str().unwrap(),
+        format!("{}/rest/", renewed_base(&app, &renewed))
+    );
+    let new_access = renewed["access_token"].as_str().unwrap().to_owned();
+    let new_refresh = renewed["refresh_token"].as_str().unwrap().to_owned();
+    assert_ne!(new_access, access);
+    assert_ne!(new_refresh, refresh);
+    assert!(new_access.bytes().all(|b| b.is_ascii_alphanumeric()));
+    let (status, body) = call_with(&app, &new_access, "user.current", json!({})).await;
+    assert_eq!(
+        (status, &body["result"]["ID"]),
+        (200, &json!("2")),
+        "{body}"
+    );
+
+    // The used refresh token is retired; the new one works (a query, as
+    // the docs and b24pysdk send it).
+    let (status, body) = token_call(
+        &app,
+        &[
+            ("grant_type", "refresh_token"),
+            ("client_id", &client_id),
+            ("client_secret", &secret),
+            ("refresh_token", &refresh),
+        ],
+        false,
+    )
+    .await;
+    assert_eq!(
+        (status, &body["error"]),
+        (400, &json!("invalid_grant")),
+        "{body}"
+    );
+    assert!(body["error_description"].is_string());
+    let (status, body) = token_call(
+        &app,
+        &[
+            ("grant_type", "refresh_token"),
+            ("client_id", &client_id),
+            ("client_secret", &secret),
+            ("refresh_token", &new_refresh),
+        ],
+        false,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+/// The base URL a token answer names (the host the client reached).
+fn renewed_base(app: &TestApp, body: &Value) -> String {
+    let domain = body["domain"].as_str().unwrap();
+    assert!(
+        app.bases.iter().any(|b| b.ends_with(domain)),
+        "{domain} is none of {:?}",
+        app.bases
+    );
+    format!("http://{domain}")
+}
+
+#[tokio::test]
+async fn the_token_endpoint_refuses_what_it_cannot_trust() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let (client_id, secret, tokens) = installed(&app, "im").await;
+    let refresh = tokens.refresh_token.0.clone();
+    type Case<'a> = (Vec<(&'a str, &'a str)>, u16, &'a str);
+    let cases: Vec<Case> = vec![
+        // The wrong secret, an unknown client: invalid_client, and the
+        // refresh token is not used up by them.
+        (
+            vec![
+                ("grant_type", "refresh_token"),
+                ("client_id", &client_id),
+                ("client_secret", "wrong"),
+                ("refresh_token", &refresh),
+            ],
+            401,
+            "invalid_client",
+        ),
+        (
+            vec![
+                ("grant_type", "refresh_token"),
+                ("client_id", "local.nope.1"),
+                ("client_secret", &secret),
+                ("refresh_token", &refresh),
+            ],
+            401,
+            "invalid_client",
+        ),
+        (
+            vec![
+                ("grant_type", "password"),
+                ("client_id", &client_id),
+                ("client_secret", &secret),
+            ],
+            400,
+            "unsupported_grant_type",
+        ),
+        (vec![("client_id", &client_id)], 400, "invalid_request"),
+        (
+            vec![
+                ("grant_type", "authorization_code"),
+                ("client_id", &client_id),
+                ("client_secret", &secret),
+                ("code", "nosuchcode"),
+            ],
+            400,
+            "invalid_grant",
+        ),
+        // A refresh token is no authorization code.
+        (
+            vec![
+                ("grant_type", "authorization_code"),
+                ("client_id", &client_id),
+                ("client_secret", &secret),
+                ("code", &refresh),
+            ],
+            400,
+            "invalid_grant",
+        ),
+    ];
+    for (params, status, code) in cases {
+        let (got, body) = token_call(&app, &params, false).await;
+        assert_eq!(
+            (got, body["error"].as_str()),
+            (status, Some(code)),
+            "{params:?}: {body}"
+        );
+    }
+    // After all that, the refresh token still works once.
+    let (status, body) = token_call(
+        &app,
+        &[
+            ("grant_type", "refresh_token"),
+            ("client_id", &client_id),
+            ("client_secret", &secret),
+            ("refresh_token", &refresh),
+        ],
+        false,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    // Another application's refresh token is that application's only.
+    let (other_id, other_secret, other) = installed(&app, "im").await;
+    let (status, body) = token_call(
+        &app,
+        &[
+            ("grant_type", "refresh_token"),
+            ("client_id", &client_id),
+            ("client_secret", &secret),
+            ("refresh_token", &other.refresh_token.0),
+        ],
+        false,
+    )
+    .await;
+    assert_eq!((status, &body["error"]), (400, &json!("invalid_grant")));
+    let (status, _) = token_call(
+        &app,
+        &[
+            ("grant_type", "refresh_token"),
+            ("client_id", &other_id),
+            ("client_secret", &other_secret),
+            ("refresh_token", &other.refresh_token.0),
+        ],
+        false,
+    )
+    .await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn the_code_grant_signs_a_user_in_and_its_code_works_once() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let (client_id, secret, _) = installed(&app, "im,user").await;
+    let second = app.user("Second", "User").await;
+    let client = no_redirects();
+    let authorize = format!("{}/oauth/authorize/", app.base);
+
+    // The page lists the users to act as (local mode on loopback).
+    let res = client
+        .get(&authorize)
+        .query(&[("client_id", client_id.as_str()), ("state", "xyz<1>")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("Second User"), "{page}");
+    assert!(
+        page.contains("xyz&lt;1&gt;"),
+        "the state is escaped: {page}"
+    );
+
+    // Picking the second user sends them back to the application.
+    let res = client
+        .post(&authorize)
+        .form(&[
+            ("client_id", client_id.as_str()),
+            ("state", "xyz<1>"),
+            ("user_id", &second.user.to_string()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 302);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        location.starts_with("https://app.example/return?"),
+        "{location}"
+    );
+    let q = query_of(&location);
+    assert_eq!(q["state"], "xyz<1>");
+    assert_eq!(q["scope"], "im,user");
+    assert_eq!(q["domain"], app.base.trim_start_matches("http://"));
+    assert_eq!(q["server_domain"], q["domain"]);
+    assert_eq!(q["member_id"].len(), 32);
+    let code = q["code"].clone();
+
+    let exchange = [
+        ("grant_type", "authorization_code"),
+        ("client_id", client_id.as_str()),
+        ("client_secret", secret.as_str()),
+        ("code", code.as_str()),
+    ];
+    let (status, body) = token_call(&app, &exchange, false).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["user_id"], second.user);
+    assert_eq!(body["member_id"], json!(q["member_id"]));
+    let access = body["access_token"].as_str().unwrap();
+    let (status, me) = call_with(&app, access, "user.current", json!({})).await;
+    assert_eq!(
+        (status, &me["result"]["ID"]),
+        (200, &json!(second.user.to_string()))
+    );
+    // A code is good once.
+    let (status, body) = token_call(&app, &exchange, false).await;
+    assert_eq!((status, &body["error"]), (400, &json!("invalid_grant")));
+
+    // Signing in with a webhook of one's own instead of picking a user.
+    let res = client
+        .post(&authorize)
+        .form(&[
+            ("client_id", client_id.as_str()),
+            ("credential", second.url.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 302);
+    let code = query_of(res.headers()["location"].to_str().unwrap())["code"].clone();
+    let (status, body) = token_call(
+        &app,
+        &[
+            ("grant_type", "authorization_code"),
+            ("client_id", client_id.as_str()),
+            ("client_secret", secret.as_str()),
+            ("code", code.as_str()),
+        ],
+        true,
+    )
+    .await;
+    assert_eq!((status, &body["user_id"]), (200, &json!(second.user)));
+
+    // A wrong credential, an application that is not installed, a bot:
+    // an error page, and no redirect.
+    let res = client
+        .post(&authorize)
+        .form(&[("client_id", client_id.as_str()), ("credential", "nope")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let (fresh, _) = apps::add(app.store.as_ref(), "Not installed", Scopes::all(), "", "")
+        .await
+        .unwrap();
+    let res = client
+        .get(&authorize)
+        .query(&[("client_id", fresh.client_id.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert!(res.headers().get("location").is_none());
+}
+
+#[tokio::test]
+async fn a_deleted_application_loses_its_tokens_and_bots() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let (client_id, secret, tokens) = installed(&app, "im,imbot").await;
+    let access = tokens.access_token.0.clone();
+    // A bot registered with the application's token is the application's.
+    let (status, body) = call_with(
+        &app,
+        &access,
+        "imbot.register",
+        json!({
+            "CODE": "helper",
+            "EVENT_HANDLER": "https://app.example/bot",
+            "PROPERTIES": {"NAME": "Helper"}
+        }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let bot = body["result"].as_i64().unwrap();
+    let (_, body) = call_with(&app, &access, "imbot.bot.list", json!({})).await;
+    assert!(body["result"][bot.to_string()].is_object(), "{body}");
+
+    let deleted = apps::delete(app.store.as_ref(), &client_id).await.unwrap();
+    assert_eq!(deleted.map(|a| a.client_id), Some(client_id.clone()));
+    // Every node stops trusting the token within the credential cache's TTL.
+    tokio::time::sleep(b24im::protocol::auth::CACHE_TTL * 2).await;
+    let (status, body) = call_with(&app, &access, "user.current", json!({})).await;
+    assert_eq!(
+        (status, &body["error"]),
+        (401, &json!("NO_AUTH_FOUND")),
+        "{body}"
+    );
+    let (status, body) = token_call(
+        &app,
+        &[
+            ("grant_type", "refresh_token"),
+            ("client_id", &client_id),
+            ("client_secret", &secret),
+            ("refresh_token", &tokens.refresh_token.0),
+        ],
+        false,
+    )
+    .await;
+    assert_eq!((status, &body["error"]), (401, &json!("invalid_client")));
+    let bots = app.ok(&app.admin, "imbot.bot.list", json!({})).await;
+    assert!(bots.get(bot.to_string()).is_none(), "{bots}");
+    // ONIMBOTDELETE went to the bot's handler.
+    let events = app.store_events(None).await;
+    assert!(
+        events
+            .iter()
+            .any(|e| e.record.kind.name() == "ONIMBOTDELETE" && e.record.bot_id == bot),
+        "no ONIMBOTDELETE"
+    );
+    assert!(apps::delete(app.store.as_ref(), &client_id)
+        .await
+        .unwrap()
+        .is_none());
+}
+
+#[tokio::test]
+async fn the_authorization_servers_app_info_describes_the_token() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let (client_id, _, tokens) = installed(&app, "im,imbot").await;
+    let url = app.route(&format!("{}/rest/app.info/", app.base));
+    let res = app
+        .client
+        .get(&url)
+        .query(&[("auth", tokens.access_token.0.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    let r = &body["result"];
+    assert_eq!(r["client_id"], json!(client_id));
+    assert_eq!(r["scope"], "im,imbot");
+    assert_eq!(r["user_id"], 2);
+    assert!(r["expires"].as_str().unwrap().contains('T'), "{body}");
+    assert_eq!(r["install"]["installed"], true);
+    assert_eq!(r["install"]["status"], "L");
+    assert_eq!(r["install"]["member_id"].as_str().unwrap().len(), 32);
+    assert!(body["time"]["date_start"].is_string());
+    let res = app
+        .client
+        .get(&url)
+        .query(&[("auth", "nope")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+}
