@@ -75,6 +75,12 @@ https_base=${hook%/rest/*}
 second_hook=$("$bin" webhook add "${store[@]}" --user 2 --base-url "$https_base")
 for i in $(seq 1 120); do "$bin" user add "${store[@]}" --name "Person$i" >/dev/null; done
 export B24IM_WEBHOOK=$hook B24IM_SECOND_USER=2 B24IM_USER_COUNT=122 B24IM_SECOND_WEBHOOK=$second_hook
+# A local application installed by the administrator, its first access
+# token made to expire at once so the OAuth check sees a renewal.
+app_out=$("$bin" app add "${store[@]}" --name Compat --scope im,imbot,user 2>/dev/null)
+export B24IM_APP_CLIENT_ID=$(sed -n 's/^client_id=//p' <<<"$app_out")
+export B24IM_APP_CLIENT_SECRET=$(sed -n 's/^client_secret=//p' <<<"$app_out")
+export B24IM_APP_AUTH=$("$bin" app install "${store[@]}" "$B24IM_APP_CLIENT_ID" --user 1 --access-ttl 1 2>/dev/null)
 # Each client is told to trust the CA exactly as the README says.
 export REQUESTS_CA_BUNDLE=$ca SSL_CERT_FILE=$ca NODE_EXTRA_CA_CERTS=$ca
 
@@ -87,6 +93,7 @@ run() {
   fi
 }
 run b24pysdk "$work/venv/bin/python" compat/b24pysdk_check.py
+run b24pysdk-oauth "$work/venv/bin/python" compat/oauth_check.py
 run fast-bitrix24 "$work/venv/bin/python" compat/fast_bitrix24_check.py
 run b24jssdk node "$work/js/b24jssdk.mjs"
 run like_bot.py "$work/venv/bin/python" compat/bot_check.py

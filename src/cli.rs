@@ -323,6 +323,10 @@ pub enum AppCommand {
         /// The administrator who installs it.
         #[arg(long)]
         user: i64,
+        /// Seconds the first access token lives (default an hour, as on a
+        /// portal); a short one lets a test see its renewal.
+        #[arg(long, default_value_t = 3600, value_parser = clap::value_parser!(i64).range(1..=3600))]
+        access_ttl: i64,
     },
     /// Delete an application with its bots and tokens; POSTs ONAPPUNINSTALL.
     Delete {
@@ -925,12 +929,16 @@ async fn app(db: Database, cmd: AppCommand) -> anyhow::Result<()> {
                 );
             }
         }
-        AppCommand::Install { client_id, user } => {
+        AppCommand::Install {
+            client_id,
+            user,
+            access_ttl,
+        } => {
             let Some(user) = UserId::new(user) else {
                 bail!("--user must be a positive user id");
             };
             let Some((app, tokens)) =
-                cases::applications::install(store.as_ref(), &client_id, user).await?
+                cases::applications::install(store.as_ref(), &client_id, user, access_ttl).await?
             else {
                 bail!("no application {client_id}, or user {user} is no active administrator");
             };

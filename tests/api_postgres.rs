@@ -16,6 +16,8 @@ mod access;
 mod applications;
 #[path = "api/batch.rs"]
 mod batch;
+#[path = "api/bot_chats.rs"]
+mod bot_chats;
 #[path = "api/bots_v2.rs"]
 mod bots_v2;
 #[path = "api/chats.rs"]

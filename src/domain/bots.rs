@@ -389,6 +389,49 @@ pub struct Command {
     pub hidden: bool,
     pub handler: String,
     pub client_id: String,
+    /// Usable by extranet users too.
+    pub extranet: bool,
+    /// (LANGUAGE_ID, TITLE, PARAMS) as given.
+    pub lang: Vec<(String, String, String)>,
+}
+
+/// What `imbot.command.update` / `imbot.v2.Command.update` change (`None`:
+/// left as it is).
+#[derive(Debug, Clone, Default)]
+pub struct CommandChanges {
+    pub command: Option<String>,
+    pub handler: Option<String>,
+    pub common: Option<bool>,
+    pub hidden: Option<bool>,
+    pub extranet: Option<bool>,
+    pub lang: Option<Vec<(String, String, String)>>,
+}
+
+impl CommandChanges {
+    pub fn is_empty(&self) -> bool {
+        self.command.is_none()
+            && self.handler.is_none()
+            && self.common.is_none()
+            && self.hidden.is_none()
+            && self.extranet.is_none()
+            && self.lang.is_none()
+    }
+}
+
+/// A command name as registered: no leading `/`, lowercase, letters and
+/// digits only.
+pub fn command_name(raw: &str) -> Option<String> {
+    let command = raw.trim().trim_start_matches('/').to_ascii_lowercase();
+    (!command.is_empty() && command.chars().all(|c| c.is_ascii_alphanumeric())).then_some(command)
+}
+
+/// The outcome of a command update.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommandUpdated {
+    Done,
+    NotFound,
+    /// The bot has another command of the new name.
+    Taken,
 }
 
 /// A validated `imbot.command.register`.
@@ -400,6 +443,7 @@ pub struct NewCommand {
     pub hidden: bool,
     pub handler: String,
     pub client_id: String,
+    pub extranet: bool,
     /// (LANGUAGE_ID, TITLE, PARAMS) as given.
     pub lang: Vec<(String, String, String)>,
 }
@@ -429,10 +473,7 @@ impl NewCommand {
         common: bool,
         hidden: bool,
     ) -> Result<NewCommand, CommandError> {
-        let command = command.trim().trim_start_matches('/').to_ascii_lowercase();
-        if command.is_empty() || !command.chars().all(|c| c.is_ascii_alphanumeric()) {
-            return Err(CommandError::Empty);
-        }
+        let command = command_name(command).ok_or(CommandError::Empty)?;
         let handler = handler.trim();
         if handler.is_empty() {
             return Err(CommandError::HandlerMissing);
@@ -450,6 +491,7 @@ impl NewCommand {
             hidden,
             handler: handler.to_owned(),
             client_id: bot.client_id.clone(),
+            extranet: false,
             lang,
         })
     }

@@ -143,6 +143,8 @@ pub struct Chat {
     pub members: Vec<UserId>,
     /// The members who muted the chat (`im.chat.mute`), in join order.
     pub muted: Vec<UserId>,
+    /// The members the owner made managers (administrators), in join order.
+    pub managers: Vec<UserId>,
     /// Each member's read mark: the last message read and when it moved
     /// there (`None` when not known, as for what was read on joining).
     pub reads: Vec<(UserId, i64, Option<Timestamp>)>,
@@ -170,6 +172,8 @@ pub enum ChatChange {
     Title(String),
     Color(Color),
     Owner(UserId),
+    /// The owner makes a member a manager (`true`) or takes it back.
+    Manager(UserId, bool),
     /// The stored name of a picture whose content is already kept.
     Avatar(String),
 }

@@ -79,6 +79,10 @@ pub enum Error {
     /// also a user to change who does not exist.
     #[error("cannot invite or change users")]
     CannotManageUsers,
+    /// imbot.chat.setManager by someone other than the owner, or for a
+    /// user who is no member.
+    #[error("Change manager can only owner and user must be member in chat")]
+    CannotSetManager,
     /// Another user has that e-mail.
     #[error("e-mail taken")]
     EmailTaken,

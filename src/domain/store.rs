@@ -8,7 +8,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::applications::{Application, Grant, GrantKind, NewApplication, TokenPair};
-use super::bots::{Bot, BotChange, BotUpdated, Command, NewBot, NewCommand};
+use super::bots::{
+    Bot, BotChange, BotUpdated, Command, CommandChanges, CommandUpdated, NewBot, NewCommand,
+};
 use super::chats::{Chat, ChatChange, ChatKind, Color, NewChat};
 use super::credentials::{Credential, NewCredential, TokenHash};
 use super::departments::{NewDepartment, Structure};
@@ -561,6 +563,19 @@ pub trait Store: Send + Sync {
     async fn create_command(&self, new: NewCommand, now: Timestamp) -> Result<i64, StoreError>;
     async fn command(&self, id: i64) -> Result<Option<Command>, StoreError>;
     async fn delete_command(&self, id: i64) -> Result<bool, StoreError>;
+    /// A bot's commands, oldest first.
+    async fn commands_of(&self, bot: UserId) -> Result<Vec<Command>, StoreError>;
+    /// The commands named `name` of the application's bots.
+    async fn commands_named(
+        &self,
+        client_id: String,
+        name: String,
+    ) -> Result<Vec<Command>, StoreError>;
+    async fn update_command(
+        &self,
+        id: i64,
+        changes: CommandChanges,
+    ) -> Result<CommandUpdated, StoreError>;
     /// The chat a message is in.
     async fn message_chat(&self, id: MessageId) -> Result<Option<ChatId>, StoreError>;
     /// A message `reader` may see (not deleted, in a chat they are in),

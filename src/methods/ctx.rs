@@ -30,6 +30,19 @@ impl Ctx {
     pub fn user(&self) -> crate::domain::UserId {
         self.caller.user
     }
+
+    /// The same call made by `user` (a bot the caller's application owns),
+    /// with the caller's scopes and limits: what `imbot.chat.*` runs the
+    /// `im.chat.*` rules with.
+    pub fn acting_as(&self, user: crate::domain::UserId) -> Ctx {
+        let mut caller = self.caller.clone();
+        caller.user = user;
+        Ctx {
+            state: self.state.clone(),
+            caller,
+            methods: self.methods,
+        }
+    }
 }
 
 pub type HandlerFuture<'a> = Pin<Box<dyn Future<Output = Result<Reply, ApiError>> + Send + 'a>>;

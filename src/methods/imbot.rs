@@ -205,11 +205,54 @@ pub async fn command_unregister(cx: &Ctx, p: &Params) -> Result<Reply, ApiError>
     Ok(Reply::value(true))
 }
 
+/// The command `imbot.command.answer` names: `COMMAND_ID`, or `COMMAND` by
+/// its text among the application's bots' commands (`BOT_ID` chooses among
+/// bots with the same command; else the one in the message's chat).
+async fn answered_command(
+    cx: &Ctx,
+    p: &Params,
+    message: Option<MessageId>,
+) -> Result<crate::domain::bots::Command, ApiError> {
+    use crate::domain::bots::{command_name, CommandError};
+    let app = client_id(cx, p);
+    let by_name = p.str("COMMAND").and_then(|c| command_name(&c));
+    let (Some(name), None) = (by_name, p.positive_id("COMMAND_ID")) else {
+        let id = p.positive_id("COMMAND_ID").unwrap_or(0);
+        return Ok(cases::bots::own_command(cx.store(), app.as_deref(), id).await?);
+    };
+    let Some(app) = app else {
+        return Err(crate::domain::Error::from(crate::domain::bots::BotError::NoClientId).into());
+    };
+    let mut found = cx.store().commands_named(app, name).await?;
+    if let Some(bot) = p.positive_id("BOT_ID") {
+        found.retain(|c| c.bot.0 == bot);
+    }
+    if found.len() > 1 {
+        if let Some(chat) = match message {
+            Some(m) => cx.store().message_chat(m).await?,
+            None => None,
+        } {
+            let members = cx
+                .store()
+                .chat(chat)
+                .await?
+                .map(|c| c.members)
+                .unwrap_or_default();
+            if let Some(i) = found.iter().position(|c| members.contains(&c.bot)) {
+                return Ok(found.swap_remove(i));
+            }
+        }
+    }
+    found
+        .into_iter()
+        .next()
+        .ok_or_else(|| crate::domain::Error::from(CommandError::NotFound).into())
+}
+
 /// `imbot.command.answer`: docs .../outdated/commands/imbot-command-answer.md.
 /// The command's bot answers in the chat of `MESSAGE_ID`.
 pub async fn command_answer(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
-    let id = p.positive_id("COMMAND_ID").unwrap_or(0);
-    let command = cases::bots::own_command(cx.store(), client_id(cx, p).as_deref(), id).await?;
+    let command = answered_command(cx, p, p.positive_id("MESSAGE_ID").map(MessageId)).await?;
     let message = p
         .positive_id("MESSAGE_ID")
         .map(MessageId)
@@ -232,4 +275,219 @@ pub async fn command_answer(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     .await
     .map_err(|_| ApiError::param("WRONG_REQUEST", "Message isn't added"))?;
     Ok(Reply::value(id.0))
+}
+
+/// The call `im.chat.*` would make, made by the acting bot (`BOT_ID`, or
+/// the application's first): the chat-bot pages' `imbot.chat.*` methods
+/// are the messenger's own chat rules applied to the bot.
+async fn as_bot(cx: &Ctx, p: &Params) -> Result<Ctx, ApiError> {
+    let bot = acting_bot(cx, p).await?;
+    Ok(cx.acting_as(bot.id))
+}
+
+/// `CHAT_ID`, which the `imbot.chat.*` pages require (no `DIALOG_ID`).
+fn chat_id(p: &Params) -> Result<crate::domain::ChatId, ApiError> {
+    Ok(crate::domain::ChatId(required_id(
+        p,
+        "CHAT_ID",
+        None,
+        super::CHAT_ID_EMPTY,
+    )?))
+}
+
+/// `imbot.chat.get`: docs .../outdated/chats/imbot-chat-get.md, as
+/// `im.chat.get` (`{"ID": n}` or `null`).
+pub async fn chat_get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    super::im_chat::get(cx, p).await
+}
+
+/// `imbot.chat.leave`: docs .../outdated/chats/imbot-chat-leave.md. The
+/// bot leaves.
+pub async fn chat_leave(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let bot = as_bot(cx, p).await?;
+    let chat = chat_id(p)?;
+    cases::chats::leave(bot.store(), bot.user(), chat)
+        .await
+        .map_err(|e| match e {
+            crate::domain::Error::CannotLeave => ApiError::param(
+                "WRONG_REQUEST",
+                "You don't have access or user isn't a member in chat",
+            ),
+            e => e.into(),
+        })?;
+    Ok(Reply::value(true))
+}
+
+/// `imbot.chat.sendTyping`: docs .../outdated/chats/imbot-chat-send-typing.md
+pub async fn chat_send_typing(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let bot = as_bot(cx, p).await?;
+    super::im_dialog::writing(&bot, p).await
+}
+
+/// `imbot.chat.user.add`: docs .../outdated/chats/imbot-chat-user-add.md
+pub async fn chat_user_add(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let bot = as_bot(cx, p).await?;
+    chat_id(p)?;
+    if !matches!(p.get("USERS"), Some(Value::Array(_) | Value::Object(_))) {
+        return Err(ApiError::param(
+            "WRONG_REQUEST",
+            "User IDs must be passed in array format",
+        ));
+    }
+    super::im_chat::user_add(&bot, p).await.map_err(|e| {
+        if e.code == "ACCESS_DENIED_EXTEND" {
+            ApiError::new(
+                e.status,
+                "ACCESS_ERROR",
+                "It is forbidden to add users to this chat",
+            )
+        } else {
+            e
+        }
+    })
+}
+
+/// `imbot.chat.user.delete`: docs .../outdated/chats/imbot-chat-user-delete.md
+pub async fn chat_user_delete(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let bot = as_bot(cx, p).await?;
+    chat_id(p)?;
+    super::im_chat::user_delete(&bot, p).await.map_err(|e| {
+        if e.code == "ACCESS_DENIED_KICK" || e.code == "USER_NOT_FOUND" {
+            ApiError::param(
+                "WRONG_REQUEST",
+                "You don't have access or user isn't a member of the chat",
+            )
+        } else {
+            e
+        }
+    })
+}
+
+/// `imbot.chat.user.list`: docs .../outdated/chats/imbot-chat-user-list.md;
+/// the members as the bot sees them.
+pub async fn chat_user_list(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let bot = as_bot(cx, p).await?;
+    chat_id(p)?;
+    super::im_chat::user_list(&bot, p).await
+}
+
+/// `imbot.chat.setManager`: docs .../outdated/chats/imbot-chat-set-manager.md.
+/// The bot, owning the chat, makes a member a manager (`IS_MANAGER=Y`, the
+/// default) or takes it back.
+pub async fn chat_set_manager(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let bot = as_bot(cx, p).await?;
+    let chat = chat_id(p)?;
+    let user = UserId(required_id(p, "USER_ID", None, super::USER_ID_EMPTY)?);
+    let manager = p.flag("IS_MANAGER").unwrap_or(true);
+    cases::chats::update(
+        bot.store(),
+        bot.user(),
+        chat,
+        crate::domain::chats::ChatChange::Manager(user, manager),
+    )
+    .await
+    .map_err(|e| match e {
+        crate::domain::Error::ActionUnavailable | crate::domain::Error::NotGroupChat => {
+            crate::domain::Error::CannotSetManager.into()
+        }
+        e => ApiError::from(e),
+    })?;
+    Ok(Reply::value(true))
+}
+
+/// `imbot.chat.setOwner`: docs .../outdated/chats/imbot-chat-set-owner.md
+pub async fn chat_set_owner(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let bot = as_bot(cx, p).await?;
+    chat_id(p)?;
+    super::im_chat::set_owner(&bot, p).await
+}
+
+/// `imbot.chat.updateTitle`: docs .../outdated/chats/imbot-chat-update-title.md
+pub async fn chat_update_title(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let bot = as_bot(cx, p).await?;
+    chat_id(p)?;
+    super::im_chat::update_title(&bot, p).await
+}
+
+/// `imbot.chat.updateColor`: docs .../outdated/chats/imbot-chat-update-color.md
+pub async fn chat_update_color(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let bot = as_bot(cx, p).await?;
+    chat_id(p)?;
+    super::im_chat::update_color(&bot, p).await
+}
+
+/// `imbot.chat.updateAvatar`: docs .../outdated/chats/imbot-chat-update-avatar.md
+pub async fn chat_update_avatar(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let bot = as_bot(cx, p).await?;
+    chat_id(p)?;
+    super::im_chat::update_avatar(&bot, p).await
+}
+
+/// `imbot.dialog.get`: docs .../outdated/chats/imbot-dialog-get.md: the
+/// same object as `im.dialog.get`, for the caller (the page's example is
+/// seen by a member, not by the owning bot).
+pub async fn dialog_get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    super::im_dialog::get(cx, p).await
+}
+
+/// `imbot.command.update`: docs .../outdated/commands/imbot-command-update.md.
+/// `FIELDS`: `COMMAND`, `EVENT_COMMAND_ADD`, `HIDDEN`, `EXTRANET_SUPPORT`,
+/// `LANG` (replaces every translation); `CLIENT_ID` there names the
+/// application, as at the top level.
+pub async fn command_update(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    use crate::domain::bots::{command_name, valid_handler, CommandChanges, CommandError};
+    use crate::domain::Error;
+    let fields = p.get("FIELDS");
+    let app = client_id(cx, p).or_else(|| {
+        field(fields, "CLIENT_ID")
+            .and_then(scalar_text)
+            .filter(|c| !c.trim().is_empty())
+    });
+    let id = p.positive_id("COMMAND_ID").unwrap_or(0);
+    let command = cases::bots::own_command(cx.store(), app.as_deref(), id).await?;
+    let flag = |key: &str| field(fields, key).map(crate::protocol::params::truthy);
+    let mut changes = CommandChanges {
+        hidden: flag("HIDDEN"),
+        extranet: flag("EXTRANET_SUPPORT"),
+        ..CommandChanges::default()
+    };
+    if let Some(raw) = field(fields, "COMMAND").and_then(scalar_text) {
+        changes.command = Some(command_name(&raw).ok_or(Error::from(CommandError::Empty))?);
+    }
+    if let Some(handler) = field(fields, "EVENT_COMMAND_ADD").and_then(scalar_text) {
+        if !valid_handler(handler.trim()) {
+            return Err(Error::from(CommandError::HandlerInvalid).into());
+        }
+        changes.handler = Some(handler.trim().to_owned());
+    }
+    if let Some(Value::Array(list)) = field(fields, "LANG") {
+        let lang: Vec<_> = list
+            .iter()
+            .filter(|l| l.is_object())
+            .map(|l| {
+                let l = Some(l);
+                (
+                    field_text(l, "LANGUAGE_ID"),
+                    field_text(l, "TITLE"),
+                    field_text(l, "PARAMS"),
+                )
+            })
+            .collect();
+        changes.lang = Some(lang);
+    }
+    if changes.is_empty() {
+        return Err(ApiError::param(
+            "WRONG_REQUEST",
+            "Update fields can't be empty",
+        ));
+    }
+    match cx.store().update_command(command.id, changes).await? {
+        crate::domain::bots::CommandUpdated::Done => Ok(Reply::value(true)),
+        crate::domain::bots::CommandUpdated::NotFound => {
+            Err(Error::from(CommandError::NotFound).into())
+        }
+        crate::domain::bots::CommandUpdated::Taken => {
+            Err(ApiError::param("WRONG_REQUEST", "Command can't be updated"))
+        }
+    }
 }

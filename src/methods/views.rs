@@ -118,6 +118,8 @@ pub fn chat(
     };
     let role = if c.kind != ChatKind::Private && c.owner == caller {
         "owner"
+    } else if c.kind != ChatKind::Private && c.managers.contains(&caller) {
+        "manager"
     } else {
         "member"
     };
@@ -197,7 +199,13 @@ pub fn chat(
         },
         "is_new": false,
         "readed_list": readed_list,
-        "manager_list": if group { vec![c.owner.0] } else { Vec::new() },
+        "manager_list": if group {
+            std::iter::once(c.owner.0)
+                .chain(c.managers.iter().filter(|m| **m != c.owner).map(|m| m.0))
+                .collect()
+        } else {
+            Vec::new()
+        },
         "last_message_views": {
             "message_id": c.last_message_id,
             "first_viewers": [],

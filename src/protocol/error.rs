@@ -192,6 +192,11 @@ impl From<domain::Error> for ApiError {
                 "Change owner can only owner and user must be member in chat",
             ),
             E::CannotManageUsers => (400, "ERROR_CORE", "access_denied"),
+            E::CannotSetManager => (
+                400,
+                "WRONG_REQUEST",
+                "Change manager can only owner and user must be member in chat",
+            ),
             E::NoSuchChat => (400, "WRONG_REQUEST", "Chat doesn't exist"),
             E::AccessDenied => (400, "ACCESS_DENIED", "Access denied"),
             E::EmailTaken => (

@@ -2,10 +2,15 @@
 
 use super::credentials::CREDENTIALS_TOPIC;
 use super::events::{enqueue_bot_delete, enqueue_command};
-use super::rows::{bot_from_row, load_bot, load_command, matching_commands, BOT_COLUMNS};
+use super::rows::{
+    bot_from_row, command_from_row, load_bot, load_command, matching_commands, BOT_COLUMNS,
+    COMMAND_COLUMNS,
+};
 use super::sql::{params, Db, DbResult};
 use super::{BotCreated, CommandRun, StoreError};
-use crate::domain::bots::{Bot, BotChange, BotUpdated, Command, NewBot, NewCommand};
+use crate::domain::bots::{
+    Bot, BotChange, BotUpdated, Command, CommandChanges, CommandUpdated, NewBot, NewCommand,
+};
 use crate::domain::events::MessageSnapshot;
 use crate::domain::{ChatId, MessageId, Timestamp, UserId};
 
@@ -197,11 +202,12 @@ pub(super) fn create_command(conn: &impl Db, new: NewCommand, now: Timestamp) ->
         .map_err(|e| StoreError::Database(format!("cannot encode LANG: {e}")))?;
     conn.exec(
         "INSERT INTO bot_commands
-                     (bot_id, command, common, hidden, handler, client_id, lang, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                     (bot_id, command, common, hidden, handler, client_id, lang, created_at, extranet)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                  ON CONFLICT (bot_id, command) DO UPDATE
                  SET common = excluded.common, hidden = excluded.hidden,
-                     handler = excluded.handler, lang = excluded.lang",
+                     handler = excluded.handler, lang = excluded.lang,
+                     extranet = excluded.extranet",
         params![
             new.bot.0,
             new.command,
@@ -210,7 +216,8 @@ pub(super) fn create_command(conn: &impl Db, new: NewCommand, now: Timestamp) ->
             new.handler,
             new.client_id,
             lang,
-            now.0
+            now.0,
+            new.extranet
         ],
     )?;
     conn.row(
@@ -222,6 +229,73 @@ pub(super) fn create_command(conn: &impl Db, new: NewCommand, now: Timestamp) ->
 
 pub(super) fn command(conn: &impl Db, id: i64) -> DbResult<Option<Command>> {
     load_command(conn, id)
+}
+
+/// A bot's commands, oldest first.
+pub(super) fn commands_of(conn: &impl Db, bot: UserId) -> DbResult<Vec<Command>> {
+    conn.rows(
+        &format!("SELECT {COMMAND_COLUMNS} FROM bot_commands WHERE bot_id = ?1 ORDER BY id"),
+        params![bot.0],
+        command_from_row,
+    )
+}
+
+/// The commands named `name` of the application's bots, oldest first.
+pub(super) fn commands_named(
+    conn: &impl Db,
+    client_id: &str,
+    name: &str,
+) -> DbResult<Vec<Command>> {
+    conn.rows(
+        &format!(
+            "SELECT {COMMAND_COLUMNS} FROM bot_commands
+              WHERE client_id = ?1 AND command = ?2 ORDER BY id"
+        ),
+        params![client_id, name],
+        command_from_row,
+    )
+}
+
+pub(super) fn update_command(
+    conn: &impl Db,
+    id: i64,
+    c: CommandChanges,
+) -> DbResult<CommandUpdated> {
+    let Some(mut command) = load_command(conn, id)? else {
+        return Ok(CommandUpdated::NotFound);
+    };
+    if let Some(name) = c.command {
+        if name != command.command
+            && conn.exists(
+                "SELECT 1 FROM bot_commands WHERE bot_id = ?1 AND command = ?2",
+                params![command.bot.0, name],
+            )?
+        {
+            return Ok(CommandUpdated::Taken);
+        }
+        command.command = name;
+    }
+    command.handler = c.handler.unwrap_or(command.handler);
+    command.common = c.common.unwrap_or(command.common);
+    command.hidden = c.hidden.unwrap_or(command.hidden);
+    command.extranet = c.extranet.unwrap_or(command.extranet);
+    command.lang = c.lang.unwrap_or(command.lang);
+    let lang = serde_json::to_string(&command.lang)
+        .map_err(|e| StoreError::Database(format!("cannot encode LANG: {e}")))?;
+    conn.exec(
+        "UPDATE bot_commands SET command = ?2, handler = ?3, common = ?4, hidden = ?5,
+                extranet = ?6, lang = ?7 WHERE id = ?1",
+        params![
+            id,
+            command.command,
+            command.handler,
+            command.common,
+            command.hidden,
+            command.extranet,
+            lang
+        ],
+    )?;
+    Ok(CommandUpdated::Done)
 }
 
 pub(super) fn delete_command(conn: &impl Db, id: i64) -> DbResult<bool> {

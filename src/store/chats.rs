@@ -278,6 +278,15 @@ pub(super) fn update_chat(
                 params![user.0, chat.0, actor.0],
             )?
         }
+        ChatChange::Manager(user, manager) => {
+            if actor != owner || !is_member(conn, chat, user)? {
+                return Ok(ChatUpdated::NotOwner);
+            }
+            conn.exec(
+                "UPDATE chat_members SET manager = ?1 WHERE chat_id = ?2 AND user_id = ?3",
+                params![manager, chat.0, user.0],
+            )?
+        }
         ChatChange::Avatar(name) => conn.exec(
             "UPDATE chats SET avatar = ?1 WHERE id = ?2",
             params![name, chat.0],

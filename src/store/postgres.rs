@@ -43,6 +43,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0007_files.sql"),
     include_str!("../../migrations/postgres/0008_applications.sql"),
     include_str!("../../migrations/postgres/0009_oauth.sql"),
+    include_str!("../../migrations/postgres/0010_managers_commands.sql"),
 ];
 /// Reader connections (and threads) one node keeps, unless told; the
 /// writers ([`WRITERS`]) and the listener have their own.

@@ -76,10 +76,13 @@ pub(super) fn chat_bots(conn: &impl Db, chat: ChatId) -> DbResult<Vec<Bot>> {
     Ok(bots)
 }
 
+/// The columns [`command_from_row`] reads, of `bot_commands`.
+pub(super) const COMMAND_COLUMNS: &str =
+    "id, bot_id, command, common, hidden, handler, client_id, extranet, lang";
+
 pub(super) fn load_command(conn: &impl Db, id: i64) -> DbResult<Option<Command>> {
     conn.row_opt(
-        "SELECT id, bot_id, command, common, hidden, handler, client_id
-             FROM bot_commands WHERE id = ?1",
+        &format!("SELECT {COMMAND_COLUMNS} FROM bot_commands WHERE id = ?1"),
         params![id],
         command_from_row,
     )
@@ -94,6 +97,8 @@ pub(super) fn command_from_row(r: &dyn DbRow) -> DbResult<Command> {
         hidden: r.get(4)?,
         handler: r.get(5)?,
         client_id: r.get(6)?,
+        extranet: r.get(7)?,
+        lang: serde_json::from_str(&r.get::<String>(8)?).unwrap_or_default(),
     })
 }
 
@@ -106,11 +111,13 @@ pub(super) fn matching_commands(
     author: UserId,
 ) -> DbResult<Vec<Command>> {
     let rows = conn.rows(
-        "SELECT id, bot_id, command, common, hidden, handler, client_id FROM bot_commands c
+        &format!(
+            "SELECT {COMMAND_COLUMNS} FROM bot_commands c
              WHERE c.command = ?1 AND c.bot_id <> ?3
                AND (c.common = TRUE OR EXISTS (SELECT 1 FROM chat_members cm
                                             WHERE cm.chat_id = ?2 AND cm.user_id = c.bot_id))
-             ORDER BY c.id",
+             ORDER BY c.id"
+        ),
         params![word, chat.0, author.0],
         command_from_row,
     )?;
@@ -165,12 +172,17 @@ pub(super) fn load_chat(conn: &impl Db, id: ChatId) -> DbResult<Option<Chat>> {
     }
     let kind = ChatKind::from_code(&kind)
         .ok_or_else(|| StoreError::Database(format!("unknown chat kind {kind}")))?;
-    let rows: Vec<(i64, bool, i64, Option<i64>)> = conn.rows(
-        "SELECT user_id, muted, last_read_id, last_read_at FROM chat_members
+    let rows: Vec<(i64, bool, i64, Option<i64>, bool)> = conn.rows(
+        "SELECT user_id, muted, last_read_id, last_read_at, manager FROM chat_members
           WHERE chat_id = ?1 ORDER BY rowid",
         params![id.0],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
     )?;
+    let managers = rows
+        .iter()
+        .filter(|(.., m)| *m)
+        .map(|(u, ..)| UserId(*u))
+        .collect();
     let members = rows.iter().map(|(u, ..)| UserId(*u)).collect();
     let muted = rows
         .iter()
@@ -179,7 +191,7 @@ pub(super) fn load_chat(conn: &impl Db, id: ChatId) -> DbResult<Option<Chat>> {
         .collect();
     let reads = rows
         .iter()
-        .map(|(u, _, last, at)| (UserId(*u), *last, at.map(Timestamp)))
+        .map(|(u, _, last, at, _)| (UserId(*u), *last, at.map(Timestamp)))
         .collect();
     let (message_count, last_message_id): (i64, i64) = conn.row(
         "SELECT COUNT(*), COALESCE(MAX(id), 0) FROM messages WHERE chat_id = ?1",
@@ -198,6 +210,7 @@ pub(super) fn load_chat(conn: &impl Db, id: ChatId) -> DbResult<Option<Chat>> {
         created_at: Timestamp(created_at),
         members,
         muted,
+        managers,
         reads,
         message_count,
         last_message_id,

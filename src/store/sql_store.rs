@@ -19,7 +19,9 @@ use super::{
     RecentQuery, SqlStore, Store,
 };
 use crate::domain::applications::{Application, Grant, GrantKind, NewApplication, TokenPair};
-use crate::domain::bots::{Bot, BotChange, BotUpdated, Command, NewBot, NewCommand};
+use crate::domain::bots::{
+    Bot, BotChange, BotUpdated, Command, CommandChanges, CommandUpdated, NewBot, NewCommand,
+};
 use crate::domain::chats::{Chat, ChatChange, NewChat};
 use crate::domain::credentials::{Credential, NewCredential, TokenHash};
 use crate::domain::departments::{NewDepartment, Structure};
@@ -569,6 +571,24 @@ impl<B: Backend> Store for SqlStore<B> {
     async fn delete_command(&self, id: i64) -> DbResult<bool> {
         self.backend
             .write(move |conn| bots::delete_command(conn, id))
+            .await
+    }
+
+    async fn commands_of(&self, bot: UserId) -> DbResult<Vec<Command>> {
+        self.backend
+            .read(move |conn| bots::commands_of(conn, bot))
+            .await
+    }
+
+    async fn commands_named(&self, client_id: String, name: String) -> DbResult<Vec<Command>> {
+        self.backend
+            .read(move |conn| bots::commands_named(conn, &client_id, &name))
+            .await
+    }
+
+    async fn update_command(&self, id: i64, changes: CommandChanges) -> DbResult<CommandUpdated> {
+        self.backend
+            .write(move |conn| bots::update_command(conn, id, changes))
             .await
     }
 

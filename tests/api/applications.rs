@@ -28,7 +28,7 @@ async fn installed(app: &TestApp, scopes: &str) -> (String, String, IssuedTokens
     )
     .await
     .unwrap();
-    let (_, tokens) = apps::install(app.store.as_ref(), &application.client_id, installer)
+    let (_, tokens) = apps::install(app.store.as_ref(), &application.client_id, installer, 3600)
         .await
         .unwrap()
         .expect("installed");

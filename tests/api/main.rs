@@ -9,6 +9,7 @@ const POSTGRES: bool = false;
 mod access;
 mod applications;
 mod batch;
+mod bot_chats;
 mod bots_v2;
 mod chats;
 mod cli;

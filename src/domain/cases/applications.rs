@@ -2,7 +2,7 @@
 //! or a refresh token for new tokens, delete.
 
 use crate::domain::applications::*;
-use crate::domain::credentials::{Scopes, Secret, TokenHash};
+use crate::domain::credentials::{Scopes, Secret, TokenHash, ACCESS_TOKEN_TTL_SECS};
 use crate::domain::store::Store;
 use crate::domain::{Error, Timestamp, UserId};
 
@@ -30,15 +30,18 @@ pub async fn add(
 }
 
 /// `app install --user ID`: the application is installed by that
-/// administrator, who gets its first access token and refresh token.
-/// `None`: no such application, or `user` is no active administrator.
+/// administrator, who gets its first access token (living `access_ttl`
+/// seconds, at most an hour) and refresh token. `None`: no such
+/// application, or `user` is no active administrator.
 pub async fn install(
     store: &dyn Store,
     client_id: &str,
     user: UserId,
+    access_ttl: i64,
 ) -> Result<Option<(Application, IssuedTokens)>, Error> {
     let now = Timestamp::now();
-    let (pair, access, refresh) = TokenPair::issue(now);
+    let (mut pair, access, refresh) = TokenPair::issue(now);
+    pair.access_expires = Timestamp(now.0 + access_ttl.clamp(1, ACCESS_TOKEN_TTL_SECS));
     let expires = pair.access_expires;
     let Some(app) = store
         .install_application(client_id.to_owned(), user, pair, now)

@@ -175,6 +175,7 @@ pub async fn update(
 ) -> Result<(), Error> {
     let color = matches!(change, ChatChange::Color(_));
     let avatar = matches!(change, ChatChange::Avatar(_));
+    let manager = matches!(change, ChatChange::Manager(..));
     match store.update_chat(chat, caller, change).await? {
         ChatUpdated::Done => Ok(()),
         ChatUpdated::NoChat if avatar => Err(Error::NoSuchChat),
@@ -184,6 +185,7 @@ pub async fn update(
         ChatUpdated::NoChat | ChatUpdated::NotMember => Err(Error::ActionUnavailable),
         ChatUpdated::PrivateChat => Err(Error::NotGroupChat),
         ChatUpdated::Unchanged => Err(Error::ColorUnchanged),
+        ChatUpdated::NotOwner if manager => Err(Error::CannotSetManager),
         ChatUpdated::NotOwner => Err(Error::CannotSetOwner),
     }
 }
