@@ -300,6 +300,7 @@ pub enum WebhookCommand {
 pub enum AppCommand {
     /// Create a local application; prints its client_id and client_secret.
     Add {
+        /// What the application is called (shown when a user signs in).
         #[arg(long)]
         name: String,
         /// Comma-separated scopes; every known scope when omitted.

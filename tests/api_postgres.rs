@@ -20,6 +20,8 @@ mod batch;
 mod bot_chats;
 #[path = "api/bots_v2.rs"]
 mod bots_v2;
+#[path = "api/bots_v2_chats.rs"]
+mod bots_v2_chats;
 #[path = "api/chats.rs"]
 mod chats;
 #[path = "api/cli.rs"]

@@ -374,6 +374,8 @@ pub enum BotUpdated {
     NotFound,
     /// Another bot of the same application has the new code.
     CodeTaken,
+    /// Another bot was registered with the new botToken (v2 rotation).
+    TokenTaken,
     /// The change's own rule refused it.
     Refused(BotError),
 }
@@ -633,6 +635,87 @@ pub fn v2_app(caller_client: Option<&str>, bot_token: Option<&str>) -> Result<St
     match bot_token.map(str::trim).filter(|t| !t.is_empty()) {
         Some(t) => Ok(format!("bot-token:{}", &token_hash(t)[..16])),
         None => Err(BotV2Error::TokenMissing),
+    }
+}
+
+/// What `imbot.v2.Bot.update` changes (`None`: as it is), checked.
+#[derive(Debug, Clone, Default)]
+pub struct BotV2Changes {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub work_position: Option<String>,
+    pub reactions_enabled: Option<bool>,
+    pub openline: Option<bool>,
+    pub event_mode: Option<EventMode>,
+    pub webhook_url: Option<String>,
+    /// A new botToken (rotation): the bot's application becomes the one it
+    /// names.
+    pub bot_token: Option<String>,
+}
+
+impl BotV2Changes {
+    /// Checks the changes against the bot as it is: a webhook mode needs a
+    /// valid URL.
+    pub fn check(&self, bot: &Bot) -> Result<(), BotV2Error> {
+        if let Some(url) = &self.webhook_url {
+            if !url.is_empty() && !valid_handler(url) {
+                return Err(BotV2Error::InvalidCallback);
+            }
+        }
+        let mode = self
+            .event_mode
+            .or(bot.v2.as_ref().map(|v| v.event_mode))
+            .unwrap_or(EventMode::Webhook);
+        let url = self
+            .webhook_url
+            .clone()
+            .or(bot.v2.as_ref().map(|v| v.webhook_url.clone()))
+            .unwrap_or_default();
+        if mode == EventMode::Webhook && url.is_empty() {
+            return Err(BotV2Error::WebhookUrlRequired);
+        }
+        Ok(())
+    }
+
+    /// The bot with these changes.
+    pub fn apply(&self, bot: &Bot) -> Bot {
+        let mut b = bot.clone();
+        if let Some(n) = &self.first_name {
+            b.first_name = n.trim().to_owned();
+        }
+        if let Some(n) = &self.last_name {
+            b.last_name = n.trim().to_owned();
+        }
+        if let Some(w) = &self.work_position {
+            b.work_position = w.trim().to_owned();
+        }
+        if let Some(o) = self.openline {
+            b.openline = o;
+        }
+        let mut v2 = b.v2.clone().unwrap_or(V2 {
+            event_mode: EventMode::Webhook,
+            webhook_url: String::new(),
+            reactions_enabled: true,
+            token_hash: None,
+        });
+        if let Some(r) = self.reactions_enabled {
+            v2.reactions_enabled = r;
+        }
+        if let Some(m) = self.event_mode {
+            v2.event_mode = m;
+        }
+        if let Some(u) = &self.webhook_url {
+            v2.webhook_url = u.trim().to_owned();
+        }
+        if let Some(t) = &self.bot_token {
+            let t = t.trim();
+            v2.token_hash = Some(token_hash(t));
+            if b.client_id.starts_with("bot-token:") {
+                b.client_id = format!("bot-token:{}", &token_hash(t)[..16]);
+            }
+        }
+        b.v2 = Some(v2);
+        b
     }
 }
 

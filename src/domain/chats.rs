@@ -153,6 +153,8 @@ pub struct Chat {
     /// The picture (`im.chat.updateAvatar`) as stored: `<sha-256>.<ext>`,
     /// or empty.
     pub avatar: String,
+    /// Whether members may type (`imbot.v2.Chat.TextField.enabled`).
+    pub text_field_enabled: bool,
 }
 
 impl Chat {
@@ -172,6 +174,7 @@ pub enum ChatChange {
     Title(String),
     Color(Color),
     Owner(UserId),
+    Description(String),
     /// The owner makes a member a manager (`true`) or takes it back.
     Manager(UserId, bool),
     /// The stored name of a picture whose content is already kept.

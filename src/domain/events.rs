@@ -27,6 +27,11 @@ pub enum EventKind {
     V2JoinChat,
     V2Delete,
     V2ReactionChange,
+    /// ONIMBOTV2COMMANDADD: a message used a v2 bot's command.
+    V2CommandAdd,
+    /// ONIMBOTV2CONTEXTGET: a user opened a dialog with the bot, with context
+    /// (`im.v2.Chat.Bot.sendContext`).
+    V2ContextGet,
     /// im.v2 user events (polled with im.v2.Event.get, or bound with event.bind).
     UserMessageAdd,
     UserMessageUpdate,
@@ -51,6 +56,8 @@ impl EventKind {
             EventKind::V2JoinChat => "ONIMBOTV2JOINCHAT",
             EventKind::V2Delete => "ONIMBOTV2DELETE",
             EventKind::V2ReactionChange => "ONIMBOTV2REACTIONCHANGE",
+            EventKind::V2CommandAdd => "ONIMBOTV2COMMANDADD",
+            EventKind::V2ContextGet => "ONIMBOTV2CONTEXTGET",
             EventKind::UserMessageAdd => "ONIMV2MESSAGEADD",
             EventKind::UserMessageUpdate => "ONIMV2MESSAGEUPDATE",
             EventKind::UserMessageDelete => "ONIMV2MESSAGEDELETE",
@@ -109,6 +116,7 @@ impl EventKind {
             EventKind::BotMessageDelete => EventKind::V2MessageDelete,
             EventKind::BotJoinChat => EventKind::V2JoinChat,
             EventKind::BotDelete => EventKind::V2Delete,
+            EventKind::CommandAdd => EventKind::V2CommandAdd,
             v2 => v2,
         }
     }
@@ -122,6 +130,8 @@ impl EventKind {
                 | EventKind::V2JoinChat
                 | EventKind::V2Delete
                 | EventKind::V2ReactionChange
+                | EventKind::V2CommandAdd
+                | EventKind::V2ContextGet
         )
     }
 
@@ -209,6 +219,9 @@ pub struct EventRecord {
     /// For ONIMCOMMANDADD: (command id, command, its parameters).
     #[serde(default)]
     pub command: Option<(i64, String, String)>,
+    /// For ONIMBOTV2CONTEXTGET: the context the user passed.
+    #[serde(default)]
+    pub context: Option<serde_json::Value>,
 }
 
 impl EventRecord {
@@ -225,6 +238,7 @@ impl EventRecord {
             at: at.0,
             reaction: None,
             command: None,
+            context: None,
         }
     }
 }

@@ -311,6 +311,14 @@ pub trait Store: Send + Sync {
     ) -> Result<ChatUpdated, StoreError>;
     /// `user` mutes (or unmutes) `chat`; `false` if `user` is not a member.
     async fn set_muted(&self, chat: ChatId, user: UserId, muted: bool) -> Result<bool, StoreError>;
+    /// `actor` (a member) turns the chat's input field on or off; `false`
+    /// when `actor` is no member.
+    async fn set_text_field(
+        &self,
+        chat: ChatId,
+        actor: UserId,
+        enabled: bool,
+    ) -> Result<bool, StoreError>;
     /// `actor` removes `user` (itself: leaving; another: only the owner may).
     async fn remove_member(
         &self,
@@ -563,6 +571,16 @@ pub trait Store: Send + Sync {
     async fn create_command(&self, new: NewCommand, now: Timestamp) -> Result<i64, StoreError>;
     async fn command(&self, id: i64) -> Result<Option<Command>, StoreError>;
     async fn delete_command(&self, id: i64) -> Result<bool, StoreError>;
+    /// `im.v2.Chat.Bot.sendContext`: `user` (a member) passes `context` to
+    /// the v2 bots of `chat` (ONIMBOTV2CONTEXTGET); how many, or `None`
+    /// when `user` is no member.
+    async fn send_bot_context(
+        &self,
+        chat: ChatId,
+        user: UserId,
+        context: serde_json::Value,
+        now: Timestamp,
+    ) -> Result<Option<usize>, StoreError>;
     /// A bot's commands, oldest first.
     async fn commands_of(&self, bot: UserId) -> Result<Vec<Command>, StoreError>;
     /// The commands named `name` of the application's bots.

@@ -5,7 +5,9 @@
 use serde_json::{json, Map, Value};
 
 use crate::domain::credentials::TokenHash;
-use crate::domain::events::{ChatSnapshot, EventKind, EventRecord, OutboxEntry, UserSnapshot};
+use crate::domain::events::{
+    ChatSnapshot, EventKind, EventRecord, MessageSnapshot, OutboxEntry, UserSnapshot,
+};
 use crate::domain::users::{color_for, display_name};
 use crate::domain::UserId;
 
@@ -343,6 +345,22 @@ pub fn v2_user(u: &UserSnapshot, at: i64) -> Value {
     })
 }
 
+/// The v2 `Message` of an event.
+fn v2_message(m: &MessageSnapshot, c: &ChatSnapshot, at: i64) -> Value {
+    json!({
+        "id": m.id,
+        "chatId": c.id,
+        "authorId": m.author,
+        "date": crate::protocol::envelope::iso_date(crate::domain::Timestamp(at)),
+        "text": m.text,
+        "isSystem": false,
+        "uuid": "",
+        "forward": null,
+        "params": {},
+        "viewedByOthers": false,
+    })
+}
+
 /// The `data` of a v2 event, with `bot` as given (webhook: `{id, code,
 /// auth}`; fetch: the full object).
 pub fn v2_data(r: &EventRecord, bot: Option<Value>) -> Value {
@@ -366,27 +384,38 @@ pub fn v2_data(r: &EventRecord, bot: Option<Value>) -> Value {
                 );
             }
             if let (Some(m), Some(c)) = (&r.message, &r.chat) {
-                d.insert(
-                    "message".into(),
-                    json!({
-                        "id": m.id,
-                        "chatId": c.id,
-                        "authorId": m.author,
-                        "date": crate::protocol::envelope::iso_date(crate::domain::Timestamp(at)),
-                        "text": m.text,
-                        "isSystem": false,
-                        "uuid": "",
-                        "forward": null,
-                        "params": {},
-                        "viewedByOthers": false,
-                    }),
-                );
+                d.insert("message".into(), v2_message(m, c, at));
             }
         }
         EventKind::V2MessageDelete | EventKind::UserMessageDelete => {
             if let Some(m) = &r.message {
                 d.insert("messageId".into(), m.id.into());
             }
+        }
+        EventKind::V2CommandAdd => {
+            if let Some((id, word, params)) = &r.command {
+                d.insert(
+                    "command".into(),
+                    json!({
+                        "id": id,
+                        "command": format!("/{word}"),
+                        "params": params,
+                        "context": "textarea",
+                    }),
+                );
+            }
+            if let (Some(m), Some(c)) = (&r.message, &r.chat) {
+                d.insert("message".into(), v2_message(m, c, at));
+            }
+        }
+        EventKind::V2ContextGet => {
+            if let Some(c) = &r.chat {
+                d.insert("dialogId".into(), c.dialog_id.clone().into());
+            }
+            d.insert(
+                "context".into(),
+                r.context.clone().unwrap_or_else(|| json!({})),
+            );
         }
         EventKind::V2JoinChat | EventKind::UserJoinChat => {
             if let Some(c) = &r.chat {

@@ -70,7 +70,7 @@ pub(super) fn new_chat(cx: &Ctx, p: &Params, owner: UserId) -> Result<NewChat, A
 }
 
 /// A picture `AVATAR` (Base64, PNG/GIF/JPEG, at most 5000x5000) checked.
-fn avatar_image(p: &Params) -> Result<(Vec<u8>, &'static str), ApiError> {
+pub(super) fn avatar_image(p: &Params) -> Result<(Vec<u8>, &'static str), ApiError> {
     let wrong_type = || ApiError::param("AVATAR_ERROR", "Avatar incorrect type");
     let raw = p.str("AVATAR").unwrap_or_default();
     if raw.len() / 4 * 3 > MAX_FILE_BYTES {

@@ -39,7 +39,7 @@ fn v2_error(e: Error) -> ApiError {
     }
 }
 
-async fn acting_bot(cx: &Ctx, p: &Params) -> Result<Bot, ApiError> {
+pub(super) async fn acting_bot(cx: &Ctx, p: &Params) -> Result<Bot, ApiError> {
     let id = p.positive_id("botId").map(UserId);
     Ok(cases::bots::resolve_v2(
         cx.store(),
@@ -213,4 +213,310 @@ pub async fn message_delete(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
         .await
         .map_err(not_allowed)?;
     Ok(Reply::value(json!({"result": true})))
+}
+
+/// The v2 `Command` object: `/name`, with `title`, `params`, `category`
+/// and `context` when `full` (Command.list).
+fn command_view(c: &bots::Command, bot: &Bot, full: bool) -> Value {
+    let mut v = json!({
+        "id": c.id,
+        "botId": c.bot.0,
+        "command": format!("/{}", c.command),
+        "common": c.common,
+        "hidden": c.hidden,
+        "extranetSupport": c.extranet,
+    });
+    if full {
+        // The portal's language (en), else the first translation.
+        let lang = c
+            .lang
+            .iter()
+            .find(|(l, ..)| l.eq_ignore_ascii_case("en"))
+            .or_else(|| c.lang.first());
+        v["title"] = lang.map_or("", |(_, t, _)| t.as_str()).into();
+        v["params"] = lang.map_or("", |(_, _, p)| p.as_str()).into();
+        v["category"] = bot.full_name().into();
+        v["context"] = "".into();
+    }
+    v
+}
+
+fn command_error(code: &'static str, description: &'static str) -> ApiError {
+    ApiError::param(code, description)
+}
+
+/// `fields`, or (the format before revision 33) the top level.
+fn command_fields(p: &Params) -> Value {
+    match p.get("fields") {
+        Some(f @ Value::Object(_)) => f.clone(),
+        _ => Value::Object(p.as_map().clone()),
+    }
+}
+
+/// A command name from `fields.command`: a string of letters and digits,
+/// with or without its leading `/`.
+fn command_name_of(f: &Value, required: bool) -> Result<Option<String>, ApiError> {
+    match f.get("command") {
+        None | Some(Value::Null) if required => {
+            Err(command_error("COMMAND_REQUIRED", "Command is required"))
+        }
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() => Err(if required {
+            command_error("COMMAND_REQUIRED", "Command is required")
+        } else {
+            command_error("COMMAND_NAME_EMPTY", "Command name is empty")
+        }),
+        Some(Value::String(s)) => bots::command_name(s)
+            .map(Some)
+            .ok_or_else(|| command_error("COMMAND_NAME_INVALID", "Command name is invalid")),
+        Some(_) => Err(command_error(
+            "COMMAND_NAME_INVALID",
+            "Command name is invalid",
+        )),
+    }
+}
+
+/// `title` and `params` (`{lang: text}`) merged into `lang` entries: a
+/// text sets a language's, `null` removes the language.
+fn merge_lang(
+    mut lang: Vec<(String, String, String)>,
+    title: Option<&Value>,
+    params: Option<&Value>,
+) -> Vec<(String, String, String)> {
+    if let Some(Value::Object(titles)) = title {
+        for (code, text) in titles {
+            let code = code.to_ascii_lowercase();
+            lang.retain(|(l, ..)| *l != code);
+            if let Some(text) = scalar_text(text) {
+                let hint = params
+                    .and_then(|p| p.get(code.as_str()))
+                    .and_then(scalar_text)
+                    .unwrap_or_default();
+                lang.push((code, text, hint));
+            }
+        }
+    }
+    lang
+}
+
+/// `imbot.v2.Command.register`: docs .../commands/command-register.md.
+/// The same command again returns the one registered, unchanged.
+pub async fn command_register(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let bot = acting_bot(cx, p).await?;
+    let f = command_fields(p);
+    let name = command_name_of(&f, true)?.unwrap_or_default();
+    let hidden = f.get("hidden").is_some_and(truthy);
+    let lang = merge_lang(Vec::new(), f.get("title"), f.get("params"));
+    if !hidden && lang.iter().all(|(_, t, _)| t.trim().is_empty()) {
+        return Err(command_error(
+            "COMMAND_TITLE_REQUIRED",
+            "Command title is required",
+        ));
+    }
+    let existing = cx.store().commands_of(bot.id).await?;
+    if let Some(c) = existing.iter().find(|c| c.command == name) {
+        return Ok(Reply::value(
+            json!({"command": command_view(c, &bot, false)}),
+        ));
+    }
+    let new = bots::NewCommand {
+        bot: bot.id,
+        command: name,
+        common: f.get("common").is_some_and(truthy),
+        hidden,
+        // A v2 bot hears its commands where it hears everything else.
+        handler: String::new(),
+        client_id: bot.client_id.clone(),
+        extranet: f.get("extranetSupport").is_some_and(truthy),
+        lang,
+    };
+    let id = cx.store().create_command(new, Timestamp::now()).await?;
+    let command =
+        cx.store().command(id).await?.ok_or_else(|| {
+            command_error("COMMAND_REGISTER_FAILED", "Command registration failed")
+        })?;
+    Ok(Reply::value(
+        json!({"command": command_view(&command, &bot, false)}),
+    ))
+}
+
+/// The bot's command `commandId`, or `COMMAND_NOT_FOUND`.
+async fn own_command(cx: &Ctx, bot: &Bot, p: &Params) -> Result<bots::Command, ApiError> {
+    let id = p.positive_id("commandId").unwrap_or(0);
+    cx.store()
+        .command(id)
+        .await?
+        .filter(|c| c.bot == bot.id)
+        .ok_or_else(|| command_error("COMMAND_NOT_FOUND", "Command not found"))
+}
+
+/// `imbot.v2.Command.unregister`: docs .../commands/command-unregister.md
+pub async fn command_unregister(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let bot = acting_bot(cx, p).await?;
+    let command = own_command(cx, &bot, p).await?;
+    cx.store().delete_command(command.id).await?;
+    Ok(Reply::value(json!({"result": true})))
+}
+
+/// `imbot.v2.Command.update`: docs .../commands/command-update.md
+pub async fn command_update(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let bot = acting_bot(cx, p).await?;
+    let command = own_command(cx, &bot, p).await?;
+    let f = command_fields(p);
+    let flag = |key: &str| f.get(key).filter(|v| !v.is_null()).map(truthy);
+    let changes = bots::CommandChanges {
+        command: command_name_of(&f, false)?,
+        handler: None,
+        common: flag("common"),
+        hidden: flag("hidden"),
+        extranet: flag("extranetSupport"),
+        lang: f
+            .get("title")
+            .map(|t| merge_lang(command.lang.clone(), Some(t), f.get("params"))),
+    };
+    match cx.store().update_command(command.id, changes).await? {
+        bots::CommandUpdated::Done => {}
+        bots::CommandUpdated::NotFound => {
+            return Err(command_error("COMMAND_NOT_FOUND", "Command not found"))
+        }
+        bots::CommandUpdated::Taken => {
+            return Err(command_error(
+                "COMMAND_ALREADY_EXISTS",
+                "Command already exists",
+            ))
+        }
+    }
+    let updated = cx
+        .store()
+        .command(command.id)
+        .await?
+        .ok_or_else(|| command_error("COMMAND_NOT_FOUND", "Command not found"))?;
+    Ok(Reply::value(
+        json!({"command": command_view(&updated, &bot, false)}),
+    ))
+}
+
+/// `imbot.v2.Command.list`: docs .../commands/command-list.md
+pub async fn command_list(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let bot = acting_bot(cx, p).await?;
+    let commands = cx.store().commands_of(bot.id).await?;
+    Ok(Reply::value(json!({
+        "commands": commands.iter().map(|c| command_view(c, &bot, true)).collect::<Vec<_>>(),
+    })))
+}
+
+/// `imbot.v2.Command.answer`: docs .../commands/command-answer.md. The bot
+/// answers in the chat of `messageId`, which `dialogId` must name.
+pub async fn command_answer(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let bot = acting_bot(cx, p).await?;
+    let failed = || command_error("COMMAND_ANSWER_FAILED", "Command answer failed");
+    own_command(cx, &bot, p).await.map_err(|_| failed())?;
+    let message = p
+        .positive_id("messageId")
+        .map(MessageId)
+        .ok_or_else(failed)?;
+    let dialog = p
+        .str("dialogId")
+        .and_then(|d| DialogRef::parse(&d))
+        .ok_or_else(failed)?;
+    let text = field_text(p.get("fields"), "message");
+    if text.trim().is_empty() {
+        return Err(failed());
+    }
+    let chat = cx.store().message_chat(message).await?.ok_or_else(failed)?;
+    let named = match dialog {
+        DialogRef::Chat(id) => Some(id),
+        DialogRef::User(_) => cases::chats::dialog_chat(cx.store(), bot.id, dialog)
+            .await
+            .ok()
+            .flatten(),
+    };
+    if named != Some(chat) {
+        return Err(failed());
+    }
+    cases::messages::post(cx.store(), bot.id, DialogRef::Chat(chat), &text)
+        .await
+        .map_err(|_| failed())?;
+    Ok(Reply::value(json!({"result": true})))
+}
+
+/// `imbot.v2.File.upload`: docs .../files/file-upload.md: `im.v2.File.upload`
+/// made by the bot.
+pub async fn file_upload(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let bot = acting_bot(cx, p).await?;
+    super::im_file::upload(&cx.acting_as(bot.id), p).await
+}
+
+/// `imbot.v2.File.download`: docs .../files/file-download.md. A link to a
+/// file of a chat the bot is in.
+pub async fn file_download(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let bot = acting_bot(cx, p).await?;
+    let not_found = || ApiError::param("FILE_NOT_FOUND", "File not found");
+    let id = p.positive_id("fileId").ok_or_else(not_found)?;
+    let file = cases::files::readable(cx.store(), bot.id, id)
+        .await?
+        .ok_or_else(not_found)?;
+    let as_bot = cx.acting_as(bot.id);
+    let token = cases::files::link(cx.store(), bot.id, file.id).await?;
+    Ok(Reply::value(json!({
+        "downloadUrl": super::im_file::download_url(&as_bot, &token),
+    })))
+}
+
+/// `imbot.v2.Revision.get`: docs .../revision-get.md. The revisions whose
+/// behaviour b24im follows (the page's example).
+pub async fn revision_get(_cx: &Ctx, _p: &Params) -> Result<Reply, ApiError> {
+    Ok(Reply::value(
+        json!({"rest": 33, "web": 130, "mobile": 23, "desktop": 6}),
+    ))
+}
+
+/// `imbot.v2.Bot.update`: docs .../bots/bot-update.md. Names, job title,
+/// reactions, Open Channels support, event mode and webhook URL, and a new
+/// `fields.botToken` (the old one stops working at once). `color`,
+/// `gender`, `avatar`, `isHidden` and `backgroundId` are accepted and not
+/// kept (b24im's bots show none of them).
+pub async fn update(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
+    let bot = acting_bot(cx, p).await?;
+    let f = p.get("fields");
+    let props = field(f, "properties");
+    let text = |obj: Option<&Value>, key: &str| field(obj, key).and_then(scalar_text);
+    let event_mode = match text(f, "eventMode") {
+        Some(m) => Some(
+            bots::EventMode::parse(&m).ok_or(Error::from(bots::BotV2Error::InvalidEventMode))?,
+        ),
+        None => None,
+    };
+    let changes = bots::BotV2Changes {
+        first_name: text(props, "name"),
+        last_name: text(props, "lastName"),
+        work_position: text(props, "workPosition"),
+        reactions_enabled: field(f, "isReactionsEnabled").map(truthy),
+        openline: field(f, "isSupportOpenline").map(truthy),
+        event_mode,
+        webhook_url: text(f, "webhookUrl"),
+        bot_token: text(f, "botToken").filter(|t| !t.trim().is_empty()),
+    };
+    let rotation_failed =
+        || ApiError::param("BOT_TOKEN_ROTATION_FAILED", "Bot token rotation failed");
+    if changes
+        .bot_token
+        .as_ref()
+        .is_some_and(|t| t.trim().chars().count() > 40)
+    {
+        return Err(rotation_failed());
+    }
+    changes.check(&bot).map_err(Error::from)?;
+    if !cases::bots::update_v2(cx.store(), &bot, changes).await? {
+        return Err(rotation_failed());
+    }
+    let bot = cx
+        .store()
+        .bot(bot.id)
+        .await?
+        .ok_or(bots::BotV2Error::NotFound)
+        .map_err(Error::from)?;
+    Ok(Reply::value(
+        json!({"bot": v2_bot(&bot), "users": [bot_user(&bot)]}),
+    ))
 }

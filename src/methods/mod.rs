@@ -17,6 +17,7 @@ pub mod im_search;
 pub mod im_user;
 pub mod imbot;
 pub mod imbot_v2;
+pub mod imbot_v2_chat;
 pub mod meta;
 pub mod registry;
 pub mod table;

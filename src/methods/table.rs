@@ -5,7 +5,7 @@
 use super::ctx::{Method, Scope};
 use super::{
     batch, events, im_chat, im_counters, im_department, im_dialog, im_file, im_message, im_notify,
-    im_recent, im_search, im_user, imbot, imbot_v2, meta, user,
+    im_recent, im_search, im_user, imbot, imbot_v2, imbot_v2_chat, meta, user,
 };
 
 const IM: Scope = Scope::AnyOf(&["im"]);
@@ -131,6 +131,11 @@ pub static METHODS: &[Method] = &[
     method!("event.offline.clear", Scope::Basic, events::offline_clear),
     method!("event.offline.error", Scope::Basic, events::offline_error),
     method!("event.offline.list", Scope::Basic, events::offline_list),
+    method!(
+        "im.v2.chat.bot.sendcontext",
+        IM,
+        imbot_v2_chat::send_context
+    ),
     method!("im.v2.event.subscribe", IM, events::subscribe),
     method!("im.v2.event.unsubscribe", IM, events::unsubscribe),
     method!("im.v2.event.get", IM, events::user_get),
@@ -162,6 +167,7 @@ pub static METHODS: &[Method] = &[
     method!("imbot.v2.bot.register", IMBOT, imbot_v2::register),
     method!("imbot.v2.bot.unregister", IMBOT, imbot_v2::unregister),
     method!("imbot.v2.bot.get", IMBOT, imbot_v2::get),
+    method!("imbot.v2.bot.update", IMBOT, imbot_v2::update),
     method!("imbot.v2.bot.list", IMBOT, imbot_v2::list),
     method!("imbot.v2.chat.message.send", IMBOT, imbot_v2::message_send),
     method!(
@@ -185,6 +191,69 @@ pub static METHODS: &[Method] = &[
         imbot_v2::reaction_delete
     ),
     method!("imbot.v2.event.get", IMBOT, imbot_v2::event_get),
+    method!(
+        "imbot.v2.command.register",
+        IMBOT,
+        imbot_v2::command_register
+    ),
+    method!(
+        "imbot.v2.command.unregister",
+        IMBOT,
+        imbot_v2::command_unregister
+    ),
+    method!("imbot.v2.command.update", IMBOT, imbot_v2::command_update),
+    method!("imbot.v2.command.list", IMBOT, imbot_v2::command_list),
+    method!("imbot.v2.command.answer", IMBOT, imbot_v2::command_answer),
+    method!("imbot.v2.file.upload", IMBOT, imbot_v2::file_upload),
+    method!("imbot.v2.file.download", IMBOT, imbot_v2::file_download),
+    method!("imbot.v2.revision.get", IMBOT, imbot_v2::revision_get),
+    method!("imbot.v2.chat.add", IMBOT, imbot_v2_chat::add),
+    method!("imbot.v2.chat.get", IMBOT, imbot_v2_chat::get),
+    method!("imbot.v2.chat.update", IMBOT, imbot_v2_chat::update),
+    method!("imbot.v2.chat.leave", IMBOT, imbot_v2_chat::leave),
+    method!("imbot.v2.chat.setowner", IMBOT, imbot_v2_chat::set_owner),
+    method!("imbot.v2.chat.user.add", IMBOT, imbot_v2_chat::user_add),
+    method!(
+        "imbot.v2.chat.user.delete",
+        IMBOT,
+        imbot_v2_chat::user_delete
+    ),
+    method!("imbot.v2.chat.user.list", IMBOT, imbot_v2_chat::user_list),
+    method!(
+        "imbot.v2.chat.manager.add",
+        IMBOT,
+        imbot_v2_chat::manager_add
+    ),
+    method!(
+        "imbot.v2.chat.manager.delete",
+        IMBOT,
+        imbot_v2_chat::manager_delete
+    ),
+    method!(
+        "imbot.v2.chat.message.get",
+        IMBOT,
+        imbot_v2_chat::message_get
+    ),
+    method!(
+        "imbot.v2.chat.message.read",
+        IMBOT,
+        imbot_v2_chat::message_read
+    ),
+    method!(
+        "imbot.v2.chat.message.getcontext",
+        IMBOT,
+        imbot_v2_chat::message_context
+    ),
+    method!(
+        "imbot.v2.chat.inputaction.notify",
+        IMBOT,
+        imbot_v2_chat::input_action
+    ),
+    method!(
+        "imbot.v2.chat.textfield.enabled",
+        IMBOT,
+        imbot_v2_chat::text_field
+    ),
 ];
 
 #[cfg(test)]

@@ -142,6 +142,7 @@ pub(super) fn update_bot(conn: &impl Db, id: UserId, change: BotChange) -> DbRes
     else {
         return Ok(BotUpdated::NotFound);
     };
+    let old_token = bot.v2.as_ref().and_then(|v| v.token_hash.clone());
     let bot = match change(&bot) {
         Ok(updated) => updated,
         Err(e) => return Ok(BotUpdated::Refused(e)),
@@ -172,6 +173,38 @@ pub(super) fn update_bot(conn: &impl Db, id: UserId, change: BotChange) -> DbRes
         "UPDATE users SET first_name = ?2, last_name = ?3 WHERE id = ?1",
         params![bot.id.0, bot.first_name, bot.last_name],
     )?;
+    if let Some(v2) = &bot.v2 {
+        if let Some(hash) = v2
+            .token_hash
+            .as_ref()
+            .filter(|h| Some(*h) != old_token.as_ref())
+        {
+            if conn.exists(
+                "SELECT 1 FROM bots WHERE bot_token_hash = ?1 AND user_id <> ?2",
+                params![hash, bot.id.0],
+            )? {
+                return Ok(BotUpdated::TokenTaken);
+            }
+        }
+        conn.exec(
+            "UPDATE bots SET event_mode = ?2, webhook_url = ?3, reactions_enabled = ?4,
+                    openline = ?5, bot_token_hash = ?6, client_id = ?7
+              WHERE user_id = ?1",
+            params![
+                bot.id.0,
+                v2.event_mode.as_str(),
+                v2.webhook_url,
+                v2.reactions_enabled,
+                bot.openline,
+                v2.token_hash,
+                bot.client_id
+            ],
+        )?;
+        conn.exec(
+            "UPDATE bot_commands SET client_id = ?2 WHERE bot_id = ?1",
+            params![bot.id.0, bot.client_id],
+        )?;
+    }
     Ok(BotUpdated::Done)
 }
 

@@ -278,6 +278,10 @@ pub(super) fn update_chat(
                 params![user.0, chat.0, actor.0],
             )?
         }
+        ChatChange::Description(text) => conn.exec(
+            "UPDATE chats SET description = ?1 WHERE id = ?2",
+            params![text, chat.0],
+        )?,
         ChatChange::Manager(user, manager) => {
             if actor != owner || !is_member(conn, chat, user)? {
                 return Ok(ChatUpdated::NotOwner);
@@ -302,6 +306,24 @@ pub(super) fn update_chat(
 /// Whether `name` is some chat's picture (what `/upload/avatar/` serves).
 pub(super) fn is_avatar(conn: &impl Db, name: &str) -> DbResult<bool> {
     conn.exists("SELECT 1 FROM chats WHERE avatar = ?1", params![name])
+}
+
+/// `imbot.v2.Chat.TextField.enabled`: a member turns the chat's input
+/// field on or off; `false` if `actor` is not a member.
+pub(super) fn set_text_field(
+    conn: &impl Db,
+    chat: ChatId,
+    actor: UserId,
+    enabled: bool,
+) -> DbResult<bool> {
+    if !is_member(conn, chat, actor)? {
+        return Ok(false);
+    }
+    conn.exec(
+        "UPDATE chats SET text_field = ?1 WHERE id = ?2",
+        params![enabled, chat.0],
+    )?;
+    Ok(true)
 }
 
 /// `im.chat.mute`: a member's own notification switch for the chat.

@@ -172,6 +172,11 @@ pub fn enqueue_command(
         command: Some((command.id, command.command.clone(), args.to_owned())),
         ..EventRecord::new(EventKind::CommandAdd, Some((bot.id, &bot.code)), now)
     };
+    if bot.v2.is_some() {
+        // ONIMBOTV2COMMANDADD, where the bot hears its other events.
+        enqueue(conn, &bot, "", user, record)?;
+        return Ok(Some(bot.id));
+    }
     insert_event(
         conn,
         &NewEvent {
@@ -185,6 +190,36 @@ pub fn enqueue_command(
         now_ms(),
     )?;
     Ok(Some(bot.id))
+}
+
+/// `user` (a member) opened `chat` passing `context`
+/// (`im.v2.Chat.Bot.sendContext`): ONIMBOTV2CONTEXTGET to each v2 bot in
+/// it. How many were told; `None` when `user` is no member.
+pub fn enqueue_context(
+    conn: &impl Db,
+    chat: ChatId,
+    user: UserId,
+    context: &serde_json::Value,
+    now: Timestamp,
+) -> DbResult<Option<usize>> {
+    if !super::rows::is_member(conn, chat, user)? {
+        return Ok(None);
+    }
+    let mut told = 0;
+    for bot in chat_bots(conn, chat)? {
+        if bot.v2.is_none() || bot.id == user {
+            continue;
+        }
+        let record = EventRecord {
+            chat: chat_snapshot(conn, chat, bot.id)?,
+            user: user_snapshot(conn, user)?,
+            context: Some(context.clone()),
+            ..EventRecord::new(EventKind::V2ContextGet, Some((bot.id, &bot.code)), now)
+        };
+        enqueue(conn, &bot, "", user, record)?;
+        told += 1;
+    }
+    Ok(Some(told))
 }
 
 /// `joined` became members of `chat` through `actor`: welcome the bots among them.

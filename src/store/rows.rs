@@ -143,7 +143,7 @@ pub(super) fn chat_kind(conn: &impl Db, chat: ChatId) -> DbResult<Option<(ChatKi
 pub(super) fn load_chat(conn: &impl Db, id: ChatId) -> DbResult<Option<Chat>> {
     let row = conn.row_opt(
         "SELECT kind, title, description, color, owner_id, entity_type, entity_id, created_at,
-                avatar
+                avatar, text_field
              FROM chats WHERE id = ?1",
         params![id.0],
         |r| {
@@ -157,11 +157,22 @@ pub(super) fn load_chat(conn: &impl Db, id: ChatId) -> DbResult<Option<Chat>> {
                 r.get::<String>(6)?,
                 r.get::<i64>(7)?,
                 r.get::<String>(8)?,
+                r.get::<bool>(9)?,
             ))
         },
     )?;
-    let Some((kind, title, description, color, owner, entity_type, entity_id, created_at, avatar)) =
-        row
+    let Some((
+        kind,
+        title,
+        description,
+        color,
+        owner,
+        entity_type,
+        entity_id,
+        created_at,
+        avatar,
+        text_field,
+    )) = row
     else {
         return Ok(None);
     };
@@ -215,5 +226,6 @@ pub(super) fn load_chat(conn: &impl Db, id: ChatId) -> DbResult<Option<Chat>> {
         message_count,
         last_message_id,
         avatar,
+        text_field_enabled: text_field,
     }))
 }

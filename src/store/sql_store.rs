@@ -415,6 +415,12 @@ impl<B: Backend> Store for SqlStore<B> {
             .await
     }
 
+    async fn set_text_field(&self, chat: ChatId, actor: UserId, enabled: bool) -> DbResult<bool> {
+        self.backend
+            .write(move |conn| chats::set_text_field(conn, chat, actor, enabled))
+            .await
+    }
+
     async fn set_muted(&self, chat: ChatId, user: UserId, muted: bool) -> DbResult<bool> {
         self.backend
             .write(move |conn| chats::set_muted(conn, chat, user, muted))
@@ -571,6 +577,18 @@ impl<B: Backend> Store for SqlStore<B> {
     async fn delete_command(&self, id: i64) -> DbResult<bool> {
         self.backend
             .write(move |conn| bots::delete_command(conn, id))
+            .await
+    }
+
+    async fn send_bot_context(
+        &self,
+        chat: ChatId,
+        user: UserId,
+        context: serde_json::Value,
+        now: Timestamp,
+    ) -> DbResult<Option<usize>> {
+        self.backend
+            .write(move |conn| super::events::enqueue_context(conn, chat, user, &context, now))
             .await
     }
 

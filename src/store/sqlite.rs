@@ -39,6 +39,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0009_applications.sql"),
     include_str!("../../migrations/sqlite/0010_oauth.sql"),
     include_str!("../../migrations/sqlite/0011_managers_commands.sql"),
+    include_str!("../../migrations/sqlite/0012_text_field.sql"),
 ];
 
 /// The most changes one commit groups together.

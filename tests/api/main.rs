@@ -11,6 +11,7 @@ mod applications;
 mod batch;
 mod bot_chats;
 mod bots_v2;
+mod bots_v2_chats;
 mod chats;
 mod cli;
 mod clients;

@@ -50,6 +50,20 @@ pub async fn update(store: &dyn Store, bot: &Bot, c: BotChanges) -> Result<(), E
         BotUpdated::Done => Ok(()),
         BotUpdated::NotFound => Err(BotError::NotFound.into()),
         BotUpdated::CodeTaken => Err(BotError::CodeTaken.into()),
+        BotUpdated::TokenTaken => Err(BotError::CodeTaken.into()),
+        BotUpdated::Refused(e) => Err(e.into()),
+    }
+}
+
+/// `imbot.v2.Bot.update`: the changes applied to the bot as it is at that
+/// moment, in one transaction. `Ok(false)`: a new botToken another bot has.
+pub async fn update_v2(store: &dyn Store, bot: &Bot, c: BotV2Changes) -> Result<bool, Error> {
+    let change: BotChange = std::sync::Arc::new(move |current| Ok(c.apply(current)));
+    match store.update_bot(bot.id, change).await? {
+        BotUpdated::Done => Ok(true),
+        BotUpdated::TokenTaken => Ok(false),
+        BotUpdated::NotFound => Err(BotV2Error::NotFound.into()),
+        BotUpdated::CodeTaken => Err(BotV2Error::CodeTaken.into()),
         BotUpdated::Refused(e) => Err(e.into()),
     }
 }

@@ -1,0 +1,2 @@
+-- imbot.v2.Chat.TextField.enabled: whether the chat's input field is on.
+ALTER TABLE chats ADD COLUMN text_field BOOLEAN NOT NULL DEFAULT TRUE;
