@@ -123,6 +123,17 @@ pub fn check_text(text: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// Text as the v2 bot methods take it: longer than [`MAX_TEXT_CHARS`], it
+/// is cut to fit with ` (...)` at its end (the imbot.v2 index page's limit).
+pub fn truncated(text: &str) -> std::borrow::Cow<'_, str> {
+    const MORE: &str = " (...)";
+    if text.chars().count() <= MAX_TEXT_CHARS {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let keep: String = text.chars().take(MAX_TEXT_CHARS - MORE.len()).collect();
+    std::borrow::Cow::Owned(keep + MORE)
+}
+
 /// A page of history as `im.dialog.messages.get` shows it: newest first.
 #[derive(Debug, Default)]
 pub struct History {
@@ -216,5 +227,15 @@ mod system_text_tests {
             system_text(SystemEvent::Leave, &a, &[b]),
             "[USER=1 REPLACE]Klaus Weber[/USER] kicked [USER=2 REPLACE]Anna Weber[/USER] from the chat"
         );
+    }
+
+    #[test]
+    fn v2_text_is_cut_to_the_limit_with_a_mark() {
+        let long = "é".repeat(MAX_TEXT_CHARS + 10);
+        let cut = truncated(&long);
+        assert_eq!(cut.chars().count(), MAX_TEXT_CHARS);
+        assert!(cut.ends_with(" (...)"));
+        assert_eq!(truncated("short"), "short");
+        assert!(check_text(&cut).is_ok());
     }
 }

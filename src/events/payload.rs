@@ -56,13 +56,15 @@ fn auth_block(
         "server_endpoint".into(),
         portal.client_endpoint.clone().into(),
     );
-    m.insert("status".into(), "F".into());
+    // Every b24im application is a local one (`app.info` STATUS `L`).
+    m.insert("status".into(), "L".into());
     m.insert(
         "client_endpoint".into(),
         portal.client_endpoint.clone().into(),
     );
     m.insert("member_id".into(), portal.member_id.clone().into());
-    // b24im issues no refresh tokens: a new access token comes with every event.
+    // Events bring no refresh token: a new access token comes with every
+    // event (an OAuth application renews its own at /oauth/token/).
     m.insert("refresh_token".into(), "".into());
     m.insert("user_id".into(), t.user_id.to_string().into());
     if let Some(c) = client_id {

@@ -123,7 +123,7 @@ pub async fn spawn(
                     .store
                     .purge_expired_tokens(Timestamp(now.0 - 86_400))
                     .await;
-                // im.v2 user events are kept 24 hours.
+                // im.v2 user events and v2 bot events are kept 24 hours.
                 let _ = dispatcher
                     .store
                     .purge_user_events(Timestamp(now.0 - 86_400))

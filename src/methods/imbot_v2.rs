@@ -131,6 +131,7 @@ pub async fn message_send(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     if message.trim().is_empty() {
         return Err(ApiError::param("EMPTY_MESSAGE", "Message is empty"));
     }
+    let message = crate::domain::messages::truncated(&message);
     let id = cases::messages::post(cx.store(), bot.id, dialog, &message)
         .await
         .map_err(v2_error)?;
@@ -198,6 +199,7 @@ pub async fn message_update(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let bot = acting_bot(cx, p).await?;
     let id = message_id(p)?;
     let message = field_text(p.get("fields"), "message");
+    let message = crate::domain::messages::truncated(&message);
     cases::messages::edit(cx.store(), bot.id, id, &message)
         .await
         .map_err(not_allowed)?;
@@ -434,6 +436,7 @@ pub async fn command_answer(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     if named != Some(chat) {
         return Err(failed());
     }
+    let text = crate::domain::messages::truncated(&text);
     cases::messages::post(cx.store(), bot.id, DialogRef::Chat(chat), &text)
         .await
         .map_err(|_| failed())?;

@@ -274,9 +274,14 @@ pub(super) fn list_offline(
     Ok((rows, total))
 }
 
+/// Drops queued im.v2 user events and v2 bot events (fetch mode) older
+/// than `before`: both are kept 24 hours.
 pub(super) fn purge_user_events(conn: &impl Db, before: Timestamp) -> DbResult<usize> {
-    conn.exec(
+    Ok(conn.exec(
         "DELETE FROM user_event_queue WHERE created_at < ?1",
         params![before.0],
-    )
+    )? + conn.exec(
+        "DELETE FROM bot_event_queue WHERE created_at < ?1",
+        params![before.0],
+    )?)
 }
