@@ -37,7 +37,7 @@ if [ "$(cat "$work/js/.stamp" 2>/dev/null)" != "$js_stamp" ]; then
   (cd "$work/js" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
   echo "$js_stamp" > "$work/js/.stamp"
 fi
-cp compat/b24jssdk.mjs "$work/js/"
+cp compat/b24jssdk.mjs compat/b24jssdk_oauth.mjs "$work/js/"
 
 # --- a fresh server ----------------------------------------------------------
 bin=${B24IM_BIN:-target/release/b24im}
@@ -81,6 +81,8 @@ app_out=$("$bin" app add "${store[@]}" --name Compat --scope im,imbot,user 2>/de
 export B24IM_APP_CLIENT_ID=$(sed -n 's/^client_id=//p' <<<"$app_out")
 export B24IM_APP_CLIENT_SECRET=$(sed -n 's/^client_secret=//p' <<<"$app_out")
 export B24IM_APP_AUTH=$("$bin" app install "${store[@]}" "$B24IM_APP_CLIENT_ID" --user 1 --access-ttl 1 2>/dev/null)
+# A second installation, for the JS SDK's own renewal (a renewal retires the refresh token).
+export B24IM_APP_AUTH_JS=$("$bin" app install "${store[@]}" "$B24IM_APP_CLIENT_ID" --user 1 --access-ttl 1 2>/dev/null)
 # Each client is told to trust the CA exactly as the README says.
 export REQUESTS_CA_BUNDLE=$ca SSL_CERT_FILE=$ca NODE_EXTRA_CA_CERTS=$ca
 
@@ -96,6 +98,7 @@ run b24pysdk "$work/venv/bin/python" compat/b24pysdk_check.py
 run b24pysdk-oauth "$work/venv/bin/python" compat/oauth_check.py
 run fast-bitrix24 "$work/venv/bin/python" compat/fast_bitrix24_check.py
 run b24jssdk node "$work/js/b24jssdk.mjs"
+run b24jssdk-oauth node "$work/js/b24jssdk_oauth.mjs"
 run like_bot.py "$work/venv/bin/python" compat/bot_check.py
 # PHP as the docs' examples use it (CRest itself is in no package registry we
 # reach; its calls are plain curl like these). .ci/run installs php-cli and

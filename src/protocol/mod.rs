@@ -39,6 +39,9 @@ pub fn routes() -> Router<AppState> {
         .route("/rest/download.json", any(download))
         .route("/upload/avatar/{name}", any(avatar))
         .route("/rest/{method}", any(oauth_entry))
+        // b24jssdk's OAuth client joins `client_endpoint` (`.../rest/`) and
+        // `/METHOD`: portals answer `/rest//METHOD` as `/rest/METHOD`.
+        .route("/rest//{method}", any(oauth_entry))
         .route("/rest/{user}/{token}/{method}", any(webhook_entry))
 }
 

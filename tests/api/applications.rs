@@ -530,3 +530,168 @@ async fn the_authorization_servers_app_info_describes_the_token() {
         .unwrap();
     assert_eq!(res.status(), 401);
 }
+
+#[tokio::test]
+async fn an_expired_application_token_answers_expired_token_until_renewed() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let admin = app.admin_user("Installer").await;
+    let (application, secret) = apps::add(
+        app.store.as_ref(),
+        "Short",
+        Scopes::parse("im").unwrap(),
+        "",
+        "",
+    )
+    .await
+    .unwrap();
+    let (_, tokens) = apps::install(
+        app.store.as_ref(),
+        &application.client_id,
+        UserId(admin.user),
+        1,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let (status, body) = call_with(&app, &tokens.access_token.0, "im.recent.list", json!({})).await;
+    assert_eq!(
+        (status, &body["error"]),
+        (401, &json!("expired_token")),
+        "{body}"
+    );
+    let (status, renewed) = token_call(
+        &app,
+        &[
+            ("grant_type", "refresh_token"),
+            ("client_id", &application.client_id),
+            ("client_secret", &secret.0),
+            ("refresh_token", &tokens.refresh_token.0),
+        ],
+        true,
+    )
+    .await;
+    assert_eq!(status, 200, "{renewed}");
+    let (status, body) = call_with(
+        &app,
+        renewed["access_token"].as_str().unwrap(),
+        "im.recent.list",
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+/// A bot application's whole life: installed, it registers its bot with its
+/// token; the bot hears a message with the application's token and likes
+/// it with the event's `auth`; it registers and answers a command; deleted,
+/// its bot goes.
+#[tokio::test]
+async fn a_bot_application_lives_from_installation_to_deletion() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let rx = crate::receiver::Receiver::start().await;
+    let (client_id, _, tokens) = installed(&app, "im,imbot").await;
+    let access = tokens.access_token.0.clone();
+    let (status, body) = call_with(
+        &app,
+        &access,
+        "imbot.register",
+        json!({"CODE": "lifebot", "EVENT_HANDLER": rx.url, "PROPERTIES": {"NAME": "Life"}}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let bot = body["result"].as_i64().unwrap();
+    let (status, body) = call_with(
+        &app,
+        &access,
+        "imbot.command.register",
+        json!({"BOT_ID": bot, "COMMAND": "echo", "EVENT_COMMAND_ADD": rx.url,
+               "LANG": [{"LANGUAGE_ID": "en", "TITLE": "Echo"}]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+
+    let anna = app.user("Anna", "").await;
+    let message = app.write_to(&anna, &bot.to_string(), "Hello").await;
+    let got = rx
+        .wait_for("ONIMBOTMESSAGEADD", 1, std::time::Duration::from_secs(10))
+        .await;
+    let auth = &got[0].form["auth"];
+    let member_id = b24im::events::member_id(app.store.as_ref()).await.unwrap();
+    assert_eq!(
+        auth["application_token"],
+        json!(b24im::events::payload::application_token(
+            &member_id, &client_id
+        )),
+        "the token ONAPPINSTALL brought"
+    );
+    assert_eq!(auth["scope"], "im,imbot");
+    assert_eq!(auth["status"], "L");
+    // The bot likes the message with the event's own token.
+    let bot_auth = got[0].form["data"]["BOT"][bot.to_string()]["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, body) = call_with(
+        &app,
+        &bot_auth,
+        "imbot.message.like",
+        json!({"BOT_ID": bot, "MESSAGE_ID": message}),
+    )
+    .await;
+    assert_eq!((status, &body["result"]), (200, &json!(true)), "{body}");
+    let history = app
+        .ok(&anna, "im.dialog.messages.get", json!({"DIALOG_ID": bot}))
+        .await;
+    let liked = history["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == message)
+        .unwrap()["params"]["LIKE"]
+        .clone();
+    assert_eq!(liked, json!([bot]));
+
+    let command_message = app.write_to(&anna, &bot.to_string(), "/echo hi").await;
+    rx.wait_for("ONIMCOMMANDADD", 1, std::time::Duration::from_secs(10))
+        .await;
+    let (status, body) = call_with(
+        &app,
+        &access,
+        "imbot.command.answer",
+        json!({"COMMAND": "echo", "MESSAGE_ID": command_message, "MESSAGE": "hi"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+
+    apps::delete(app.store.as_ref(), &client_id).await.unwrap();
+    rx.wait_for("ONIMBOTDELETE", 1, std::time::Duration::from_secs(10))
+        .await;
+    let bots = app.ok(&app.admin, "imbot.bot.list", json!({})).await;
+    assert!(bots.get(bot.to_string()).is_none(), "{bots}");
+}
+
+/// b24jssdk's OAuth client calls `client_endpoint` + `/METHOD`, that is
+/// `/rest//METHOD`, which portals answer as `/rest/METHOD`.
+#[tokio::test]
+async fn a_doubled_slash_after_rest_is_the_same_method() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let (_, _, tokens) = installed(&app, "im,user").await;
+    let url = app.route(&format!("{}/rest//user.current", app.base));
+    let res = app
+        .client
+        .post(url)
+        .json(&json!({"auth": tokens.access_token.0}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["result"]["ID"], "2", "{body}");
+}

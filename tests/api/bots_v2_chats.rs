@@ -89,6 +89,52 @@ async fn a_v2_bot_creates_and_runs_a_chat() {
     )
     .await;
     let chat = &r["chat"];
+    // The fields of the page's example, in its order.
+    let keys: Vec<&str> = chat
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let documented = vec![
+        "id",
+        "dialogId",
+        "name",
+        "description",
+        "type",
+        "messageType",
+        "owner",
+        "color",
+        "avatar",
+        "extranet",
+        "containsCollaber",
+        "entityType",
+        "entityId",
+        "entityData1",
+        "entityData2",
+        "entityData3",
+        "entityLink",
+        "diskFolderId",
+        "role",
+        "permissions",
+        "muteList",
+        "parentChatId",
+        "parentMessageId",
+        "isNew",
+        "textFieldEnabled",
+        "backgroundId",
+        "dateCreate",
+        "lastMessageId",
+        "lastMessageViews",
+        "lastId",
+        "managerList",
+        "markedId",
+        "messageCount",
+        "public",
+        "unreadId",
+        "userCounter",
+    ];
+    assert_eq!(keys, documented);
     let dialog = chat["dialogId"].as_str().unwrap().to_owned();
     assert!(dialog.starts_with("chat"), "{chat}");
     assert_eq!(chat["name"], "Support Chat");
