@@ -130,7 +130,7 @@ pub struct ServeArgs {
     #[arg(long, env = "B24IM_BODY_LIMIT", default_value_t = config::DEFAULT_BODY_LIMIT)]
     pub body_limit: usize,
     /// Whether `/oauth/authorize/` lists the users to sign in as (local
-    /// mode); default: on when the HTTP listener is a loopback address.
+    /// mode); default: on when every listener is on a loopback address.
     #[arg(long, env = "B24IM_DEV_LOGIN")]
     pub dev_login: Option<bool>,
     /// The base URL event handlers are told to call back (`client_endpoint`
@@ -637,6 +637,12 @@ async fn serve(db: Database, args: ServeArgs) -> anyhow::Result<()> {
     let https_base = https
         .as_ref()
         .map(|l| config::https_base_url(&l.local_addr()));
+    // Local mode of /oauth/authorize/ by default only when no listener
+    // is reachable from another machine.
+    let only_loopback = local.ip().is_loopback()
+        && https
+            .as_ref()
+            .is_none_or(|l| l.local_addr().ip().is_loopback());
     let served = Urls {
         http: base.clone(),
         https: https_base.clone(),
@@ -668,7 +674,7 @@ async fn serve(db: Database, args: ServeArgs) -> anyhow::Result<()> {
             data_dir: data,
             body_limit: args.body_limit,
             limits,
-            dev_login: args.dev_login.unwrap_or(local.ip().is_loopback()),
+            dev_login: args.dev_login.unwrap_or(only_loopback),
             delivery: DeliveryConfig {
                 timeout: std::time::Duration::from_secs(args.event_timeout.max(1)),
                 max_attempts: args.event_attempts.max(1),

@@ -112,6 +112,15 @@ impl NewApplication {
     }
 }
 
+/// Whether a webhook may name its application `client_id` (`CLIENT_ID`):
+/// not the names applications own, an OAuth application's (`local.`,
+/// `app.`) or a v2 bot token's (`bot-token:`), so a webhook never acts as
+/// an application that proves itself with a secret or a token.
+pub fn webhook_may_claim(client_id: &str) -> bool {
+    let id = client_id.trim();
+    !(id.starts_with("local.") || id.starts_with("app.") || id.starts_with("bot-token:"))
+}
+
 /// `local.` + 14 hex digits + `.` + 8 decimal digits, as portals name
 /// local applications (`local.5c8bb1b0891cf2.87252039`).
 fn client_id() -> String {
@@ -248,6 +257,14 @@ mod tests {
         assert_eq!(app.secret_hash, TokenHash::of(&secret.0));
         assert!(NewApplication::generate(" ", Scopes::all(), "", "", Timestamp(1)).is_err());
         assert!(NewApplication::generate("x", Scopes::all(), "ftp://h", "", Timestamp(1)).is_err());
+    }
+
+    #[test]
+    fn webhooks_cannot_claim_an_applications_name() {
+        assert!(webhook_may_claim("myapp"));
+        assert!(!webhook_may_claim(&client_id()));
+        assert!(!webhook_may_claim(" app.573ad8a0346747.09223434"));
+        assert!(!webhook_may_claim("bot-token:0123456789abcdef"));
     }
 
     #[test]

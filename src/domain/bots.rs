@@ -448,6 +448,9 @@ pub struct NewCommand {
     pub extranet: bool,
     /// (LANGUAGE_ID, TITLE, PARAMS) as given.
     pub lang: Vec<(String, String, String)>,
+    /// Registering the bot's command again replaces it (v1); `false`: the
+    /// one registered stays as it is (v2, idempotent).
+    pub replace: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -495,6 +498,7 @@ impl NewCommand {
             client_id: bot.client_id.clone(),
             extranet: false,
             lang,
+            replace: true,
         })
     }
 }

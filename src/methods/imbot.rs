@@ -17,13 +17,18 @@ use crate::protocol::envelope::Reply;
 use crate::protocol::error::ApiError;
 use crate::protocol::params::{field, field_text, scalar_text, Params};
 
-/// The caller's application: its token's, else `CLIENT_ID`.
+/// The caller's application: its token's, else the webhook's `CLIENT_ID`
+/// (never a name an OAuth application or a v2 bot token owns).
 fn client_id(cx: &Ctx, p: &Params) -> Option<String> {
-    cx.caller
-        .client_id
-        .clone()
-        .or_else(|| p.str("CLIENT_ID"))
-        .filter(|c| !c.trim().is_empty())
+    match &cx.caller.client_id {
+        Some(c) => Some(c.clone()),
+        None => webhook_client_id(p.str("CLIENT_ID")),
+    }
+    .filter(|c| !c.trim().is_empty())
+}
+
+fn webhook_client_id(given: Option<String>) -> Option<String> {
+    given.filter(|c| crate::domain::applications::webhook_may_claim(c))
 }
 
 /// The bot the call acts as (`BOT_ID`, or the application's first).
@@ -439,8 +444,7 @@ pub async fn command_update(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     use crate::domain::Error;
     let fields = p.get("FIELDS");
     let app = client_id(cx, p).or_else(|| {
-        field(fields, "CLIENT_ID")
-            .and_then(scalar_text)
+        webhook_client_id(field(fields, "CLIENT_ID").and_then(scalar_text))
             .filter(|c| !c.trim().is_empty())
     });
     let id = p.positive_id("COMMAND_ID").unwrap_or(0);

@@ -331,6 +331,7 @@ pub async fn command_register(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
         client_id: bot.client_id.clone(),
         extranet: f.get("extranetSupport").is_some_and(truthy),
         lang,
+        replace: false,
     };
     let id = cx.store().create_command(new, Timestamp::now()).await?;
     let command =

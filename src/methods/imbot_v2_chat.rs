@@ -256,6 +256,18 @@ pub async fn update(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let bot = acting_bot(cx, p).await?;
     let chat = bot_group_chat(cx, &bot, p).await?;
     let f = p.get("fields");
+    // Everything is checked before anything changes.
+    let avatar = match field(f, "avatar").and_then(scalar_text) {
+        Some(raw) => {
+            let params = Params::new(
+                [("AVATAR".to_owned(), Value::from(raw))]
+                    .into_iter()
+                    .collect(),
+            );
+            Some(super::im_chat::avatar_image(&params)?)
+        }
+        None => None,
+    };
     let mut changes = Vec::new();
     if let Some(title) = field(f, "title").and_then(scalar_text) {
         changes.push(ChatChange::Title(chats::title(&title)?));
@@ -279,13 +291,7 @@ pub async fn update(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
                 _ => denied(),
             })?;
     }
-    if let Some(raw) = field(f, "avatar").and_then(scalar_text) {
-        let params = Params::new(
-            [("AVATAR".to_owned(), Value::from(raw))]
-                .into_iter()
-                .collect(),
-        );
-        let (bytes, extension) = super::im_chat::avatar_image(&params)?;
+    if let Some((bytes, extension)) = avatar {
         cases::chats::set_avatar(cx.store(), bot.id, chat.id, bytes, extension).await?;
     }
     Ok(done())
@@ -706,6 +712,13 @@ pub async fn send_context(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
             ))
         }
     };
+    // A private dialog: only with a v2 bot (nothing else hears a context).
+    if let DialogRef::User(other) = dialog {
+        let is_v2_bot = cx.store().bot(other).await?.is_some_and(|b| b.v2.is_some());
+        if !is_v2_bot {
+            return Err(denied());
+        }
+    }
     let chat = cases::chats::open(cx.store(), cx.user(), dialog)
         .await
         .map_err(|e| match e {

@@ -219,10 +219,13 @@ pub async fn authorize(State(state): State<AppState>, request: Request) -> Respo
         }
         Err(e) => return ApiError::from(e).into_response(),
     };
-    let dev_login = state.config.dev_login;
+    // Local mode, and not through a proxy (which would make every client
+    // look local): picking a user is a POST from the page.
+    let proxied = headers.contains_key("x-forwarded-for") || headers.contains_key("forwarded");
+    let dev_login = state.config.dev_login && !proxied;
     // Who signs in: a user picked from the list (local mode), or the owner
-    // of the webhook or access token given.
-    let user = if post || dev_login {
+    // of the webhook or access token given; both only by POST.
+    let user = if post {
         match who(&state, &p, dev_login).await {
             Ok(user) => user,
             Err(message) => return page(StatusCode::FORBIDDEN, &message),
@@ -292,6 +295,10 @@ async fn who(state: &AppState, p: &Params, dev_login: bool) -> Result<Option<Use
         None => Presented::AccessToken(given),
     };
     match state.auth.authenticate(presented).await {
+        // A token an application holds proves nothing about who is here.
+        Ok(caller) if caller.client_id.is_some() => {
+            Err("Not signed in: sign in with one of your webhooks or your own access token.".into())
+        }
         Ok(caller) => Ok(Some(caller.user)),
         Err(e) => Err(format!("Not signed in: {}.", e.description)),
     }

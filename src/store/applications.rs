@@ -163,6 +163,20 @@ pub(super) fn install_application(
     Ok(Some(app))
 }
 
+/// Holds the application's row against deletion until commit (PostgreSQL;
+/// `app delete` locks it for update first), so a grant or token issued here
+/// is either seen and removed by a deletion or never issued. Whether the
+/// application is there.
+fn hold(conn: &impl Db, client_id: &str) -> DbResult<bool> {
+    conn.exists(
+        &format!(
+            "SELECT 1 FROM applications WHERE client_id = ?1 {}",
+            conn.dialect().for_share()
+        ),
+        params![client_id],
+    )
+}
+
 /// An authorization code for `user`, who signed in to the installed
 /// application `client_id`; `None` when it is not installed or `user` is
 /// not an active person.
@@ -174,6 +188,9 @@ pub(super) fn create_code(
     now: Timestamp,
     expires: Timestamp,
 ) -> DbResult<Option<Grant>> {
+    if !hold(conn, client_id)? {
+        return Ok(None);
+    }
     let Some(app) = application(conn, client_id)? else {
         return Ok(None);
     };
@@ -217,6 +234,9 @@ pub(super) fn redeem_grant(
     pair: &TokenPair,
     now: Timestamp,
 ) -> DbResult<Option<Grant>> {
+    if !hold(conn, client_id)? {
+        return Ok(None);
+    }
     let taken = conn.row_opt(
         "DELETE FROM oauth_grants
           WHERE kind = ?1 AND token_hash = ?2 AND client_id = ?3 AND expires_at > ?4
@@ -250,6 +270,14 @@ pub(super) fn delete_application(
     client_id: &str,
     now: Timestamp,
 ) -> DbResult<Option<Application>> {
+    // Every later statement sees what issuers holding the row committed.
+    conn.exists(
+        &format!(
+            "SELECT id FROM applications WHERE client_id = ?1 {}",
+            conn.dialect().for_update()
+        ),
+        params![client_id],
+    )?;
     let Some(app) = application(conn, client_id)? else {
         return Ok(None);
     };

@@ -233,14 +233,20 @@ pub(super) fn delete_bot(conn: &impl Db, id: UserId, now: Timestamp) -> DbResult
 pub(super) fn create_command(conn: &impl Db, new: NewCommand, now: Timestamp) -> DbResult<i64> {
     let lang = serde_json::to_string(&new.lang)
         .map_err(|e| StoreError::Database(format!("cannot encode LANG: {e}")))?;
+    let on_conflict = if new.replace {
+        "DO UPDATE SET common = excluded.common, hidden = excluded.hidden,
+                       handler = excluded.handler, lang = excluded.lang,
+                       extranet = excluded.extranet"
+    } else {
+        "DO NOTHING"
+    };
     conn.exec(
-        "INSERT INTO bot_commands
+        &format!(
+            "INSERT INTO bot_commands
                      (bot_id, command, common, hidden, handler, client_id, lang, created_at, extranet)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-                 ON CONFLICT (bot_id, command) DO UPDATE
-                 SET common = excluded.common, hidden = excluded.hidden,
-                     handler = excluded.handler, lang = excluded.lang,
-                     extranet = excluded.extranet",
+                 ON CONFLICT (bot_id, command) {on_conflict}"
+        ),
         params![
             new.bot.0,
             new.command,

@@ -206,13 +206,14 @@ pub fn enqueue_context(
         return Ok(None);
     }
     let mut told = 0;
+    let who = user_snapshot(conn, user)?;
     for bot in chat_bots(conn, chat)? {
         if bot.v2.is_none() || bot.id == user {
             continue;
         }
         let record = EventRecord {
             chat: chat_snapshot(conn, chat, bot.id)?,
-            user: user_snapshot(conn, user)?,
+            user: who.clone(),
             context: Some(context.clone()),
             ..EventRecord::new(EventKind::V2ContextGet, Some((bot.id, &bot.code)), now)
         };

@@ -40,6 +40,23 @@ impl Dialect {
         }
     }
 
+    /// The suffixes that make a `SELECT` lock its rows until commit: against
+    /// every other locker (`FOR UPDATE`), or only against writers
+    /// (`FOR SHARE`). SQLite has one writer at a time: nothing to add.
+    pub fn for_update(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => "FOR UPDATE",
+        }
+    }
+
+    pub fn for_share(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => "FOR SHARE",
+        }
+    }
+
     /// A statement that holds, until commit, a lock named by its one text
     /// parameter (`?1`): writers that take the same name go one at a time,
     /// also on other nodes. SQLite has one writer at a time: none needed.

@@ -695,3 +695,74 @@ async fn a_doubled_slash_after_rest_is_the_same_method() {
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["result"]["ID"], "2", "{body}");
 }
+
+/// A webhook names its application with `CLIENT_ID`, but never an OAuth
+/// application's (client ids are not secret); a token an application holds
+/// signs nobody in; a user is picked only by POST.
+#[tokio::test]
+async fn nobody_poses_as_an_application_or_its_user() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let (client_id, _, tokens) = installed(&app, "im,imbot").await;
+    let (status, body) = call_with(
+        &app,
+        &tokens.access_token.0,
+        "imbot.register",
+        json!({"CODE": "owned", "EVENT_HANDLER": "https://app.example/bot",
+               "PROPERTIES": {"NAME": "Owned"}}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let bot = body["result"].as_i64().unwrap();
+    for (method, params) in [
+        (
+            "imbot.message.add",
+            json!({"BOT_ID": bot, "DIALOG_ID": "1", "MESSAGE": "hi"}),
+        ),
+        ("imbot.unregister", json!({"BOT_ID": bot})),
+        ("imbot.chat.add", json!({"BOT_ID": bot, "TITLE": "x"})),
+    ] {
+        let mut params = params;
+        params["CLIENT_ID"] = json!(client_id);
+        let (status, body) = app.call(&app.admin, method, params).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (403, Some("ACCESS_DENIED")),
+            "{method}: {body}"
+        );
+    }
+    assert!(app.store.bot(UserId(bot)).await.unwrap().is_some());
+
+    let client = no_redirects();
+    let authorize = format!("{}/oauth/authorize/", app.base);
+    // A GET that names a user only shows the page.
+    let res = client
+        .get(&authorize)
+        .query(&[("client_id", client_id.as_str()), ("user_id", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers().get("location").is_none());
+    // The application's own token is no proof of who is at the browser.
+    let res = client
+        .post(&authorize)
+        .form(&[
+            ("client_id", client_id.as_str()),
+            ("credential", tokens.access_token.0.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    // Through a proxy, local mode is off.
+    let res = client
+        .post(&authorize)
+        .header("X-Forwarded-For", "203.0.113.9")
+        .form(&[("client_id", client_id.as_str()), ("user_id", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+}

@@ -656,6 +656,18 @@ async fn context_and_commands_reach_a_webhook_bot() {
         true
     );
     let got = &rx.wait_for("ONIMBOTV2CONTEXTGET", 1, WAIT).await[0];
+    // Only a bot's dialog carries a context.
+    let (status, body) = app
+        .call(
+            &anna,
+            "im.v2.Chat.Bot.sendContext",
+            json!({"dialogId": app.admin.user.to_string(), "context": {}}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (403, Some("ACCESS_DENIED"))
+    );
     let d = &got.form["data"];
     assert_eq!(d["dialogId"], anna.user.to_string());
     assert_eq!(d["context"]["entityType"], "task");
