@@ -175,8 +175,9 @@ pub enum ChatChange {
     Color(Color),
     Owner(UserId),
     Description(String),
-    /// The owner makes a member a manager (`true`) or takes it back.
-    Manager(UserId, bool),
+    /// The owner makes members managers (`true`) or takes it back; those
+    /// named who are no members are passed over (none a member: refused).
+    Managers(Vec<UserId>, bool),
     /// The stored name of a picture whose content is already kept.
     Avatar(String),
 }

@@ -388,7 +388,7 @@ pub async fn chat_set_manager(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
         bot.store(),
         bot.user(),
         chat,
-        crate::domain::chats::ChatChange::Manager(user, manager),
+        crate::domain::chats::ChatChange::Managers(vec![user], manager),
     )
     .await
     .map_err(|e| match e {

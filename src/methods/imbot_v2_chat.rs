@@ -417,19 +417,21 @@ async fn managers(cx: &Ctx, p: &Params, manager: bool) -> Result<Reply, ApiError
         return Err(denied());
     }
     // Users who are no members are passed over, as the page says.
-    for user in users.into_iter().filter(|u| chat.is_member(*u)) {
-        cases::chats::update(
-            cx.store(),
-            bot.id,
-            chat.id,
-            ChatChange::Manager(user, manager),
-        )
-        .await
-        .map_err(|e| match e {
-            Error::Store(_) => ApiError::from(e),
-            _ => denied(),
-        })?;
+    let members: Vec<UserId> = users.into_iter().filter(|u| chat.is_member(*u)).collect();
+    if members.is_empty() {
+        return Ok(done());
     }
+    cases::chats::update(
+        cx.store(),
+        bot.id,
+        chat.id,
+        ChatChange::Managers(members, manager),
+    )
+    .await
+    .map_err(|e| match e {
+        Error::Store(_) => ApiError::from(e),
+        _ => denied(),
+    })?;
     Ok(done())
 }
 

@@ -209,8 +209,16 @@ pub(super) fn remove_member(
     if kind == ChatKind::Private {
         return Ok(MembershipOutcome::PrivateChat);
     }
+    // The owner and managers remove others (a manager never the owner);
+    // anyone removes themselves.
     if actor != user && actor != owner {
-        return Ok(MembershipOutcome::NotAllowed);
+        let manager = conn.exists(
+            "SELECT 1 FROM chat_members WHERE chat_id = ?1 AND user_id = ?2 AND manager = TRUE",
+            params![chat.0, actor.0],
+        )?;
+        if !manager || user == owner {
+            return Ok(MembershipOutcome::NotAllowed);
+        }
     }
     let removed = conn.exec(
         "DELETE FROM chat_members WHERE chat_id = ?1 AND user_id = ?2",
@@ -282,13 +290,23 @@ pub(super) fn update_chat(
             "UPDATE chats SET description = ?1 WHERE id = ?2",
             params![text, chat.0],
         )?,
-        ChatChange::Manager(user, manager) => {
-            if actor != owner || !is_member(conn, chat, user)? {
+        ChatChange::Managers(users, manager) => {
+            if actor != owner || users.is_empty() {
                 return Ok(ChatUpdated::NotOwner);
             }
+            // One statement for the whole list; ids are bound, never spliced.
+            let mut values: Vec<&dyn super::sql::Param> = vec![&manager, &chat.0];
+            let ids: Vec<i64> = users.iter().map(|u| u.0).collect();
+            values.extend(ids.iter().map(|id| id as &dyn super::sql::Param));
             conn.exec(
-                "UPDATE chat_members SET manager = ?1 WHERE chat_id = ?2 AND user_id = ?3",
-                params![manager, chat.0, user.0],
+                &format!(
+                    "UPDATE chat_members SET manager = ?1 WHERE chat_id = ?2 AND user_id IN ({})",
+                    (3..3 + ids.len())
+                        .map(|i| format!("?{i}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                &values,
             )?
         }
         ChatChange::Avatar(name) => conn.exec(

@@ -243,16 +243,60 @@ async fn a_v2_bot_creates_and_runs_a_chat() {
     .await;
     let got = v2_ok(&app, bot, "imbot.v2.Chat.get", json!({"dialogId": dialog})).await;
     assert_eq!(got["chat"]["managerList"], json!([]));
-    // Removing someone twice is fine.
+    // A manager (another bot of the application) removes members, never
+    // the owner; removing someone twice is fine.
+    let deputy = fetch_bot(&app, "deputy", "bot").await;
+    v2_ok(
+        &app,
+        bot,
+        "imbot.v2.Chat.User.add",
+        json!({"dialogId": dialog, "userIds": [deputy]}),
+    )
+    .await;
+    assert_eq!(
+        v2_err(
+            &app,
+            deputy,
+            "imbot.v2.Chat.User.delete",
+            json!({"dialogId": dialog, "userId": bob.user})
+        )
+        .await,
+        (403, "ACCESS_DENIED".into()),
+        "not a manager yet"
+    );
+    v2_ok(
+        &app,
+        bot,
+        "imbot.v2.Chat.Manager.add",
+        json!({"dialogId": dialog, "userIds": [deputy]}),
+    )
+    .await;
     for _ in 0..2 {
         v2_ok(
             &app,
-            bot,
+            deputy,
             "imbot.v2.Chat.User.delete",
             json!({"dialogId": dialog, "userId": bob.user}),
         )
         .await;
     }
+    assert_eq!(
+        v2_err(
+            &app,
+            deputy,
+            "imbot.v2.Chat.User.delete",
+            json!({"dialogId": dialog, "userId": bot})
+        )
+        .await,
+        (403, "ACCESS_DENIED".into())
+    );
+    v2_ok(
+        &app,
+        deputy,
+        "imbot.v2.Chat.leave",
+        json!({"dialogId": dialog}),
+    )
+    .await;
     assert_eq!(member_ids(&app, bot, &dialog).await, vec![bot, anna.user]);
 
     // The text field, seen in the chat.

@@ -175,7 +175,7 @@ pub async fn update(
 ) -> Result<(), Error> {
     let color = matches!(change, ChatChange::Color(_));
     let avatar = matches!(change, ChatChange::Avatar(_));
-    let manager = matches!(change, ChatChange::Manager(..));
+    let manager = matches!(change, ChatChange::Managers(..));
     match store.update_chat(chat, caller, change).await? {
         ChatUpdated::Done => Ok(()),
         ChatUpdated::NoChat if avatar => Err(Error::NoSuchChat),
