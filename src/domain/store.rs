@@ -581,6 +581,16 @@ pub trait Store: Send + Sync {
         context: serde_json::Value,
         now: Timestamp,
     ) -> Result<Option<usize>, StoreError>;
+    /// A command's bot answers `message` (which used command `command`) in
+    /// a chat it is not in: a system message naming the bot. `None`: the
+    /// message is gone, used no such command, or the bot is a member.
+    async fn answer_as_system(
+        &self,
+        message: MessageId,
+        command: i64,
+        text: String,
+        now: Timestamp,
+    ) -> Result<Option<MessageId>, StoreError>;
     /// A bot's commands, oldest first.
     async fn commands_of(&self, bot: UserId) -> Result<Vec<Command>, StoreError>;
     /// The commands named `name` of the application's bots.

@@ -271,14 +271,9 @@ pub async fn command_answer(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
         .message_chat(message)
         .await?
         .ok_or_else(|| ApiError::param("WRONG_REQUEST", "Message isn't added"))?;
-    let id = cases::messages::post(
-        cx.store(),
-        command.bot,
-        crate::domain::DialogRef::Chat(chat),
-        &text,
-    )
-    .await
-    .map_err(|_| ApiError::param("WRONG_REQUEST", "Message isn't added"))?;
+    let id = cases::bots::answer_command(cx.store(), &command, message, chat, &text)
+        .await?
+        .ok_or_else(|| ApiError::param("WRONG_REQUEST", "Message isn't added"))?;
     Ok(Reply::value(id.0))
 }
 

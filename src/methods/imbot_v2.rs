@@ -413,7 +413,7 @@ pub async fn command_list(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
 pub async fn command_answer(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let bot = acting_bot(cx, p).await?;
     let failed = || command_error("COMMAND_ANSWER_FAILED", "Command answer failed");
-    own_command(cx, &bot, p).await.map_err(|_| failed())?;
+    let command = own_command(cx, &bot, p).await.map_err(|_| failed())?;
     let message = p
         .positive_id("messageId")
         .map(MessageId)
@@ -438,9 +438,9 @@ pub async fn command_answer(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
         return Err(failed());
     }
     let text = crate::domain::messages::truncated(&text);
-    cases::messages::post(cx.store(), bot.id, DialogRef::Chat(chat), &text)
-        .await
-        .map_err(|_| failed())?;
+    cases::bots::answer_command(cx.store(), &command, message, chat, &text)
+        .await?
+        .ok_or_else(failed)?;
     Ok(Reply::value(json!({"result": true})))
 }
 

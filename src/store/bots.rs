@@ -270,6 +270,40 @@ pub(super) fn command(conn: &impl Db, id: i64) -> DbResult<Option<Command>> {
     load_command(conn, id)
 }
 
+/// A command's bot answers `message`, which used that command, in a chat
+/// the bot is not in (a `COMMON` command): the answer is a system message
+/// that names the bot. `None` when the message is gone, did not use this
+/// command, or the bot is in the chat after all (it posts as itself then).
+pub(super) fn answer_as_system(
+    conn: &impl Db,
+    message: MessageId,
+    command: i64,
+    text: &str,
+    now: Timestamp,
+) -> DbResult<Option<MessageId>> {
+    let Some(command) = load_command(conn, command)? else {
+        return Ok(None);
+    };
+    let found = conn.row_opt(
+        "SELECT chat_id, text FROM messages WHERE id = ?1 AND deleted = FALSE",
+        params![message.0],
+        |r| Ok((ChatId(r.get(0)?), r.get::<String>(1)?)),
+    )?;
+    let Some((chat, used)) = found else {
+        return Ok(None);
+    };
+    let uses_it =
+        crate::domain::bots::parse_command(&used).is_some_and(|(w, _)| w == command.command);
+    if !uses_it || super::rows::is_member(conn, chat, command.bot)? {
+        return Ok(None);
+    }
+    let Some(bot) = load_bot(conn, command.bot)? else {
+        return Ok(None);
+    };
+    let text = format!("[b]{}[/b]: {text}", bot.full_name());
+    super::messages::insert_message(conn, chat, None, &text, Some("BOT_ANSWER"), now).map(Some)
+}
+
 /// A bot's commands, oldest first.
 pub(super) fn commands_of(conn: &impl Db, bot: UserId) -> DbResult<Vec<Command>> {
     conn.rows(

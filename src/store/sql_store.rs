@@ -592,6 +592,18 @@ impl<B: Backend> Store for SqlStore<B> {
             .await
     }
 
+    async fn answer_as_system(
+        &self,
+        message: MessageId,
+        command: i64,
+        text: String,
+        now: Timestamp,
+    ) -> DbResult<Option<MessageId>> {
+        self.backend
+            .write(move |conn| bots::answer_as_system(conn, message, command, &text, now))
+            .await
+    }
+
     async fn commands_of(&self, bot: UserId) -> DbResult<Vec<Command>> {
         self.backend
             .read(move |conn| bots::commands_of(conn, bot))

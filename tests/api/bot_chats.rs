@@ -443,4 +443,55 @@ async fn commands_are_updated_and_answered_by_name() {
         .1,
         "COMMAND_ID_ERROR"
     );
+
+    // A COMMON command used in a chat without the bot: the answer is a
+    // system message that names the bot.
+    ok(
+        &app,
+        "imbot.command.register",
+        json!({"BOT_ID": id, "COMMAND": "ping", "COMMON": "Y", "EVENT_COMMAND_ADD": cmd_rx.url,
+               "LANG": [{"LANGUAGE_ID": "en", "TITLE": "Ping"}]}),
+    )
+    .await;
+    let bob = app.user("Bob", "").await;
+    let elsewhere = app.chat(&anna, &[&bob]).await;
+    let used = app.post(&anna, elsewhere, "/ping").await;
+    let plain = app.post(&anna, elsewhere, "no command here").await;
+    cmd_rx
+        .wait_for("ONIMCOMMANDADD", 2, Duration::from_secs(10))
+        .await;
+    let answer = ok(
+        &app,
+        "imbot.command.answer",
+        json!({"COMMAND": "ping", "MESSAGE_ID": used, "MESSAGE": "pong"}),
+    )
+    .await
+    .as_i64()
+    .unwrap();
+    let history = app
+        .ok(
+            &anna,
+            "im.dialog.messages.get",
+            json!({"DIALOG_ID": format!("chat{elsewhere}")}),
+        )
+        .await;
+    let reply = history["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == answer)
+        .expect("the answer is in the chat")
+        .clone();
+    assert_eq!(reply["author_id"], 0);
+    assert_eq!(reply["text"], "[b]echoer[/b]: pong");
+    assert_eq!(
+        err(
+            &app,
+            "imbot.command.answer",
+            json!({"COMMAND": "ping", "MESSAGE_ID": plain, "MESSAGE": "pong"})
+        )
+        .await
+        .1,
+        "WRONG_REQUEST"
+    );
 }

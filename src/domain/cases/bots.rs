@@ -154,3 +154,29 @@ pub async fn run_command(
         CommandRun::NoCommand => Err(Error::CommandUnavailable),
     }
 }
+
+/// A command's answer to `message` in `chat`: posted as the bot where it
+/// is a member, else (a `COMMON` command used elsewhere) as a system message
+/// that names it, as the pages say. `None` when neither may be.
+pub async fn answer_command(
+    store: &dyn Store,
+    command: &Command,
+    message: crate::domain::MessageId,
+    chat: crate::domain::ChatId,
+    text: &str,
+) -> Result<Option<crate::domain::MessageId>, Error> {
+    match super::messages::post(
+        store,
+        command.bot,
+        crate::domain::DialogRef::Chat(chat),
+        text,
+    )
+    .await
+    {
+        Ok(id) => Ok(Some(id)),
+        Err(Error::Store(e)) => Err(Error::Store(e)),
+        Err(_) => Ok(store
+            .answer_as_system(message, command.id, text.to_owned(), Timestamp::now())
+            .await?),
+    }
+}
