@@ -179,6 +179,10 @@ pub(super) fn update_bot(conn: &impl Db, id: UserId, change: BotChange) -> DbRes
             .as_ref()
             .filter(|h| Some(*h) != old_token.as_ref())
         {
+            // Rotations to one token go one at a time (on every node).
+            if let Some(lock) = conn.dialect().named_lock() {
+                conn.row(lock, params![format!("bot-token:{hash}")], |_| Ok(()))?;
+            }
             if conn.exists(
                 "SELECT 1 FROM bots WHERE bot_token_hash = ?1 AND user_id <> ?2",
                 params![hash, bot.id.0],
@@ -337,6 +341,20 @@ pub(super) fn update_command(
     let Some(mut command) = load_command(conn, id)? else {
         return Ok(CommandUpdated::NotFound);
     };
+    // Changes to one bot's commands go one at a time (on every node), so a
+    // rename checked free below is still free when written, and a merge of
+    // translations is never lost.
+    if let Some(lock) = conn.dialect().named_lock() {
+        conn.row(
+            lock,
+            params![format!("bot-commands:{}", command.bot.0)],
+            |_| Ok(()),
+        )?;
+        command = match load_command(conn, id)? {
+            Some(c) => c,
+            None => return Ok(CommandUpdated::NotFound),
+        };
+    }
     if let Some(name) = c.command {
         if name != command.command
             && conn.exists(
