@@ -952,12 +952,7 @@ async fn app(db: Database, cmd: AppCommand) -> anyhow::Result<()> {
             let portal = portal(store.as_ref()).await?;
             let payload = crate::events::app::install_payload(&portal, &tokens);
             println!("{}", payload["auth"]);
-            if !app.handler.is_empty() {
-                match crate::events::app::post(&app.handler, &payload).await {
-                    Ok(status) => eprintln!("ONAPPINSTALL: {} answered HTTP {status}", app.handler),
-                    Err(e) => eprintln!("ONAPPINSTALL: {} could not be reached: {e}", app.handler),
-                }
-            }
+            announce(&app.handler, &payload).await;
         }
         AppCommand::Delete { client_id } => {
             let portal = portal(store.as_ref()).await?;
@@ -966,35 +961,34 @@ async fn app(db: Database, cmd: AppCommand) -> anyhow::Result<()> {
             };
             wait_out_credential_caches(&db).await;
             println!("deleted");
-            if !app.handler.is_empty() {
-                let payload = crate::events::app::uninstall_payload(&portal, &app.client_id);
-                match crate::events::app::post(&app.handler, &payload).await {
-                    Ok(status) => {
-                        eprintln!("ONAPPUNINSTALL: {} answered HTTP {status}", app.handler)
-                    }
-                    Err(e) => {
-                        eprintln!("ONAPPUNINSTALL: {} could not be reached: {e}", app.handler)
-                    }
-                }
-            }
+            let payload = crate::events::app::uninstall_payload(&portal, &app.client_id);
+            announce(&app.handler, &payload).await;
         }
     }
     Ok(())
+}
+
+/// POSTs an application's own event to its handler (if it has one) and
+/// says on stderr how the handler answered.
+async fn announce(handler: &str, payload: &serde_json::Value) {
+    if handler.is_empty() {
+        return;
+    }
+    let event = payload["event"].as_str().unwrap_or_default();
+    match crate::events::app::post(handler, payload).await {
+        Ok(status) => eprintln!("{event}: {handler} answered HTTP {status}"),
+        Err(e) => eprintln!("{event}: {handler} could not be reached: {e}"),
+    }
 }
 
 /// What events tell handlers of this server: the URL the last `serve`
 /// recorded (what event deliveries name) and the `member_id`.
 async fn portal(store: &dyn Store) -> anyhow::Result<crate::events::payload::Portal> {
     let urls = Urls::recorded(store).await?;
-    let base = urls.http.trim_end_matches('/').to_owned();
-    Ok(crate::events::payload::Portal {
-        domain: base
-            .split_once("://")
-            .map_or(base.as_str(), |(_, h)| h)
-            .to_owned(),
-        client_endpoint: format!("{base}/rest/"),
-        member_id: crate::events::member_id(store).await?,
-    })
+    Ok(crate::events::payload::Portal::new(
+        &urls.http,
+        crate::events::member_id(store).await?,
+    ))
 }
 
 async fn events(db: Database, cmd: EventsCommand) -> anyhow::Result<()> {

@@ -122,6 +122,13 @@ pub fn webhook_url(base: &str, user: i64, secret: &str) -> String {
     format!("{}/rest/{user}/{secret}/", base.trim_end_matches('/'))
 }
 
+/// The `host[:port]` of a base URL (`https://127.0.0.1:8443` ->
+/// `127.0.0.1:8443`), as `domain` names it in answers and events.
+pub fn host_of(base: &str) -> &str {
+    let base = base.trim_end_matches('/');
+    base.split_once("://").map_or(base, |(_, host)| host)
+}
+
 /// The HTTP base URL a listener address is reached at.
 pub fn base_url(listen: &SocketAddr) -> String {
     format!("http://{listen}")
@@ -130,4 +137,16 @@ pub fn base_url(listen: &SocketAddr) -> String {
 /// The HTTPS base URL a listener address is reached at.
 pub fn https_base_url(listen: &SocketAddr) -> String {
     format!("https://{listen}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_come_from_bases() {
+        assert_eq!(host_of("https://127.0.0.1:8443"), "127.0.0.1:8443");
+        assert_eq!(host_of("http://b24im.localhost/"), "b24im.localhost");
+        assert_eq!(host_of("b24im.localhost"), "b24im.localhost");
+    }
 }

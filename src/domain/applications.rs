@@ -219,13 +219,6 @@ pub struct IssuedTokens {
     pub client_id: String,
 }
 
-impl Secret {
-    /// Client secrets: 50 letters and digits, like a portal's.
-    pub fn client_secret() -> Self {
-        Secret(super::credentials::random_alnum(50))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -161,6 +161,40 @@ impl Chat {
     pub fn is_member(&self, user: UserId) -> bool {
         self.members.contains(&user)
     }
+
+    /// In a private dialog, the member who is not `viewer` (`viewer`
+    /// itself in a dialog with oneself).
+    pub fn other_member(&self, viewer: UserId) -> UserId {
+        self.members
+            .iter()
+            .copied()
+            .find(|m| *m != viewer)
+            .unwrap_or(viewer)
+    }
+
+    /// How `viewer` names this chat: the other user's id for a private
+    /// dialog, `chatN` otherwise.
+    pub fn dialog_id_for(&self, viewer: UserId) -> String {
+        match self.kind {
+            ChatKind::Private => self.other_member(viewer).0.to_string(),
+            _ => format!("chat{}", self.id.0),
+        }
+    }
+
+    /// `viewer`'s role: `owner`, `manager` (group chats only), `member`, or
+    /// `none` for someone who is not in it.
+    pub fn role_of(&self, viewer: UserId) -> &'static str {
+        let group = self.kind != ChatKind::Private;
+        if !self.is_member(viewer) {
+            "none"
+        } else if group && self.owner == viewer {
+            "owner"
+        } else if group && self.managers.contains(&viewer) {
+            "manager"
+        } else {
+            "member"
+        }
+    }
 }
 
 /// The longest chat title and description accepted, in characters.
@@ -220,6 +254,44 @@ mod tests {
             assert_eq!(Color::parse(&c.name().to_lowercase()), Some(c));
         }
         assert_eq!(Color::parse("ULTRAVIOLET"), None);
+    }
+
+    fn chat(kind: ChatKind, members: &[i64], owner: i64, managers: &[i64]) -> Chat {
+        Chat {
+            id: crate::domain::ChatId(7),
+            kind,
+            title: String::new(),
+            description: String::new(),
+            color: Color::Gray,
+            owner: UserId(owner),
+            entity_type: String::new(),
+            entity_id: String::new(),
+            created_at: crate::domain::Timestamp(0),
+            members: members.iter().map(|m| UserId(*m)).collect(),
+            muted: Vec::new(),
+            managers: managers.iter().map(|m| UserId(*m)).collect(),
+            reads: Vec::new(),
+            message_count: 0,
+            last_message_id: 0,
+            avatar: String::new(),
+            text_field_enabled: true,
+        }
+    }
+
+    #[test]
+    fn roles_and_dialog_ids_depend_on_the_viewer() {
+        let group = chat(ChatKind::Closed, &[1, 2, 3], 1, &[2]);
+        assert_eq!(
+            [1, 2, 3, 4].map(|u| group.role_of(UserId(u))),
+            ["owner", "manager", "member", "none"]
+        );
+        assert_eq!(group.dialog_id_for(UserId(2)), "chat7");
+        let private = chat(ChatKind::Private, &[1, 2], 1, &[]);
+        assert_eq!(private.role_of(UserId(1)), "member");
+        assert_eq!(private.dialog_id_for(UserId(1)), "2");
+        assert_eq!(private.dialog_id_for(UserId(2)), "1");
+        let own = chat(ChatKind::Private, &[5], 5, &[]);
+        assert_eq!(own.dialog_id_for(UserId(5)), "5");
     }
 
     #[test]

@@ -100,12 +100,18 @@ impl Secret {
         Secret(random_alnum(48))
     }
 
+    /// Client secrets of OAuth applications: 50 letters and digits, like
+    /// a portal's.
+    pub fn client_secret() -> Self {
+        Secret(random_alnum(50))
+    }
+
     pub fn hash(&self) -> TokenHash {
         TokenHash::of(&self.0)
     }
 }
 
-pub(crate) fn random_alnum(len: usize) -> String {
+fn random_alnum(len: usize) -> String {
     const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
     let mut rng = rand::rng();
     (0..len)

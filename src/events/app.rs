@@ -13,12 +13,24 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use super::form;
-use super::payload::{application_token, Portal};
+use super::payload::{application_token, auth_block, IssuedToken, Portal};
 use crate::domain::applications::IssuedTokens;
 
-/// The ONAPPINSTALL payload for `tokens`.
+/// The ONAPPINSTALL payload for `tokens`: the `auth` every event carries,
+/// with the refresh token that only this event brings.
 pub fn install_payload(portal: &Portal, tokens: &IssuedTokens) -> Value {
-    let now = chrono::Utc::now().timestamp();
+    let issued = IssuedToken {
+        access_token: tokens.access_token.0.clone(),
+        expires: tokens.expires.0,
+        user_id: tokens.user.0,
+        scope: tokens.scopes.to_list(),
+    };
+    let app = application_token(&portal.member_id, &tokens.client_id);
+    let mut auth = auth_block(&issued, portal, None, &app);
+    auth.insert(
+        "refresh_token".into(),
+        tokens.refresh_token.0.clone().into(),
+    );
     json!({
         "event": "ONAPPINSTALL",
         "data": {
@@ -27,21 +39,8 @@ pub fn install_payload(portal: &Portal, tokens: &IssuedTokens) -> Value {
             "INSTALLED": "Y",
             "LANGUAGE_ID": "en",
         },
-        "ts": now.to_string(),
-        "auth": {
-            "access_token": tokens.access_token.0,
-            "expires": tokens.expires.0.to_string(),
-            "expires_in": (tokens.expires.0 - now).max(0).to_string(),
-            "scope": tokens.scopes.to_list(),
-            "domain": portal.domain,
-            "server_endpoint": portal.client_endpoint,
-            "status": "L",
-            "client_endpoint": portal.client_endpoint,
-            "member_id": portal.member_id,
-            "user_id": tokens.user.0.to_string(),
-            "refresh_token": tokens.refresh_token.0,
-            "application_token": application_token(&portal.member_id, &tokens.client_id),
-        },
+        "ts": chrono::Utc::now().timestamp().to_string(),
+        "auth": Value::Object(auth),
     })
 }
 
@@ -65,12 +64,7 @@ pub fn uninstall_payload(portal: &Portal, client_id: &str) -> Value {
 /// POSTs `payload` form-encoded to `url`, as event deliveries are; the
 /// handler's HTTP status, or why there is none.
 pub async fn post(url: &str, payload: &Value) -> Result<u16, String> {
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent("Bitrix24 Webhook Engine")
-        .build()
-        .map_err(|e| e.to_string())?;
+    let client = super::http_client(Duration::from_secs(10)).map_err(|e| e.to_string())?;
     let res = client
         .post(url)
         .header("Content-Type", "application/x-www-form-urlencoded")

@@ -19,6 +19,16 @@ pub mod worker;
 
 pub use worker::{spawn, DeliveryConfig, StartError};
 
+/// The HTTP client events are POSTed with: no redirects followed, each
+/// attempt bounded by `timeout`, introduced as Bitrix24's sender.
+pub fn http_client(timeout: std::time::Duration) -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent("Bitrix24 Webhook Engine")
+        .build()
+}
+
 /// The portal's `member_id` (32 letters and digits), made on first use and
 /// fixed for the life of the data directory.
 pub async fn member_id(

@@ -21,6 +21,18 @@ pub struct Portal {
     pub member_id: String,
 }
 
+impl Portal {
+    /// The portal at `public_url` (`http(s)://host:port`).
+    pub fn new(public_url: &str, member_id: String) -> Portal {
+        let base = public_url.trim_end_matches('/');
+        Portal {
+            domain: crate::config::host_of(base).to_owned(),
+            client_endpoint: format!("{base}/rest/"),
+            member_id,
+        }
+    }
+}
+
 /// An access token minted for one delivery.
 #[derive(Debug, Clone)]
 pub struct IssuedToken {
@@ -36,7 +48,7 @@ pub fn application_token(member_id: &str, client_id: &str) -> String {
 }
 
 /// The `auth` block: top-level (the user who caused the event) or a bot's.
-fn auth_block(
+pub(super) fn auth_block(
     t: &IssuedToken,
     portal: &Portal,
     client_id: Option<&str>,

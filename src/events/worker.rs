@@ -76,23 +76,10 @@ pub async fn spawn(
     mut stop: watch::Receiver<bool>,
 ) -> Result<tokio::task::JoinHandle<()>, StartError> {
     let member_id = super::member_id(store.as_ref()).await?;
-    let public = config.public_url.trim_end_matches('/').to_owned();
-    let domain = public
-        .split_once("://")
-        .map_or(public.as_str(), |(_, rest)| rest)
-        .to_owned();
-    let client = reqwest::Client::builder()
-        .timeout(config.timeout)
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent("Bitrix24 Webhook Engine")
-        .build()?;
+    let client = super::http_client(config.timeout)?;
     let dispatcher = Arc::new(Dispatcher {
         store,
-        portal: Portal {
-            domain,
-            client_endpoint: format!("{public}/rest/"),
-            member_id,
-        },
+        portal: Portal::new(&config.public_url, member_id),
         client,
         tokens: Mutex::new((0, HashMap::new())),
         slots: Arc::new(Semaphore::new(config.concurrency.max(1))),

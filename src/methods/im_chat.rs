@@ -19,7 +19,13 @@ use crate::protocol::params::{intval, Params};
 /// The distinct user ids of a list parameter; more than `limit` named is
 /// refused before any of them is looked at.
 fn user_ids(p: &Params, name: &str, limit: usize) -> Result<Vec<UserId>, ApiError> {
-    let listed = p.list(name).unwrap_or_default();
+    user_ids_of(p.get(name), limit)
+}
+
+/// The distinct user ids of a list value (`userIds`), in the order given;
+/// more than `limit` named is refused before any of them is looked at.
+pub(super) fn user_ids_of(v: Option<&Value>, limit: usize) -> Result<Vec<UserId>, ApiError> {
+    let listed = crate::protocol::params::list_of(v).unwrap_or_default();
     if listed.len() > limit {
         return Err(too_many_users(limit));
     }
@@ -35,7 +41,7 @@ fn user_ids(p: &Params, name: &str, limit: usize) -> Result<Vec<UserId>, ApiErro
 /// `im.chat.add`: docs api-reference/chats/im-chat-add.md
 pub async fn add(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let mut new = new_chat(cx, p, cx.user())?;
-    new.avatar = new_chat_avatar(cx, p).await?;
+    new.avatar = new_chat_avatar(cx, p.str("AVATAR")).await?;
     let id = cases::chats::create(cx.store(), new).await?;
     Ok(Reply::value(id.0))
 }
@@ -69,14 +75,14 @@ pub(super) fn new_chat(cx: &Ctx, p: &Params, owner: UserId) -> Result<NewChat, A
     })
 }
 
-/// A picture `AVATAR` (Base64, PNG/GIF/JPEG, at most 5000x5000) checked.
-pub(super) fn avatar_image(p: &Params) -> Result<(Vec<u8>, &'static str), ApiError> {
+/// A picture (`AVATAR`, `fields.avatar`: Base64, PNG/GIF/JPEG, at most
+/// 5000x5000) checked.
+pub(super) fn avatar_image(raw: &str) -> Result<(Vec<u8>, &'static str), ApiError> {
     let wrong_type = || ApiError::param("AVATAR_ERROR", "Avatar incorrect type");
-    let raw = p.str("AVATAR").unwrap_or_default();
     if raw.len() / 4 * 3 > MAX_FILE_BYTES {
         return Err(wrong_type());
     }
-    let bytes = super::im_file::decode_base64(&raw).ok_or_else(wrong_type)?;
+    let bytes = super::im_file::decode_base64(raw).ok_or_else(wrong_type)?;
     let extension = image_extension(&bytes).ok_or_else(wrong_type)?;
     let (width, height) = image_size(&bytes).ok_or_else(wrong_type)?;
     if width > MAX_AVATAR_SIDE || height > MAX_AVATAR_SIDE {
@@ -88,14 +94,18 @@ pub(super) fn avatar_image(p: &Params) -> Result<(Vec<u8>, &'static str), ApiErr
     Ok((bytes, extension))
 }
 
-/// `AVATAR` of `im.chat.add` / `imbot.chat.add`: kept, and named for the new
-/// chat; one that is not a usable image is left out (the page documents no
+/// The picture of a new chat (`AVATAR` of `im.chat.add` / `imbot.chat.add`,
+/// `fields.avatar` of `imbot.v2.Chat.add`): kept, and named for the new
+/// chat; one that is not a usable image is left out (the pages document no
 /// error for it).
-pub(super) async fn new_chat_avatar(cx: &Ctx, p: &Params) -> Result<Option<String>, ApiError> {
-    if !p.has("AVATAR") {
+pub(super) async fn new_chat_avatar(
+    cx: &Ctx,
+    raw: Option<String>,
+) -> Result<Option<String>, ApiError> {
+    let Some(raw) = raw else {
         return Ok(None);
-    }
-    let Ok((bytes, extension)) = avatar_image(p) else {
+    };
+    let Ok((bytes, extension)) = avatar_image(&raw) else {
         return Ok(None);
     };
     Ok(Some(
@@ -185,7 +195,7 @@ pub async fn update_color(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
 /// then is its address under `/upload/avatar/`.
 pub async fn update_avatar(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let chat = group_chat(p)?;
-    let (bytes, extension) = avatar_image(p)?;
+    let (bytes, extension) = avatar_image(&p.str("AVATAR").unwrap_or_default())?;
     cases::chats::set_avatar(cx.store(), cx.user(), chat, bytes, extension).await?;
     Ok(Reply::value(true))
 }

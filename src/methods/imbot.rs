@@ -98,7 +98,7 @@ pub async fn update(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
 pub async fn chat_add(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let bot = acting_bot(cx, p).await?;
     let mut new = super::im_chat::new_chat(cx, p, bot.id)?;
-    new.avatar = super::im_chat::new_chat_avatar(cx, p).await?;
+    new.avatar = super::im_chat::new_chat_avatar(cx, p.str("AVATAR")).await?;
     let id = cases::chats::create(cx.store(), new).await?;
     Ok(Reply::value(id.0))
 }
@@ -171,7 +171,12 @@ pub async fn message_like(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
 
 /// `LANG` of `imbot.command.register`: `[{LANGUAGE_ID, TITLE, PARAMS}, ...]`.
 fn langs(p: &Params) -> Vec<(String, String, String)> {
-    p.list("LANG")
+    langs_of(p.get("LANG"))
+}
+
+/// `LANG` entries of a value (`imbot.command.update`'s `FIELDS[LANG]`).
+fn langs_of(v: Option<&Value>) -> Vec<(String, String, String)> {
+    crate::protocol::params::list_of(v)
         .unwrap_or_default()
         .iter()
         .filter(|l| l.is_object())
@@ -459,20 +464,8 @@ pub async fn command_update(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
         }
         changes.handler = Some(handler.trim().to_owned());
     }
-    if let Some(Value::Array(list)) = field(fields, "LANG") {
-        let lang: Vec<_> = list
-            .iter()
-            .filter(|l| l.is_object())
-            .map(|l| {
-                let l = Some(l);
-                (
-                    field_text(l, "LANGUAGE_ID"),
-                    field_text(l, "TITLE"),
-                    field_text(l, "PARAMS"),
-                )
-            })
-            .collect();
-        changes.lang = Some(lang);
+    if let Some(lang) = field(fields, "LANG").filter(|v| v.is_array() || v.is_object()) {
+        changes.lang = Some(langs_of(Some(lang)));
     }
     if changes.is_empty() {
         return Err(ApiError::param(

@@ -23,17 +23,22 @@ fn bot_token(p: &Params) -> Option<String> {
     p.str("botToken")
 }
 
+/// The v2 pages' 403 for what the bot may not do.
+pub(super) fn access_denied() -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::FORBIDDEN,
+        "ACCESS_DENIED",
+        "Access denied",
+    )
+}
+
 /// The errors the v2 pages list for the message and reaction methods.
 fn v2_error(e: Error) -> ApiError {
     match e {
         Error::CannotPost
         | Error::ChatNotFound
         | Error::NoDialogAccess
-        | Error::RecipientNotFound => ApiError::new(
-            axum::http::StatusCode::FORBIDDEN,
-            "ACCESS_DENIED",
-            "Access denied",
-        ),
+        | Error::RecipientNotFound => access_denied(),
         Error::MessageEmpty => ApiError::param("EMPTY_MESSAGE", "Message is empty"),
         other => other.into(),
     }
@@ -126,7 +131,7 @@ pub async fn message_send(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let dialog = p
         .str("dialogId")
         .and_then(|d| DialogRef::parse(&d))
-        .ok_or_else(|| ApiError::param("DIALOG_ID_EMPTY", "Dialog ID can't be empty"))?;
+        .ok_or_else(|| ApiError::param(super::DIALOG_ID_EMPTY.0, super::DIALOG_ID_EMPTY.1))?;
     let message = field_text(p.get("fields"), "message");
     if message.trim().is_empty() {
         return Err(ApiError::param("EMPTY_MESSAGE", "Message is empty"));
@@ -176,7 +181,7 @@ pub async fn event_get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     )))
 }
 
-fn message_id(p: &Params) -> Result<MessageId, ApiError> {
+pub(super) fn message_id(p: &Params) -> Result<MessageId, ApiError> {
     p.positive_id("messageId")
         .map(MessageId)
         .ok_or_else(|| ApiError::param("MESSAGE_ID_ERROR", "Message ID can't be empty"))
@@ -185,11 +190,7 @@ fn message_id(p: &Params) -> Result<MessageId, ApiError> {
 /// Editing or deleting a message that is not the bot's, or does not exist.
 fn not_allowed(e: Error) -> ApiError {
     match e {
-        Error::CannotEditMessage => ApiError::new(
-            axum::http::StatusCode::FORBIDDEN,
-            "ACCESS_DENIED",
-            "Access denied",
-        ),
+        Error::CannotEditMessage => access_denied(),
         other => v2_error(other),
     }
 }
@@ -243,10 +244,6 @@ fn command_view(c: &bots::Command, bot: &Bot, full: bool) -> Value {
     v
 }
 
-fn command_error(code: &'static str, description: &'static str) -> ApiError {
-    ApiError::param(code, description)
-}
-
 /// `fields`, or (the format before revision 33) the top level.
 fn command_fields(p: &Params) -> Value {
     match p.get("fields") {
@@ -260,18 +257,18 @@ fn command_fields(p: &Params) -> Value {
 fn command_name_of(f: &Value, required: bool) -> Result<Option<String>, ApiError> {
     match f.get("command") {
         None | Some(Value::Null) if required => {
-            Err(command_error("COMMAND_REQUIRED", "Command is required"))
+            Err(ApiError::param("COMMAND_REQUIRED", "Command is required"))
         }
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.trim().is_empty() => Err(if required {
-            command_error("COMMAND_REQUIRED", "Command is required")
+            ApiError::param("COMMAND_REQUIRED", "Command is required")
         } else {
-            command_error("COMMAND_NAME_EMPTY", "Command name is empty")
+            ApiError::param("COMMAND_NAME_EMPTY", "Command name is empty")
         }),
         Some(Value::String(s)) => bots::command_name(s)
             .map(Some)
-            .ok_or_else(|| command_error("COMMAND_NAME_INVALID", "Command name is invalid")),
-        Some(_) => Err(command_error(
+            .ok_or_else(|| ApiError::param("COMMAND_NAME_INVALID", "Command name is invalid")),
+        Some(_) => Err(ApiError::param(
             "COMMAND_NAME_INVALID",
             "Command name is invalid",
         )),
@@ -302,7 +299,8 @@ fn merge_lang(
 }
 
 /// `imbot.v2.Command.register`: docs .../commands/command-register.md.
-/// The same command again returns the one registered, unchanged.
+/// The same command again returns the one registered, unchanged (the
+/// store keeps the first: `replace: false`).
 pub async fn command_register(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let bot = acting_bot(cx, p).await?;
     let f = command_fields(p);
@@ -310,15 +308,9 @@ pub async fn command_register(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let hidden = f.get("hidden").is_some_and(truthy);
     let lang = merge_lang(Vec::new(), f.get("title"), f.get("params"));
     if !hidden && lang.iter().all(|(_, t, _)| t.trim().is_empty()) {
-        return Err(command_error(
+        return Err(ApiError::param(
             "COMMAND_TITLE_REQUIRED",
             "Command title is required",
-        ));
-    }
-    let existing = cx.store().commands_of(bot.id).await?;
-    if let Some(c) = existing.iter().find(|c| c.command == name) {
-        return Ok(Reply::value(
-            json!({"command": command_view(c, &bot, false)}),
         ));
     }
     let new = bots::NewCommand {
@@ -336,7 +328,7 @@ pub async fn command_register(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let id = cx.store().create_command(new, Timestamp::now()).await?;
     let command =
         cx.store().command(id).await?.ok_or_else(|| {
-            command_error("COMMAND_REGISTER_FAILED", "Command registration failed")
+            ApiError::param("COMMAND_REGISTER_FAILED", "Command registration failed")
         })?;
     Ok(Reply::value(
         json!({"command": command_view(&command, &bot, false)}),
@@ -350,7 +342,7 @@ async fn own_command(cx: &Ctx, bot: &Bot, p: &Params) -> Result<bots::Command, A
         .command(id)
         .await?
         .filter(|c| c.bot == bot.id)
-        .ok_or_else(|| command_error("COMMAND_NOT_FOUND", "Command not found"))
+        .ok_or_else(|| ApiError::param("COMMAND_NOT_FOUND", "Command not found"))
 }
 
 /// `imbot.v2.Command.unregister`: docs .../commands/command-unregister.md
@@ -380,10 +372,10 @@ pub async fn command_update(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     match cx.store().update_command(command.id, changes).await? {
         bots::CommandUpdated::Done => {}
         bots::CommandUpdated::NotFound => {
-            return Err(command_error("COMMAND_NOT_FOUND", "Command not found"))
+            return Err(ApiError::param("COMMAND_NOT_FOUND", "Command not found"))
         }
         bots::CommandUpdated::Taken => {
-            return Err(command_error(
+            return Err(ApiError::param(
                 "COMMAND_ALREADY_EXISTS",
                 "Command already exists",
             ))
@@ -393,7 +385,7 @@ pub async fn command_update(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
         .store()
         .command(command.id)
         .await?
-        .ok_or_else(|| command_error("COMMAND_NOT_FOUND", "Command not found"))?;
+        .ok_or_else(|| ApiError::param("COMMAND_NOT_FOUND", "Command not found"))?;
     Ok(Reply::value(
         json!({"command": command_view(&updated, &bot, false)}),
     ))
@@ -412,7 +404,7 @@ pub async fn command_list(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
 /// answers in the chat of `messageId`, which `dialogId` must name.
 pub async fn command_answer(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let bot = acting_bot(cx, p).await?;
-    let failed = || command_error("COMMAND_ANSWER_FAILED", "Command answer failed");
+    let failed = || ApiError::param("COMMAND_ANSWER_FAILED", "Command answer failed");
     let command = own_command(cx, &bot, p).await.map_err(|_| failed())?;
     let message = p
         .positive_id("messageId")
@@ -460,10 +452,9 @@ pub async fn file_download(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let file = cases::files::readable(cx.store(), bot.id, id)
         .await?
         .ok_or_else(not_found)?;
-    let as_bot = cx.acting_as(bot.id);
     let token = cases::files::link(cx.store(), bot.id, file.id).await?;
     Ok(Reply::value(json!({
-        "downloadUrl": super::im_file::download_url(&as_bot, &token),
+        "downloadUrl": super::im_file::download_url(cx, &token),
     })))
 }
 

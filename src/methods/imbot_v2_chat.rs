@@ -7,8 +7,9 @@ use axum::http::StatusCode;
 use serde_json::{json, Value};
 
 use super::ctx::Ctx;
-use super::imbot_v2::acting_bot;
+use super::imbot_v2::{access_denied as denied, acting_bot, message_id};
 use super::views;
+use super::{DIALOG_ID_EMPTY, USER_ID_EMPTY};
 use crate::domain::bots::{Bot, BotType};
 use crate::domain::chats::{self, Chat, ChatChange, ChatKind, Color, NewChat};
 use crate::domain::events::UserSnapshot;
@@ -20,8 +21,13 @@ use crate::protocol::envelope::{iso_date, Reply};
 use crate::protocol::error::ApiError;
 use crate::protocol::params::{field, field_text, intval, scalar_text, truthy, Params};
 
-fn denied() -> ApiError {
-    ApiError::new(StatusCode::FORBIDDEN, "ACCESS_DENIED", "Access denied")
+/// A refusal of the messenger's rules is the pages' `ACCESS_DENIED`; a
+/// store failure stays what it is.
+fn denied_unless_store(e: Error) -> ApiError {
+    match e {
+        Error::Store(_) => ApiError::from(e),
+        _ => denied(),
+    }
 }
 
 fn done() -> Reply {
@@ -35,7 +41,7 @@ async fn bot_chat(cx: &Ctx, bot: &Bot, p: &Params) -> Result<Chat, ApiError> {
     let dialog = p
         .str("dialogId")
         .and_then(|d| DialogRef::parse(&d))
-        .ok_or_else(|| ApiError::param("DIALOG_ID_EMPTY", "Dialog ID can't be empty"))?;
+        .ok_or_else(|| ApiError::param(DIALOG_ID_EMPTY.0, DIALOG_ID_EMPTY.1))?;
     match cases::chats::readable(cx.store(), bot.id, dialog).await {
         Ok(Some(chat)) => Ok(chat),
         Ok(None) | Err(Error::NoDialogAccess) => Err(denied()),
@@ -97,23 +103,6 @@ pub fn message_view(m: &Message, viewed_by_others: bool) -> Value {
 /// The full v2 `Chat` object of method answers, as `viewer` sees it.
 pub fn chat_view(cx: &Ctx, c: &Chat, viewer: UserId) -> Value {
     let private = c.kind == ChatKind::Private;
-    let dialog_id = if private {
-        c.members
-            .iter()
-            .find(|m| **m != viewer)
-            .map_or_else(|| viewer.0.to_string(), |m| m.0.to_string())
-    } else {
-        format!("chat{}", c.id.0)
-    };
-    let role = if !c.is_member(viewer) {
-        "none"
-    } else if !private && c.owner == viewer {
-        "owner"
-    } else if !private && c.managers.contains(&viewer) {
-        "manager"
-    } else {
-        "member"
-    };
     let last_id = c
         .reads
         .iter()
@@ -126,7 +115,7 @@ pub fn chat_view(cx: &Ctx, c: &Chat, viewer: UserId) -> Value {
     };
     json!({
         "id": c.id.0,
-        "dialogId": dialog_id,
+        "dialogId": c.dialog_id_for(viewer),
         "name": c.title,
         "description": c.description,
         "type": match c.kind {
@@ -147,7 +136,7 @@ pub fn chat_view(cx: &Ctx, c: &Chat, viewer: UserId) -> Value {
         "entityData3": "",
         "entityLink": {},
         "diskFolderId": null,
-        "role": role,
+        "role": c.role_of(viewer),
         "permissions": {},
         "muteList": c.muted.iter().map(|u| u.0).collect::<Vec<_>>(),
         "parentChatId": null,
@@ -168,47 +157,23 @@ pub fn chat_view(cx: &Ctx, c: &Chat, viewer: UserId) -> Value {
     })
 }
 
-/// User ids of a list field; `None` when it is missing or not a list.
-fn user_ids(v: Option<&Value>) -> Option<Vec<UserId>> {
-    let list = match v? {
-        Value::Array(items) => items.clone(),
-        Value::Object(map) => map.values().cloned().collect(),
-        _ => return None,
-    };
-    let mut ids: Vec<UserId> = list.iter().filter_map(|v| UserId::new(intval(v))).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    Some(ids)
-}
-
 /// `imbot.v2.Chat.add`: docs .../chats/chat-add.md. The bot creates a group
 /// chat and owns it unless `fields.ownerId` names someone else.
 pub async fn add(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let bot = acting_bot(cx, p).await?;
     let f = p.get("fields");
-    let mut users = user_ids(field(f, "userIds")).unwrap_or_default();
-    if users.len() > cx.state.config.limits.max_users_per_call {
-        return Err(super::too_many_users(
-            cx.state.config.limits.max_users_per_call,
-        ));
-    }
+    let limit = cx.state.config.limits.max_users_per_call;
+    let mut users = super::im_chat::user_ids_of(field(f, "userIds"), limit)?;
     let owner = field(f, "ownerId").and_then(|v| UserId::new(intval(v)));
     if let Some(o) = owner {
         if !users.contains(&o) {
             users.push(o);
         }
     }
-    let avatar = match field(f, "avatar").and_then(scalar_text) {
-        Some(raw) if !raw.is_empty() => {
-            let params = Params::new(
-                [("AVATAR".to_owned(), Value::from(raw))]
-                    .into_iter()
-                    .collect(),
-            );
-            super::im_chat::new_chat_avatar(cx, &params).await?
-        }
-        _ => None,
-    };
+    let avatar = field(f, "avatar")
+        .and_then(scalar_text)
+        .filter(|raw| !raw.is_empty());
+    let avatar = super::im_chat::new_chat_avatar(cx, avatar).await?;
     let new = NewChat {
         kind: ChatKind::Closed,
         owner: bot.id,
@@ -258,14 +223,7 @@ pub async fn update(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let f = p.get("fields");
     // Everything is checked before anything changes.
     let avatar = match field(f, "avatar").and_then(scalar_text) {
-        Some(raw) => {
-            let params = Params::new(
-                [("AVATAR".to_owned(), Value::from(raw))]
-                    .into_iter()
-                    .collect(),
-            );
-            Some(super::im_chat::avatar_image(&params)?)
-        }
+        Some(raw) => Some(super::im_chat::avatar_image(&raw)?),
         None => None,
     };
     let mut changes = Vec::new();
@@ -287,8 +245,8 @@ pub async fn update(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
         cases::chats::update(cx.store(), bot.id, chat.id, change)
             .await
             .map_err(|e| match e {
-                Error::Store(_) | Error::TitleEmpty => ApiError::from(e),
-                _ => denied(),
+                Error::TitleEmpty => ApiError::from(e),
+                e => denied_unless_store(e),
             })?;
     }
     if let Some((bytes, extension)) = avatar {
@@ -303,10 +261,7 @@ pub async fn leave(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let chat = bot_group_chat(cx, &bot, p).await?;
     cases::chats::leave(cx.store(), bot.id, chat.id)
         .await
-        .map_err(|e| match e {
-            Error::Store(_) => ApiError::from(e),
-            _ => denied(),
-        })?;
+        .map_err(denied_unless_store)?;
     Ok(done())
 }
 
@@ -317,16 +272,13 @@ pub async fn set_owner(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let user = p
         .positive_id("userId")
         .map(UserId)
-        .ok_or_else(|| ApiError::param("USER_ID_EMPTY", "User ID can't be empty"))?;
+        .ok_or_else(|| ApiError::param(USER_ID_EMPTY.0, USER_ID_EMPTY.1))?;
     if chat.owner != bot.id {
         return Err(denied());
     }
     cases::chats::update(cx.store(), bot.id, chat.id, ChatChange::Owner(user))
         .await
-        .map_err(|e| match e {
-            Error::Store(_) => ApiError::from(e),
-            _ => denied(),
-        })?;
+        .map_err(denied_unless_store)?;
     Ok(done())
 }
 
@@ -343,16 +295,11 @@ pub async fn user_add(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     if !administers(&chat, &bot) {
         return Err(denied());
     }
-    let users = user_ids(p.get("userIds")).unwrap_or_default();
-    if users.len() > cx.state.config.limits.max_users_per_call {
-        return Err(super::too_many_users(
-            cx.state.config.limits.max_users_per_call,
-        ));
-    }
+    let users =
+        super::im_chat::user_ids_of(p.get("userIds"), cx.state.config.limits.max_users_per_call)?;
     match cases::chats::add_users(cx.store(), bot.id, chat.id, users).await {
         Ok(()) | Err(Error::NoUsersAdded) => Ok(done()),
-        Err(Error::Store(e)) => Err(Error::Store(e).into()),
-        Err(_) => Err(denied()),
+        Err(e) => Err(denied_unless_store(e)),
     }
 }
 
@@ -367,14 +314,13 @@ pub async fn user_delete(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let user = p
         .positive_id("userId")
         .map(UserId)
-        .ok_or_else(|| ApiError::param("USER_ID_EMPTY", "User ID can't be empty"))?;
+        .ok_or_else(|| ApiError::param(USER_ID_EMPTY.0, USER_ID_EMPTY.1))?;
     if !chat.is_member(user) {
         return Ok(done());
     }
     match cases::chats::remove_user(cx.store(), bot.id, chat.id, user).await {
         Ok(()) | Err(Error::UserNotInChat) => Ok(done()),
-        Err(Error::Store(e)) => Err(Error::Store(e).into()),
-        Err(_) => Err(denied()),
+        Err(e) => Err(denied_unless_store(e)),
     }
 }
 
@@ -409,9 +355,11 @@ pub async fn user_list(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
 
 async fn managers(cx: &Ctx, p: &Params, manager: bool) -> Result<Reply, ApiError> {
     let bot = acting_bot(cx, p).await?;
-    let users = user_ids(p.get("userIds"))
-        .filter(|u| !u.is_empty())
-        .ok_or_else(|| ApiError::param("EMPTY_USER_IDS", "Empty user IDs"))?;
+    let users =
+        super::im_chat::user_ids_of(p.get("userIds"), cx.state.config.limits.max_users_per_call)?;
+    if users.is_empty() {
+        return Err(ApiError::param("EMPTY_USER_IDS", "Empty user IDs"));
+    }
     let chat = bot_group_chat(cx, &bot, p).await?;
     if chat.owner != bot.id {
         return Err(denied());
@@ -428,10 +376,7 @@ async fn managers(cx: &Ctx, p: &Params, manager: bool) -> Result<Reply, ApiError
         ChatChange::Managers(members, manager),
     )
     .await
-    .map_err(|e| match e {
-        Error::Store(_) => ApiError::from(e),
-        _ => denied(),
-    })?;
+    .map_err(denied_unless_store)?;
     Ok(done())
 }
 
@@ -443,12 +388,6 @@ pub async fn manager_add(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
 /// `imbot.v2.Chat.Manager.delete`: docs .../chats/chat-manager-delete.md
 pub async fn manager_delete(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     managers(cx, p, false).await
-}
-
-fn message_id(p: &Params) -> Result<MessageId, ApiError> {
-    p.positive_id("messageId")
-        .map(MessageId)
-        .ok_or_else(|| ApiError::param("MESSAGE_ID_ERROR", "Message ID can't be empty"))
 }
 
 /// Supervisors and personal assistants read messages; other bots may not.
@@ -699,7 +638,7 @@ pub async fn send_context(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let dialog = p
         .str("dialogId")
         .and_then(|d| DialogRef::parse(&d))
-        .ok_or_else(|| ApiError::param("DIALOG_ID_EMPTY", "Dialog ID can't be empty"))?;
+        .ok_or_else(|| ApiError::param(DIALOG_ID_EMPTY.0, DIALOG_ID_EMPTY.1))?;
     let context = match p.get("context") {
         Some(v @ Value::Object(_)) => v.clone(),
         Some(Value::String(s)) => serde_json::from_str(s)
@@ -723,10 +662,7 @@ pub async fn send_context(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     }
     let chat = cases::chats::open(cx.store(), cx.user(), dialog)
         .await
-        .map_err(|e| match e {
-            Error::Store(_) => ApiError::from(e),
-            _ => denied(),
-        })?;
+        .map_err(denied_unless_store)?;
     cx.store()
         .send_bot_context(chat.id, cx.user(), context, Timestamp::now())
         .await?

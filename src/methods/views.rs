@@ -101,12 +101,7 @@ pub fn chat(
     };
     let (name, color, kind) = match c.kind {
         ChatKind::Private => {
-            let other = c
-                .members
-                .iter()
-                .copied()
-                .find(|m| *m != caller)
-                .unwrap_or(caller);
+            let other = c.other_member(caller);
             let color = users
                 .iter()
                 .find(|u| u.id == other)
@@ -116,13 +111,8 @@ pub fn chat(
         ChatKind::Closed => (c.title.clone(), c.color.hex(), "chat"),
         ChatKind::Open => (c.title.clone(), c.color.hex(), "open"),
     };
-    let role = if c.kind != ChatKind::Private && c.owner == caller {
-        "owner"
-    } else if c.kind != ChatKind::Private && c.managers.contains(&caller) {
-        "manager"
-    } else {
-        "member"
-    };
+    // Only members see a chat here.
+    let role = c.role_of(caller);
     // The other members' read marks: the last message each read, and when.
     let readed_list: Vec<Value> = c
         .reads

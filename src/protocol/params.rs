@@ -210,12 +210,7 @@ impl Params {
     /// A list parameter: a JSON array, a PHP list (`USERS[]=1&USERS[]=2`) or
     /// an object's values; a scalar becomes a one-element list.
     pub fn list(&self, name: &str) -> Option<Vec<Value>> {
-        match self.get(name)? {
-            Value::Array(items) => Some(items.clone()),
-            Value::Object(map) => Some(map.values().cloned().collect()),
-            Value::Null => None,
-            scalar => Some(vec![scalar.clone()]),
-        }
+        list_of(self.get(name))
     }
 
     /// A boolean flag as Bitrix24 reads `Y`/`N`, `true`/`false`, `1`/`0`.
@@ -226,6 +221,17 @@ impl Params {
 
 /// PHP-ish truthiness for flags such as `halt`: `true`, non-zero numbers,
 /// `"Y"`, `"true"`, `"1"` are true.
+/// A value read as a list, as PHP sees `X[]=..` / `X[k]=..`: an array or an
+/// object's values, a scalar as a list of one, nothing for null or absent.
+pub fn list_of(v: Option<&Value>) -> Option<Vec<Value>> {
+    match v? {
+        Value::Array(items) => Some(items.clone()),
+        Value::Object(map) => Some(map.values().cloned().collect()),
+        Value::Null => None,
+        scalar => Some(vec![scalar.clone()]),
+    }
+}
+
 pub fn truthy(v: &Value) -> bool {
     match v {
         Value::Bool(b) => *b,

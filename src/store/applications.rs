@@ -5,7 +5,7 @@
 use super::credentials::CREDENTIALS_TOPIC;
 use super::sql::{params, Db, DbResult, DbRow};
 use crate::domain::applications::{Application, Grant, GrantKind, NewApplication, TokenPair};
-use crate::domain::credentials::{Scopes, TokenHash};
+use crate::domain::credentials::{CredentialKind, NewCredential, Scopes, TokenHash};
 use crate::domain::{Timestamp, UserId};
 
 /// `app.info`: the local id of the application `client_id`, recorded on
@@ -84,54 +84,45 @@ fn store_pair(
     pair: &TokenPair,
     now: Timestamp,
 ) -> DbResult<()> {
-    conn.exec(
-        "INSERT INTO credentials
-             (kind, user_id, token_hash, scopes, created_at, expires_at, client_id)
-         VALUES ('access_token', ?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
-            user.0,
-            pair.access_hash.0,
-            scopes.to_list(),
-            now.0,
-            pair.access_expires.0,
-            client_id
-        ],
+    super::credentials::create_credential(
+        conn,
+        NewCredential {
+            kind: CredentialKind::AccessToken,
+            user,
+            token_hash: pair.access_hash.clone(),
+            scopes: scopes.clone(),
+            created_at: now,
+            expires_at: Some(pair.access_expires),
+            client_id: Some(client_id.to_owned()),
+        },
     )?;
     create_grant(
         conn,
-        GrantKind::Refresh,
-        &pair.refresh_hash,
-        client_id,
-        user,
-        scopes,
-        now,
-        pair.refresh_expires,
+        &Grant {
+            kind: GrantKind::Refresh,
+            token_hash: pair.refresh_hash.clone(),
+            client_id: client_id.to_owned(),
+            user,
+            scopes: scopes.clone(),
+            created_at: now,
+            expires_at: pair.refresh_expires,
+        },
     )
 }
 
-#[allow(clippy::too_many_arguments)]
-pub(super) fn create_grant(
-    conn: &impl Db,
-    kind: GrantKind,
-    hash: &TokenHash,
-    client_id: &str,
-    user: UserId,
-    scopes: &Scopes,
-    now: Timestamp,
-    expires: Timestamp,
-) -> DbResult<()> {
+fn create_grant(conn: &impl Db, g: &Grant) -> DbResult<()> {
     conn.exec(
         "INSERT INTO oauth_grants
              (kind, token_hash, client_id, user_id, scopes, created_at, expires_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![
-            kind.as_str(),
-            hash.0,
-            client_id,
-            user.0,
-            scopes.to_list(),
-            now.0,
-            expires.0
+            g.kind.as_str(),
+            g.token_hash.0,
+            g.client_id,
+            g.user.0,
+            g.scopes.to_list(),
+            g.created_at.0,
+            g.expires_at.0
         ],
     )?;
     Ok(())
@@ -202,17 +193,7 @@ pub(super) fn create_code(
     if !app.installed() || !app.is_oauth() || person.is_none() {
         return Ok(None);
     }
-    create_grant(
-        conn,
-        GrantKind::Code,
-        hash,
-        client_id,
-        user,
-        &app.scopes,
-        now,
-        expires,
-    )?;
-    Ok(Some(Grant {
+    let grant = Grant {
         kind: GrantKind::Code,
         token_hash: hash.clone(),
         client_id: client_id.to_owned(),
@@ -220,7 +201,9 @@ pub(super) fn create_code(
         scopes: app.scopes,
         created_at: now,
         expires_at: expires,
-    }))
+    };
+    create_grant(conn, &grant)?;
+    Ok(Some(grant))
 }
 
 /// Uses up the grant (`kind`, `hash`) of `client_id`, if it is still good at

@@ -8,7 +8,6 @@ use super::sql::{params, Db, DbResult};
 use super::users::load_user;
 use crate::domain::audience::{self, Delivery};
 use crate::domain::bots::{self, Bot, Command};
-use crate::domain::chats::ChatKind;
 use crate::domain::credentials::Scopes;
 use crate::domain::events::{
     ChatSnapshot, EventKind, EventRecord, MessageSnapshot, NewEvent, UserSnapshot,
@@ -40,14 +39,7 @@ fn chat_snapshot(conn: &impl Db, chat: ChatId, bot: UserId) -> DbResult<Option<C
     let Some(c) = load_chat(conn, chat)? else {
         return Ok(None);
     };
-    let dialog_id = match c.kind {
-        ChatKind::Private => c
-            .members
-            .iter()
-            .find(|m| **m != bot)
-            .map_or_else(|| bot.0.to_string(), |m| m.0.to_string()),
-        _ => format!("chat{}", c.id.0),
-    };
+    let dialog_id = c.dialog_id_for(bot);
     Ok(Some(ChatSnapshot {
         id: c.id.0,
         kind: c.kind.code().to_owned(),
