@@ -8,6 +8,7 @@ use super::sql::{params, Db, DbResult};
 use super::users::load_user;
 use crate::domain::audience::{self, Delivery};
 use crate::domain::bots::{self, Bot, Command};
+use crate::domain::chats::Chat;
 use crate::domain::credentials::Scopes;
 use crate::domain::events::{
     ChatSnapshot, EventKind, EventRecord, MessageSnapshot, NewEvent, UserSnapshot,
@@ -36,11 +37,14 @@ fn user_snapshot(conn: &impl Db, id: UserId) -> DbResult<Option<UserSnapshot>> {
 
 /// The chat as `bot` sees it.
 fn chat_snapshot(conn: &impl Db, chat: ChatId, bot: UserId) -> DbResult<Option<ChatSnapshot>> {
-    let Some(c) = load_chat(conn, chat)? else {
-        return Ok(None);
-    };
+    Ok(load_chat(conn, chat)?.map(|c| snapshot_of(&c, bot)))
+}
+
+/// A loaded chat as `bot` sees it: for events to several bots of one chat,
+/// which load it once.
+fn snapshot_of(c: &Chat, bot: UserId) -> ChatSnapshot {
     let dialog_id = c.dialog_id_for(bot);
-    Ok(Some(ChatSnapshot {
+    ChatSnapshot {
         id: c.id.0,
         kind: c.kind.code().to_owned(),
         title: c.title.clone(),
@@ -50,7 +54,7 @@ fn chat_snapshot(conn: &impl Db, chat: ChatId, bot: UserId) -> DbResult<Option<C
         entity_id: c.entity_id.clone(),
         member_count: c.members.len() as i64,
         dialog_id,
-    }))
+    }
 }
 
 /// Writes one event for `bot`, where [`audience::delivery`] says it goes:
@@ -125,16 +129,21 @@ pub fn enqueue_message(
     if bots_here.is_empty() {
         return Ok(());
     }
-    let Some(chat_kind) = load_chat(conn, chat)?.map(|c| c.kind) else {
+    // The chat and the author are read once for every bot that hears it.
+    let Some(loaded) = load_chat(conn, chat)? else {
         return Ok(());
     };
-    for (bot, handler) in
-        audience::message_hearers(kind, chat_kind, author, text, &bots_here, &commanded)
-    {
+    let hearers =
+        audience::message_hearers(kind, loaded.kind, author, text, &bots_here, &commanded);
+    if hearers.is_empty() {
+        return Ok(());
+    }
+    let who = user_snapshot(conn, author)?;
+    for (bot, handler) in hearers {
         let record = EventRecord {
-            chat: chat_snapshot(conn, chat, bot.id)?,
+            chat: Some(snapshot_of(&loaded, bot.id)),
             message: snapshot.clone(),
-            user: user_snapshot(conn, author)?,
+            user: who.clone(),
             ..EventRecord::new(kind, Some((bot.id, &bot.code)), now)
         };
         enqueue(conn, bot, handler, author, record)?;
@@ -199,12 +208,15 @@ pub fn enqueue_context(
     }
     let mut told = 0;
     let who = user_snapshot(conn, user)?;
+    let Some(loaded) = load_chat(conn, chat)? else {
+        return Ok(Some(0));
+    };
     for bot in chat_bots(conn, chat)? {
         if bot.v2.is_none() || bot.id == user {
             continue;
         }
         let record = EventRecord {
-            chat: chat_snapshot(conn, chat, bot.id)?,
+            chat: Some(snapshot_of(&loaded, bot.id)),
             user: who.clone(),
             context: Some(context.clone()),
             ..EventRecord::new(EventKind::V2ContextGet, Some((bot.id, &bot.code)), now)
