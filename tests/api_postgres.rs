@@ -44,6 +44,8 @@ mod helpers;
 mod like;
 #[path = "api/limits.rs"]
 mod limits;
+#[path = "api/live.rs"]
+mod live;
 #[path = "api/messages.rs"]
 mod messages;
 #[path = "api/meta.rs"]

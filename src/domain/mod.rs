@@ -17,6 +17,7 @@ pub mod error;
 pub mod events;
 pub mod files;
 pub mod ids;
+pub mod live;
 pub mod messages;
 pub mod notifications;
 pub mod reactions;

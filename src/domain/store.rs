@@ -408,6 +408,8 @@ pub trait Store: Send + Sync {
     async fn read_all(&self, user: UserId, now: Timestamp) -> Result<(), StoreError>;
     /// The chats of `user` with unread messages, by chat id.
     async fn counters(&self, user: UserId) -> Result<Vec<ChatCounter>, StoreError>;
+    /// Every chat `user` is a member of.
+    async fn chats_of(&self, user: UserId) -> Result<Vec<ChatId>, StoreError>;
 
     /// `user.add`: a person invited by e-mail.
     async fn add_user(&self, new: NewUser, now: Timestamp) -> Result<UserSaved, StoreError>;
@@ -770,4 +772,9 @@ pub trait Store: Send + Sync {
     /// (SQLite: always 0; one process serves the file, and the CLI's
     /// revocations are seen within the cache's TTL.)
     fn credentials_epoch(&self) -> u64;
+    /// What commits publish live (see [`crate::domain::live`]).
+    fn feed(&self) -> &std::sync::Arc<crate::domain::live::Feed>;
+    /// Publishes updates that change nothing stored (someone typing), to
+    /// every node, in the order of the commits around them.
+    async fn announce(&self, updates: Vec<crate::domain::live::Update>) -> Result<(), StoreError>;
 }

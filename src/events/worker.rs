@@ -21,7 +21,8 @@ pub struct DeliveryConfig {
     pub timeout: Duration,
     /// Attempts before an event is kept as dead.
     pub max_attempts: i64,
-    /// How often the outbox is checked for due events.
+    /// How often the outbox is checked for due events (retries falling due,
+    /// events another process queued) when no commit wakes the worker.
     pub poll: Duration,
     /// Deliveries in flight at once.
     pub concurrency: usize,
@@ -34,7 +35,7 @@ impl Default for DeliveryConfig {
         DeliveryConfig {
             timeout: Duration::from_secs(10),
             max_attempts: 12,
-            poll: Duration::from_millis(100),
+            poll: Duration::from_secs(1),
             concurrency: 16,
             public_url: "http://127.0.0.1:8080".into(),
         }
@@ -58,6 +59,8 @@ struct Dispatcher {
     /// cache was last known good: a revocation on any node empties it.
     tokens: Mutex<(u64, HashMap<TokenKey, IssuedToken>)>,
     slots: Arc<Semaphore>,
+    /// Told when a delivery ends, so a full worker claims more at once.
+    freed: tokio::sync::Notify,
 }
 
 /// Why the dispatcher could not start.
@@ -83,6 +86,7 @@ pub async fn spawn(
         client,
         tokens: Mutex::new((0, HashMap::new())),
         slots: Arc::new(Semaphore::new(config.concurrency.max(1))),
+        freed: tokio::sync::Notify::new(),
         config,
     });
     Ok(tokio::spawn(async move {
@@ -93,7 +97,11 @@ pub async fn spawn(
             }
             let claimed = dispatcher.claim().await;
             if claimed == 0 {
+                // Woken by the commit that queued an event (on PostgreSQL,
+                // any node's), or by the clock for retries.
                 tokio::select! {
+                    () = dispatcher.store.feed().outbox_queued() => {}
+                    () = dispatcher.freed.notified(), if dispatcher.slots.available_permits() == 0 => {}
                     _ = tokio::time::sleep(dispatcher.config.poll) => {}
                     changed = stop.changed() => {
                         if changed.is_err() {
@@ -149,6 +157,7 @@ impl Dispatcher {
             tokio::spawn(async move {
                 me.deliver(entry).await;
                 drop(permit);
+                me.freed.notify_one();
             });
         }
         n

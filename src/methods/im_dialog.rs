@@ -138,11 +138,11 @@ pub async fn users_list(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
 }
 
 /// `im.dialog.writing`: docs api-reference/chats/messages/im-dialog-writing.md
-/// Checks that the caller may write to the dialog and answers `true`; b24im
-/// has no live channel yet to show "typing" on (the web client's issue).
+/// Checks that the caller may write to the dialog, shows them typing to its
+/// members (live, see `crate::live`) and answers `true`.
 pub async fn writing(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let (dialog, _) = dialog_of(p)?;
-    cases::chats::writable(cx.store(), cx.user(), dialog).await?;
+    cases::chats::writing(cx.store(), cx.user(), dialog).await?;
     Ok(Reply::value(true))
 }
 

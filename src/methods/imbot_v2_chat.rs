@@ -601,11 +601,11 @@ pub async fn message_read(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
 }
 
 /// `imbot.v2.Chat.InputAction.notify`: docs .../ui/chat-input-action-notify.md.
-/// `statusMessageCode` and `duration` (1..600 s) are checked and accepted;
-/// b24im has no live clients to show them to yet.
+/// `statusMessageCode` and `duration` (1..600 s) are checked; the chat's
+/// live clients are told the bot is typing.
 pub async fn input_action(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let bot = acting_bot(cx, p).await?;
-    bot_chat(cx, &bot, p).await?;
+    let chat = bot_chat(cx, &bot, p).await?;
     if let Some(d) = p.intval("duration") {
         if !(1..=600).contains(&d) {
             return Err(ApiError::param(
@@ -614,6 +614,7 @@ pub async fn input_action(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
             ));
         }
     }
+    cases::chats::typing(cx.store(), chat.id, bot.id).await?;
     Ok(done())
 }
 

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod envelope;
 pub mod error;
 pub mod limits;
+pub mod live;
 pub mod oauth;
 pub mod params;
 
@@ -38,6 +39,7 @@ pub fn routes() -> Router<AppState> {
         .route("/rest/app.info/", any(oauth::server_app_info))
         .route("/rest/download.json", any(download))
         .route("/upload/avatar/{name}", any(avatar))
+        .route("/live", axum::routing::get(live::live))
         .route("/rest/{method}", any(oauth_entry))
         // b24jssdk's OAuth client joins `client_endpoint` (`.../rest/`) and
         // `/METHOD`: portals answer `/rest//METHOD` as `/rest/METHOD`.

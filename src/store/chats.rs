@@ -8,6 +8,7 @@ use super::users::{load_user, mention};
 use super::{ChatUpdated, MembershipOutcome};
 use crate::domain::chats::{Chat, ChatChange, ChatKind, Color, NewChat};
 use crate::domain::events::EventKind;
+use crate::domain::live::Update;
 use crate::domain::messages::{system_text, SystemEvent};
 use crate::domain::users::User;
 use crate::domain::{ChatId, Timestamp, UserId};
@@ -25,6 +26,12 @@ pub(super) fn insert_member(
              ON CONFLICT (chat_id, user_id) DO NOTHING",
         params![chat.0, user.0, now.0],
     )?;
+    if n == 1 {
+        conn.publish(Update::Chat {
+            chat: chat.0,
+            users: vec![user.0],
+        });
+    }
     Ok(n == 1)
 }
 
@@ -227,6 +234,10 @@ pub(super) fn remove_member(
     if removed == 0 {
         return Ok(MembershipOutcome::Unchanged);
     }
+    conn.publish(Update::Chat {
+        chat: chat.0,
+        users: vec![user.0],
+    });
     if user == owner {
         // The owner left: the longest-standing member takes over.
         conn.exec(
@@ -260,6 +271,11 @@ pub(super) fn update_chat(
     let Some((kind, owner)) = chat_kind(conn, chat)? else {
         return Ok(ChatUpdated::NoChat);
     };
+    // Also when nothing changes: its members only read the chat again.
+    conn.publish(Update::Chat {
+        chat: chat.0,
+        users: Vec::new(),
+    });
     if !is_member(conn, chat, actor)? {
         return Ok(ChatUpdated::NotMember);
     }
@@ -341,7 +357,20 @@ pub(super) fn set_text_field(
         "UPDATE chats SET text_field = ?1 WHERE id = ?2",
         params![enabled, chat.0],
     )?;
+    conn.publish(Update::Chat {
+        chat: chat.0,
+        users: Vec::new(),
+    });
     Ok(true)
+}
+
+/// Every chat `user` is a member of.
+pub(super) fn chats_of(conn: &impl Db, user: UserId) -> DbResult<Vec<ChatId>> {
+    conn.rows(
+        "SELECT chat_id FROM chat_members WHERE user_id = ?1",
+        params![user.0],
+        |r| Ok(ChatId(r.get(0)?)),
+    )
 }
 
 /// `im.chat.mute`: a member's own notification switch for the chat.
@@ -350,5 +379,6 @@ pub(super) fn set_muted(conn: &impl Db, chat: ChatId, user: UserId, muted: bool)
         "UPDATE chat_members SET muted = ?1 WHERE chat_id = ?2 AND user_id = ?3",
         params![muted, chat.0, user.0],
     )?;
+    conn.publish(Update::User { user: user.0 });
     Ok(n == 1)
 }

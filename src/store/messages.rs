@@ -1,5 +1,6 @@
 //! Messages: posting, editing, deleting, and a page of history in a fixed number of statements.
 
+use crate::domain::live::Update;
 use std::sync::LazyLock;
 
 use super::events::enqueue_message;
@@ -72,6 +73,7 @@ pub(super) fn insert_message(
             params![id, chat.0, author.0, now.0],
         )?;
     }
+    conn.publish(Update::Message { chat: chat.0, id });
     Ok(MessageId(id))
 }
 
@@ -143,6 +145,11 @@ pub(super) fn mark_read(
              WHERE chat_id = ?2 AND user_id = ?3",
             params![target, chat.0, user.0, marked, now.0],
         )?;
+        conn.publish(Update::Read {
+            chat: chat.0,
+            user: user.0,
+            message: target,
+        });
     }
     Ok(read_view(conn, chat, user)?.map(|view| view.state))
 }
@@ -170,6 +177,7 @@ pub(super) fn read_all(conn: &impl Db, user: UserId, now: Timestamp) -> DbResult
              (SELECT MAX(m.id) FROM messages m WHERE m.chat_id = chat_members.chat_id), 0)",
         params![user.0, now.0],
     )?;
+    conn.publish(Update::User { user: user.0 });
     Ok(())
 }
 
@@ -249,6 +257,10 @@ pub(super) fn edit_message(
         return Ok(EditOutcome::NotAllowed);
     }
     let chat = chat_of_message(conn, id)?;
+    conn.publish(Update::Edit {
+        chat: chat.0,
+        id: id.0,
+    });
     enqueue_message(
         conn,
         EventKind::BotMessageUpdate,
@@ -293,6 +305,7 @@ pub(super) fn delete_message(
         params![id.0],
     )?;
     if let Some((chat, author, text)) = before {
+        conn.publish(Update::Delete { chat, id: id.0 });
         let author = author.map(UserId);
         enqueue_message(
             conn,

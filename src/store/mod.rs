@@ -67,6 +67,9 @@ pub trait Backend: Send + Sync + 'static {
     fn credentials_epoch(&self) -> u64 {
         0
     }
+    /// What this process's commits (and, on PostgreSQL, every node's)
+    /// publish live, after they commit.
+    fn feed(&self) -> &Arc<crate::domain::live::Feed>;
     /// Keeps a file's content, named by its SHA-256 `hash`, durably; done
     /// before the change that names it commits (a change that then fails
     /// leaves an unnamed blob, never a name without its content).

@@ -3,6 +3,7 @@
 
 use super::sql::{marks, params, Db, DbResult, DbRow, Param};
 use crate::domain::chats::Color;
+use crate::domain::live::Update;
 use crate::domain::notifications::{
     DeleteScope, NewNotification, Notification, NotifyPage, NotifyQuery, ReadScope, REST_EVENT,
     REST_MODULE,
@@ -80,6 +81,7 @@ pub(super) fn add(conn: &impl Db, new: NewNotification, now: Timestamp) -> DbRes
             params![new.to.0, tag.as_str()],
         )?;
     }
+    conn.publish(Update::User { user: new.to.0 });
     let id = conn.insert(
         "INSERT INTO notifications
              (chat_id, user_id, author_id, notify_type, module, event, tag, sub_tag,
@@ -237,6 +239,7 @@ pub(super) fn mark(conn: &impl Db, user: UserId, scope: ReadScope, read: bool) -
             params![user.0, read],
         )?,
     };
+    conn.publish(Update::User { user: user.0 });
     unread(conn, user)
 }
 
@@ -253,6 +256,7 @@ pub(super) fn unread(conn: &impl Db, user: UserId) -> DbResult<i64> {
 }
 
 pub(super) fn delete(conn: &impl Db, user: UserId, scope: DeleteScope) -> DbResult<bool> {
+    conn.publish(Update::User { user: user.0 });
     let n = match scope {
         DeleteScope::Id(id) => conn.exec(
             "DELETE FROM notifications WHERE id = ?1 AND user_id = ?2",

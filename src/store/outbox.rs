@@ -4,6 +4,7 @@ use super::sql::{params, Db, DbResult, DbRow};
 use super::StoreError;
 use crate::domain::credentials::Scopes;
 use crate::domain::events::{DeliveryState, EventRecord, NewEvent, OutboxEntry};
+use crate::domain::live::Update;
 
 /// An event record as stored (JSON).
 pub(super) fn encode_record(record: &EventRecord) -> DbResult<String> {
@@ -28,6 +29,7 @@ pub(super) fn insert_event(conn: &impl Db, ev: &NewEvent, now_ms: i64) -> DbResu
             now_ms
         ],
     )?;
+    conn.publish(Update::Outbox);
     Ok(())
 }
 
@@ -140,8 +142,10 @@ pub(super) fn replay_events(conn: &impl Db, ids: Vec<i64>, now_ms: i64) -> DbRes
     const REPLAY: &str = "UPDATE outbox SET state = 'pending', attempts = 0,
                  next_attempt_at = ?1, claimed_until = 0";
     if ids.is_empty() {
+        conn.publish(Update::Outbox);
         return conn.exec(&format!("{REPLAY} WHERE state = 'dead'"), params![now_ms]);
     }
+    conn.publish(Update::Outbox);
     let mut n = 0;
     for id in ids {
         n += conn.exec(&format!("{REPLAY} WHERE id = ?2"), params![now_ms, id])?;

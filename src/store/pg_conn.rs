@@ -14,7 +14,12 @@ use super::sql::{Db, DbResult, DbRow, Dialect, Param};
 use super::StoreError;
 
 /// The channel every node listens on (and notifies).
-pub const CHANNEL: &str = "b24im";
+/// The change channel of the schema the connection works in (deployments,
+/// and test runs, that share a database in different schemas do not hear
+/// each other): `b24im:<schema>`, as an SQL expression.
+pub const CHANNEL: &str = "left('b24im:' || current_schema(), 63)";
+/// How a notice on [`CHANNEL`] that carries live updates begins (then a JSON array).
+pub const LIVE_PREFIX: &str = "live:";
 /// Prepared statements kept per connection (user.get's filters vary).
 const STATEMENT_CACHE: usize = 256;
 
@@ -256,8 +261,8 @@ impl Db for PgConn {
 
     fn notify(&self, topic: &str) -> DbResult<()> {
         self.exec(
-            "SELECT pg_notify(?1, ?2)",
-            super::sql::params![CHANNEL, topic],
+            &format!("SELECT pg_notify({CHANNEL}, ?1)"),
+            super::sql::params![topic],
         )?;
         Ok(())
     }

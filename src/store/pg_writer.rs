@@ -28,10 +28,11 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::pg_conn::{connect, connection_lost, PgConn};
+use super::pg_conn::{connect, connection_lost, PgConn, CHANNEL, LIVE_PREFIX};
 use super::pg_tls::Target;
 use super::sql::DbResult;
 use super::StoreError;
+use crate::domain::live::Update;
 
 /// The most changes one commit groups: enough to fill a WAL flush, few
 /// enough that a rerun after a failure costs little.
@@ -275,6 +276,8 @@ fn attempt(conn: &PgConn, group: &mut [Box<dyn Job>]) -> Outcome {
             return Outcome::Refused;
         }
     };
+    // What an earlier try of this group recorded is not this try's.
+    super::sql::take_published();
     for (at, job) in group.iter_mut().enumerate() {
         let again = match job.run(conn) {
             Run::Done => continue,
@@ -287,6 +290,18 @@ fn attempt(conn: &PgConn, group: &mut [Box<dyn Job>]) -> Outcome {
         }
         return Outcome::Stopped { at, again };
     }
+    // The live updates go to every node (this one too) with the commit.
+    let published = super::sql::take_published();
+    if !published.is_empty() {
+        if let Err(e) = conn.control(&notify_sql(&published)) {
+            if connection_lost(&e, conn) {
+                return Outcome::Lost;
+            }
+            tracing::error!(error = %e, "NOTIFY failed; the group was rolled back");
+            let _ = conn.control("ROLLBACK");
+            return Outcome::Refused;
+        }
+    }
     match conn.control("COMMIT") {
         Ok(()) => Outcome::Committed,
         Err(e) if conn.is_closed() || connection_lost(&e, conn) => {
@@ -298,6 +313,36 @@ fn attempt(conn: &PgConn, group: &mut [Box<dyn Job>]) -> Outcome {
             Outcome::Refused
         }
     }
+}
+
+/// `SELECT pg_notify(...)` statements carrying `updates` on the change
+/// channel, each payload [`LIVE_PREFIX`] and a JSON array under PostgreSQL's
+/// 8,000-byte limit.
+fn notify_sql(updates: &[Update]) -> String {
+    const LIMIT: usize = 7_000;
+    let mut sql = String::new();
+    let mut payload = String::new();
+    let flush = |payload: &mut String, sql: &mut String| {
+        if !payload.is_empty() {
+            let body = format!("{LIVE_PREFIX}[{payload}]").replace('\'', "''");
+            sql.push_str(&format!("SELECT pg_notify({CHANNEL}, '{body}');"));
+            payload.clear();
+        }
+    };
+    for update in updates {
+        let Ok(one) = serde_json::to_string(update) else {
+            continue;
+        };
+        if payload.len() + one.len() + 1 > LIMIT {
+            flush(&mut payload, &mut sql);
+        }
+        if !payload.is_empty() {
+            payload.push(',');
+        }
+        payload.push_str(&one);
+    }
+    flush(&mut payload, &mut sql);
+    sql
 }
 
 /// Whether transaction `txid` committed (`Some(true)`), aborted

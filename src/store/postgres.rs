@@ -9,9 +9,10 @@
 //!
 //! Races between nodes are decided by the database (unique keys, row locks,
 //! `FOR UPDATE SKIP LOCKED` for the outbox), never by this process. What a
-//! node caches is announced with `NOTIFY b24im, '<topic>'` inside the
+//! node caches, and what live clients see, is announced with a `NOTIFY` on
+//! the schema's channel (`b24im:<schema>`) inside the
 //! changing transaction; a listener thread per node turns it into
-//! [`Backend::credentials_epoch`].
+//! [`Backend::credentials_epoch`] and the live feed ([`Backend::feed`]).
 
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -24,13 +25,14 @@ use postgres::Client;
 use tokio::sync::{mpsc, oneshot};
 
 use super::credentials::CREDENTIALS_TOPIC;
-use super::pg_conn::{self, PgConn, CHANNEL};
+use super::pg_conn::{self, PgConn, CHANNEL, LIVE_PREFIX};
 pub use super::pg_tls::DEFAULT_WAIT;
 use super::pg_tls::{self, Target};
 use super::pg_writer;
 pub use super::pg_writer::WRITERS;
 use super::sql::{Db, DbResult};
 use super::{Backend, SqlStore, StoreError};
+use crate::domain::live::{Feed, Update};
 
 /// Schema migrations, applied in order; the table `b24im_schema` records the last one.
 const MIGRATIONS: &[&str] = &[
@@ -67,6 +69,8 @@ pub struct Postgres {
     reads: std::sync::mpsc::Sender<Box<dyn ReadJob>>,
     epoch: Arc<AtomicU64>,
     stop: Arc<AtomicBool>,
+    /// Fed by the listener with every node's live updates, this one's too.
+    feed: Arc<Feed>,
     /// The group-committing writer's queue (see [`pg_writer`]).
     jobs: mpsc::Sender<Box<dyn pg_writer::Job>>,
 }
@@ -95,11 +99,13 @@ impl SqlStore<Postgres> {
         };
         let epoch = Arc::new(AtomicU64::new(0));
         let stop = Arc::new(AtomicBool::new(false));
+        let feed = Arc::new(Feed::new());
         {
             let (target, epoch, stop) = (target.clone(), Arc::clone(&epoch), Arc::clone(&stop));
+            let feed = Arc::clone(&feed);
             std::thread::Builder::new()
                 .name("b24im-pg-listen".into())
-                .spawn(move || listen(&target, &epoch, &stop))
+                .spawn(move || listen(&target, &epoch, &stop, &feed))
                 .map_err(|e| StoreError::Database(format!("cannot start the listener: {e}")))?;
         }
         let (jobs, queue) = mpsc::channel(pg_writer::QUEUE_DEPTH);
@@ -127,6 +133,7 @@ impl SqlStore<Postgres> {
                 reads,
                 epoch,
                 stop,
+                feed,
             },
         })
     }
@@ -162,7 +169,7 @@ fn migrate(client: &mut Client) -> DbResult<()> {
 /// Listens for other nodes' changes until the store is dropped. Each
 /// credentials notice bumps the epoch; so does every (re)connection, since
 /// notices sent while disconnected are lost.
-fn listen(target: &Target, epoch: &AtomicU64, stop: &AtomicBool) {
+fn listen(target: &Target, epoch: &AtomicU64, stop: &AtomicBool, feed: &Feed) {
     while !stop.load(Ordering::Relaxed) {
         let mut client = match target.connect() {
             Ok(c) => c,
@@ -172,18 +179,32 @@ fn listen(target: &Target, epoch: &AtomicU64, stop: &AtomicBool) {
                 continue;
             }
         };
-        if let Err(e) = client.batch_execute(&format!("LISTEN {CHANNEL}")) {
+        let listened = client
+            .query_one(&format!("SELECT {CHANNEL}"), &[])
+            .and_then(|row| {
+                let channel: String = row.get(0);
+                client.batch_execute(&format!("LISTEN \"{}\"", channel.replace('"', "\"\"")))
+            });
+        if let Err(e) = listened {
             tracing::warn!(error = %e, "LISTEN failed; retrying");
             std::thread::sleep(Duration::from_secs(1));
             continue;
         }
         epoch.fetch_add(1, Ordering::SeqCst);
+        // Events queued while no one listened wait no longer than this.
+        feed.publish(vec![Update::Outbox]);
         while !stop.load(Ordering::Relaxed) && !client.is_closed() {
             let mut notices = client.notifications();
             let mut iter = notices.timeout_iter(Duration::from_millis(250));
             match iter.next() {
                 Ok(Some(n)) if n.payload() == CREDENTIALS_TOPIC => {
                     epoch.fetch_add(1, Ordering::SeqCst);
+                }
+                Ok(Some(n)) if n.payload().starts_with(LIVE_PREFIX) => {
+                    match serde_json::from_str::<Vec<Update>>(&n.payload()[LIVE_PREFIX.len()..]) {
+                        Ok(updates) => feed.publish(updates),
+                        Err(e) => tracing::warn!(error = %e, "a live notice that does not parse"),
+                    }
                 }
                 Ok(_) => {}
                 Err(e) => {
@@ -299,6 +320,10 @@ impl Backend for Postgres {
 
     fn credentials_epoch(&self) -> u64 {
         self.epoch.load(Ordering::SeqCst)
+    }
+
+    fn feed(&self) -> &Arc<Feed> {
+        &self.feed
     }
 
     /// Files' contents live in the database, so every node serves them.

@@ -5,6 +5,7 @@ use std::sync::LazyLock;
 use super::events::{enqueue_reaction, ReactionChange, REACTION_CHANGE_COLUMNS};
 use super::sql::{params, Db, DbResult, Dialect};
 use super::LikeOutcome;
+use crate::domain::live::Update;
 use crate::domain::reactions::{LikeAction, ReactionCode};
 use crate::domain::{ChatId, MessageId, Timestamp, UserId};
 
@@ -89,6 +90,13 @@ pub(super) fn set_reaction(
     };
     if matches!(outcome, LikeOutcome::Added | LikeOutcome::Removed) {
         let added = outcome == LikeOutcome::Added;
+        conn.publish(Update::Reaction {
+            chat: change.chat.0,
+            message: message.0,
+            user: user.0,
+            reaction: code.to_owned(),
+            set: added,
+        });
         enqueue_reaction(conn, &change, code, added, now)?;
     }
     Ok(outcome)

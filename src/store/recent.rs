@@ -7,6 +7,7 @@ use super::messages::UNREAD_OF_CM;
 use super::sql::{marks, params, Db, DbResult, Param};
 use super::{RecentEntry, RecentMark, RecentMessage, RecentQuery, StoreError};
 use crate::domain::chats::{ChatKind, Color};
+use crate::domain::live::Update;
 use crate::domain::{ChatId, MessageId, Timestamp, UserId};
 
 /// The entries of `?1`'s recent list whose last message is older than `?2`
@@ -131,5 +132,6 @@ pub(super) fn mark(conn: &impl Db, chat: ChatId, user: UserId, mark: RecentMark)
             params![chat.0, user.0],
         )?,
     };
+    conn.publish(Update::User { user: user.0 });
     Ok(n == 1)
 }

@@ -8,6 +8,7 @@
 //! schema lives in its own `migrations/` folder.
 
 use super::StoreError;
+use crate::domain::live::Update;
 
 pub type DbResult<T> = Result<T, StoreError>;
 
@@ -162,6 +163,13 @@ pub trait Db {
     /// Tells every node that `topic` changed, once this transaction commits.
     fn notify(&self, topic: &str) -> DbResult<()>;
 
+    /// Records what the chat's members should see happen live; the writer
+    /// publishes it once this change's transaction commits (see
+    /// [`crate::domain::live`]), and forgets it if the change is undone.
+    fn publish(&self, update: Update) {
+        PUBLISHED.with_borrow_mut(|p| p.push(update));
+    }
+
     /// The first row of a query, which must exist.
     fn row<T>(
         &self,
@@ -268,6 +276,27 @@ thread_local! {
     /// (a cache refilled before the commit would otherwise keep the revoked
     /// credential).
     static REVOKED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+thread_local! {
+    /// The live updates of the changes run on this (writer) thread since the
+    /// last [`take_published`].
+    static PUBLISHED: std::cell::RefCell<Vec<Update>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// How many updates are recorded so far (to undo one change's with [`undo_published`]).
+pub(super) fn published_len() -> usize {
+    PUBLISHED.with_borrow(|p| p.len())
+}
+
+/// Forgets the updates recorded after the first `len` (a change rolled back).
+pub(super) fn undo_published(len: usize) {
+    PUBLISHED.with_borrow_mut(|p| p.truncate(len));
+}
+
+/// The updates recorded since the last call (and forgets them).
+pub(super) fn take_published() -> Vec<Update> {
+    PUBLISHED.take()
 }
 
 /// Whether a change since the last call revoked credentials (and forgets it).

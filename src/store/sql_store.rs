@@ -207,6 +207,12 @@ impl<B: Backend> Store for SqlStore<B> {
             .await
     }
 
+    async fn chats_of(&self, user: UserId) -> DbResult<Vec<ChatId>> {
+        self.backend
+            .read(move |conn| chats::chats_of(conn, user))
+            .await
+    }
+
     async fn add_user(&self, new: NewUser, now: Timestamp) -> DbResult<UserSaved> {
         self.backend
             .write(move |conn| users::add_user(conn, new.clone(), now))
@@ -878,5 +884,20 @@ impl<B: Backend> Store for SqlStore<B> {
 
     fn credentials_epoch(&self) -> u64 {
         self.backend.credentials_epoch()
+    }
+
+    fn feed(&self) -> &std::sync::Arc<crate::domain::live::Feed> {
+        self.backend.feed()
+    }
+
+    async fn announce(&self, updates: Vec<crate::domain::live::Update>) -> DbResult<()> {
+        self.backend
+            .write(move |conn| {
+                for update in updates {
+                    super::sql::Db::publish(conn, update);
+                }
+                Ok(())
+            })
+            .await
     }
 }

@@ -25,6 +25,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::sql::DbResult;
 use super::{Backend, SqlStore, StoreError};
+use crate::domain::live::Feed;
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records the last one.
 const MIGRATIONS: &[&str] = &[
@@ -136,6 +137,8 @@ pub struct Sqlite {
     /// Bumped after each commit that revoked credentials: this process's
     /// caches of credentials drop what they hold at once.
     epoch: Arc<AtomicU64>,
+    /// What commits publish live (see [`crate::domain::live`]).
+    feed: Arc<Feed>,
     /// Where files' contents live: `DATA/files/<sha-256>`.
     files: std::path::PathBuf,
 }
@@ -200,9 +203,11 @@ impl SqlStore<Sqlite> {
         let (tx, rx) = mpsc::channel::<Box<dyn WriteJob>>(QUEUE_DEPTH);
         let epoch = Arc::new(AtomicU64::new(0));
         let bumped = Arc::clone(&epoch);
+        let feed = Arc::new(Feed::new());
+        let published = Arc::clone(&feed);
         std::thread::Builder::new()
             .name("b24im-sqlite-writer".into())
-            .spawn(move || writer_loop(writer, rx, &bumped))
+            .spawn(move || writer_loop(writer, rx, &bumped, &published))
             .map_err(|e| StoreError::Database(format!("cannot start the writer: {e}")))?;
 
         let (reads, queue) = std::sync::mpsc::channel::<Box<dyn ReadJob>>();
@@ -222,6 +227,7 @@ impl SqlStore<Sqlite> {
                 jobs: tx,
                 reads,
                 epoch,
+                feed,
                 files: dir.join(FILES_DIR),
             },
         })
@@ -249,6 +255,10 @@ impl Backend for Sqlite {
 
     fn credentials_epoch(&self) -> u64 {
         self.epoch.load(Ordering::SeqCst)
+    }
+
+    fn feed(&self) -> &Arc<Feed> {
+        &self.feed
     }
 
     fn put_blob(
@@ -418,7 +428,12 @@ fn migrate_to(conn: &mut Connection, last: usize) -> DbResult<()> {
     Ok(())
 }
 
-fn writer_loop(conn: Connection, mut rx: mpsc::Receiver<Box<dyn WriteJob>>, epoch: &AtomicU64) {
+fn writer_loop(
+    conn: Connection,
+    mut rx: mpsc::Receiver<Box<dyn WriteJob>>,
+    epoch: &AtomicU64,
+    feed: &Feed,
+) {
     while let Some(first) = rx.blocking_recv() {
         let mut group = Vec::with_capacity(64);
         group.push(first);
@@ -429,8 +444,14 @@ fn writer_loop(conn: Connection, mut rx: mpsc::Receiver<Box<dyn WriteJob>>, epoc
             }
         }
         super::sql::take_revoked();
-        if commit_group(&conn, group) && super::sql::take_revoked() {
+        super::sql::take_published();
+        let committed = commit_group(&conn, group);
+        if committed && super::sql::take_revoked() {
             epoch.fetch_add(1, Ordering::SeqCst);
+        }
+        let published = super::sql::take_published();
+        if committed && !published.is_empty() {
+            feed.publish(published);
         }
     }
 }
@@ -451,7 +472,11 @@ fn commit_group(conn: &Connection, mut group: Vec<Box<dyn WriteJob>>) -> bool {
             savepoint_failed = true;
             break;
         }
+        let recorded = super::sql::published_len();
         let ok = job.run(conn);
+        if !ok {
+            super::sql::undo_published(recorded);
+        }
         let undone = ok || control(conn, "ROLLBACK TO change").is_ok();
         if !undone || control(conn, "RELEASE change").is_err() {
             savepoint_failed = true;

@@ -23,6 +23,7 @@ mod founding;
 mod helpers;
 mod like;
 mod limits;
+mod live;
 mod messages;
 mod meta;
 mod notifications;

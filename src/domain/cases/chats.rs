@@ -1,6 +1,7 @@
 //! Chat use cases: create, open a dialog, read access, members, join and leave.
 
 use crate::domain::chats::*;
+use crate::domain::live::Update;
 use crate::domain::store::{ChatUpdated, MembershipOutcome, Store};
 use crate::domain::{ChatId, DialogRef, Error, Timestamp, UserId};
 
@@ -207,19 +208,35 @@ pub async fn mute(
     }
 }
 
-/// `im.dialog.writing`: whether `caller` may write to the dialog: a member
-/// of the chat, or (a private dialog, opened or not) another existing user.
-pub async fn writable(store: &dyn Store, caller: UserId, dialog: DialogRef) -> Result<(), Error> {
-    match dialog {
+/// `im.dialog.writing`: `caller` tells the dialog's members they are
+/// typing. Allowed to a member of the chat, or (a private dialog, opened or
+/// not) for another existing user; nothing is stored.
+pub async fn writing(store: &dyn Store, caller: UserId, dialog: DialogRef) -> Result<(), Error> {
+    let chat = match dialog {
         DialogRef::User(other) => match store.user(other).await? {
-            Some(_) => Ok(()),
-            None => Err(Error::ActionUnavailable),
+            Some(_) => store.private_chat(caller, other).await?,
+            None => return Err(Error::ActionUnavailable),
         },
         DialogRef::Chat(id) => match store.chat(id).await? {
-            Some(chat) if chat.is_member(caller) => Ok(()),
-            _ => Err(Error::ActionUnavailable),
+            Some(chat) if chat.is_member(caller) => Some(id),
+            _ => return Err(Error::ActionUnavailable),
         },
+    };
+    if let Some(chat) = chat {
+        typing(store, chat, caller).await?;
     }
+    Ok(())
+}
+
+/// Tells `chat`'s members that `user` is typing.
+pub async fn typing(store: &dyn Store, chat: ChatId, user: UserId) -> Result<(), Error> {
+    store
+        .announce(vec![Update::Typing {
+            chat: chat.0,
+            user: user.0,
+        }])
+        .await?;
+    Ok(())
 }
 
 /// `im.chat.updateAvatar`: keeps the picture's content, then sets it on a

@@ -1,0 +1,289 @@
+//! What a chat's members see happen live, and the feed that carries it.
+//!
+//! A change that others should see at once (a message, an edit, a like, a
+//! read mark, someone typing) is recorded as an [`Update`] inside its write
+//! transaction; the store hands the group's updates to the [`Feed`] only
+//! after the commit (on PostgreSQL, a `NOTIFY` in the same transaction
+//! carries them to every node, this one included). The feed numbers them
+//! (`seq`), keeps the last [`RING`] in memory so a client that reconnects
+//! can ask for what it missed, and broadcasts them to the live sessions,
+//! which pass on what concerns their user. It also wakes the event delivery
+//! worker when a change queued an event ([`Update::Outbox`]).
+//!
+//! Nothing here is durable: an update is a hint that something changed;
+//! what changed is read through the REST methods. A client whose `seq` is
+//! older than the ring (or from another node, or an earlier process) is
+//! told to reload.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::{broadcast, Notify};
+
+/// One change, as its chat's members (or one user) hear of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Update {
+    /// A new message in `chat`.
+    Message { chat: i64, id: i64 },
+    /// A message's text (or its keyboard, attachments) changed.
+    Edit { chat: i64, id: i64 },
+    /// A message was deleted.
+    Delete { chat: i64, id: i64 },
+    /// `user` set (`set`) or took back a reaction; the like is `like`.
+    Reaction {
+        chat: i64,
+        message: i64,
+        user: i64,
+        reaction: String,
+        set: bool,
+    },
+    /// `user` read `chat` up to `message`.
+    Read { chat: i64, user: i64, message: i64 },
+    /// `user` is typing in `chat` (nothing is written).
+    Typing { chat: i64, user: i64 },
+    /// The chat itself changed (title, members, owner, managers); `users`
+    /// are those who joined or left.
+    Chat { chat: i64, users: Vec<i64> },
+    /// Something only `user` sees changed: a notification, their recent list.
+    User { user: i64 },
+    /// An event was queued for delivery (wakes the delivery worker; never
+    /// sent to clients).
+    Outbox,
+}
+
+impl Update {
+    /// The chat it happened in, if it happened in one.
+    pub fn chat(&self) -> Option<i64> {
+        match self {
+            Update::Message { chat, .. }
+            | Update::Edit { chat, .. }
+            | Update::Delete { chat, .. }
+            | Update::Reaction { chat, .. }
+            | Update::Read { chat, .. }
+            | Update::Typing { chat, .. }
+            | Update::Chat { chat, .. } => Some(*chat),
+            Update::User { .. } | Update::Outbox => None,
+        }
+    }
+}
+
+/// Updates kept for clients that reconnect.
+pub const RING: usize = 16_384;
+/// Batches a slow session may fall behind before it must catch up from the ring.
+const CHANNEL: usize = 1_024;
+
+/// One commit's updates, numbered from `first`.
+#[derive(Debug)]
+pub struct Batch {
+    pub first: u64,
+    pub updates: Vec<Update>,
+}
+
+/// A client's place in the feed: this process's `node` and an update's `seq`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Revision {
+    pub node: u64,
+    pub seq: u64,
+}
+
+struct Ring {
+    /// The seq the next update gets.
+    next: u64,
+    kept: VecDeque<Update>,
+}
+
+/// The process's live feed.
+pub struct Feed {
+    node: u64,
+    ring: Mutex<Ring>,
+    tx: broadcast::Sender<Arc<Batch>>,
+    outbox: Notify,
+}
+
+impl Default for Feed {
+    fn default() -> Self {
+        Feed::new()
+    }
+}
+
+impl Feed {
+    pub fn new() -> Self {
+        Feed {
+            node: rand::random::<u64>() >> 12,
+            ring: Mutex::new(Ring {
+                next: 1,
+                kept: VecDeque::new(),
+            }),
+            tx: broadcast::channel(CHANNEL).0,
+            outbox: Notify::new(),
+        }
+    }
+
+    /// Publishes one commit's updates (in their order).
+    pub fn publish(&self, mut updates: Vec<Update>) {
+        let before = updates.len();
+        updates.retain(|u| *u != Update::Outbox);
+        if updates.len() != before {
+            self.outbox.notify_one();
+        }
+        if updates.is_empty() {
+            return;
+        }
+        let Ok(mut ring) = self.ring.lock() else {
+            return;
+        };
+        let first = ring.next;
+        ring.next += updates.len() as u64;
+        ring.kept.extend(updates.iter().cloned());
+        let over = ring.kept.len().saturating_sub(RING);
+        ring.kept.drain(..over);
+        // Sent under the lock, so sessions see batches in seq order.
+        let _ = self.tx.send(Arc::new(Batch { first, updates }));
+    }
+
+    /// Where the feed is now: the revision of the last update published.
+    pub fn revision(&self) -> Revision {
+        let seq = self.ring.lock().map(|r| r.next - 1).unwrap_or(0);
+        Revision {
+            node: self.node,
+            seq,
+        }
+    }
+
+    /// Listens to what is published from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Batch>> {
+        self.tx.subscribe()
+    }
+
+    /// The updates after `since`, if the feed still holds all of them;
+    /// `None` when the client must reload (too old, or another node's).
+    pub fn since(&self, since: Revision) -> Option<Batch> {
+        if since.node != self.node {
+            return None;
+        }
+        let ring = self.ring.lock().ok()?;
+        let oldest = ring.next - ring.kept.len() as u64;
+        if since.seq >= ring.next || since.seq + 1 < oldest {
+            return None;
+        }
+        let skip = (since.seq + 1 - oldest) as usize;
+        Some(Batch {
+            first: since.seq + 1,
+            updates: ring.kept.iter().skip(skip).cloned().collect(),
+        })
+    }
+
+    /// Resolves when a change queued an event (at once if one did since the last call).
+    pub async fn outbox_queued(&self) {
+        self.outbox.notified().await
+    }
+}
+
+/// What one user's live session passes on: the updates of their chats and
+/// their own, except their own typing.
+#[derive(Debug, Clone)]
+pub struct Watch {
+    pub user: i64,
+    pub chats: std::collections::HashSet<i64>,
+}
+
+impl Watch {
+    /// Whether `user` hears of `update`.
+    pub fn concerns(&self, update: &Update) -> bool {
+        match update {
+            Update::Typing { user, .. } if *user == self.user => false,
+            Update::Chat { chat, users } => self.chats.contains(chat) || users.contains(&self.user),
+            Update::User { user } => *user == self.user,
+            Update::Outbox => false,
+            other => other.chat().is_some_and(|c| self.chats.contains(&c)),
+        }
+    }
+
+    /// Whether `update` may have changed which chats `user` is in.
+    pub fn changes_chats(&self, update: &Update) -> bool {
+        matches!(update, Update::Chat { users, .. } if users.contains(&self.user))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(id: i64) -> Update {
+        Update::Message { chat: 1, id }
+    }
+
+    #[test]
+    fn a_client_catches_up_from_the_ring_or_is_told_to_reload() {
+        let feed = Feed::new();
+        let start = feed.revision();
+        assert_eq!(start.seq, 0);
+        feed.publish(vec![msg(1), Update::Outbox, msg(2)]);
+        feed.publish(vec![msg(3)]);
+        let missed = feed.since(start).expect("all kept");
+        assert_eq!(missed.first, 1);
+        assert_eq!(missed.updates, vec![msg(1), msg(2), msg(3)]);
+        let now = feed.revision();
+        assert_eq!(now.seq, 3);
+        let none = feed.since(now).expect("nothing missed");
+        assert!(none.updates.is_empty());
+        // Another process's revision, or one from the future: reload.
+        assert!(feed
+            .since(Revision {
+                node: now.node ^ 1,
+                seq: 1
+            })
+            .is_none());
+        assert!(feed
+            .since(Revision {
+                node: now.node,
+                seq: 9
+            })
+            .is_none());
+        // Past the ring: reload.
+        for i in 0..RING as i64 {
+            feed.publish(vec![msg(10 + i)]);
+        }
+        assert!(feed.since(start).is_none());
+        let recent = feed.since(now).expect("still kept");
+        assert_eq!(recent.updates.len(), RING);
+    }
+
+    #[test]
+    fn a_session_hears_its_chats_and_itself_but_not_its_own_typing() {
+        let watch = Watch {
+            user: 7,
+            chats: [1].into_iter().collect(),
+        };
+        assert!(watch.concerns(&msg(1)));
+        assert!(!watch.concerns(&Update::Message { chat: 2, id: 1 }));
+        assert!(watch.concerns(&Update::Typing { chat: 1, user: 8 }));
+        assert!(!watch.concerns(&Update::Typing { chat: 1, user: 7 }));
+        let joined = Update::Chat {
+            chat: 2,
+            users: vec![7],
+        };
+        assert!(watch.concerns(&joined) && watch.changes_chats(&joined));
+        assert!(!watch.concerns(&Update::Chat {
+            chat: 2,
+            users: vec![8]
+        }));
+        assert!(watch.concerns(&Update::User { user: 7 }));
+        assert!(!watch.concerns(&Update::User { user: 8 }));
+        assert!(!watch.concerns(&Update::Outbox));
+    }
+
+    #[tokio::test]
+    async fn a_queued_event_wakes_the_worker_once_and_is_not_broadcast() {
+        let feed = Feed::new();
+        let mut rx = feed.subscribe();
+        feed.publish(vec![Update::Outbox, Update::Outbox]);
+        tokio::time::timeout(std::time::Duration::from_secs(1), feed.outbox_queued())
+            .await
+            .expect("woken");
+        assert!(rx.try_recv().is_err());
+        assert_eq!(feed.revision().seq, 0);
+    }
+}

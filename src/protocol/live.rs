@@ -1,0 +1,274 @@
+//! `GET /live`: the live channel (a WebSocket) that the web client, or any
+//! client, listens on for what happens in its user's chats.
+//!
+//! The protocol, all in JSON text frames:
+//! - the client's first frame (within [`HELLO_WAIT`]) authenticates, as REST
+//!   calls do: `{"auth": "<access token>"}` or `{"webhook": {"user": "1",
+//!   "token": "<secret>"}}`, with the `im` scope; and, when it resumes,
+//!   `"since": "<revision>"`, the last revision it saw;
+//! - the server answers `{"type": "welcome", "user": 1, "revision": "..."}`
+//!   and then, for a resuming client, either what it missed (as below) or
+//!   `{"type": "reset"}`: too much happened (or it was another node, or an
+//!   earlier process), read the state again through REST;
+//! - then, after each commit that concerns the user: `{"type": "updates",
+//!   "revision": "...", "updates": [...]}`, each update as in
+//!   [`crate::domain::live::Update`] (`message`, `edit`, `delete`,
+//!   `reaction`, `read`, `typing`, `chat`, `user`). An update says what
+//!   changed; the client reads the change through REST.
+//! - an error ends the session: `{"type": "error", "error": "...",
+//!   "error_description": "..."}`, then close. The credential is checked
+//!   again every [`RECHECK`], so a revoked or expired one ends it too.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::response::Response;
+use serde::Deserialize;
+use serde_json::json;
+use tokio::sync::broadcast::error::RecvError;
+
+use super::auth::{Caller, Presented};
+use super::error::ApiError;
+use crate::domain::live::{Batch, Feed, Revision, Update, Watch};
+use crate::domain::UserId;
+use crate::state::AppState;
+
+/// How long a new connection has to authenticate.
+pub const HELLO_WAIT: Duration = Duration::from_secs(10);
+/// How often the session's credential is checked again.
+pub const RECHECK: Duration = Duration::from_secs(30);
+/// The largest frame a client may send.
+const MAX_FRAME: usize = 16 * 1024;
+
+#[derive(Deserialize)]
+struct Hello {
+    auth: Option<String>,
+    webhook: Option<WebhookHello>,
+    since: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct WebhookHello {
+    user: serde_json::Value,
+    token: String,
+}
+
+impl Hello {
+    fn presented(&self) -> Presented {
+        match (&self.auth, &self.webhook) {
+            (Some(token), _) => Presented::AccessToken(token.clone()),
+            (None, Some(w)) => Presented::Webhook {
+                user: match &w.user {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                },
+                token: w.token.clone(),
+            },
+            (None, None) => Presented::Nothing,
+        }
+    }
+}
+
+/// The route: upgrades and runs the session.
+pub async fn live(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
+    ws.max_message_size(MAX_FRAME)
+        .max_frame_size(MAX_FRAME)
+        .on_upgrade(move |socket| session(state, socket))
+}
+
+/// A revision as the client sees it: `<node>:<seq>`, both hex.
+fn format_revision(r: Revision) -> String {
+    format!("{:x}:{:x}", r.node, r.seq)
+}
+
+fn parse_revision(s: &str) -> Option<Revision> {
+    let (node, seq) = s.split_once(':')?;
+    Some(Revision {
+        node: u64::from_str_radix(node, 16).ok()?,
+        seq: u64::from_str_radix(seq, 16).ok()?,
+    })
+}
+
+async fn send(socket: &mut WebSocket, value: serde_json::Value) -> bool {
+    socket
+        .send(Message::Text(value.to_string().into()))
+        .await
+        .is_ok()
+}
+
+async fn fail(socket: &mut WebSocket, e: &ApiError) {
+    let _ = send(
+        socket,
+        json!({"type": "error", "error": e.code, "error_description": e.description}),
+    )
+    .await;
+    let _ = socket.send(Message::Close(None)).await;
+}
+
+/// Reads the first frame and authenticates it.
+async fn hello(state: &AppState, socket: &mut WebSocket) -> Result<(Caller, Hello), ApiError> {
+    let bad = || ApiError::no_auth();
+    let frame = match tokio::time::timeout(HELLO_WAIT, socket.recv()).await {
+        Ok(Some(Ok(Message::Text(text)))) => text,
+        _ => return Err(bad()),
+    };
+    let hello: Hello = serde_json::from_str(frame.as_str()).map_err(|_| bad())?;
+    let caller = state.auth.authenticate(hello.presented()).await?;
+    if !caller.scopes.contains("im") {
+        return Err(ApiError::insufficient_scope());
+    }
+    Ok((caller, hello))
+}
+
+async fn session(state: AppState, mut socket: WebSocket) {
+    let (caller, hello) = match hello(&state, &mut socket).await {
+        Ok(h) => h,
+        Err(e) => return fail(&mut socket, &e).await,
+    };
+    let presented = hello.presented();
+    let feed: Arc<Feed> = Arc::clone(state.store.feed());
+    // Subscribed first: nothing published from here on is missed.
+    let mut rx = feed.subscribe();
+    let mut watch = match watch_of(&state, caller.user).await {
+        Ok(w) => w,
+        Err(e) => return fail(&mut socket, &e).await,
+    };
+    let now = feed.revision();
+    let welcome =
+        json!({"type": "welcome", "user": caller.user.0, "revision": format_revision(now)});
+    if !send(&mut socket, welcome).await {
+        return;
+    }
+    let mut last = now.seq;
+    if let Some(since) = hello.since.as_deref() {
+        match parse_revision(since).and_then(|r| feed.since(r)) {
+            Some(batch) => {
+                last = batch.first + batch.updates.len() as u64 - 1;
+                if !pass_on(&state, &mut socket, &mut watch, &batch, 0, now.node).await {
+                    return;
+                }
+            }
+            None => {
+                if !send(&mut socket, json!({"type": "reset"})).await {
+                    return;
+                }
+            }
+        }
+    }
+    let mut recheck = tokio::time::interval(RECHECK);
+    recheck.tick().await;
+    loop {
+        tokio::select! {
+            received = rx.recv() => match received {
+                Ok(batch) => {
+                    let end = batch.first + batch.updates.len() as u64 - 1;
+                    if end <= last {
+                        continue;
+                    }
+                    let skip = last.saturating_sub(batch.first - 1) as usize;
+                    last = end;
+                    if !pass_on(&state, &mut socket, &mut watch, &batch, skip, now.node).await {
+                        return;
+                    }
+                }
+                // Fell behind: catch up from the ring, or start over.
+                Err(RecvError::Lagged(_)) => {
+                    match feed.since(Revision { node: now.node, seq: last }) {
+                        Some(batch) if !batch.updates.is_empty() => {
+                            last = batch.first + batch.updates.len() as u64 - 1;
+                            if !pass_on(&state, &mut socket, &mut watch, &batch, 0, now.node).await {
+                                return;
+                            }
+                        }
+                        Some(_) => {}
+                        None => {
+                            last = feed.revision().seq;
+                            if !send(&mut socket, json!({"type": "reset"})).await {
+                                return;
+                            }
+                        }
+                    }
+                }
+                Err(RecvError::Closed) => return,
+            },
+            frame = socket.recv() => match frame {
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                // Pings are answered by the library; text frames are ignored.
+                Some(Ok(_)) => {}
+            },
+            _ = recheck.tick() => {
+                if let Err(e) = state.auth.authenticate(presented.clone()).await {
+                    return fail(&mut socket, &e).await;
+                }
+            }
+        }
+    }
+}
+
+/// The user and the chats they are in.
+async fn watch_of(state: &AppState, user: UserId) -> Result<Watch, ApiError> {
+    let chats = state
+        .store
+        .chats_of(user)
+        .await
+        .map_err(crate::domain::Error::from)?;
+    Ok(Watch {
+        user: user.0,
+        chats: chats.into_iter().map(|c| c.0).collect(),
+    })
+}
+
+/// Sends what of `batch` (from its `skip`th update) concerns the session's
+/// user; reads the user's chats again when an update changed them. False
+/// when the client is gone.
+async fn pass_on(
+    state: &AppState,
+    socket: &mut WebSocket,
+    watch: &mut Watch,
+    batch: &Batch,
+    skip: usize,
+    node: u64,
+) -> bool {
+    let mut out: Vec<&Update> = Vec::new();
+    for update in batch.updates.iter().skip(skip) {
+        if watch.changes_chats(update) {
+            match watch_of(state, UserId(watch.user)).await {
+                Ok(w) => *watch = w,
+                Err(_) => return false,
+            }
+        }
+        if watch.concerns(update) {
+            out.push(update);
+        }
+    }
+    if out.is_empty() {
+        return true;
+    }
+    let revision = Revision {
+        node,
+        seq: batch.first + batch.updates.len() as u64 - 1,
+    };
+    send(
+        socket,
+        json!({"type": "updates", "revision": format_revision(revision), "updates": out}),
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn revisions_read_back_as_written() {
+        let r = Revision {
+            node: 0xabc,
+            seq: 42,
+        };
+        assert_eq!(parse_revision(&format_revision(r)), Some(r));
+        assert_eq!(parse_revision("zz:1"), None);
+        assert_eq!(parse_revision("12"), None);
+    }
+}

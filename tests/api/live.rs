@@ -1,0 +1,279 @@
+//! The live channel (`GET /live`, a WebSocket): what a chat's members hear
+//! after each commit, on every node, and how a client that reconnects
+//! catches up (or is told to reload).
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::helpers::{Hook, TestApp};
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// The webhook's user and secret, as the live channel takes them.
+fn webhook_of(hook: &Hook) -> Value {
+    let parts: Vec<&str> = hook.url.trim_end_matches('/').rsplit('/').collect();
+    json!({"user": parts[1], "token": parts[0]})
+}
+
+/// Opens the channel on node `node` and sends `hello`; the first frame back.
+async fn open(app: &TestApp, node: usize, hello: Value) -> (Socket, Value) {
+    let base = &app.bases[node % app.bases.len()];
+    let url = format!("{}/live", base.replacen("http://", "ws://", 1));
+    let (mut socket, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("connect");
+    socket
+        .send(Message::Text(hello.to_string().into()))
+        .await
+        .expect("hello");
+    let first = next(&mut socket).await.expect("an answer");
+    (socket, first)
+}
+
+/// Connects as `hook`'s user (resuming from `since`); the welcome.
+async fn watch(app: &TestApp, node: usize, hook: &Hook, since: Option<&str>) -> (Socket, Value) {
+    let mut hello = json!({"webhook": webhook_of(hook)});
+    if let Some(since) = since {
+        hello["since"] = json!(since);
+    }
+    let (socket, welcome) = open(app, node, hello).await;
+    assert_eq!(welcome["type"], "welcome", "{welcome}");
+    assert_eq!(welcome["user"], hook.user);
+    (socket, welcome)
+}
+
+/// The next JSON frame, within 5 s.
+async fn next(socket: &mut Socket) -> Option<Value> {
+    loop {
+        let frame = tokio::time::timeout(Duration::from_secs(5), socket.next())
+            .await
+            .ok()??
+            .ok()?;
+        if let Message::Text(text) = frame {
+            return Some(serde_json::from_str(text.as_str()).expect("JSON frame"));
+        }
+    }
+}
+
+/// Collects updates until one matches `want`; every update seen.
+#[track_caller]
+fn until<'a>(
+    socket: &'a mut Socket,
+    want: impl Fn(&Value) -> bool + 'a,
+) -> impl std::future::Future<Output = Vec<Value>> + 'a {
+    let at = std::panic::Location::caller();
+    async move {
+        let mut seen = Vec::new();
+        loop {
+            let frame = next(socket)
+                .await
+                .unwrap_or_else(|| panic!("no matching update at {at}; saw {seen:?}"));
+            assert_eq!(frame["type"], "updates", "{frame}");
+            assert!(frame["revision"].is_string(), "{frame}");
+            for u in frame["updates"].as_array().expect("updates") {
+                seen.push(u.clone());
+            }
+            if seen.iter().any(&want) {
+                return seen;
+            }
+        }
+    }
+}
+
+/// Nothing arrives within a short while.
+async fn quiet(socket: &mut Socket) {
+    if let Ok(Some(Ok(Message::Text(t)))) =
+        tokio::time::timeout(Duration::from_millis(300), socket.next()).await
+    {
+        panic!("expected nothing, got {t}");
+    }
+}
+
+#[tokio::test]
+async fn a_members_like_message_and_typing_reach_the_other_member_on_any_node() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let a = app.user("Ann", "A").await;
+    let b = app.user("Bob", "B").await;
+    let outsider = app.user("Oz", "O").await;
+    let chat = app.chat(&a, &[&b]).await;
+    let id = app.post(&a, chat, "hello").await;
+    // Bob listens on the second node (on PostgreSQL), Oz on the first.
+    let (mut bob, _) = watch(&app, 1, &b, None).await;
+    let (mut oz, _) = watch(&app, 0, &outsider, None).await;
+    let (mut ann, _) = watch(&app, 0, &a, None).await;
+
+    app.ok(
+        &a,
+        "im.message.like",
+        json!({"MESSAGE_ID": id, "ACTION": "plus"}),
+    )
+    .await;
+    let seen = until(&mut bob, |u| u["type"] == "reaction").await;
+    let like = seen.iter().find(|u| u["type"] == "reaction").unwrap();
+    assert_eq!(
+        like,
+        &json!({"type": "reaction", "chat": chat, "message": id, "user": a.user,
+                "reaction": "like", "set": true})
+    );
+    app.ok(
+        &a,
+        "im.message.like",
+        json!({"MESSAGE_ID": id, "ACTION": "minus"}),
+    )
+    .await;
+    until(&mut bob, |u| u["type"] == "reaction" && u["set"] == false).await;
+
+    let second = app.post(&a, chat, "again").await;
+    until(&mut bob, |u| {
+        *u == json!({"type": "message", "chat": chat, "id": second})
+    })
+    .await;
+
+    app.ok(
+        &a,
+        "im.dialog.writing",
+        json!({"DIALOG_ID": format!("chat{chat}")}),
+    )
+    .await;
+    until(&mut bob, |u| {
+        *u == json!({"type": "typing", "chat": chat, "user": a.user})
+    })
+    .await;
+    // Ann hears her own message and like, never her own typing.
+    let own = until(&mut ann, |u| u["type"] == "message" && u["id"] == second).await;
+    assert!(own.iter().all(|u| u["type"] != "typing"), "{own:?}");
+    quiet(&mut ann).await;
+
+    app.ok(
+        &b,
+        "im.dialog.read",
+        json!({"DIALOG_ID": format!("chat{chat}")}),
+    )
+    .await;
+    until(&mut ann, |u| {
+        *u == json!({"type": "read", "chat": chat, "user": b.user, "message": second})
+    })
+    .await;
+
+    // Someone outside the chat hears nothing of it...
+    quiet(&mut oz).await;
+    // ...until they are added: then the chat, and what follows in it.
+    app.ok(
+        &a,
+        "im.chat.user.add",
+        json!({"CHAT_ID": chat, "USERS": [outsider.user]}),
+    )
+    .await;
+    until(&mut oz, |u| u["type"] == "chat" && u["chat"] == chat).await;
+    let third = app.post(&a, chat, "welcome, Oz").await;
+    until(&mut oz, |u| u["type"] == "message" && u["id"] == third).await;
+}
+
+#[tokio::test]
+async fn a_client_that_reconnects_gets_what_it_missed_or_is_told_to_reload() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let a = app.user("Ann", "A").await;
+    let b = app.user("Bob", "B").await;
+    let chat = app.chat(&a, &[&b]).await;
+    let first = app.post(&a, chat, "one").await;
+    let (mut bob, welcome) = watch(&app, 0, &b, None).await;
+    app.ok(
+        &a,
+        "im.message.like",
+        json!({"MESSAGE_ID": first, "ACTION": "plus"}),
+    )
+    .await;
+    let frame = next(&mut bob).await.expect("the like");
+    let revision = frame["revision"].as_str().unwrap().to_owned();
+    assert_ne!(welcome["revision"], frame["revision"]);
+    bob.close(None).await.unwrap();
+
+    // While Bob is away: a message, an edit, a delete.
+    let second = app.post(&a, chat, "two").await;
+    app.ok(
+        &a,
+        "im.message.update",
+        json!({"MESSAGE_ID": second, "MESSAGE": "2"}),
+    )
+    .await;
+    app.ok(&a, "im.message.delete", json!({"MESSAGE_ID": first}))
+        .await;
+
+    let (mut bob, _) = watch(&app, 0, &b, Some(&revision)).await;
+    let missed = next(&mut bob).await.expect("what was missed");
+    assert_eq!(missed["type"], "updates", "{missed}");
+    let kinds: Vec<(String, i64)> = missed["updates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["type"] != "chat")
+        .map(|u| {
+            (
+                u["type"].as_str().unwrap().to_owned(),
+                u["id"].as_i64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            ("message".to_owned(), second),
+            ("edit".to_owned(), second),
+            ("delete".to_owned(), first)
+        ]
+    );
+    // Nothing twice: the live feed goes on from there.
+    let third = app.post(&a, chat, "three").await;
+    let seen = until(&mut bob, |u| u["type"] == "message").await;
+    assert_eq!(
+        seen,
+        vec![json!({"type": "message", "chat": chat, "id": third})]
+    );
+
+    // A revision this process never gave (or an earlier one's): reload.
+    let (mut stale, _) = watch(&app, 0, &b, Some("1:5")).await;
+    assert_eq!(next(&mut stale).await.unwrap()["type"], "reset");
+    let (mut garbage, _) = watch(&app, 0, &b, Some("not a revision")).await;
+    assert_eq!(next(&mut garbage).await.unwrap()["type"], "reset");
+}
+
+#[tokio::test]
+async fn the_channel_wants_a_valid_credential_with_the_im_scope() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let a = app.user("Ann", "A").await;
+    let (_, answer) = open(&app, 0, json!({"auth": "no-such-token"})).await;
+    assert_eq!(answer["type"], "error");
+    assert_eq!(answer["error"], "NO_AUTH_FOUND");
+    let (_, answer) = open(
+        &app,
+        0,
+        json!({"webhook": {"user": a.user, "token": "wrong"}}),
+    )
+    .await;
+    assert_eq!(answer["error"], "INVALID_CREDENTIALS");
+    let (_, answer) = open(&app, 0, json!("not an object")).await;
+    assert_eq!(answer["error"], "NO_AUTH_FOUND");
+    let user_only = app
+        .hook(
+            a.user,
+            b24im::domain::credentials::Scopes::parse("user").unwrap(),
+        )
+        .await;
+    let (_, answer) = open(&app, 0, json!({"webhook": webhook_of(&user_only)})).await;
+    assert_eq!(answer["error"], "insufficient_scope", "{answer}");
+    // An access token works as a webhook does.
+    let token = app.access_token(a.user).await;
+    let (_, welcome) = open(&app, 0, json!({"auth": token})).await;
+    assert_eq!(welcome["type"], "welcome");
+    assert_eq!(welcome["user"], a.user);
+}
