@@ -15,7 +15,7 @@ use crate::config::{self, ServeConfig};
 use crate::domain::cases;
 use crate::domain::credentials::{self, CredentialKind, Scopes, TokenHash};
 use crate::domain::departments::NewDepartment;
-use crate::domain::events::DeliveryState;
+use crate::domain::events::{DeliveryState, EventQuery};
 use crate::domain::users::NewUser;
 use crate::domain::{Timestamp, UserId};
 use crate::events::DeliveryConfig;
@@ -1003,7 +1003,12 @@ async fn events(db: Database, cmd: EventsCommand) -> anyhow::Result<()> {
                     })?),
                 };
             println!("id\tevent\tstate\tattempts\thandler\tlast error");
-            for e in store.events(state, limit.clamp(1, 10_000)).await? {
+            let query = EventQuery {
+                state,
+                limit: limit.clamp(1, 10_000),
+                ..EventQuery::default()
+            };
+            for e in store.events(query).await? {
                 println!(
                     "{}\t{}\t{}\t{}\t{}\t{}",
                     e.id,

@@ -12,6 +12,7 @@
 //!                  HTTP/1 accept loop (header timeout, graceful stop)
 //! listen.rs        Incoming: connections under the connection cap (plain)
 //! tls.rs           local CA + server certificate, the TLS listener
+//! web.rs           the web client (web/index.html, app.js, app.css) at `/`
 //! protocol/        the Bitrix REST edge (HTTP, never SQL)
 //!   mod.rs         /rest/[USER/TOKEN/]METHOD[.json] routes, one entry handler
 //!   params.rs      query + form (PHP brackets) + JSON + multipart, merged
@@ -19,18 +20,23 @@
 //!   limits.rs      request intensity and `operating` per webhook or application
 //!   envelope.rs    {result, time, total, next} and {error, error_description}
 //!   error.rs       ApiError and the one domain -> Bitrix code table
+//!   oauth.rs       /oauth/authorize/, /oauth/token/, /rest/app.info/
+//!   live.rs        /live: the WebSocket that passes on a user's live updates
 //! methods/         one file per Bitrix namespace: decode -> domain -> encode
 //!   table.rs       METHODS: the only list of methods (name, scope, handler)
 //!   registry.rs    dispatch: find in the table, scope, `operating`
 //!   ctx.rs         Ctx (state, caller, the table), Method, Scope
 //!   batch.rs       batch: commands, $result references (within a budget), halt
+//!   deliveries.rs  b24im.event.delivery.list|replay (the events panel)
 //!   views.rs       the Bitrix JSON shapes of users, chats, messages, files
 //! domain/          the messenger's rules (no HTTP, no SQL, no JSON)
 //!   ids.rs error.rs  UserId, ChatId, MessageId, DialogRef; domain::Error
 //!   users.rs chats.rs messages.rs reactions.rs bots.rs credentials.rs
 //!   departments.rs notifications.rs files.rs search.rs
-//!   user_query.rs events.rs
+//!   user_query.rs events.rs applications.rs
 //!                  one area a file: its types, validation, pure rules
+//!   live.rs        Update (what members see happen), Feed (numbered, ringed,
+//!                  broadcast after commit), Watch (what one user hears)
 //!   audience.rs    who hears about a change: bots, handlers, forms (pure)
 //!   store.rs       the Store trait the rules need, its outcomes and StoreError
 //!   cases/         the use cases, one file per area: store + rules -> answer
@@ -46,7 +52,8 @@
 //!   events.rs      the events a change causes, written in its transaction
 //!                  (who hears: domain/audience.rs)
 //!   sqlite.rs      the default: one group-committing writer, fixed readers
-//!   postgres.rs    many nodes: fixed readers, migrations, LISTEN/NOTIFY epoch
+//!   postgres.rs    many nodes: fixed readers, migrations, LISTEN/NOTIFY
+//!                  (credentials epoch, live updates of every node)
 //!   pg_writer.rs   PostgreSQL group commit: writers, reruns, txid_status
 //!   pg_conn.rs     one PostgreSQL connection as Db; errors; (re)connecting
 //!   pg_tls.rs      sslmode and TLS to the database
@@ -73,3 +80,4 @@ pub mod server;
 pub mod state;
 pub mod store;
 pub mod tls;
+pub mod web;

@@ -30,6 +30,7 @@ pub fn router(state: AppState) -> Router {
         .allow_methods(Any)
         .allow_headers(Any);
     protocol::routes()
+        .merge(crate::web::routes())
         .fallback(protocol::not_found)
         .layer(DefaultBodyLimit::disable())
         .layer(cors)

@@ -20,7 +20,7 @@ use helpers::TestData;
 use b24im::domain::bots::{BotType, EventMode, Handlers, NewBot, V2};
 use b24im::domain::chats::{ChatKind, NewChat};
 use b24im::domain::credentials::Scopes;
-use b24im::domain::events::DeliveryState;
+use b24im::domain::events::{Attempt, DeliveryState, EventQuery};
 use b24im::domain::reactions::{LikeAction, ReactionCode};
 use b24im::domain::users::NewUser;
 use b24im::domain::{Timestamp, UserId};
@@ -192,11 +192,44 @@ async fn story(store: &dyn Store) {
         2,
         "a lapsed lease frees them"
     );
-    store.event_delivered(claimed[0].id, t).await.unwrap();
+    let ok = Attempt {
+        status: Some(200),
+        latency_ms: 3,
+    };
+    let failed = Attempt {
+        status: Some(500),
+        latency_ms: 4,
+    };
+    store.event_delivered(claimed[0].id, t, ok).await.unwrap();
     store
-        .event_failed(claimed[1].id, "HTTP 500".into(), Some(t + 1_000))
+        .event_failed(claimed[1].id, "HTTP 500".into(), Some(t + 1_000), failed)
         .await
         .unwrap();
+    let query = |state, limit| EventQuery {
+        state,
+        limit,
+        ..EventQuery::default()
+    };
+    let done = store
+        .events(query(Some(DeliveryState::Delivered), 10))
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            done[0].last_status,
+            done[0].last_latency_ms,
+            done[0].delivered_at
+        ),
+        (Some(200), Some(3), Some(t))
+    );
+    let waiting = store
+        .events(query(Some(DeliveryState::Pending), 10))
+        .await
+        .unwrap();
+    assert_eq!(
+        (waiting[0].last_status, waiting[0].next_attempt_at),
+        (Some(500), t + 1_000)
+    );
     assert!(
         store
             .claim_events(t + 500, 60_000, 10)
@@ -208,10 +241,13 @@ async fn story(store: &dyn Store) {
     let again = store.claim_events(t + 1_000, 60_000, 10).await.unwrap();
     assert_eq!((again.len(), again[0].attempts), (1, 1));
     store
-        .event_failed(again[0].id, "HTTP 500".into(), None)
+        .event_failed(again[0].id, "HTTP 500".into(), None, failed)
         .await
         .unwrap();
-    let dead = store.events(Some(DeliveryState::Dead), 10).await.unwrap();
+    let dead = store
+        .events(query(Some(DeliveryState::Dead), 10))
+        .await
+        .unwrap();
     assert_eq!((dead.len(), dead[0].last_error.as_str()), (1, "HTTP 500"));
     assert_eq!(store.replay_events(Vec::new(), t).await.unwrap(), 1);
     assert_eq!(store.claim_events(t, 60_000, 10).await.unwrap().len(), 1);
@@ -223,7 +259,7 @@ async fn story(store: &dyn Store) {
         store.chat(chat).await.unwrap().unwrap().members,
         [anna.id, bob.id]
     );
-    let last = store.events(None, 1).await.unwrap();
+    let last = store.events(query(None, 1)).await.unwrap();
     assert_eq!(last[0].record.kind.name(), "ONIMBOTDELETE");
 }
 

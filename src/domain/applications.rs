@@ -13,6 +13,9 @@ use rand::Rng;
 use super::credentials::{Scopes, Secret, TokenHash};
 use super::{Timestamp, UserId};
 
+/// The web client's application (served at `/`), made by a migration.
+pub const WEB_CLIENT_ID: &str = "b24im.web";
+
 /// An authorization code is good for 30 seconds, once (auto-renewal.md).
 pub const CODE_TTL_SECS: i64 = 30;
 /// A refresh token lives 180 days.
@@ -36,6 +39,9 @@ pub struct Application {
     pub redirect_uri: String,
     /// The administrator who installed it; `None` while not installed.
     pub installed_by: Option<UserId>,
+    /// A public client (the web client, [`WEB_CLIENT_ID`]): installed from
+    /// the start, and it exchanges codes and refresh tokens without a secret.
+    pub public: bool,
     pub created_at: Timestamp,
 }
 
@@ -45,14 +51,17 @@ impl Application {
     }
 
     pub fn installed(&self) -> bool {
-        self.installed_by.is_some()
+        self.installed_by.is_some() || self.public
     }
 
-    /// Whether `secret` is this application's client secret.
+    /// Whether `secret` is this application's client secret (a public
+    /// client has none to prove).
     pub fn secret_matches(&self, secret: &str) -> bool {
-        self.secret_hash
-            .as_ref()
-            .is_some_and(|h| h.matches(&TokenHash::of(secret)))
+        self.public
+            || self
+                .secret_hash
+                .as_ref()
+                .is_some_and(|h| h.matches(&TokenHash::of(secret)))
     }
 
     /// Where an authorization sends the user back.
@@ -118,7 +127,10 @@ impl NewApplication {
 /// an application that proves itself with a secret or a token.
 pub fn webhook_may_claim(client_id: &str) -> bool {
     let id = client_id.trim();
-    !(id.starts_with("local.") || id.starts_with("app.") || id.starts_with("bot-token:"))
+    !(id.starts_with("local.")
+        || id.starts_with("app.")
+        || id.starts_with("bot-token:")
+        || id.starts_with("b24im."))
 }
 
 /// `local.` + 14 hex digits + `.` + 8 decimal digits, as portals name
@@ -271,6 +283,7 @@ mod tests {
             handler: "https://h/".into(),
             redirect_uri: String::new(),
             installed_by: None,
+            public: false,
             created_at: Timestamp(0),
         };
         assert_eq!(app.return_url(), "https://h/");

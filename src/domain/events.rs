@@ -339,6 +339,31 @@ pub struct OutboxEntry {
     pub attempts: i64,
     pub last_error: String,
     pub created_at: i64,
+    /// When the next attempt is due (ms), while pending.
+    pub next_attempt_at: i64,
+    /// When the handler took it (ms).
+    pub delivered_at: Option<i64>,
+    /// The last attempt's answer: the HTTP status (`None`: no answer) and
+    /// how long it took.
+    pub last_status: Option<i64>,
+    pub last_latency_ms: Option<i64>,
+}
+
+/// How one attempt went: the handler's HTTP status, if it answered, and how
+/// long the attempt took.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attempt {
+    pub status: Option<u16>,
+    pub latency_ms: i64,
+}
+
+/// Which deliveries `events` lists: newest first, below `before` (an id).
+#[derive(Debug, Clone, Default)]
+pub struct EventQuery {
+    pub state: Option<DeliveryState>,
+    pub client_id: Option<String>,
+    pub before: Option<i64>,
+    pub limit: i64,
 }
 
 /// The wait before retry number `attempt` (1-based): 1 s, 2 s, 4 s, ... at

@@ -14,7 +14,7 @@ use super::bots::{
 use super::chats::{Chat, ChatChange, ChatKind, Color, NewChat};
 use super::credentials::{Credential, NewCredential, TokenHash};
 use super::departments::{NewDepartment, Structure};
-use super::events::{Binding, DeliveryState, EventRecord, OfflineEvent, OfflineTake, OutboxEntry};
+use super::events::{Binding, EventRecord, OfflineEvent, OfflineTake, OutboxEntry};
 use super::files::{FileDeleted, FilePosted, NewFile, StoredFile};
 use super::messages::{Message, Page};
 use super::notifications::{DeleteScope, NewNotification, NotifyPage, NotifyQuery, ReadScope};
@@ -628,19 +628,24 @@ pub trait Store: Send + Sync {
         lease_ms: i64,
         limit: usize,
     ) -> Result<Vec<OutboxEntry>, StoreError>;
-    async fn event_delivered(&self, id: i64, now_ms: i64) -> Result<(), StoreError>;
+    async fn event_delivered(
+        &self,
+        id: i64,
+        now_ms: i64,
+        attempt: crate::domain::events::Attempt,
+    ) -> Result<(), StoreError>;
     /// Records a failed attempt: retried at `retry_at_ms`, or dead when `None`.
     async fn event_failed(
         &self,
         id: i64,
         error: String,
         retry_at_ms: Option<i64>,
+        attempt: crate::domain::events::Attempt,
     ) -> Result<(), StoreError>;
-    /// The newest events (in `state`, if given), newest first.
+    /// The newest events the query picks, newest first.
     async fn events(
         &self,
-        state: Option<DeliveryState>,
-        limit: i64,
+        query: crate::domain::events::EventQuery,
     ) -> Result<Vec<OutboxEntry>, StoreError>;
     /// Makes `ids` (or, when empty, every dead event) pending again, due now.
     async fn replay_events(&self, ids: Vec<i64>, now_ms: i64) -> Result<usize, StoreError>;

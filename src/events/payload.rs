@@ -473,6 +473,32 @@ pub fn v2_payload(
 }
 
 /// An im.v2 user event as POSTed to an `event.bind` handler.
+/// Whose token an entry's `auth` carries as the bot's (`None`: no bot token).
+pub fn bot_token_user(entry: &OutboxEntry) -> Option<i64> {
+    match entry.record.kind {
+        EventKind::BotDelete => None,
+        k if k.is_user() => None,
+        // The bot is gone; the token in its `auth` acts as its owner.
+        EventKind::V2Delete => Some(entry.auth_user),
+        _ => Some(entry.record.bot_id),
+    }
+}
+
+/// The payload of an entry as its handler gets it (form-encoded by the caller).
+pub fn of_entry(
+    entry: &OutboxEntry,
+    portal: &Portal,
+    bot_token: Option<&IssuedToken>,
+    user_token: &IssuedToken,
+) -> Value {
+    let kind = entry.record.kind;
+    match bot_token {
+        _ if kind.is_user() => user_payload(entry, portal, user_token),
+        Some(bot) if kind.is_v2() => v2_payload(entry, portal, bot, user_token),
+        _ => payload(entry, portal, bot_token, user_token),
+    }
+}
+
 pub fn user_payload(entry: &OutboxEntry, portal: &Portal, user_token: &IssuedToken) -> Value {
     let r = &entry.record;
     let app = application_token(&portal.member_id, &entry.client_id);

@@ -10,7 +10,7 @@ use tokio::sync::{watch, Mutex, Semaphore};
 use super::form;
 use super::payload::{self, IssuedToken, Portal};
 use crate::domain::credentials::{self, CredentialKind, NewCredential, Scopes, Secret};
-use crate::domain::events::{backoff_ms, EventKind, OutboxEntry};
+use crate::domain::events::{backoff_ms, Attempt, OutboxEntry};
 use crate::domain::{Timestamp, UserId};
 use crate::store::Store;
 
@@ -164,22 +164,34 @@ impl Dispatcher {
     }
 
     async fn deliver(&self, entry: OutboxEntry) {
-        let outcome = self.attempt(&entry).await;
+        let started = std::time::Instant::now();
+        let mut status = None;
+        let outcome = self.attempt(&entry, &mut status).await;
+        let attempt = Attempt {
+            status,
+            latency_ms: started.elapsed().as_millis() as i64,
+        };
         let result = match outcome {
-            Ok(()) => self.store.event_delivered(entry.id, now_ms()).await,
+            Ok(()) => {
+                self.store
+                    .event_delivered(entry.id, now_ms(), attempt)
+                    .await
+            }
             Err(error) => {
-                let attempt = entry.attempts + 1;
+                let number = entry.attempts + 1;
                 tracing::warn!(
                     event = entry.id,
                     name = entry.record.kind.name(),
                     handler = %entry.handler,
-                    attempt,
+                    attempt = number,
                     %error,
                     "event delivery failed"
                 );
                 let retry =
-                    (attempt < self.config.max_attempts).then(|| now_ms() + backoff_ms(attempt));
-                self.store.event_failed(entry.id, error, retry).await
+                    (number < self.config.max_attempts).then(|| now_ms() + backoff_ms(number));
+                self.store
+                    .event_failed(entry.id, error, retry, attempt)
+                    .await
             }
         };
         if let Err(e) = result {
@@ -188,20 +200,11 @@ impl Dispatcher {
         }
     }
 
-    async fn attempt(&self, entry: &OutboxEntry) -> Result<(), String> {
-        let r = &entry.record;
-        let bot_token = match r.kind {
-            EventKind::BotDelete => None,
-            k if k.is_user() => None,
-            // The bot is gone; the token in its `auth` acts as its owner.
-            EventKind::V2Delete => Some(
-                self.token(entry.auth_user, &entry.client_id, &entry.scopes)
-                    .await?,
-            ),
-            _ => Some(
-                self.token(r.bot_id, &entry.client_id, &entry.scopes)
-                    .await?,
-            ),
+    /// One attempt; `status` gets the handler's HTTP status if it answered.
+    async fn attempt(&self, entry: &OutboxEntry, status: &mut Option<u16>) -> Result<(), String> {
+        let bot_token = match payload::bot_token_user(entry) {
+            None => None,
+            Some(user) => Some(self.token(user, &entry.client_id, &entry.scopes).await?),
         };
         // The token in `auth` acts for the causing user (a bot event) or the
         // binder (a bound user event) with the scopes the application was
@@ -211,11 +214,7 @@ impl Dispatcher {
         let user_token = self
             .token(entry.auth_user, &entry.client_id, &entry.scopes)
             .await?;
-        let payload = match (&bot_token, r.kind.is_v2()) {
-            _ if r.kind.is_user() => payload::user_payload(entry, &self.portal, &user_token),
-            (Some(bot), true) => payload::v2_payload(entry, &self.portal, bot, &user_token),
-            _ => payload::payload(entry, &self.portal, bot_token.as_ref(), &user_token),
-        };
+        let payload = payload::of_entry(entry, &self.portal, bot_token.as_ref(), &user_token);
         let body = form::encode(&payload);
         let res = self
             .client
@@ -232,11 +231,12 @@ impl Dispatcher {
                     format!("{e}")
                 }
             })?;
-        let status = res.status();
-        if status.is_success() {
+        let answered = res.status();
+        *status = Some(answered.as_u16());
+        if answered.is_success() {
             Ok(())
         } else {
-            Err(format!("the handler answered HTTP {}", status.as_u16()))
+            Err(format!("the handler answered HTTP {}", answered.as_u16()))
         }
     }
 

@@ -4,6 +4,7 @@
 
 pub mod batch;
 pub mod ctx;
+pub mod deliveries;
 pub mod events;
 pub mod im_chat;
 pub mod im_counters;

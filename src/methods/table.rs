@@ -4,8 +4,8 @@
 
 use super::ctx::{Method, Scope};
 use super::{
-    batch, events, im_chat, im_counters, im_department, im_dialog, im_file, im_message, im_notify,
-    im_recent, im_search, im_user, imbot, imbot_v2, imbot_v2_chat, meta, user,
+    batch, deliveries, events, im_chat, im_counters, im_department, im_dialog, im_file, im_message,
+    im_notify, im_recent, im_search, im_user, imbot, imbot_v2, imbot_v2_chat, meta, user,
 };
 
 const IM: Scope = Scope::AnyOf(&["im"]);
@@ -39,6 +39,12 @@ pub static METHODS: &[Method] = &[
     method!("feature.get", Scope::Basic, meta::feature_get),
     method!("events", Scope::Basic, meta::events),
     method!("app.info", Scope::Basic, meta::app_info),
+    method!("b24im.event.delivery.list", Scope::Basic, deliveries::list),
+    method!(
+        "b24im.event.delivery.replay",
+        Scope::Basic,
+        deliveries::replay
+    ),
     method!("user.current", USER, meta::user_current),
     method!("user.fields", USER, meta::user_fields),
     method!("user.get", USER, user::get),

@@ -348,7 +348,8 @@ fn page(status: StatusCode, message: &str) -> Response {
 
 fn page_with(status: StatusCode, title: &str, body: &str) -> Response {
     let html = format!(
-        "<!doctype html><html><head><meta charset=utf-8><title>{}</title></head><body>{body}</body></html>",
+        "<!doctype html><html><head><meta charset=utf-8><title>{}</title>\
+         <link rel=stylesheet href=\"/app.css\"></head><body><div class=signin>{body}</div></body></html>",
         html(title)
     );
     (

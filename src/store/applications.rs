@@ -24,7 +24,7 @@ pub(super) fn application_id(conn: &impl Db, client_id: &str, now: Timestamp) ->
 }
 
 const COLUMNS: &str = "id, client_id, name, secret_hash, scopes, handler, redirect_uri,
-                       installed_by, created_at";
+                       installed_by, created_at, public";
 
 fn from_row(r: &dyn DbRow) -> DbResult<Application> {
     let scopes: String = r.get(4)?;
@@ -38,6 +38,7 @@ fn from_row(r: &dyn DbRow) -> DbResult<Application> {
         redirect_uri: r.get(6)?,
         installed_by: r.get::<Option<i64>>(7)?.map(UserId),
         created_at: Timestamp(r.get(8)?),
+        public: r.get(9)?,
     })
 }
 
@@ -224,7 +225,8 @@ pub(super) fn redeem_grant(
         "DELETE FROM oauth_grants
           WHERE kind = ?1 AND token_hash = ?2 AND client_id = ?3 AND expires_at > ?4
             AND user_id IN (SELECT id FROM users WHERE active = TRUE)
-            AND client_id IN (SELECT client_id FROM applications WHERE installed_by IS NOT NULL)
+            AND client_id IN (SELECT client_id FROM applications
+                               WHERE installed_by IS NOT NULL OR public)
          RETURNING user_id, scopes, created_at, expires_at",
         params![kind.as_str(), hash.0, client_id, now.0],
         |r| {

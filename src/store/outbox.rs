@@ -3,7 +3,9 @@
 use super::sql::{params, Db, DbResult, DbRow};
 use super::StoreError;
 use crate::domain::credentials::Scopes;
-use crate::domain::events::{DeliveryState, EventRecord, NewEvent, OutboxEntry};
+use crate::domain::events::{
+    Attempt, DeliveryState, EventQuery, EventRecord, NewEvent, OutboxEntry,
+};
 use crate::domain::live::Update;
 
 /// An event record as stored (JSON).
@@ -39,7 +41,8 @@ pub(super) fn now_ms() -> i64 {
 
 pub(super) const OUTBOX_COLUMNS: &str =
     "id, handler, handler_id, client_id, scopes, auth_user, record,
-     state, attempts, last_error, created_at";
+     state, attempts, last_error, created_at, next_attempt_at, delivered_at,
+     last_status, last_latency_ms";
 
 pub(super) fn outbox_from_row(r: &dyn DbRow) -> DbResult<OutboxEntry> {
     let unreadable = |col: usize, e: String| {
@@ -61,6 +64,10 @@ pub(super) fn outbox_from_row(r: &dyn DbRow) -> DbResult<OutboxEntry> {
         attempts: r.get(8)?,
         last_error: r.get(9)?,
         created_at: r.get(10)?,
+        next_attempt_at: r.get(11)?,
+        delivered_at: r.get(12)?,
+        last_status: r.get(13)?,
+        last_latency_ms: r.get(14)?,
     })
 }
 
@@ -89,12 +96,23 @@ pub(super) fn claim_events(
     Ok(rows)
 }
 
-pub(super) fn event_delivered(conn: &impl Db, id: i64, now_ms: i64) -> DbResult<()> {
+pub(super) fn event_delivered(
+    conn: &impl Db,
+    id: i64,
+    now_ms: i64,
+    attempt: Attempt,
+) -> DbResult<()> {
     conn.exec(
         "UPDATE outbox SET state = 'delivered', attempts = attempts + 1,
-                     delivered_at = ?2, claimed_until = 0, last_error = ''
+                     delivered_at = ?2, claimed_until = 0, last_error = '',
+                     last_status = ?3, last_latency_ms = ?4
                  WHERE id = ?1",
-        params![id, now_ms],
+        params![
+            id,
+            now_ms,
+            attempt.status.map(i64::from),
+            attempt.latency_ms
+        ],
     )?;
     Ok(())
 }
@@ -104,35 +122,43 @@ pub(super) fn event_failed(
     id: i64,
     error: String,
     retry_at_ms: Option<i64>,
+    attempt: Attempt,
 ) -> DbResult<()> {
+    let status = attempt.status.map(i64::from);
     match retry_at_ms {
         Some(at) => conn.exec(
             "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2,
-                         claimed_until = 0, last_error = ?3
+                         claimed_until = 0, last_error = ?3, last_status = ?4,
+                         last_latency_ms = ?5
                      WHERE id = ?1",
-            params![id, at, error],
+            params![id, at, error, status, attempt.latency_ms],
         )?,
         None => conn.exec(
             "UPDATE outbox SET state = 'dead', attempts = attempts + 1,
-                         claimed_until = 0, last_error = ?2
+                         claimed_until = 0, last_error = ?2, last_status = ?3,
+                         last_latency_ms = ?4
                      WHERE id = ?1",
-            params![id, error],
+            params![id, error, status, attempt.latency_ms],
         )?,
     };
     Ok(())
 }
 
-pub(super) fn events(
-    conn: &impl Db,
-    state: Option<DeliveryState>,
-    limit: i64,
-) -> DbResult<Vec<OutboxEntry>> {
+pub(super) fn events(conn: &impl Db, q: EventQuery) -> DbResult<Vec<OutboxEntry>> {
     let rows = conn.rows(
         &format!(
             "SELECT {OUTBOX_COLUMNS} FROM outbox
-                     WHERE CAST(?1 AS TEXT) IS NULL OR state = ?1 ORDER BY id DESC LIMIT ?2"
+                     WHERE (CAST(?1 AS TEXT) IS NULL OR state = ?1)
+                       AND (CAST(?2 AS TEXT) IS NULL OR client_id = ?2)
+                       AND id < ?3
+                     ORDER BY id DESC LIMIT ?4"
         ),
-        params![state.map(|s| s.as_str()), limit],
+        params![
+            q.state.map(|s| s.as_str()),
+            q.client_id,
+            q.before.unwrap_or(i64::MAX),
+            q.limit
+        ],
         outbox_from_row,
     )?;
     Ok(rows)

@@ -26,7 +26,7 @@ use crate::domain::chats::{Chat, ChatChange, NewChat};
 use crate::domain::credentials::{Credential, NewCredential, TokenHash};
 use crate::domain::departments::{NewDepartment, Structure};
 use crate::domain::events::{
-    Binding, DeliveryState, EventRecord, OfflineEvent, OfflineTake, OutboxEntry,
+    Attempt, Binding, EventQuery, EventRecord, OfflineEvent, OfflineTake, OutboxEntry,
 };
 use crate::domain::files::{FileDeleted, FilePosted, NewFile, StoredFile};
 use crate::domain::messages::{Message, Page};
@@ -639,21 +639,27 @@ impl<B: Backend> Store for SqlStore<B> {
             .await
     }
 
-    async fn event_delivered(&self, id: i64, now_ms: i64) -> DbResult<()> {
+    async fn event_delivered(&self, id: i64, now_ms: i64, attempt: Attempt) -> DbResult<()> {
         self.backend
-            .write(move |conn| outbox::event_delivered(conn, id, now_ms))
+            .write(move |conn| outbox::event_delivered(conn, id, now_ms, attempt))
             .await
     }
 
-    async fn event_failed(&self, id: i64, error: String, retry_at_ms: Option<i64>) -> DbResult<()> {
+    async fn event_failed(
+        &self,
+        id: i64,
+        error: String,
+        retry_at_ms: Option<i64>,
+        attempt: Attempt,
+    ) -> DbResult<()> {
         self.backend
-            .write(move |conn| outbox::event_failed(conn, id, error, retry_at_ms))
+            .write(move |conn| outbox::event_failed(conn, id, error, retry_at_ms, attempt))
             .await
     }
 
-    async fn events(&self, state: Option<DeliveryState>, limit: i64) -> DbResult<Vec<OutboxEntry>> {
+    async fn events(&self, query: EventQuery) -> DbResult<Vec<OutboxEntry>> {
         self.backend
-            .read(move |conn| outbox::events(conn, state, limit))
+            .read(move |conn| outbox::events(conn, query))
             .await
     }
 

@@ -389,7 +389,14 @@ impl TestApp {
         state: Option<&str>,
     ) -> Vec<b24im::domain::events::OutboxEntry> {
         let state = state.map(|s| b24im::domain::events::DeliveryState::parse(s).unwrap());
-        self.store.events(state, 100).await.unwrap()
+        self.store
+            .events(b24im::domain::events::EventQuery {
+                state,
+                limit: 100,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
     }
 
     /// Creates a user and a webhook with every scope for it.

@@ -1,0 +1,689 @@
+// b24im's web client: plain JavaScript, no build step, no framework.
+// Every action is a REST call the SDKs make (im.*, imbot.*, user.*), with an
+// OAuth access token of the built-in application `b24im.web` or with a
+// webhook; what others do arrives on the live channel (`/live`, a WebSocket)
+// and is read back through REST.
+'use strict';
+
+const CLIENT_ID = 'b24im.web';
+const STORE_KEY = 'b24im.session';
+const $ = (sel, root = document) => root.querySelector(sel);
+
+// ---- session and REST ----------------------------------------------------
+
+let S = null; // {token, refresh, expires, webhook, user}
+
+function saveSession() {
+  if (S) localStorage.setItem(STORE_KEY, JSON.stringify(S));
+  else localStorage.removeItem(STORE_KEY);
+}
+
+class ApiError extends Error {
+  constructor(body) {
+    super(body.error_description || body.error);
+    this.code = body.error;
+  }
+}
+
+async function tokenRequest(params) {
+  const res = await fetch('/oauth/token/', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ client_id: CLIENT_ID, ...params }),
+  });
+  const body = await res.json();
+  if (body.error) throw new ApiError(body);
+  return body;
+}
+
+function adoptTokens(t) {
+  S = { token: t.access_token, refresh: t.refresh_token, expires: t.expires, user: t.user_id };
+  saveSession();
+}
+
+async function freshToken() {
+  if (S.webhook) return;
+  if (S.expires - Date.now() / 1000 > 60) return;
+  adoptTokens(await tokenRequest({ grant_type: 'refresh_token', refresh_token: S.refresh }));
+}
+
+async function call(method, params = {}, retried = false) {
+  if (!S) throw new Error('not signed in');
+  let url;
+  const body = { ...params };
+  if (S.webhook) {
+    url = S.webhook + method;
+  } else {
+    await freshToken();
+    url = '/rest/' + method;
+    body.auth = S.token;
+  }
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const answer = await res.json();
+  if (answer.error) {
+    if (answer.error === 'expired_token' && !retried && !S.webhook) {
+      S.expires = 0;
+      return call(method, params, true);
+    }
+    throw new ApiError(answer);
+  }
+  return answer.result;
+}
+
+// ---- small helpers --------------------------------------------------------
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'class') node.className = v;
+    else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
+    else if (v === true) node.setAttribute(k, '');
+    else if (v !== false && v != null) node.setAttribute(k, v);
+  }
+  for (const c of children.flat()) {
+    if (c == null || c === false) continue;
+    node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return node;
+}
+
+function time(iso) {
+  const d = new Date(iso);
+  return isNaN(d) ? '' : d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+}
+
+// BB-code the messenger uses, as HTML: only [b], [i], [u], [s], [url] and
+// line breaks; everything else stays text.
+function bbcode(text) {
+  const esc = String(text)
+    .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return esc
+    .replace(/\[(b|i|u|s)\]([\s\S]*?)\[\/\1\]/gi, '<$1>$2</$1>')
+    .replace(/\[url=(https?:\/\/[^\]\s]+)\]([\s\S]*?)\[\/url\]/gi, '<a href="$1" target="_blank" rel="noopener">$2</a>')
+    .replace(/\[url\](https?:\/\/[^\[\s]+)\[\/url\]/gi, '<a href="$1" target="_blank" rel="noopener">$1</a>')
+    .replace(/\[br\]/gi, '\n');
+}
+
+// A bot's keyboard, attachments and other parameters, as text.
+function paramsText(params) {
+  const lines = [];
+  for (const [key, value] of Object.entries(params || {})) {
+    if (key === 'LIKE' || value == null || value === '' || value === false) continue;
+    if (key === 'KEYBOARD' && Array.isArray(value)) {
+      lines.push('Keyboard: ' + value.map((b) => (b.TYPE === 'NEWLINE' ? '\n' : `[${b.TEXT || b.text || '?'}]`)).join(' '));
+    } else if (key === 'ATTACH') {
+      lines.push('Attachment: ' + flatten(value).join(' · '));
+    } else {
+      lines.push(`${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+function flatten(v, out = []) {
+  if (Array.isArray(v)) v.forEach((x) => flatten(x, out));
+  else if (v && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) {
+      if (typeof x === 'object') flatten(x, out);
+      else if (!['COLOR', 'ID', 'COLOR_TOKEN', 'DISPLAY'].includes(k)) out.push(String(x));
+    }
+  } else if (v != null) out.push(String(v));
+  return out;
+}
+
+// ---- users ----------------------------------------------------------------
+
+const users = new Map(); // id -> {id, name, bot}
+
+function remember(list) {
+  for (const u of list || []) users.set(Number(u.id), { id: Number(u.id), name: u.name || `${u.first_name || ''} ${u.last_name || ''}`.trim(), bot: !!u.bot });
+}
+
+function nameOf(id) {
+  const u = users.get(Number(id));
+  return u ? u.name : `user ${id}`;
+}
+
+async function learnUsers(ids) {
+  const missing = [...new Set(ids.map(Number))].filter((id) => id > 0 && !users.has(id));
+  if (!missing.length) return;
+  const found = await call('im.user.list.get', { ID: missing });
+  remember(Object.values(found || {}).filter(Boolean));
+}
+
+// ---- state ---------------------------------------------------------------
+
+const view = {
+  kind: null,    // 'chat' | 'notify' | 'events' | 'form'
+  dialog: null,  // DIALOG_ID of the open chat
+  chatId: null,
+  messages: new Map(), // id -> message
+  oldest: null,
+  reactions: new Map(), // message id -> Map(user -> Set(reaction))
+  typing: new Map(), // user -> timeout
+};
+
+function setMain(...nodes) {
+  const main = $('#main');
+  main.replaceChildren(...nodes);
+  return main;
+}
+
+// ---- recent list and counters --------------------------------------------
+
+let recentTimer = null;
+function refreshRecentSoon() {
+  clearTimeout(recentTimer);
+  recentTimer = setTimeout(() => loadRecent().catch(showError), 80);
+}
+
+async function loadRecent() {
+  const items = await call('im.recent.get', {});
+  const list = $('#recent');
+  list.replaceChildren(...items.map((item) => {
+    if (item.user) remember([item.user]);
+    const dialog = String(item.id);
+    const active = dialog === view.dialog && view.kind === 'chat';
+    const text = item.message ? item.message.text || '' : '';
+    return el('li', { class: active ? 'active' : '', 'data-dialog': dialog, onclick: () => openChat(dialog) },
+      el('div', {},
+        el('div', { class: 'title' }, item.title),
+        el('div', { class: 'last' }, text.replace(/\[[^\]]*\]/g, ''))),
+      item.counter > 0 ? el('span', { class: 'badge counter' }, item.counter) : null);
+  }));
+  const counters = await call('im.counters.get', {});
+  const n = counters.TYPE ? counters.TYPE.NOTIFY : 0;
+  const badge = $('#notify-count');
+  badge.textContent = n;
+  badge.hidden = !n;
+}
+
+// ---- a chat ----------------------------------------------------------------
+
+async function openChat(dialog) {
+  Object.assign(view, { kind: 'chat', dialog, messages: new Map(), oldest: null, reactions: new Map() });
+  const info = await call('im.dialog.get', { DIALOG_ID: dialog });
+  view.chatId = Number(info.id);
+  const memberIds = await call('im.chat.user.list', { CHAT_ID: view.chatId }).catch(() => []);
+  await learnUsers(memberIds);
+  const isGroup = String(dialog).startsWith('chat');
+  setMain(
+    el('header', { class: 'chat-head' },
+      el('h2', { id: 'chat-title' }, info.name || info.title || dialog),
+      el('span', { class: 'members', id: 'members' }, memberIds.map(nameOf).join(', ')),
+      isGroup ? el('button', { id: 'add-member', onclick: () => addMemberForm() }, 'Add member') : null),
+    el('div', { class: 'messages', id: 'messages' },
+      el('button', { id: 'older', onclick: () => loadOlder().catch(showError) }, 'Load older')),
+    el('div', { class: 'typing', id: 'typing' }),
+    el('form', { class: 'composer', id: 'composer', onsubmit: sendMessage },
+      el('textarea', { id: 'text', placeholder: 'Write a message…', oninput: typingSoon, onkeydown: submitOnEnter }),
+      el('button', { type: 'submit', class: 'primary' }, 'Send')));
+  await loadPage({ LIMIT: 50 });
+  scrollDown();
+  markRead();
+  for (const li of document.querySelectorAll('#recent li')) li.classList.toggle('active', li.dataset.dialog === dialog);
+}
+
+async function loadPage(extra) {
+  const page = await call('im.dialog.messages.get', { DIALOG_ID: view.dialog, ...extra });
+  remember(page.users);
+  const likers = page.messages.flatMap((m) => (m.params && m.params.LIKE) || []);
+  await learnUsers(likers);
+  for (const m of page.messages) {
+    view.messages.set(m.id, m);
+    if (view.oldest == null || m.id < view.oldest) view.oldest = m.id;
+  }
+  renderMessages();
+  const older = $('#older');
+  if (older && extra.LAST_ID && page.messages.length === 0) older.hidden = true;
+  return page.messages;
+}
+
+async function loadOlder() {
+  if (view.oldest == null) return;
+  const box = $('#messages');
+  const before = box.scrollHeight;
+  await loadPage({ LIMIT: 50, LAST_ID: view.oldest });
+  box.scrollTop += box.scrollHeight - before;
+}
+
+// Reads one message again (after an edit or a like), or drops it if gone.
+async function reloadMessage(id) {
+  const page = await call('im.dialog.messages.get', { DIALOG_ID: view.dialog, LAST_ID: id + 1, LIMIT: 1 });
+  remember(page.users);
+  const m = page.messages.find((x) => x.id === id);
+  if (m) view.messages.set(id, m);
+  else view.messages.delete(id);
+  renderMessages();
+}
+
+async function loadNewest() {
+  const nearBottom = isNearBottom();
+  await loadPage({ LIMIT: 20 });
+  if (nearBottom) scrollDown();
+}
+
+function isNearBottom() {
+  const box = $('#messages');
+  return !box || box.scrollHeight - box.scrollTop - box.clientHeight < 80;
+}
+
+function scrollDown() {
+  const box = $('#messages');
+  if (box) box.scrollTop = box.scrollHeight;
+}
+
+function renderMessages() {
+  const box = $('#messages');
+  if (!box) return;
+  const older = $('#older');
+  const sorted = [...view.messages.values()].sort((a, b) => a.id - b.id);
+  box.replaceChildren(older, ...sorted.map(renderMessage));
+}
+
+function renderMessage(m) {
+  const mine = Number(m.author_id) === Number(S.user);
+  const system = !m.author_id || Number(m.author_id) === 0;
+  const likes = ((m.params && m.params.LIKE) || []).map(Number);
+  const liked = likes.includes(Number(S.user));
+  const extra = paramsText(m.params);
+  const reactions = view.reactions.get(m.id);
+  const reactionText = reactions
+    ? [...reactions.entries()].flatMap(([u, set]) => [...set].map((r) => `${r} (${nameOf(u)})`)).join(', ')
+    : '';
+  const text = el('div', { class: 'text' });
+  text.innerHTML = bbcode(m.text);
+  return el('div', { class: `msg${mine ? ' mine' : ''}${system ? ' system' : ''}`, 'data-id': m.id },
+    el('div', { class: 'meta' },
+      system ? null : el('b', { class: 'author' }, nameOf(m.author_id)),
+      el('time', {}, time(m.date))),
+    text,
+    extra ? el('pre', { class: 'extra' }, extra) : null,
+    system ? null : el('div', { class: 'actions' },
+      el('button', { class: `like${liked ? ' liked' : ''}`, title: liked ? 'Unlike' : 'Like', onclick: () => like(m.id) },
+        '♥ ', el('span', { class: 'like-count' }, likes.length)),
+      likes.length ? el('span', { class: 'likers' }, likes.map(nameOf).join(', ')) : null,
+      reactionText ? el('span', { class: 'reactions' }, reactionText) : null,
+      mine ? el('button', { class: 'edit', onclick: () => editMessage(m) }, 'Edit') : null,
+      mine ? el('button', { class: 'delete', onclick: () => deleteMessage(m.id) }, 'Delete') : null));
+}
+
+async function like(id) {
+  await call('im.message.like', { MESSAGE_ID: id, ACTION: 'auto' }).catch(showError);
+}
+
+async function sendMessage(e) {
+  e.preventDefault();
+  const box = $('#text');
+  const text = box.value.trim();
+  if (!text) return;
+  box.value = '';
+  try {
+    const id = await call('im.message.add', { DIALOG_ID: view.dialog, MESSAGE: text });
+    if (!view.messages.has(id)) await loadNewest();
+    scrollDown();
+  } catch (err) {
+    box.value = text;
+    showError(err);
+  }
+}
+
+function submitOnEnter(e) {
+  if (e.key === 'Enter' && !e.shiftKey) {
+    e.preventDefault();
+    $('#composer').requestSubmit();
+  }
+}
+
+let lastTyping = 0;
+function typingSoon() {
+  if (Date.now() - lastTyping < 3000) return;
+  lastTyping = Date.now();
+  call('im.dialog.writing', { DIALOG_ID: view.dialog }).catch(() => {});
+}
+
+async function editMessage(m) {
+  const text = prompt('Edit the message', m.text);
+  if (text == null || text === m.text) return;
+  await call('im.message.update', { MESSAGE_ID: m.id, MESSAGE: text }).catch(showError);
+  await reloadMessage(m.id).catch(showError);
+}
+
+async function deleteMessage(id) {
+  if (!confirm('Delete this message?')) return;
+  await call('im.message.delete', { MESSAGE_ID: id }).catch(showError);
+  await reloadMessage(id).catch(showError);
+}
+
+function markRead() {
+  if (view.kind !== 'chat' || document.hidden) return;
+  call('im.dialog.read', { DIALOG_ID: view.dialog }).catch(() => {});
+}
+
+function showTyping(user) {
+  clearTimeout(view.typing.get(user));
+  view.typing.set(user, setTimeout(() => { view.typing.delete(user); renderTyping(); }, 4000));
+  renderTyping();
+}
+
+function renderTyping() {
+  const box = $('#typing');
+  if (!box) return;
+  const names = [...view.typing.keys()].map(nameOf);
+  box.textContent = names.length ? `${names.join(', ')} ${names.length > 1 ? 'are' : 'is'} typing…` : '';
+}
+
+// ---- forms: new chat, new dialog, add member --------------------------------
+
+async function peoplePicker(withBots) {
+  const found = await call('user.get', { FILTER: { ACTIVE: true } });
+  const people = found.filter((u) => Number(u.ID) !== Number(S.user))
+    .map((u) => ({ id: Number(u.ID), name: `${u.NAME || ''} ${u.LAST_NAME || ''}`.trim() }));
+  let bots = [];
+  if (withBots) {
+    const list = await call('imbot.bot.list', {}).catch(() => ({}));
+    bots = Object.values(list || {}).map((b) => ({ id: Number(b.ID), name: `${b.NAME || b.CODE} (bot)` }));
+  }
+  for (const p of [...people, ...bots]) users.set(p.id, { id: p.id, name: p.name, bot: false });
+  return el('div', { class: 'picks' }, [...people, ...bots].map((p) =>
+    el('label', {}, el('input', { type: 'checkbox', value: p.id, name: 'pick' }), ' ', p.name)));
+}
+
+function picked(form) {
+  return [...form.querySelectorAll('input[name=pick]:checked')].map((i) => Number(i.value));
+}
+
+async function newChatForm() {
+  view.kind = 'form';
+  const picker = await peoplePicker(true);
+  const form = el('form', { id: 'new-chat-form', onsubmit: async (e) => {
+    e.preventDefault();
+    const id = await call('im.chat.add', { TITLE: $('#chat-title-input').value, USERS: picked(form) }).catch(showError);
+    if (id) { await loadRecent(); await openChat(`chat${id}`); }
+  } },
+  el('input', { id: 'chat-title-input', placeholder: 'Title', required: true }),
+  el('button', { type: 'submit', class: 'primary' }, 'Create'));
+  setMain(el('div', { class: 'panel' }, el('h2', {}, 'New chat'), form, el('p', {}, 'Members:'), picker));
+  form.append(picker);
+}
+
+async function newDialogForm() {
+  view.kind = 'form';
+  const found = await call('user.get', { FILTER: { ACTIVE: true } });
+  const people = found.filter((u) => Number(u.ID) !== Number(S.user));
+  setMain(el('div', { class: 'panel' }, el('h2', {}, 'Message a user'),
+    el('ul', { class: 'notes' }, people.map((u) =>
+      el('li', {}, el('button', { class: 'link', onclick: () => openChat(String(u.ID)) },
+        `${u.NAME || ''} ${u.LAST_NAME || ''}`.trim() || `user ${u.ID}`))))));
+}
+
+async function addMemberForm() {
+  const chatId = view.chatId;
+  const dialog = view.dialog;
+  const picker = await peoplePicker(true);
+  const form = el('form', { id: 'add-member-form', onsubmit: async (e) => {
+    e.preventDefault();
+    await call('im.chat.user.add', { CHAT_ID: chatId, USERS: picked(form) }).catch(showError);
+    await openChat(dialog);
+  } }, el('button', { type: 'submit', class: 'primary' }, 'Add'));
+  view.kind = 'form';
+  form.prepend(picker);
+  setMain(el('div', { class: 'panel' }, el('h2', {}, 'Add members'), form));
+}
+
+// ---- notifications ----------------------------------------------------------
+
+async function openNotifications() {
+  view.kind = 'notify';
+  const page = await call('im.notify.get', { LIMIT: 50 });
+  remember(page.users);
+  setMain(el('div', { class: 'panel', id: 'notifications' },
+    el('h2', {}, 'Notifications ', el('button', { onclick: async () => { await call('im.notify.read.all', {}); openNotifications(); } }, 'Mark all read')),
+    page.notifications.length ? el('ul', { class: 'notes' }, page.notifications.map((n) =>
+      el('li', { class: n.notify_read === 'Y' || n.read === true ? '' : 'unread' },
+        el('div', { class: 'meta' }, n.author_id ? nameOf(n.author_id) + ' · ' : '', time(n.date)),
+        (() => { const d = el('div', {}); d.innerHTML = bbcode(n.text || ''); return d; })()))) : el('p', {}, 'No notifications.')));
+  loadRecent().catch(() => {});
+}
+
+// ---- events panel -------------------------------------------------------------
+
+let eventsTimer = null;
+let eventsClient = '';
+const eventsOpen = new Set();
+const knownClients = new Set();
+
+async function openEvents() {
+  view.kind = 'events';
+  const bots = await call('imbot.bot.list', {}).catch(() => ({}));
+  setMain(el('div', { class: 'panel', id: 'events' },
+    el('h2', {}, 'Event deliveries'),
+    el('form', { onsubmit: (e) => e.preventDefault() }, 'Application: ',
+      el('select', { id: 'events-client', onchange: (e) => { eventsClient = e.target.value; loadDeliveries(); } }),
+      el('span', { class: 'hint' }, `Bots: ${Object.values(bots || {}).map((b) => `${b.NAME || b.CODE} (${b.ID})`).join(', ') || 'none'}`)),
+    el('div', { id: 'deliveries' }, 'Loading…')));
+  await loadDeliveries();
+  clearInterval(eventsTimer);
+  eventsTimer = setInterval(() => { if (view.kind === 'events') loadDeliveries(); else clearInterval(eventsTimer); }, 1500);
+}
+
+async function loadDeliveries() {
+  let rows;
+  try {
+    rows = await call('b24im.event.delivery.list', eventsClient ? { CLIENT_ID: eventsClient, LIMIT: 100 } : { LIMIT: 100 });
+  } catch (err) {
+    const box = $('#deliveries');
+    if (box) box.textContent = err.code === 'ACCESS_DENIED' ? 'Only an administrator sees event deliveries.' : err.message;
+    return;
+  }
+  const box = $('#deliveries');
+  if (!box) return;
+  for (const d of rows) knownClients.add(d.CLIENT_ID);
+  const select = $('#events-client');
+  if (select && select.options.length !== knownClients.size + 1) {
+    select.replaceChildren(el('option', { value: '' }, 'every application'),
+      [...knownClients].map((c) => el('option', { value: c, selected: c === eventsClient }, c)));
+  }
+  if (!rows.length) { box.textContent = 'No event deliveries yet.'; return; }
+  box.replaceChildren(el('table', { class: 'deliveries' },
+    el('thead', {}, el('tr', {}, ['ID', 'Event', 'Bot', 'State', 'Attempt', 'HTTP', 'Latency', 'Next retry', 'Target', ''].map((h) => el('th', {}, h)))),
+    el('tbody', {}, rows.flatMap((d) => {
+      const open = eventsOpen.has(d.ID);
+      const row = el('tr', { class: `delivery ${d.STATE}`, 'data-id': d.ID },
+        el('td', {}, el('button', { class: 'link', onclick: () => { open ? eventsOpen.delete(d.ID) : eventsOpen.add(d.ID); loadDeliveries(); } }, `${open ? '▾' : '▸'} ${d.ID}`)),
+        el('td', { class: 'event-name' }, d.EVENT),
+        el('td', {}, d.BOT_ID || ''),
+        el('td', { class: 'state' }, d.STATE),
+        el('td', {}, d.ATTEMPTS),
+        el('td', { class: 'status' }, d.LAST_STATUS == null ? (d.ATTEMPTS ? 'no answer' : '') : d.LAST_STATUS),
+        el('td', {}, d.LAST_LATENCY_MS == null ? '' : `${d.LAST_LATENCY_MS} ms`),
+        el('td', {}, d.NEXT_ATTEMPT ? time(d.NEXT_ATTEMPT) : ''),
+        el('td', { class: 'url' }, d.HANDLER, d.LAST_ERROR ? el('div', { class: 'error' }, d.LAST_ERROR) : null),
+        el('td', {}, el('button', { class: 'replay', onclick: () => replay(d.ID) }, 'Replay')));
+      const detail = open ? el('tr', { class: 'payload' }, el('td', { colspan: 10 }, el('pre', {}, JSON.stringify(d.PAYLOAD, null, 2)))) : null;
+      return detail ? [row, detail] : [row];
+    }))));
+}
+
+async function replay(id) {
+  await call('b24im.event.delivery.replay', { ID: [id] }).catch(showError);
+  await loadDeliveries();
+}
+
+// ---- the live channel ------------------------------------------------------------
+
+let socket = null;
+let revision = null;
+let retry = 500;
+
+function connectLive() {
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  socket = new WebSocket(`${scheme}//${location.host}/live`);
+  const state = $('#live-state');
+  socket.onopen = async () => {
+    const hello = {};
+    if (S.webhook) {
+      const m = S.webhook.match(/\/rest\/([^/]+)\/([^/]+)\/$/);
+      hello.webhook = { user: m[1], token: m[2] };
+    } else {
+      await freshToken().catch(() => {});
+      hello.auth = S.token;
+    }
+    if (revision) hello.since = revision;
+    socket.send(JSON.stringify(hello));
+  };
+  socket.onmessage = (e) => {
+    const frame = JSON.parse(e.data);
+    if (frame.type === 'welcome') {
+      retry = 500;
+      state.textContent = 'live: connected';
+      state.classList.add('on');
+      if (!revision) revision = frame.revision;
+    } else if (frame.type === 'reset') {
+      reloadAll();
+    } else if (frame.type === 'updates') {
+      revision = frame.revision;
+      for (const u of frame.updates) apply(u).catch(() => {});
+    } else if (frame.type === 'error') {
+      state.textContent = `live: ${frame.error_description || frame.error}`;
+      if (frame.error === 'expired_token' && S && !S.webhook) S.expires = 0;
+    }
+  };
+  socket.onclose = () => {
+    state.textContent = 'live: reconnecting';
+    state.classList.remove('on');
+    if (!S) return;
+    setTimeout(connectLive, retry);
+    retry = Math.min(retry * 2, 10000);
+  };
+}
+
+async function apply(u) {
+  const here = view.kind === 'chat' && u.chat === view.chatId;
+  switch (u.type) {
+    case 'message':
+      refreshRecentSoon();
+      if (here) { await loadNewest(); markRead(); }
+      break;
+    case 'edit':
+    case 'delete':
+      if (here && view.messages.has(u.id)) await reloadMessage(u.id);
+      refreshRecentSoon();
+      break;
+    case 'reaction':
+      if (!here || !view.messages.has(u.message)) break;
+      if (u.reaction === 'like') {
+        const m = view.messages.get(u.message);
+        const likes = new Set(((m.params && m.params.LIKE) || []).map(Number));
+        if (u.set) likes.add(u.user); else likes.delete(u.user);
+        m.params = { ...(m.params || {}), LIKE: [...likes] };
+        await learnUsers([u.user]);
+      } else {
+        const byUser = view.reactions.get(u.message) || new Map();
+        const set = byUser.get(u.user) || new Set();
+        if (u.set) set.add(u.reaction); else set.delete(u.reaction);
+        byUser.set(u.user, set);
+        view.reactions.set(u.message, byUser);
+      }
+      renderMessages();
+      break;
+    case 'typing':
+      if (here) { await learnUsers([u.user]); showTyping(u.user); }
+      break;
+    case 'read':
+      refreshRecentSoon();
+      break;
+    case 'chat':
+      refreshRecentSoon();
+      if (here) openChat(view.dialog);
+      break;
+    case 'user':
+      refreshRecentSoon();
+      if (view.kind === 'notify') openNotifications();
+      break;
+  }
+}
+
+function reloadAll() {
+  refreshRecentSoon();
+  if (view.kind === 'chat') openChat(view.dialog).catch(showError);
+}
+
+// ---- sign in and start ------------------------------------------------------------
+
+function showError(err) {
+  console.error(err);
+  const box = $('#live-state');
+  if (box) box.textContent = `error: ${err.message || err}`;
+}
+
+async function start() {
+  const me = await call('profile', {});
+  S.user = Number(me.ID);
+  saveSession();
+  users.set(S.user, { id: S.user, name: `${me.NAME} ${me.LAST_NAME}`.trim(), bot: false });
+  $('#me').textContent = nameOf(S.user);
+  $('#signin').hidden = true;
+  $('#app').hidden = false;
+  await loadRecent();
+  connectLive();
+}
+
+function signOut() {
+  S = null;
+  saveSession();
+  if (socket) socket.close();
+  location.replace('/');
+}
+
+async function main() {
+  $('#signout').onclick = signOut;
+  $('#new-chat').onclick = () => newChatForm().catch(showError);
+  $('#new-dialog').onclick = () => newDialogForm().catch(showError);
+  $('#notify-btn').onclick = () => openNotifications().catch(showError);
+  $('#events-btn').onclick = () => openEvents().catch(showError);
+  document.addEventListener('visibilitychange', markRead);
+  $('#signin-oauth').onclick = () => {
+    const state = Math.random().toString(36).slice(2);
+    sessionStorage.setItem('b24im.state', state);
+    location.assign(`/oauth/authorize/?client_id=${CLIENT_ID}&state=${state}`);
+  };
+  $('#signin-webhook').onsubmit = async (e) => {
+    e.preventDefault();
+    let url = $('#webhook-url').value.trim();
+    if (!/\/rest\/[^/]+\/[^/]+\/?$/.test(url)) { $('#signin-error').textContent = 'A webhook URL looks like http://host/rest/1/secret/'; return; }
+    if (!url.endsWith('/')) url += '/';
+    S = { webhook: url };
+    try { await start(); } catch (err) { S = null; saveSession(); $('#signin-error').textContent = err.message; }
+  };
+
+  const q = new URLSearchParams(location.search);
+  if (q.get('code')) {
+    history.replaceState(null, '', '/');
+    try {
+      if (q.get('state') !== sessionStorage.getItem('b24im.state')) throw new Error('The sign-in did not start here; try again.');
+      adoptTokens(await tokenRequest({ grant_type: 'authorization_code', code: q.get('code') }));
+    } catch (err) {
+      $('#signin').hidden = false;
+      $('#signin-error').textContent = err.message;
+      return;
+    }
+  } else {
+    try { S = JSON.parse(localStorage.getItem(STORE_KEY)); } catch { S = null; }
+  }
+  if (!S) { $('#signin').hidden = false; return; }
+  try {
+    await start();
+  } catch (err) {
+    S = null;
+    saveSession();
+    $('#signin').hidden = false;
+    $('#signin-error').textContent = err.message;
+  }
+}
+
+main();
