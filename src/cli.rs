@@ -956,6 +956,9 @@ async fn app(db: Database, cmd: AppCommand) -> anyhow::Result<()> {
         }
         AppCommand::Delete { client_id } => {
             let portal = portal(store.as_ref()).await?;
+            if client_id == crate::domain::applications::WEB_CLIENT_ID {
+                bail!("{client_id} is the web client the server serves at /; it cannot be deleted");
+            }
             let Some(app) = cases::applications::delete(store.as_ref(), &client_id).await? else {
                 bail!("no application {client_id}");
             };

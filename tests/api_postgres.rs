@@ -66,6 +66,8 @@ mod tls;
 mod user_events;
 #[path = "api/users.rs"]
 mod users;
+#[path = "api/web.rs"]
+mod web;
 
 // Beyond the shared suite: two b24im processes over one database.
 #[path = "postgres/connections.rs"]

@@ -41,13 +41,30 @@ function adoptTokens(t) {
   saveSession();
 }
 
+// One refresh at a time: a refresh token is good once.
+let refreshing = null;
 async function freshToken() {
   if (S.webhook) return;
   if (S.expires - Date.now() / 1000 > 60) return;
-  adoptTokens(await tokenRequest({ grant_type: 'refresh_token', refresh_token: S.refresh }));
+  if (!refreshing) {
+    refreshing = tokenRequest({ grant_type: 'refresh_token', refresh_token: S.refresh })
+      .then(adoptTokens)
+      .catch((err) => {
+        // The session is over (revoked, expired, the user deactivated).
+        if (err.code === 'invalid_grant' || err.code === 'invalid_client') signOut();
+        throw err;
+      })
+      .finally(() => { refreshing = null; });
+  }
+  await refreshing;
 }
 
-async function call(method, params = {}, retried = false) {
+// A call's whole answer (`result`, `next`, `total`), for paged methods.
+async function fetchPage(method, params = {}) {
+  return call(method, params, false, true);
+}
+
+async function call(method, params = {}, retried = false, whole = false) {
   if (!S) throw new Error('not signed in');
   let url;
   const body = { ...params };
@@ -67,11 +84,11 @@ async function call(method, params = {}, retried = false) {
   if (answer.error) {
     if (answer.error === 'expired_token' && !retried && !S.webhook) {
       S.expires = 0;
-      return call(method, params, true);
+      return call(method, params, true, whole);
     }
     throw new ApiError(answer);
   }
-  return answer.result;
+  return whole ? answer : answer.result;
 }
 
 // ---- small helpers --------------------------------------------------------
@@ -150,9 +167,23 @@ function nameOf(id) {
 
 async function learnUsers(ids) {
   const missing = [...new Set(ids.map(Number))].filter((id) => id > 0 && !users.has(id));
-  if (!missing.length) return;
-  const found = await call('im.user.list.get', { ID: missing });
-  remember(Object.values(found || {}).filter(Boolean));
+  // im.user.list.get takes up to 1,000 ids a call (--max-users-per-call).
+  for (let i = 0; i < missing.length; i += 500) {
+    const found = await call('im.user.list.get', { ID: missing.slice(i, i + 500) });
+    remember(Object.values(found || {}).filter(Boolean));
+  }
+}
+
+// Every active user (user.get answers 50 a page), at most 1,000.
+async function everyone() {
+  const all = [];
+  let start = 0;
+  while (start != null && all.length < 1000) {
+    const res = await fetchPage('user.get', { FILTER: { ACTIVE: true }, start });
+    all.push(...res.result);
+    start = res.next;
+  }
+  return all;
 }
 
 // ---- state ---------------------------------------------------------------
@@ -226,6 +257,18 @@ async function openChat(dialog) {
   scrollDown();
   markRead();
   for (const li of document.querySelectorAll('#recent li')) li.classList.toggle('active', li.dataset.dialog === dialog);
+}
+
+// The open chat's title and members again (after a change to the chat),
+// leaving the messages and the draft as they are.
+async function refreshHeader() {
+  const info = await call('im.dialog.get', { DIALOG_ID: view.dialog });
+  const memberIds = await call('im.chat.user.list', { CHAT_ID: view.chatId }).catch(() => []);
+  await learnUsers(memberIds);
+  const title = $('#chat-title');
+  if (title) title.textContent = info.name || info.title || view.dialog;
+  const members = $('#members');
+  if (members) members.textContent = memberIds.map(nameOf).join(', ');
 }
 
 async function loadPage(extra) {
@@ -379,18 +422,28 @@ function renderTyping() {
 
 // ---- forms: new chat, new dialog, add member --------------------------------
 
-async function peoplePicker(withBots) {
-  const found = await call('user.get', { FILTER: { ACTIVE: true } });
+// Checkboxes of everyone to pick from, and a search (im.search.user.list,
+// which also finds bots) for the rest.
+async function peoplePicker() {
+  const found = await everyone();
   const people = found.filter((u) => Number(u.ID) !== Number(S.user))
     .map((u) => ({ id: Number(u.ID), name: `${u.NAME || ''} ${u.LAST_NAME || ''}`.trim() }));
-  let bots = [];
-  if (withBots) {
-    const list = await call('imbot.bot.list', {}).catch(() => ({}));
-    bots = Object.values(list || {}).map((b) => ({ id: Number(b.ID), name: `${b.NAME || b.CODE} (bot)` }));
-  }
-  for (const p of [...people, ...bots]) users.set(p.id, { id: p.id, name: p.name, bot: false });
-  return el('div', { class: 'picks' }, [...people, ...bots].map((p) =>
-    el('label', {}, el('input', { type: 'checkbox', value: p.id, name: 'pick' }), ' ', p.name)));
+  for (const p of people) users.set(p.id, { id: p.id, name: p.name, bot: false });
+  const box = (p) => el('label', {}, el('input', { type: 'checkbox', value: p.id, name: 'pick' }), ' ', p.name);
+  const list = el('div', { class: 'picks' }, people.map(box));
+  const search = el('input', { id: 'pick-search', placeholder: 'Find a user or bot (3 letters or more)' });
+  search.addEventListener('input', async () => {
+    const phrase = search.value.trim();
+    if (phrase.length < 3) return;
+    const res = await call('im.search.user.list', { FIND: phrase }).catch(() => []);
+    const shown = new Set([...list.querySelectorAll('input[name=pick]')].map((i) => Number(i.value)));
+    remember(res);
+    for (const u of res) {
+      if (shown.has(Number(u.id)) || Number(u.id) === Number(S.user)) continue;
+      list.append(box({ id: Number(u.id), name: `${u.name}${u.bot ? ' (bot)' : ''}` }));
+    }
+  });
+  return el('div', {}, search, list);
 }
 
 function picked(form) {
@@ -399,7 +452,7 @@ function picked(form) {
 
 async function newChatForm() {
   view.kind = 'form';
-  const picker = await peoplePicker(true);
+  const picker = await peoplePicker();
   const form = el('form', { id: 'new-chat-form', onsubmit: async (e) => {
     e.preventDefault();
     const id = await call('im.chat.add', { TITLE: $('#chat-title-input').value, USERS: picked(form) }).catch(showError);
@@ -413,7 +466,7 @@ async function newChatForm() {
 
 async function newDialogForm() {
   view.kind = 'form';
-  const found = await call('user.get', { FILTER: { ACTIVE: true } });
+  const found = await everyone();
   const people = found.filter((u) => Number(u.ID) !== Number(S.user));
   setMain(el('div', { class: 'panel' }, el('h2', {}, 'Message a user'),
     el('ul', { class: 'notes' }, people.map((u) =>
@@ -424,7 +477,7 @@ async function newDialogForm() {
 async function addMemberForm() {
   const chatId = view.chatId;
   const dialog = view.dialog;
-  const picker = await peoplePicker(true);
+  const picker = await peoplePicker();
   const form = el('form', { id: 'add-member-form', onsubmit: async (e) => {
     e.preventDefault();
     await call('im.chat.user.add', { CHAT_ID: chatId, USERS: picked(form) }).catch(showError);
@@ -459,12 +512,11 @@ const knownClients = new Set();
 
 async function openEvents() {
   view.kind = 'events';
-  const bots = await call('imbot.bot.list', {}).catch(() => ({}));
   setMain(el('div', { class: 'panel', id: 'events' },
     el('h2', {}, 'Event deliveries'),
     el('form', { onsubmit: (e) => e.preventDefault() }, 'Application: ',
       el('select', { id: 'events-client', onchange: (e) => { eventsClient = e.target.value; loadDeliveries(); } }),
-      el('span', { class: 'hint' }, `Bots: ${Object.values(bots || {}).map((b) => `${b.NAME || b.CODE} (${b.ID})`).join(', ') || 'none'}`)),
+      el('span', { class: 'hint' }, 'Newest first; refreshed every 1.5 s. Click an id for its payload.')),
     el('div', { id: 'deliveries' }, 'Loading…')));
   await loadDeliveries();
   clearInterval(eventsTimer);
@@ -544,6 +596,7 @@ function connectLive() {
       state.classList.add('on');
       if (!revision) revision = frame.revision;
     } else if (frame.type === 'reset') {
+      revision = frame.revision;
       reloadAll();
     } else if (frame.type === 'updates') {
       revision = frame.revision;
@@ -599,7 +652,7 @@ async function apply(u) {
       break;
     case 'chat':
       refreshRecentSoon();
-      if (here) openChat(view.dialog);
+      if (here) await refreshHeader();
       break;
     case 'user':
       refreshRecentSoon();

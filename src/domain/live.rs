@@ -15,8 +15,9 @@
 //! older than the ring (or from another node, or an earlier process) is
 //! told to reload.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, Notify};
@@ -74,11 +75,15 @@ pub const RING: usize = 16_384;
 /// Batches a slow session may fall behind before it must catch up from the ring.
 const CHANNEL: usize = 1_024;
 
-/// One commit's updates, numbered from `first`.
+/// One commit's updates, numbered from `first` on the feed's `node`; or,
+/// with `reset`, word that updates may have been missed (then `updates` is
+/// empty and numbering goes on under a new `node`).
 #[derive(Debug)]
 pub struct Batch {
+    pub node: u64,
     pub first: u64,
     pub updates: Vec<Update>,
+    pub reset: bool,
 }
 
 /// A client's place in the feed: this process's `node` and an update's `seq`.
@@ -89,6 +94,8 @@ pub struct Revision {
 }
 
 struct Ring {
+    /// Names this run of numbering: a new one after updates may have been missed.
+    node: u64,
     /// The seq the next update gets.
     next: u64,
     kept: VecDeque<Update>,
@@ -96,11 +103,15 @@ struct Ring {
 
 /// The process's live feed.
 pub struct Feed {
-    node: u64,
     ring: Mutex<Ring>,
     tx: broadcast::Sender<Arc<Batch>>,
     outbox: Notify,
+    /// When each (chat, user) last said they were typing.
+    typing: Mutex<HashMap<(i64, i64), Instant>>,
 }
+
+/// How often one user's typing in one chat is passed on.
+pub const TYPING_EVERY: Duration = Duration::from_secs(2);
 
 impl Default for Feed {
     fn default() -> Self {
@@ -111,13 +122,14 @@ impl Default for Feed {
 impl Feed {
     pub fn new() -> Self {
         Feed {
-            node: rand::random::<u64>() >> 12,
             ring: Mutex::new(Ring {
+                node: new_node(),
                 next: 1,
                 kept: VecDeque::new(),
             }),
             tx: broadcast::channel(CHANNEL).0,
             outbox: Notify::new(),
+            typing: Mutex::new(HashMap::new()),
         }
     }
 
@@ -140,15 +152,41 @@ impl Feed {
         let over = ring.kept.len().saturating_sub(RING);
         ring.kept.drain(..over);
         // Sent under the lock, so sessions see batches in seq order.
-        let _ = self.tx.send(Arc::new(Batch { first, updates }));
+        let _ = self.tx.send(Arc::new(Batch {
+            node: ring.node,
+            first,
+            updates,
+            reset: false,
+        }));
+    }
+
+    /// Updates may have been missed (PostgreSQL: the listener lost its
+    /// connection, and the notices sent meanwhile with it): every session is
+    /// told to reload, and no earlier revision resumes any more.
+    pub fn restart(&self) {
+        let Ok(mut ring) = self.ring.lock() else {
+            return;
+        };
+        ring.node = new_node();
+        ring.kept.clear();
+        let _ = self.tx.send(Arc::new(Batch {
+            node: ring.node,
+            first: ring.next,
+            updates: Vec::new(),
+            reset: true,
+        }));
+        // Events queued meanwhile wait no longer.
+        self.outbox.notify_one();
     }
 
     /// Where the feed is now: the revision of the last update published.
     pub fn revision(&self) -> Revision {
-        let seq = self.ring.lock().map(|r| r.next - 1).unwrap_or(0);
-        Revision {
-            node: self.node,
-            seq,
+        match self.ring.lock() {
+            Ok(r) => Revision {
+                node: r.node,
+                seq: r.next - 1,
+            },
+            Err(_) => Revision { node: 0, seq: 0 },
         }
     }
 
@@ -160,25 +198,50 @@ impl Feed {
     /// The updates after `since`, if the feed still holds all of them;
     /// `None` when the client must reload (too old, or another node's).
     pub fn since(&self, since: Revision) -> Option<Batch> {
-        if since.node != self.node {
+        let ring = self.ring.lock().ok()?;
+        if since.node != ring.node {
             return None;
         }
-        let ring = self.ring.lock().ok()?;
         let oldest = ring.next - ring.kept.len() as u64;
         if since.seq >= ring.next || since.seq + 1 < oldest {
             return None;
         }
         let skip = (since.seq + 1 - oldest) as usize;
         Some(Batch {
+            node: ring.node,
             first: since.seq + 1,
             updates: ring.kept.iter().skip(skip).cloned().collect(),
+            reset: false,
         })
+    }
+
+    /// Whether `user` typing in `chat` is worth passing on: not if they
+    /// said so less than [`TYPING_EVERY`] ago (each costs every node a write).
+    pub fn typing_due(&self, chat: i64, user: i64) -> bool {
+        let Ok(mut seen) = self.typing.lock() else {
+            return false;
+        };
+        let now = Instant::now();
+        if seen.len() >= 10_000 {
+            seen.retain(|_, at| now.duration_since(*at) < TYPING_EVERY);
+        }
+        match seen.get(&(chat, user)) {
+            Some(at) if now.duration_since(*at) < TYPING_EVERY => false,
+            _ => {
+                seen.insert((chat, user), now);
+                true
+            }
+        }
     }
 
     /// Resolves when a change queued an event (at once if one did since the last call).
     pub async fn outbox_queued(&self) {
         self.outbox.notified().await
     }
+}
+
+fn new_node() -> u64 {
+    rand::random::<u64>() >> 12
 }
 
 /// What one user's live session passes on: the updates of their chats and
@@ -249,6 +312,17 @@ mod tests {
         assert!(feed.since(start).is_none());
         let recent = feed.since(now).expect("still kept");
         assert_eq!(recent.updates.len(), RING);
+        // After a restart, nothing before it resumes, and sessions are told.
+        let mut rx = feed.subscribe();
+        let before = feed.revision();
+        feed.restart();
+        let told = rx.try_recv().expect("a reset");
+        assert!(told.reset && told.updates.is_empty() && told.node != before.node);
+        assert!(feed.since(before).is_none());
+        let after = feed.revision();
+        assert_eq!((after.node, after.seq), (told.node, before.seq));
+        feed.publish(vec![msg(1)]);
+        assert_eq!(feed.since(after).expect("kept").updates, vec![msg(1)]);
     }
 
     #[test]
@@ -273,6 +347,14 @@ mod tests {
         assert!(watch.concerns(&Update::User { user: 7 }));
         assert!(!watch.concerns(&Update::User { user: 8 }));
         assert!(!watch.concerns(&Update::Outbox));
+    }
+
+    #[test]
+    fn typing_is_passed_on_once_every_two_seconds_per_chat_and_user() {
+        let feed = Feed::new();
+        assert!(feed.typing_due(1, 7));
+        assert!(!feed.typing_due(1, 7));
+        assert!(feed.typing_due(2, 7) && feed.typing_due(1, 8));
     }
 
     #[tokio::test]

@@ -101,7 +101,7 @@ pub async fn spawn(
                 // any node's), or by the clock for retries.
                 tokio::select! {
                     () = dispatcher.store.feed().outbox_queued() => {}
-                    () = dispatcher.freed.notified(), if dispatcher.slots.available_permits() == 0 => {}
+                    () = dispatcher.freed.notified() => {}
                     _ = tokio::time::sleep(dispatcher.config.poll) => {}
                     changed = stop.changed() => {
                         if changed.is_err() {

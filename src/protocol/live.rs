@@ -8,8 +8,10 @@
 //!   `"since": "<revision>"`, the last revision it saw;
 //! - the server answers `{"type": "welcome", "user": 1, "revision": "..."}`
 //!   and then, for a resuming client, either what it missed (as below) or
-//!   `{"type": "reset"}`: too much happened (or it was another node, or an
-//!   earlier process), read the state again through REST;
+//!   `{"type": "reset", "revision": "..."}`: too much happened (or it was
+//!   another node, or an earlier process, or this node may have missed
+//!   other nodes' updates), read the state again through REST and resume
+//!   from that revision; a reset can also come at any later time;
 //! - then, after each commit that concerns the user: `{"type": "updates",
 //!   "revision": "...", "updates": [...]}`, each update as in
 //!   [`crate::domain::live::Update`] (`message`, `edit`, `delete`,
@@ -141,17 +143,18 @@ async fn session(state: AppState, mut socket: WebSocket) {
     if !send(&mut socket, welcome).await {
         return;
     }
-    let mut last = now.seq;
+    // Where the session is: the numbering (`node`) and the last seq passed on.
+    let (mut node, mut last) = (now.node, now.seq);
     if let Some(since) = hello.since.as_deref() {
         match parse_revision(since).and_then(|r| feed.since(r)) {
             Some(batch) => {
-                last = batch.first + batch.updates.len() as u64 - 1;
-                if !pass_on(&state, &mut socket, &mut watch, &batch, 0, now.node).await {
+                last = end_of(&batch);
+                if !pass_on(&state, &mut socket, &mut watch, &batch, 0).await {
                     return;
                 }
             }
             None => {
-                if !send(&mut socket, json!({"type": "reset"})).await {
+                if !reset(&mut socket, now).await {
                     return;
                 }
             }
@@ -162,35 +165,40 @@ async fn session(state: AppState, mut socket: WebSocket) {
     loop {
         tokio::select! {
             received = rx.recv() => match received {
+                // Updates may have been missed: start over.
+                Ok(batch) if batch.reset => {
+                    (node, last) = (batch.node, batch.first - 1);
+                    if !reset(&mut socket, Revision { node, seq: last }).await {
+                        return;
+                    }
+                }
                 Ok(batch) => {
-                    let end = batch.first + batch.updates.len() as u64 - 1;
+                    let end = end_of(&batch);
                     if end <= last {
                         continue;
                     }
                     let skip = last.saturating_sub(batch.first - 1) as usize;
                     last = end;
-                    if !pass_on(&state, &mut socket, &mut watch, &batch, skip, now.node).await {
+                    if !pass_on(&state, &mut socket, &mut watch, &batch, skip).await {
                         return;
                     }
                 }
                 // Fell behind: catch up from the ring, or start over.
-                Err(RecvError::Lagged(_)) => {
-                    match feed.since(Revision { node: now.node, seq: last }) {
-                        Some(batch) if !batch.updates.is_empty() => {
-                            last = batch.first + batch.updates.len() as u64 - 1;
-                            if !pass_on(&state, &mut socket, &mut watch, &batch, 0, now.node).await {
-                                return;
-                            }
-                        }
-                        Some(_) => {}
-                        None => {
-                            last = feed.revision().seq;
-                            if !send(&mut socket, json!({"type": "reset"})).await {
-                                return;
-                            }
+                Err(RecvError::Lagged(_)) => match feed.since(Revision { node, seq: last }) {
+                    Some(batch) => {
+                        last = end_of(&batch);
+                        if !pass_on(&state, &mut socket, &mut watch, &batch, 0).await {
+                            return;
                         }
                     }
-                }
+                    None => {
+                        let now = feed.revision();
+                        (node, last) = (now.node, now.seq);
+                        if !reset(&mut socket, now).await {
+                            return;
+                        }
+                    }
+                },
                 Err(RecvError::Closed) => return,
             },
             frame = socket.recv() => match frame {
@@ -205,6 +213,20 @@ async fn session(state: AppState, mut socket: WebSocket) {
             }
         }
     }
+}
+
+/// The seq of a batch's last update (of the one before it, when it has none).
+fn end_of(batch: &Batch) -> u64 {
+    batch.first + batch.updates.len() as u64 - 1
+}
+
+/// Tells the client to read its state again; `now` is where to resume from.
+async fn reset(socket: &mut WebSocket, now: Revision) -> bool {
+    send(
+        socket,
+        json!({"type": "reset", "revision": format_revision(now)}),
+    )
+    .await
 }
 
 /// The user and the chats they are in.
@@ -229,7 +251,6 @@ async fn pass_on(
     watch: &mut Watch,
     batch: &Batch,
     skip: usize,
-    node: u64,
 ) -> bool {
     let mut out: Vec<&Update> = Vec::new();
     for update in batch.updates.iter().skip(skip) {
@@ -247,8 +268,8 @@ async fn pass_on(
         return true;
     }
     let revision = Revision {
-        node,
-        seq: batch.first + batch.updates.len() as u64 - 1,
+        node: batch.node,
+        seq: end_of(batch),
     };
     send(
         socket,

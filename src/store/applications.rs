@@ -85,6 +85,12 @@ fn store_pair(
     pair: &TokenPair,
     now: Timestamp,
 ) -> DbResult<()> {
+    // A public client's tokens act as the user alone: its users share no
+    // application (bots, event bindings, request limits).
+    let public = conn.exists(
+        "SELECT 1 FROM applications WHERE client_id = ?1 AND public",
+        params![client_id],
+    )?;
     super::credentials::create_credential(
         conn,
         NewCredential {
@@ -94,7 +100,7 @@ fn store_pair(
             scopes: scopes.clone(),
             created_at: now,
             expires_at: Some(pair.access_expires),
-            client_id: Some(client_id.to_owned()),
+            client_id: (!public).then(|| client_id.to_owned()),
         },
     )?;
     create_grant(
@@ -266,7 +272,8 @@ pub(super) fn delete_application(
     let Some(app) = application(conn, client_id)? else {
         return Ok(None);
     };
-    if !app.is_oauth() {
+    // The web client is part of the server: it is not deleted.
+    if !app.is_oauth() || app.public {
         return Ok(None);
     }
     let bots = conn.rows(

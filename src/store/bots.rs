@@ -12,6 +12,7 @@ use crate::domain::bots::{
     Bot, BotChange, BotUpdated, Command, CommandChanges, CommandUpdated, NewBot, NewCommand,
 };
 use crate::domain::events::MessageSnapshot;
+use crate::domain::live::Update;
 use crate::domain::{ChatId, MessageId, Timestamp, UserId};
 
 /// Registers a bot: [`super::Store::create_bot`].
@@ -217,7 +218,17 @@ pub(super) fn delete_bot(conn: &impl Db, id: UserId, now: Timestamp) -> DbResult
         return Ok(false);
     };
     enqueue_bot_delete(conn, &bot, now)?;
-    conn.exec("DELETE FROM chat_members WHERE user_id = ?1", params![id.0])?;
+    let chats = conn.rows(
+        "DELETE FROM chat_members WHERE user_id = ?1 RETURNING chat_id",
+        params![id.0],
+        |r| r.get::<i64>(0),
+    )?;
+    for chat in chats {
+        conn.publish(Update::Chat {
+            chat,
+            users: vec![id.0],
+        });
+    }
     conn.exec(
         "UPDATE users SET active = FALSE WHERE id = ?1",
         params![id.0],

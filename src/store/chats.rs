@@ -271,11 +271,6 @@ pub(super) fn update_chat(
     let Some((kind, owner)) = chat_kind(conn, chat)? else {
         return Ok(ChatUpdated::NoChat);
     };
-    // Also when nothing changes: its members only read the chat again.
-    conn.publish(Update::Chat {
-        chat: chat.0,
-        users: Vec::new(),
-    });
     if !is_member(conn, chat, actor)? {
         return Ok(ChatUpdated::NotMember);
     }
@@ -330,6 +325,12 @@ pub(super) fn update_chat(
             params![name, chat.0],
         )?,
     };
+    if changed > 0 {
+        conn.publish(Update::Chat {
+            chat: chat.0,
+            users: Vec::new(),
+        });
+    }
     Ok(match changed {
         0 if color => ChatUpdated::Unchanged,
         0 => ChatUpdated::NotOwner,

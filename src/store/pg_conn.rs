@@ -16,8 +16,9 @@ use super::StoreError;
 /// The channel every node listens on (and notifies).
 /// The change channel of the schema the connection works in (deployments,
 /// and test runs, that share a database in different schemas do not hear
-/// each other): `b24im:<schema>`, as an SQL expression.
-pub const CHANNEL: &str = "left('b24im:' || current_schema(), 63)";
+/// each other): `b24im:` and the MD5 of the schema's name (a name of any
+/// length fits PostgreSQL's 63 bytes), as an SQL expression.
+pub const CHANNEL: &str = "'b24im:' || md5(current_schema())";
 /// How a notice on [`CHANNEL`] that carries live updates begins (then a JSON array).
 pub const LIVE_PREFIX: &str = "live:";
 /// Prepared statements kept per connection (user.get's filters vary).

@@ -291,10 +291,14 @@ fn attempt(conn: &PgConn, group: &mut [Box<dyn Job>]) -> Outcome {
         return Outcome::Stopped { at, again };
     }
     // The live updates go to every node (this one too) with the commit.
-    let published = super::sql::take_published();
-    if !published.is_empty() {
-        if let Err(e) = conn.control(&notify_sql(&published)) {
-            if connection_lost(&e, conn) {
+    for payload in notices(super::sql::take_published()) {
+        let sent = super::sql::Db::exec(
+            conn,
+            &format!("SELECT pg_notify({CHANNEL}, ?1)"),
+            super::sql::params![payload],
+        );
+        if let Err(e) = sent {
+            if conn.is_closed() {
                 return Outcome::Lost;
             }
             tracing::error!(error = %e, "NOTIFY failed; the group was rolled back");
@@ -315,34 +319,36 @@ fn attempt(conn: &PgConn, group: &mut [Box<dyn Job>]) -> Outcome {
     }
 }
 
-/// `SELECT pg_notify(...)` statements carrying `updates` on the change
-/// channel, each payload [`LIVE_PREFIX`] and a JSON array under PostgreSQL's
-/// 8,000-byte limit.
-fn notify_sql(updates: &[Update]) -> String {
+/// The payloads of the notices that carry `updates` on the change channel:
+/// each [`LIVE_PREFIX`] and a JSON array, under PostgreSQL's 8,000 bytes
+/// (bound as parameters, never spliced into SQL); a group that queued events
+/// says so once.
+fn notices(mut updates: Vec<Update>) -> Vec<String> {
     const LIMIT: usize = 7_000;
-    let mut sql = String::new();
+    let outbox = updates.contains(&Update::Outbox);
+    updates.retain(|u| *u != Update::Outbox);
+    if outbox {
+        updates.push(Update::Outbox);
+    }
+    let mut out = Vec::new();
     let mut payload = String::new();
-    let flush = |payload: &mut String, sql: &mut String| {
-        if !payload.is_empty() {
-            let body = format!("{LIVE_PREFIX}[{payload}]").replace('\'', "''");
-            sql.push_str(&format!("SELECT pg_notify({CHANNEL}, '{body}');"));
-            payload.clear();
-        }
-    };
-    for update in updates {
+    for update in &updates {
         let Ok(one) = serde_json::to_string(update) else {
             continue;
         };
-        if payload.len() + one.len() + 1 > LIMIT {
-            flush(&mut payload, &mut sql);
+        if !payload.is_empty() && payload.len() + one.len() + 1 > LIMIT {
+            out.push(format!("{LIVE_PREFIX}[{payload}]"));
+            payload.clear();
         }
         if !payload.is_empty() {
             payload.push(',');
         }
         payload.push_str(&one);
     }
-    flush(&mut payload, &mut sql);
-    sql
+    if !payload.is_empty() {
+        out.push(format!("{LIVE_PREFIX}[{payload}]"));
+    }
+    out
 }
 
 /// Whether transaction `txid` committed (`Some(true)`), aborted
@@ -370,4 +376,29 @@ fn resolve(target: &Target, txid: i64) -> Option<bool> {
         wait = (wait * 2).min(Duration::from_millis(500));
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notices_stay_under_the_limit_and_name_queued_events_once() {
+        let mut updates: Vec<Update> = (0..2_000)
+            .map(|id| Update::Message { chat: 1, id })
+            .collect();
+        updates.insert(3, Update::Outbox);
+        updates.push(Update::Outbox);
+        let sent = notices(updates);
+        assert!(sent.len() > 1);
+        let mut back = Vec::new();
+        for n in &sent {
+            assert!(n.len() < 8_000);
+            let body = n.strip_prefix(LIVE_PREFIX).expect("prefixed");
+            back.extend(serde_json::from_str::<Vec<Update>>(body).expect("JSON"));
+        }
+        assert_eq!(back.len(), 2_001);
+        assert_eq!(back.iter().filter(|u| **u == Update::Outbox).count(), 1);
+        assert!(notices(Vec::new()).is_empty());
+    }
 }

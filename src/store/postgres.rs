@@ -171,6 +171,7 @@ fn migrate(client: &mut Client) -> DbResult<()> {
 /// credentials notice bumps the epoch; so does every (re)connection, since
 /// notices sent while disconnected are lost.
 fn listen(target: &Target, epoch: &AtomicU64, stop: &AtomicBool, feed: &Feed) {
+    let mut reconnected = false;
     while !stop.load(Ordering::Relaxed) {
         let mut client = match target.connect() {
             Ok(c) => c,
@@ -192,8 +193,12 @@ fn listen(target: &Target, epoch: &AtomicU64, stop: &AtomicBool, feed: &Feed) {
             continue;
         }
         epoch.fetch_add(1, Ordering::SeqCst);
-        // Events queued while no one listened wait no longer than this.
-        feed.publish(vec![Update::Outbox]);
+        // Whatever was sent while no one listened is lost: live sessions
+        // start over, and events queued meanwhile go out now.
+        if reconnected {
+            feed.restart();
+        }
+        reconnected = true;
         while !stop.load(Ordering::Relaxed) && !client.is_closed() {
             let mut notices = client.notifications();
             let mut iter = notices.timeout_iter(Duration::from_millis(250));

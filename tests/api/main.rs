@@ -34,3 +34,4 @@ mod search;
 mod tls;
 mod user_events;
 mod users;
+mod web;

@@ -228,8 +228,11 @@ pub async fn writing(store: &dyn Store, caller: UserId, dialog: DialogRef) -> Re
     Ok(())
 }
 
-/// Tells `chat`'s members that `user` is typing.
+/// Tells `chat`'s members that `user` is typing (at most every two seconds).
 pub async fn typing(store: &dyn Store, chat: ChatId, user: UserId) -> Result<(), Error> {
+    if !store.feed().typing_due(chat.0, user.0) {
+        return Ok(());
+    }
     store
         .announce(vec![Update::Typing {
             chat: chat.0,
