@@ -635,6 +635,9 @@ async function apply(u) {
         if (u.set) likes.add(u.user); else likes.delete(u.user);
         m.params = { ...(m.params || {}), LIKE: [...likes] };
         await learnUsers([u.user]);
+        // Shown at once, then read back: updates of two commits may come
+        // in the other order.
+        confirmSoon(u.message);
       } else {
         const byUser = view.reactions.get(u.message) || new Map();
         const set = byUser.get(u.user) || new Set();
@@ -659,6 +662,15 @@ async function apply(u) {
       if (view.kind === 'notify') openNotifications();
       break;
   }
+}
+
+const confirming = new Map();
+function confirmSoon(id) {
+  clearTimeout(confirming.get(id));
+  confirming.set(id, setTimeout(() => {
+    confirming.delete(id);
+    if (view.messages.has(id)) reloadMessage(id).catch(() => {});
+  }, 150));
 }
 
 function reloadAll() {

@@ -3,8 +3,8 @@
 //! A change that others should see at once (a message, an edit, a like, a
 //! read mark, someone typing) is recorded as an [`Update`] inside its write
 //! transaction; the store hands the group's updates to the [`Feed`] only
-//! after the commit (on PostgreSQL, a `NOTIFY` in the same transaction
-//! carries them to every node, this one included). The feed numbers them
+//! after the commit (on PostgreSQL, a `NOTIFY` right after the commit
+//! carries them to every node, this one included; see `store/pg_writer.rs`). The feed numbers them
 //! (`seq`), keeps the last [`RING`] in memory so a client that reconnects
 //! can ask for what it missed, and broadcasts them to the live sessions,
 //! which pass on what concerns their user. It also wakes the event delivery

@@ -9,9 +9,10 @@
 //!
 //! Races between nodes are decided by the database (unique keys, row locks,
 //! `FOR UPDATE SKIP LOCKED` for the outbox), never by this process. What a
-//! node caches, and what live clients see, is announced with a `NOTIFY` on
-//! the schema's channel (`b24im:<schema>`) inside the
-//! changing transaction; a listener thread per node turns it into
+//! node caches is announced with a `NOTIFY` on the schema's channel
+//! (`b24im:` and the MD5 of its name) inside the changing transaction,
+//! what live clients see right after it commits (`pg_writer::announce`);
+//! a listener thread per node turns them into
 //! [`Backend::credentials_epoch`] and the live feed ([`Backend::feed`]).
 
 use std::future::Future;
