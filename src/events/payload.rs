@@ -472,7 +472,6 @@ pub fn v2_payload(
     })
 }
 
-/// An im.v2 user event as POSTed to an `event.bind` handler.
 /// Whose token an entry's `auth` carries as the bot's (`None`: no bot token).
 pub fn bot_token_user(entry: &OutboxEntry) -> Option<i64> {
     match entry.record.kind {
@@ -499,6 +498,7 @@ pub fn of_entry(
     }
 }
 
+/// An im.v2 user event as POSTed to an `event.bind` handler.
 pub fn user_payload(entry: &OutboxEntry, portal: &Portal, user_token: &IssuedToken) -> Value {
     let r = &entry.record;
     let app = application_token(&portal.member_id, &entry.client_id);

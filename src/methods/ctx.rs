@@ -31,6 +31,15 @@ impl Ctx {
         self.caller.user
     }
 
+    /// Whether the caller is an administrator.
+    pub async fn is_admin(&self) -> Result<bool, ApiError> {
+        Ok(self
+            .store()
+            .user(self.user())
+            .await?
+            .is_some_and(|u| u.admin))
+    }
+
     /// The same call made by `user` (a bot the caller's application owns),
     /// with the caller's scopes and limits: what `imbot.chat.*` runs the
     /// `im.chat.*` rules with.

@@ -9,8 +9,9 @@
 //!   attempts, the last attempt's HTTP status, latency and error, when the
 //!   next attempt is due, and the payload as the handler gets it (the
 //!   tokens in `auth` hidden).
-//! - `b24im.event.delivery.replay` (`ID`: a list of ids): makes them pending
-//!   again, due now, as `b24im events replay` does; the number replayed.
+//! - `b24im.event.delivery.replay` (`ID`: a list of at most 200 ids): makes
+//!   them pending again, due now, as `b24im events replay` does; the number
+//!   replayed.
 //!
 //! An administrator sees every delivery; an application's token sees its
 //! own application's; anyone else gets `ACCESS_DENIED`. Only an
@@ -34,10 +35,6 @@ fn denied() -> ApiError {
     ApiError::new(StatusCode::FORBIDDEN, "ACCESS_DENIED", "Access denied!")
 }
 
-async fn is_admin(cx: &Ctx) -> Result<bool, ApiError> {
-    Ok(cx.store().user(cx.user()).await?.is_some_and(|u| u.admin))
-}
-
 /// Whose deliveries the caller sees: `None` every application's (an
 /// administrator), else only its own application's.
 async fn visible(cx: &Ctx) -> Result<Option<String>, ApiError> {
@@ -45,7 +42,7 @@ async fn visible(cx: &Ctx) -> Result<Option<String>, ApiError> {
         // A token b24im handed to a handler for a webhook's binding carries
         // the empty client id that every such binding shares: no application.
         Some(app) if !app.is_empty() => Ok(Some(app.to_owned())),
-        _ if is_admin(cx).await? => Ok(None),
+        _ if cx.is_admin().await? => Ok(None),
         _ => Err(denied()),
     }
 }
@@ -121,7 +118,7 @@ fn view(e: &OutboxEntry, portal: &Portal) -> Value {
 
 /// `b24im.event.delivery.replay`.
 pub async fn replay(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
-    if !is_admin(cx).await? {
+    if !cx.is_admin().await? {
         return Err(denied());
     }
     let ids: Vec<i64> = list_of(p.get("ID"))
@@ -134,6 +131,13 @@ pub async fn replay(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
         return Err(ApiError::param(
             "ID_EMPTY",
             "ID must list the deliveries to replay",
+        ));
+    }
+    // Each id is a statement in the writer's transaction: bounded, as a page is.
+    if ids.len() > MAX_LIMIT as usize {
+        return Err(ApiError::param(
+            "TOO_MANY_IDS",
+            "ID may list at most 200 deliveries",
         ));
     }
     let n = cx

@@ -80,7 +80,7 @@ fn is_offline(p: &Params) -> bool {
 }
 
 async fn require_admin(cx: &Ctx, message: &'static str) -> Result<(), ApiError> {
-    if cx.store().user(cx.user()).await?.is_some_and(|u| u.admin) {
+    if cx.is_admin().await? {
         Ok(())
     } else {
         Err(ApiError::new(

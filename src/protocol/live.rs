@@ -24,14 +24,17 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
-use axum::response::Response;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::auth::{Caller, Presented};
+use super::envelope::error_body;
 use super::error::ApiError;
 use crate::domain::live::{Batch, Feed, Revision, Update, Watch};
 use crate::domain::UserId;
@@ -73,11 +76,34 @@ impl Hello {
     }
 }
 
-/// The route: upgrades and runs the session.
-pub async fn live(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
+/// The route: upgrades and runs the session, while a session slot is free.
+/// A request that is no WebSocket upgrade, or finds every slot taken, gets a
+/// Bitrix-style JSON error.
+pub async fn live(
+    State(state): State<AppState>,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    let Ok(ws) = ws else {
+        return ApiError::param(
+            "INVALID_REQUEST",
+            "/live is a WebSocket: connect with an Upgrade: websocket request",
+        )
+        .into_response();
+    };
+    let Ok(slot) = Arc::clone(&state.live_sessions).try_acquire_owned() else {
+        return ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "SERVICE_UNAVAILABLE",
+            "Too many live sessions are open; try again later",
+        )
+        .into_response();
+    };
     ws.max_message_size(MAX_FRAME)
         .max_frame_size(MAX_FRAME)
-        .on_upgrade(move |socket| session(state, socket))
+        .on_upgrade(move |socket| async move {
+            session(state, socket).await;
+            drop(slot);
+        })
 }
 
 /// A revision as the client sees it: `<node>:<seq>`, both hex.
@@ -101,11 +127,9 @@ async fn send(socket: &mut WebSocket, value: serde_json::Value) -> bool {
 }
 
 async fn fail(socket: &mut WebSocket, e: &ApiError) {
-    let _ = send(
-        socket,
-        json!({"type": "error", "error": e.code, "error_description": e.description}),
-    )
-    .await;
+    let mut body = error_body(e);
+    body["type"] = json!("error");
+    let _ = send(socket, body).await;
     let _ = socket.send(Message::Close(None)).await;
 }
 

@@ -380,6 +380,8 @@ pub(super) fn set_muted(conn: &impl Db, chat: ChatId, user: UserId, muted: bool)
         "UPDATE chat_members SET muted = ?1 WHERE chat_id = ?2 AND user_id = ?3",
         params![muted, chat.0, user.0],
     )?;
-    conn.publish(Update::User { user: user.0 });
+    if n == 1 {
+        conn.publish(Update::User { user: user.0 });
+    }
     Ok(n == 1)
 }

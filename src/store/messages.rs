@@ -1,6 +1,5 @@
 //! Messages: posting, editing, deleting, and a page of history in a fixed number of statements.
 
-use crate::domain::live::Update;
 use std::sync::LazyLock;
 
 use super::events::enqueue_message;
@@ -12,6 +11,7 @@ use super::{
     ReadView,
 };
 use crate::domain::events::EventKind;
+use crate::domain::live::Update;
 use crate::domain::messages::{Message, Page};
 use crate::domain::reactions::LIKE;
 use crate::domain::{ChatId, MessageId, Timestamp, UserId};

@@ -319,9 +319,10 @@ fn attempt(conn: &PgConn, group: &mut [Box<dyn Job>]) -> Outcome {
 /// a transaction of their own right after the group's: a `NOTIFY` inside the
 /// group would hold PostgreSQL's database-wide notify lock through the
 /// group's WAL flush, serialising every writer's commits (measured: likes
-/// at 0.84x pgbench's transactions instead of about 1x). The price: updates of two groups may arrive in the
-/// other order, and a node that dies between the two commits never sends
-/// them (its clients, and other nodes', miss them; the data is committed).
+/// at 0.84x pgbench's transactions instead of about 1x). The price: updates
+/// of two groups may arrive in the other order, and a node that dies
+/// between the two commits never sends them (its clients, and other nodes',
+/// miss them; the data is committed).
 fn announce(conn: &PgConn, updates: Vec<Update>) {
     for payload in notices(updates) {
         let sent = super::sql::Db::exec(

@@ -277,3 +277,52 @@ async fn the_channel_wants_a_valid_credential_with_the_im_scope() {
     assert_eq!(welcome["type"], "welcome");
     assert_eq!(welcome["user"], a.user);
 }
+
+#[tokio::test]
+async fn a_plain_request_and_one_session_too_many_get_json_errors() {
+    let Some(app) = TestApp::spawn_with_limits(b24im::config::Limits {
+        max_connections: 2,
+        ..b24im::config::Limits::default()
+    })
+    .await
+    else {
+        return;
+    };
+    let a = app.user("Ann", "A").await;
+    // Not a WebSocket upgrade.
+    let res = app
+        .client
+        .get(format!("{}/live", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"], "INVALID_REQUEST", "{body}");
+    // An upgraded session no longer holds a connection permit, but counts
+    // against the same cap: the third waits for a free slot.
+    let (first, _) = watch(&app, 0, &a, None).await;
+    let (_second, _) = watch(&app, 0, &a, None).await;
+    let url = format!("{}/live", app.bases[0].replacen("http://", "ws://", 1));
+    match tokio_tungstenite::connect_async(url.as_str()).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(res)) => {
+            assert_eq!(res.status(), 503);
+            let body: Value = serde_json::from_slice(res.body().as_deref().unwrap()).unwrap();
+            assert_eq!(body["error"], "SERVICE_UNAVAILABLE", "{body}");
+        }
+        other => panic!("expected 503, got {other:?}"),
+    }
+    // A session that ends frees its slot.
+    drop(first);
+    let since = std::time::Instant::now();
+    loop {
+        if tokio_tungstenite::connect_async(url.as_str()).await.is_ok() {
+            break;
+        }
+        assert!(
+            since.elapsed() < Duration::from_secs(5),
+            "the slot was never freed"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

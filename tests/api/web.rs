@@ -284,4 +284,10 @@ async fn the_events_panel_lists_deliveries_to_administrators_and_replays_them() 
             .await,
         (400, "ID_EMPTY".into())
     );
+    let many: Vec<i64> = (1..=201).collect();
+    assert_eq!(
+        app.err(&admin, "b24im.event.delivery.replay", json!({"ID": many}))
+            .await,
+        (400, "TOO_MANY_IDS".into())
+    );
 }
