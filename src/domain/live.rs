@@ -16,6 +16,7 @@
 //! told to reload.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -52,6 +53,10 @@ pub enum Update {
     /// An event was queued for delivery (wakes the delivery worker; never
     /// sent to clients).
     Outbox,
+    /// A credential was revoked (a webhook or token deleted, a user
+    /// deactivated): every node drops what it cached of credentials. Never
+    /// sent to clients.
+    Credentials,
 }
 
 impl Update {
@@ -65,7 +70,7 @@ impl Update {
             | Update::Read { chat, .. }
             | Update::Typing { chat, .. }
             | Update::Chat { chat, .. } => Some(*chat),
-            Update::User { .. } | Update::Outbox => None,
+            Update::User { .. } | Update::Outbox | Update::Credentials => None,
         }
     }
 }
@@ -106,6 +111,10 @@ pub struct Feed {
     ring: Mutex<Ring>,
     tx: broadcast::Sender<Arc<Batch>>,
     outbox: Notify,
+    /// Bumped by each revocation published, and by a restart (revocations
+    /// may have been missed): what a node caches of credentials is good
+    /// only while it stays the same.
+    epoch: AtomicU64,
     /// When each (chat, user) last said they were typing.
     typing: Mutex<HashMap<(i64, i64), Instant>>,
 }
@@ -129,15 +138,30 @@ impl Feed {
             }),
             tx: broadcast::channel(CHANNEL).0,
             outbox: Notify::new(),
+            epoch: AtomicU64::new(0),
             typing: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Publishes one commit's updates (in their order).
+    /// Publishes one commit's updates (in their order). What is for this
+    /// process alone (queued events, revocations) acts here and goes no further.
     pub fn publish(&self, mut updates: Vec<Update>) {
-        let before = updates.len();
-        updates.retain(|u| *u != Update::Outbox);
-        if updates.len() != before {
+        let (mut queued, mut revoked) = (false, false);
+        updates.retain(|u| match u {
+            Update::Outbox => {
+                queued = true;
+                false
+            }
+            Update::Credentials => {
+                revoked = true;
+                false
+            }
+            _ => true,
+        });
+        if revoked {
+            self.epoch.fetch_add(1, Ordering::SeqCst);
+        }
+        if queued {
             self.outbox.notify_one();
         }
         if updates.is_empty() {
@@ -169,6 +193,7 @@ impl Feed {
         };
         ring.node = new_node();
         ring.kept.clear();
+        self.epoch.fetch_add(1, Ordering::SeqCst);
         let _ = self.tx.send(Arc::new(Batch {
             node: ring.node,
             first: ring.next,
@@ -177,6 +202,11 @@ impl Feed {
         }));
         // Events queued meanwhile wait no longer.
         self.outbox.notify_one();
+    }
+
+    /// Changes whenever a credential may have been revoked (see [`Update::Credentials`]).
+    pub fn credentials_epoch(&self) -> u64 {
+        self.epoch.load(Ordering::SeqCst)
     }
 
     /// Where the feed is now: the revision of the last update published.
@@ -259,7 +289,7 @@ impl Watch {
             Update::Typing { user, .. } if *user == self.user => false,
             Update::Chat { chat, users } => self.chats.contains(chat) || users.contains(&self.user),
             Update::User { user } => *user == self.user,
-            Update::Outbox => false,
+            Update::Outbox | Update::Credentials => false,
             other => other.chat().is_some_and(|c| self.chats.contains(&c)),
         }
     }
@@ -367,5 +397,10 @@ mod tests {
             .expect("woken");
         assert!(rx.try_recv().is_err());
         assert_eq!(feed.revision().seq, 0);
+        // A revocation moves the epoch, and is not broadcast either.
+        let epoch = feed.credentials_epoch();
+        feed.publish(vec![Update::Credentials]);
+        assert_eq!(feed.credentials_epoch(), epoch + 1);
+        assert!(rx.try_recv().is_err());
     }
 }

@@ -774,8 +774,9 @@ pub trait Store: Send + Sync {
     async fn purge_expired_tokens(&self, before: Timestamp) -> Result<usize, StoreError>;
     /// A number that changes whenever a credential is revoked on any node:
     /// what a node caches of credentials is good only while it stays the same.
-    /// (SQLite: always 0; one process serves the file, and the CLI's
-    /// revocations are seen within the cache's TTL.)
+    /// (SQLite: this process's own revocations; the CLI's, another
+    /// process's, are seen within the cache's TTL.) Kept by the feed, which
+    /// hears of revocations as [`crate::domain::live::Update::Credentials`].
     fn credentials_epoch(&self) -> u64;
     /// What commits publish live (see [`crate::domain::live`]).
     fn feed(&self) -> &std::sync::Arc<crate::domain::live::Feed>;

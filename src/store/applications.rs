@@ -2,10 +2,10 @@
 //! OAuth applications made by `app add`, and their grants (authorization
 //! codes, refresh tokens), kept by the hash of their secret.
 
-use super::credentials::CREDENTIALS_TOPIC;
 use super::sql::{params, Db, DbResult, DbRow};
 use crate::domain::applications::{Application, Grant, GrantKind, NewApplication, TokenPair};
 use crate::domain::credentials::{CredentialKind, NewCredential, Scopes, TokenHash};
+use crate::domain::live::Update;
 use crate::domain::{Timestamp, UserId};
 
 /// `app.info`: the local id of the application `client_id`, recorded on
@@ -308,7 +308,7 @@ pub(super) fn delete_application(
         "DELETE FROM applications WHERE client_id = ?1",
         params![client_id],
     )?;
-    conn.notify(CREDENTIALS_TOPIC)?;
+    conn.publish(Update::Credentials);
     Ok(Some(app))
 }
 

@@ -1,6 +1,5 @@
 //! Bots and their commands: registration, `imbot.update`, removal.
 
-use super::credentials::CREDENTIALS_TOPIC;
 use super::events::{enqueue_bot_delete, enqueue_command};
 use super::rows::{
     bot_from_row, command_from_row, load_bot, load_command, matching_commands, BOT_COLUMNS,
@@ -234,7 +233,7 @@ pub(super) fn delete_bot(conn: &impl Db, id: UserId, now: Timestamp) -> DbResult
         params![id.0],
     )?;
     if conn.exec("DELETE FROM credentials WHERE user_id = ?1", params![id.0])? > 0 {
-        conn.notify(CREDENTIALS_TOPIC)?;
+        conn.publish(Update::Credentials);
     }
     conn.exec("DELETE FROM bots WHERE user_id = ?1", params![id.0])?;
     conn.exec(

@@ -3,10 +3,8 @@
 use super::sql::{params, Db, DbResult, DbRow};
 use super::StoreError;
 use crate::domain::credentials::{Credential, CredentialKind, NewCredential, Scopes, TokenHash};
+use crate::domain::live::Update;
 use crate::domain::{Timestamp, UserId};
-
-/// The topic a revocation of credentials is announced under.
-pub(super) const CREDENTIALS_TOPIC: &str = "credentials";
 
 pub(super) fn credential_from_row(r: &dyn DbRow) -> DbResult<(Credential, String, String)> {
     let kind: String = r.get(1)?;
@@ -84,7 +82,7 @@ pub(super) fn delete_webhook(conn: &impl Db, hash: TokenHash) -> DbResult<bool> 
         params![hash.0],
     )?;
     if n > 0 {
-        conn.notify(CREDENTIALS_TOPIC)?;
+        conn.publish(Update::Credentials);
     }
     Ok(n > 0)
 }

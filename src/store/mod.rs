@@ -63,10 +63,6 @@ pub trait Backend: Send + Sync + 'static {
     where
         T: Send + 'static,
         F: FnOnce(&Self::Conn) -> Result<T, StoreError> + Clone + Send + 'static;
-    /// Bumped whenever some node revoked credentials (see [`Store::credentials_epoch`]).
-    fn credentials_epoch(&self) -> u64 {
-        0
-    }
     /// What this process's commits (and, on PostgreSQL, every node's)
     /// publish live, after they commit.
     fn feed(&self) -> &Arc<crate::domain::live::Feed>;

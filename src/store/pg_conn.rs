@@ -259,14 +259,6 @@ impl Db for PgConn {
             None => Ok(None),
         }
     }
-
-    fn notify(&self, topic: &str) -> DbResult<()> {
-        self.exec(
-            &format!("SELECT pg_notify({CHANNEL}, ?1)"),
-            super::sql::params![topic],
-        )?;
-        Ok(())
-    }
 }
 
 #[cfg(test)]

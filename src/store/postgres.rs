@@ -9,15 +9,16 @@
 //!
 //! Races between nodes are decided by the database (unique keys, row locks,
 //! `FOR UPDATE SKIP LOCKED` for the outbox), never by this process. What a
-//! node caches is announced with a `NOTIFY` on the schema's channel
-//! (`b24im:` and the MD5 of its name) inside the changing transaction,
-//! what live clients see right after it commits (`pg_writer::announce`);
-//! a listener thread per node turns them into
-//! [`Backend::credentials_epoch`] and the live feed ([`Backend::feed`]).
+//! group of changes publishes (revoked credentials, queued events, what live
+//! clients see) goes out in a `NOTIFY` on the schema's channel (`b24im:` and
+//! the MD5 of its name) right after its commit (`pg_writer::announce`); a
+//! listener thread per node publishes it to the node's feed
+//! ([`Backend::feed`]), which drops cached credentials, wakes the delivery
+//! worker and tells live sessions.
 
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -25,7 +26,6 @@ use postgres::fallible_iterator::FallibleIterator;
 use postgres::Client;
 use tokio::sync::{mpsc, oneshot};
 
-use super::credentials::CREDENTIALS_TOPIC;
 use super::pg_conn::{self, PgConn, CHANNEL, LIVE_PREFIX};
 pub use super::pg_tls::DEFAULT_WAIT;
 use super::pg_tls::{self, Target};
@@ -65,11 +65,10 @@ pub fn is_url(url: &str) -> bool {
 }
 
 /// The PostgreSQL backend: the readers' and the writers' queues, and the
-/// listener's epoch.
+/// feed the listener keeps.
 pub struct Postgres {
     /// The readers' shared queue: whichever reader is free takes the next.
     reads: std::sync::mpsc::Sender<Box<dyn ReadJob>>,
-    epoch: Arc<AtomicU64>,
     stop: Arc<AtomicBool>,
     /// Fed by the listener with every node's live updates, this one's too.
     feed: Arc<Feed>,
@@ -99,15 +98,14 @@ impl SqlStore<Postgres> {
             .join()
             .map_err(|_| StoreError::Database("the connecting thread failed".into()))??
         };
-        let epoch = Arc::new(AtomicU64::new(0));
         let stop = Arc::new(AtomicBool::new(false));
         let feed = Arc::new(Feed::new());
         {
-            let (target, epoch, stop) = (target.clone(), Arc::clone(&epoch), Arc::clone(&stop));
+            let (target, stop) = (target.clone(), Arc::clone(&stop));
             let feed = Arc::clone(&feed);
             std::thread::Builder::new()
                 .name("b24im-pg-listen".into())
-                .spawn(move || listen(&target, &epoch, &stop, &feed))
+                .spawn(move || listen(&target, &stop, &feed))
                 .map_err(|e| StoreError::Database(format!("cannot start the listener: {e}")))?;
         }
         let (jobs, queue) = mpsc::channel(pg_writer::QUEUE_DEPTH);
@@ -133,7 +131,6 @@ impl SqlStore<Postgres> {
             backend: Postgres {
                 jobs,
                 reads,
-                epoch,
                 stop,
                 feed,
             },
@@ -168,10 +165,10 @@ fn migrate(client: &mut Client) -> DbResult<()> {
     Ok(())
 }
 
-/// Listens for other nodes' changes until the store is dropped. Each
-/// credentials notice bumps the epoch; so does every (re)connection, since
-/// notices sent while disconnected are lost.
-fn listen(target: &Target, epoch: &AtomicU64, stop: &AtomicBool, feed: &Feed) {
+/// Listens for every node's changes (this one's too) until the store is
+/// dropped, and publishes them to this node's feed; a reconnection restarts
+/// the feed, since notices sent while disconnected are lost.
+fn listen(target: &Target, stop: &AtomicBool, feed: &Feed) {
     let mut reconnected = false;
     while !stop.load(Ordering::Relaxed) {
         let mut client = match target.connect() {
@@ -193,9 +190,9 @@ fn listen(target: &Target, epoch: &AtomicU64, stop: &AtomicBool, feed: &Feed) {
             std::thread::sleep(Duration::from_secs(1));
             continue;
         }
-        epoch.fetch_add(1, Ordering::SeqCst);
-        // Whatever was sent while no one listened is lost: live sessions
-        // start over, and events queued meanwhile go out now.
+        // Whatever was sent while no one listened is lost: caches of
+        // credentials are dropped, live sessions start over, and events
+        // queued meanwhile go out now.
         if reconnected {
             feed.restart();
         }
@@ -204,9 +201,6 @@ fn listen(target: &Target, epoch: &AtomicU64, stop: &AtomicBool, feed: &Feed) {
             let mut notices = client.notifications();
             let mut iter = notices.timeout_iter(Duration::from_millis(250));
             match iter.next() {
-                Ok(Some(n)) if n.payload() == CREDENTIALS_TOPIC => {
-                    epoch.fetch_add(1, Ordering::SeqCst);
-                }
                 Ok(Some(n)) if n.payload().starts_with(LIVE_PREFIX) => {
                     match serde_json::from_str::<Vec<Update>>(&n.payload()[LIVE_PREFIX.len()..]) {
                         Ok(updates) => feed.publish(updates),
@@ -323,10 +317,6 @@ impl Backend for Postgres {
             sent.map_err(|_| StoreError::Closed)?;
             answer.await.map_err(|_| StoreError::Closed)?
         }
-    }
-
-    fn credentials_epoch(&self) -> u64 {
-        self.epoch.load(Ordering::SeqCst)
     }
 
     fn feed(&self) -> &Arc<Feed> {

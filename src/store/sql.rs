@@ -160,9 +160,6 @@ pub trait Db {
         params: &[&dyn Param],
         map: impl FnOnce(&dyn DbRow) -> DbResult<T>,
     ) -> DbResult<Option<T>>;
-    /// Tells every node that `topic` changed, once this transaction commits.
-    fn notify(&self, topic: &str) -> DbResult<()>;
-
     /// Records what the chat's members should see happen live; the writer
     /// publishes it once this change's transaction commits (see
     /// [`crate::domain::live`]), and forgets it if the change is undone.
@@ -260,22 +257,6 @@ impl Db for rusqlite::Connection {
             None => Ok(None),
         }
     }
-
-    /// One process serves a SQLite file: the writer bumps this process's
-    /// credentials epoch after the commit (the admin CLI, another process,
-    /// waits out the server's cache instead; see `cli.rs`).
-    fn notify(&self, _topic: &str) -> DbResult<()> {
-        REVOKED.set(true);
-        Ok(())
-    }
-}
-
-thread_local! {
-    /// Set (on the SQLite writer's thread) by a change that revokes
-    /// credentials: the writer bumps the epoch once the group is committed
-    /// (a cache refilled before the commit would otherwise keep the revoked
-    /// credential).
-    static REVOKED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 thread_local! {
@@ -297,9 +278,4 @@ pub(super) fn undo_published(len: usize) {
 /// The updates recorded since the last call (and forgets them).
 pub(super) fn take_published() -> Vec<Update> {
     PUBLISHED.take()
-}
-
-/// Whether a change since the last call revoked credentials (and forgets it).
-pub(super) fn take_revoked() -> bool {
-    REVOKED.take()
 }

@@ -889,7 +889,7 @@ impl<B: Backend> Store for SqlStore<B> {
     }
 
     fn credentials_epoch(&self) -> u64 {
-        self.backend.credentials_epoch()
+        self.backend.feed().credentials_epoch()
     }
 
     fn feed(&self) -> &std::sync::Arc<crate::domain::live::Feed> {

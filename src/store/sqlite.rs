@@ -135,9 +135,6 @@ pub struct Sqlite {
     jobs: mpsc::Sender<Box<dyn WriteJob>>,
     /// The readers' shared queue: whichever reader is free takes the next.
     reads: std::sync::mpsc::Sender<Box<dyn ReadJob>>,
-    /// Bumped after each commit that revoked credentials: this process's
-    /// caches of credentials drop what they hold at once.
-    epoch: Arc<AtomicU64>,
     /// What commits publish live (see [`crate::domain::live`]).
     feed: Arc<Feed>,
     /// Where files' contents live: `DATA/files/<sha-256>`.
@@ -202,13 +199,11 @@ impl SqlStore<Sqlite> {
         migrate(&mut writer)?;
 
         let (tx, rx) = mpsc::channel::<Box<dyn WriteJob>>(QUEUE_DEPTH);
-        let epoch = Arc::new(AtomicU64::new(0));
-        let bumped = Arc::clone(&epoch);
         let feed = Arc::new(Feed::new());
         let published = Arc::clone(&feed);
         std::thread::Builder::new()
             .name("b24im-sqlite-writer".into())
-            .spawn(move || writer_loop(writer, rx, &bumped, &published))
+            .spawn(move || writer_loop(writer, rx, &published))
             .map_err(|e| StoreError::Database(format!("cannot start the writer: {e}")))?;
 
         let (reads, queue) = std::sync::mpsc::channel::<Box<dyn ReadJob>>();
@@ -227,7 +222,6 @@ impl SqlStore<Sqlite> {
             backend: Sqlite {
                 jobs: tx,
                 reads,
-                epoch,
                 feed,
                 files: dir.join(FILES_DIR),
             },
@@ -252,10 +246,6 @@ impl Backend for Sqlite {
         F: FnOnce(&Connection) -> DbResult<T> + Clone + Send + 'static,
     {
         self.run_read(query)
-    }
-
-    fn credentials_epoch(&self) -> u64 {
-        self.epoch.load(Ordering::SeqCst)
     }
 
     fn feed(&self) -> &Arc<Feed> {
@@ -429,12 +419,7 @@ fn migrate_to(conn: &mut Connection, last: usize) -> DbResult<()> {
     Ok(())
 }
 
-fn writer_loop(
-    conn: Connection,
-    mut rx: mpsc::Receiver<Box<dyn WriteJob>>,
-    epoch: &AtomicU64,
-    feed: &Feed,
-) {
+fn writer_loop(conn: Connection, mut rx: mpsc::Receiver<Box<dyn WriteJob>>, feed: &Feed) {
     while let Some(first) = rx.blocking_recv() {
         let mut group = Vec::with_capacity(64);
         group.push(first);
@@ -444,12 +429,10 @@ fn writer_loop(
                 Err(_) => break,
             }
         }
-        super::sql::take_revoked();
         super::sql::take_published();
         let committed = commit_group(&conn, group);
-        if committed && super::sql::take_revoked() {
-            epoch.fetch_add(1, Ordering::SeqCst);
-        }
+        // Revocations among them drop this process's caches of credentials
+        // at once (the admin CLI, another process, waits out the cache).
         let published = super::sql::take_published();
         if committed && !published.is_empty() {
             feed.publish(published);

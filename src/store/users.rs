@@ -2,6 +2,7 @@
 
 use super::sql::{marks, params, Db, DbResult, DbRow, Param};
 use crate::domain::departments;
+use crate::domain::live::Update;
 use crate::domain::messages::Mention;
 use crate::domain::user_query::{Cmp, FilterValue, UserField, UserPage, UserQuery, PAGE_SIZE};
 use crate::domain::users::{NewUser, Profile, User, UserChange, UserSaved, UserStatus};
@@ -285,7 +286,7 @@ pub(super) fn update_user(conn: &impl Db, id: UserId, change: UserChange) -> DbR
     }
     if change.active == Some(false) && user.active {
         // Its credentials stop working: every node forgets what it cached.
-        conn.notify(super::credentials::CREDENTIALS_TOPIC)?;
+        conn.publish(Update::Credentials);
     }
     let mut profile = user.profile;
     for (field, value) in change.profile {
