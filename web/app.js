@@ -304,9 +304,11 @@ async function reloadMessage(id) {
   renderMessages();
 }
 
+// Only what came after the newest message shown (FIRST_ID), not a page.
 async function loadNewest() {
   const nearBottom = isNearBottom();
-  await loadPage({ LIMIT: 20 });
+  const newest = Math.max(0, ...view.messages.keys());
+  await loadPage(newest ? { FIRST_ID: newest, LIMIT: 50 } : { LIMIT: 50 });
   if (nearBottom) scrollDown();
 }
 
