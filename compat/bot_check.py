@@ -41,6 +41,23 @@ def until(fn, seconds=10):
     return fn()
 
 
+printed = []
+
+
+def printed_within(seconds, want):
+    """The bot's output so far, read until a line is `want` or `seconds` pass."""
+    deadline = time.time() + seconds
+    while want not in printed and time.time() < deadline:
+        ready, _, _ = select.select([bot_process.stdout], [], [], max(0, deadline - time.time()))
+        if not ready:
+            break
+        line = bot_process.stdout.readline()
+        if not line:
+            break
+        printed.append(line.strip())
+    return printed
+
+
 def history(dialog):
     return rest(SECOND, "im.dialog.messages.get", {"DIALOG_ID": dialog, "LIMIT": 50})["result"]
 
@@ -59,16 +76,16 @@ def flow(register, label):
 
     answer = until(liked_and_answered)
     c.check(f"{label}: the bot liked the message and answered", lambda: expect(answer is not None, history(str(bot))))
-    return bot, answer
+    return bot, answer, sent
 
 
-v1_bot, _ = flow(
+v1_bot, _, _ = flow(
     lambda: rest(WEBHOOK, "imbot.register", {
         "CODE": "likebot", "EVENT_HANDLER": handler, "PROPERTIES": {"NAME": "LikeBot"}, "CLIENT_ID": "compat",
     }),
     "imbot.register",
 )
-v2_bot, answer = flow(
+v2_bot, answer, v2_sent = flow(
     lambda: rest(WEBHOOK, "imbot.v2.Bot.register", {"fields": {
         "code": "likebot2", "botToken": "compat-token", "properties": {"name": "LikeBot2"},
         "eventMode": "webhook", "webhookUrl": handler,
@@ -77,9 +94,10 @@ v2_bot, answer = flow(
 )
 if answer:
     rest(SECOND, "im.message.like", {"MESSAGE_ID": answer["id"], "ACTION": "plus"})
-    ready, _, _ = select.select([bot_process.stdout], [], [], 10)
-    line = bot_process.stdout.readline().strip() if ready else "(nothing within 10 s)"
     want = f"reaction like add by user {SECOND_USER} on message {answer['id']}"
-    c.check("the v2 bot hears the person like its answer", lambda: expect(line == want, line))
+    c.check("the v2 bot hears the person like its answer", lambda: expect(want in printed_within(10, want), printed))
+    said = f"bot {v2_bot} liked message {v2_sent} and answered with message {answer['id']}"
+    c.check("the bot prints the id of its answer", lambda: expect(said in printed, printed))
+    c.check("the bot says where it listens", lambda: expect(printed[0].startswith("like_bot listening: register " + handler), printed))
 bot_process.kill()
 c.done()

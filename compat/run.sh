@@ -112,12 +112,23 @@ else
   echo "PHP checks SKIPPED: no php with the curl extension (apt-get install php-cli php-curl)"
 fi
 
-# The README's snippets, run as a user would after pasting them.
+# The README's snippets, run as a user would after pasting them: with the
+# variables the server's banner says to export (the line itself, checked
+# against what it should say), and for the OAuth snippet a fresh installation.
 snippets="$work/js/readme"   # inside the Node project, so `import` finds the SDK
 rm -rf "$snippets"
-host_port=${hook#https://}; host_port=${host_port%%/*}
-key=${hook%/}; key=${key##*/}
-for name in $(python3 compat/readme_snippets.py README.md "$snippets" "$host_port" "$key"); do
+exports=$(sed -n 's/^  export //p' "$out")
+case "$exports" in
+  "B24IM_URL=http://127.0.0.1:"*" B24IM_HOOK=http://127.0.0.1:"*"/rest/1/"*" B24IM_HTTPS_HOOK=$hook B24IM_CA=$ca") ;;
+  *) echo "FAIL README: the banner's export line is '$exports'" | tee -a "$results" ;;
+esac
+export $exports
+export B24IM_APP_AUTH=$("$bin" app install "${store[@]}" "$B24IM_APP_CLIENT_ID" --user 1 2>/dev/null)
+if ! names=$(python3 compat/readme_snippets.py README.md "$snippets"); then
+  echo "FAIL README: the snippets cannot be run as pasted" | tee -a "$results"
+  names=""
+fi
+for name in $names; do
   case "$name" in
     *.py) runner=("$work/venv/bin/python") ;;
     *.mjs) runner=(node) ;;

@@ -11,6 +11,9 @@ but the standard library):
 
     python3 examples/like_bot.py 127.0.0.1:9000
 
+It prints where it listens, a line for each message it likes and answers
+(with its answer's id, to like it back), and a line for each reaction.
+
 Register it (the README's "Chat-bots and events" shows both ways), then write
 to it.
 """
@@ -32,6 +35,10 @@ def call(endpoint, method, params, token):
         return json.load(res)
 
 
+def answered(bot, message, answer):
+    print(f"bot {bot} liked message {message} and answered with message {answer}", flush=True)
+
+
 class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         raw = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
@@ -45,9 +52,10 @@ class Handler(BaseHTTPRequestHandler):
             message = form["data[PARAMS][MESSAGE_ID]"]
             call(endpoint, "imbot.message.like",
                  {"BOT_ID": bot, "MESSAGE_ID": message, "ACTION": "plus"}, token)
-            call(endpoint, "imbot.message.add",
-                 {"BOT_ID": bot, "DIALOG_ID": form["data[PARAMS][DIALOG_ID]"],
-                  "MESSAGE": "Liked it!"}, token)
+            answer = call(endpoint, "imbot.message.add",
+                          {"BOT_ID": bot, "DIALOG_ID": form["data[PARAMS][DIALOG_ID]"],
+                           "MESSAGE": "Liked it!"}, token)["result"]
+            answered(bot, message, answer)
         elif event == "ONIMBOTV2MESSAGEADD":
             bot = form["data[bot][id]"]
             token = form["data[bot][auth][access_token]"]
@@ -55,9 +63,10 @@ class Handler(BaseHTTPRequestHandler):
             message = form["data[message][id]"]
             call(endpoint, "imbot.v2.Chat.Message.Reaction.add",
                  {"botId": bot, "messageId": message, "reaction": "like"}, token)
-            call(endpoint, "imbot.v2.Chat.Message.send",
-                 {"botId": bot, "dialogId": form["data[chat][dialogId]"],
-                  "fields": {"message": "Liked it!"}}, token)
+            answer = call(endpoint, "imbot.v2.Chat.Message.send",
+                          {"botId": bot, "dialogId": form["data[chat][dialogId]"],
+                           "fields": {"message": "Liked it!"}}, token)["result"]["id"]
+            answered(bot, message, answer)
         elif event == "ONIMBOTV2REACTIONCHANGE":
             print(
                 f"reaction {form['data[reaction]']} {form['data[action]']}"
@@ -73,4 +82,6 @@ class Handler(BaseHTTPRequestHandler):
 
 if __name__ == "__main__":
     host, port = sys.argv[1].rsplit(":", 1)
-    HTTPServer((host, int(port)), Handler).serve_forever()
+    server = HTTPServer((host, int(port)), Handler)
+    print(f"like_bot listening: register http://{host}:{port}/bot as the bot's handler", flush=True)
+    server.serve_forever()

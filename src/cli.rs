@@ -477,44 +477,63 @@ impl Urls {
 /// creates the administrator (user 1) and a webhook with every scope, and
 /// prints them once. Nodes starting at once on a fresh database: the one
 /// whose claim is stored first creates the admin.
+/// Creates the administrator and its webhook on a fresh database, says so on
+/// `out`, and gives back the webhook's URLs (HTTP, then HTTPS if served);
+/// `None` on a database that already had its first user.
 async fn bootstrap(
     store: &dyn Store,
     urls: &Urls,
     out: &mut dyn std::io::Write,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Option<(String, Option<String>)>> {
     let claim = credentials::Secret::webhook().0;
     if store.user_count().await? != 0
         || store.setting("bootstrap".into(), claim.clone()).await? != claim
     {
-        return Ok(());
+        return Ok(None);
     }
     let admin = store
         .create_user(NewUser::parse("Admin", "", true)?, Timestamp::now())
         .await?;
     let secret =
         cases::credentials::issue(store, CredentialKind::Webhook, admin.id, Scopes::all()).await?;
+    let http = config::webhook_url(&urls.http, admin.id.0, &secret.0);
+    let https = urls
+        .https
+        .as_ref()
+        .map(|base| config::webhook_url(base, admin.id.0, &secret.0));
     writeln!(
         out,
         "Created user {} (Admin) and a webhook with every scope:",
         admin.id
     )?;
-    writeln!(
-        out,
-        "  {}",
-        config::webhook_url(&urls.http, admin.id.0, &secret.0)
-    )?;
-    if let Some(https) = &urls.https {
-        writeln!(
-            out,
-            "  {}",
-            config::webhook_url(https, admin.id.0, &secret.0)
-        )?;
+    writeln!(out, "  {http}")?;
+    if let Some(https) = &https {
+        writeln!(out, "  {https}")?;
     }
     writeln!(
         out,
         "Keep it: its secret is stored only as a hash. More: `b24im webhook add --user 1`."
     )?;
-    Ok(())
+    Ok(Some((http, https)))
+}
+
+/// The shell lines that set the variables the README's examples use.
+fn example_variables(
+    base: &str,
+    ca: Option<&std::path::Path>,
+    hooks: Option<&(String, Option<String>)>,
+) -> String {
+    let mut vars = vec![format!("B24IM_URL={base}")];
+    if let Some((http, https)) = hooks {
+        vars.push(format!("B24IM_HOOK={http}"));
+        if let Some(https) = https {
+            vars.push(format!("B24IM_HTTPS_HOOK={https}"));
+        }
+    }
+    if let Some(ca) = ca {
+        vars.push(format!("B24IM_CA={}", ca.display()));
+    }
+    format!("  export {}", vars.join(" "))
 }
 
 /// The store for an admin command: opened, and bootstrapped if this is the
@@ -647,7 +666,7 @@ async fn serve(db: Database, args: ServeArgs) -> anyhow::Result<()> {
         http: base.clone(),
         https: https_base.clone(),
     };
-    bootstrap(store.as_ref(), &served, &mut std::io::stdout()).await?;
+    let hooks = bootstrap(store.as_ref(), &served, &mut std::io::stdout()).await?;
     // What the admin commands print webhooks with: the address clients reach.
     Urls {
         http: args.public_url.clone().unwrap_or_else(|| base.clone()),
@@ -655,11 +674,16 @@ async fn serve(db: Database, args: ServeArgs) -> anyhow::Result<()> {
     }
     .record(store.as_ref())
     .await?;
+    let ca_cert = ca_cert.map(|ca| std::path::absolute(&ca).unwrap_or(ca));
     if let Some(ca) = &ca_cert {
-        let ca = std::path::absolute(ca).unwrap_or_else(|_| ca.clone());
         println!("HTTPS certificate authority: {}", ca.display());
         println!("  trust it with NODE_EXTRA_CA_CERTS={0} (Node, b24jssdk), REQUESTS_CA_BUNDLE={0} (b24pysdk), SSL_CERT_FILE={0} (fast-bitrix24, curl --cacert {0})", ca.display());
     }
+    println!("For the README's examples, in your shell:");
+    println!(
+        "{}",
+        example_variables(&base, ca_cert.as_deref(), hooks.as_ref())
+    );
     match &https_base {
         Some(https_base) => println!(
             "b24im serving {base} and {https_base} from {}",

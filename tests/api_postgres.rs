@@ -66,6 +66,8 @@ mod tls;
 mod user_events;
 #[path = "api/users.rs"]
 mod users;
+#[path = "api/watchdog.rs"]
+mod watchdog;
 #[path = "api/web.rs"]
 mod web;
 

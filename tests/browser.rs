@@ -12,6 +12,10 @@
 //! `B24IM_SCREENSHOTS=docs/screenshots cargo test --test browser`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "api/watchdog.rs"]
+mod watchdog;
+
+use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -25,6 +29,7 @@ use b24im::domain::users::NewUser;
 use b24im::domain::{Timestamp, UserId};
 use b24im::events::DeliveryConfig;
 use b24im::server::{self, AppState};
+use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 
@@ -45,20 +50,33 @@ fn chromium_binary() -> Option<PathBuf> {
         .find(|p| p.exists())
 }
 
-/// chromedriver on a free port, killed when dropped.
+/// HTTP with a bound: a request that never answers fails the test.
+fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap()
+}
+
+/// chromedriver on a free port, in a process group of its own with the
+/// browsers it starts, and their profiles in a directory of the test's:
+/// dropped (the test ended, passed or failed), the whole group is killed and
+/// the profiles removed, so no browser outlives its test.
 struct Driver {
     child: std::process::Child,
     url: String,
+    profiles: tempfile::TempDir,
 }
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        watchdog::kill(&mut self.child);
     }
 }
 
 async fn start_driver(binary: &Path) -> Driver {
+    use std::os::unix::process::CommandExt;
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -68,53 +86,158 @@ async fn start_driver(binary: &Path) -> Driver {
         .arg(format!("--port={port}"))
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
+        .process_group(0)
         .spawn()
         .expect("chromedriver starts");
-    let url = format!("http://127.0.0.1:{port}");
-    let http = reqwest::Client::new();
+    watchdog::adopt(child.id(), true);
+    let driver = Driver {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+        profiles: tempfile::tempdir().unwrap(),
+    };
+    let http = http();
     let since = Instant::now();
-    while http.get(format!("{url}/status")).send().await.is_err() {
-        assert!(since.elapsed() < PATIENCE, "chromedriver did not answer");
+    while http
+        .get(format!("{}/status", driver.url))
+        .timeout(Duration::from_secs(2))
+        .send()
+        .await
+        .is_err()
+    {
+        assert!(
+            since.elapsed() < PATIENCE,
+            "chromedriver did not answer on {} within {PATIENCE:?}",
+            driver.url
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    Driver { child, url }
+    driver
 }
 
-async fn browser(driver: &Driver, chromium: &Path) -> Client {
+async fn browser(driver: &Driver, chromium: &Path, name: &str) -> Client {
+    let profile = driver.profiles.path().join(name);
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
         json!({
             "binary": chromium,
             "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
-                     "--disable-dev-shm-usage", "--window-size=1200,760"],
+                     "--disable-dev-shm-usage", "--window-size=1200,760",
+                     "--disable-background-networking", "--disable-component-update",
+                     "--disable-sync", "--no-first-run", "--disable-crash-reporter",
+                     format!("--user-data-dir={}", profile.display())],
         }),
     );
-    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&driver.url)
-        .await
-        .expect("a browser session")
+    let mut builder = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
+    builder.capabilities(caps);
+    bounded(
+        &format!("a browser session for {name}"),
+        builder.connect(&driver.url),
+    )
+    .await
 }
 
-/// The first element `css` finds whose text contains `text` ("" for any),
-/// waited for.
-async fn wait_text(c: &Client, css: &str, text: &str) -> fantoccini::elements::Element {
+/// What `step` gives within PATIENCE; else the test fails naming `what`.
+async fn bounded<T, E: std::fmt::Debug>(what: &str, step: impl Future<Output = Result<T, E>>) -> T {
+    match tokio::time::timeout(PATIENCE, step).await {
+        Ok(Ok(done)) => done,
+        Ok(Err(e)) => panic!("{what}: {e:?}"),
+        Err(_) => panic!("{what}: not within {PATIENCE:?}"),
+    }
+}
+
+/// Tries `attempt` until it answers, for at most PATIENCE; then fails
+/// naming `what` and showing the page. Every look at the page goes through
+/// here: the page re-renders lists and messages as updates arrive, so an
+/// element found a moment ago may be gone (stale) when it is used, and is
+/// then simply looked up again.
+async fn until<T, F, Fut>(c: &Client, what: &str, mut attempt: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
     let since = Instant::now();
     loop {
-        if let Ok(found) = c.find_all(Locator::Css(css)).await {
-            for e in found {
-                if e.text().await.is_ok_and(|t| t.contains(text)) {
-                    return e;
-                }
-            }
+        let look = tokio::time::timeout(PATIENCE, attempt());
+        if let Ok(Some(found)) = look.await {
+            return found;
         }
         if since.elapsed() > PATIENCE {
-            let page = c.source().await.unwrap_or_default();
-            panic!("no {css} with {text:?} within {PATIENCE:?}; the page:\n{page}");
+            let page = tokio::time::timeout(PATIENCE, c.source())
+                .await
+                .ok()
+                .and_then(Result::ok)
+                .unwrap_or_default();
+            panic!("{what}: not within {PATIENCE:?}; the page:\n{page}");
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// One look: the first element `css` finds whose text contains `text`.
+async fn find_text(c: &Client, css: &str, text: &str) -> Option<Element> {
+    for e in c.find_all(Locator::Css(css)).await.ok()? {
+        if e.text().await.is_ok_and(|t| t.contains(text)) {
+            return Some(e);
+        }
+    }
+    None
+}
+
+/// Waits until `css` finds an element whose text contains `text` ("" for any).
+async fn wait_text(c: &Client, css: &str, text: &str) {
+    until(c, &format!("a {css} with {text:?}"), || async {
+        find_text(c, css, text).await.map(|_| ())
+    })
+    .await
+}
+
+/// Clicks the first element `css` finds whose text contains `text`, as soon
+/// as there is one (found again if it was re-rendered before the click).
+async fn click(c: &Client, css: &str, text: &str) {
+    until(c, &format!("a click on {css} with {text:?}"), || async {
+        find_text(c, css, text).await?.click().await.ok()
+    })
+    .await
+}
+
+/// The `attr` of the first element `css` finds whose text contains `text`.
+async fn attr_of(c: &Client, css: &str, text: &str, attr: &str) -> String {
+    until(c, &format!("{attr} of a {css} with {text:?}"), || async {
+        find_text(c, css, text).await?.attr(attr).await.ok()?
+    })
+    .await
+}
+
+/// The text of what `css` finds, once it equals `want`.
+async fn wait_exact(c: &Client, css: &str, want: &str) {
+    until(c, &format!("{css} reading {want:?}"), || async {
+        let text = c.find(Locator::Css(css)).await.ok()?.text().await.ok()?;
+        (text == want).then_some(())
+    })
+    .await
+}
+
+/// Types `text` into the field `css` finds (cleared first, so a retry after
+/// a re-render does not type twice).
+async fn type_into(c: &Client, css: &str, text: &str) {
+    until(c, &format!("typing into {css}"), || async {
+        let field = c.find(Locator::Css(css)).await.ok()?;
+        field.clear().await.ok()?;
+        field.send_keys(text).await.ok()
+    })
+    .await
+}
+
+/// Waits until nothing matches `css`.
+async fn wait_gone(c: &Client, css: &str) {
+    until(c, &format!("no {css}"), || async {
+        match c.find_all(Locator::Css(css)).await {
+            Ok(found) if found.is_empty() => Some(()),
+            _ => None,
+        }
+    })
+    .await
 }
 
 async fn screenshot(c: &Client, name: &str) {
@@ -122,23 +245,30 @@ async fn screenshot(c: &Client, name: &str) {
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots"));
     std::fs::create_dir_all(&dir).unwrap();
-    let png = c.screenshot().await.unwrap();
+    let png = bounded(&format!("the screenshot {name}"), c.screenshot()).await;
     std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
 }
 
 /// Signs in through the server's own authorization page as `who`.
 async fn sign_in(c: &Client, base: &str, who: &str, shot: Option<&str>) {
-    c.goto(base).await.unwrap();
-    wait_text(c, "#signin-oauth", "Sign in")
-        .await
-        .click()
-        .await
-        .unwrap();
-    let pick = wait_text(c, "button", who).await;
+    bounded(&format!("loading {base}"), c.goto(base)).await;
+    // The webhook field's example names this server.
+    let example = format!("{base}/rest/1/secret/");
+    until(
+        c,
+        &format!("the webhook field's example {example}"),
+        || async {
+            let field = c.find(Locator::Css("#webhook-url")).await.ok()?;
+            (field.attr("placeholder").await.ok()?? == example).then_some(())
+        },
+    )
+    .await;
+    click(c, "#signin-oauth", "Sign in").await;
+    wait_text(c, "button", who).await;
     if let Some(name) = shot {
         screenshot(c, name).await;
     }
-    pick.click().await.unwrap();
+    click(c, "button", who).await;
     wait_text(c, "#live-state", "live: connected").await;
 }
 
@@ -201,7 +331,7 @@ impl Server {
             .collect();
         let server = Server {
             base,
-            http: reqwest::Client::new(),
+            http: http(),
             _dir: dir,
             _stop: stop,
         };
@@ -267,6 +397,7 @@ async fn two_browsers_chat_like_live_and_an_admin_replays_a_bot_event() {
         );
         return;
     };
+    let _watchdog = watchdog::Watchdog::start();
     let (server, hooks) = Server::start().await;
     let (ann_hook, bob_hook) = (&hooks[0], &hooks[1]);
     let chat = server
@@ -284,8 +415,8 @@ async fn two_browsers_chat_like_live_and_an_admin_replays_a_bot_event() {
         )
         .await;
     let driver = start_driver(&driver_bin).await;
-    let ann = browser(&driver, &chromium).await;
-    let bob = browser(&driver, &chromium).await;
+    let ann = browser(&driver, &chromium, "ann").await;
+    let bob = browser(&driver, &chromium, "bob").await;
 
     // Both sign in through the local authorization page.
     sign_in(&ann, &server.base, "Ann Lee", Some("sign-in")).await;
@@ -293,63 +424,28 @@ async fn two_browsers_chat_like_live_and_an_admin_replays_a_bot_event() {
 
     // Both open the chat; Ann writes; Bob sees it without reloading.
     for c in [&ann, &bob] {
-        wait_text(c, "#recent li", "Team")
-            .await
-            .click()
-            .await
-            .unwrap();
+        click(c, "#recent li", "Team").await;
         wait_text(c, ".msg .text", "Welcome to Team").await;
     }
-    let text = ann.find(Locator::Css("#text")).await.unwrap();
-    text.send_keys("Hello from Ann").await.unwrap();
-    ann.find(Locator::Css("#composer button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_into(&ann, "#text", "Hello from Ann").await;
+    click(&ann, "#composer button", "").await;
     wait_text(&ann, ".msg.mine .text", "Hello from Ann").await;
-    let arrived = wait_text(&bob, ".msg", "Hello from Ann").await;
+    let id = attr_of(&bob, ".msg", "Hello from Ann", "data-id").await;
+    let message = format!(".msg[data-id='{id}']");
 
     // Bob likes it; Ann's window shows the like, and who gave it.
     let clicked = Instant::now();
-    arrived
-        .find(Locator::Css(".like"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let liked = wait_text(&ann, ".msg.mine .likers", "Bob Ray").await;
+    click(&bob, &format!("{message} .like"), "").await;
+    wait_text(&ann, &format!("{message} .likers"), "Bob Ray").await;
     println!(
         "the like reached the other browser after {:?} (WebDriver polling included)",
         clicked.elapsed()
     );
-    assert_eq!(
-        liked
-            .find(Locator::XPath(".."))
-            .await
-            .unwrap()
-            .find(Locator::Css(".like-count"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-        "1"
-    );
+    wait_exact(&ann, &format!("{message} .like-count"), "1").await;
     screenshot(&ann, "chat").await;
     // Unliked in Bob's window: gone from Ann's.
-    wait_text(&bob, ".msg .like.liked", "")
-        .await
-        .click()
-        .await
-        .unwrap();
-    let since = Instant::now();
-    while ann.find(Locator::Css(".msg.mine .likers")).await.is_ok() {
-        assert!(since.elapsed() < PATIENCE, "the unlike never reached Ann");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    click(&bob, &format!("{message} .like.liked"), "").await;
+    wait_gone(&ann, &format!("{message} .likers")).await;
 
     // A bot whose handler fails once: Ann (an administrator) sees the
     // delivery fail in the events panel, and replays it.
@@ -369,34 +465,23 @@ async fn two_browsers_chat_like_live_and_an_admin_replays_a_bot_event() {
             json!({"DIALOG_ID": bot, "MESSAGE": "ping"}),
         )
         .await;
-    ann.find(Locator::Css("#events-btn"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let failed = wait_text(&ann, "tr.delivery", "HTTP 500").await;
-    let row_id = failed.attr("data-id").await.unwrap().unwrap();
+    click(&ann, "#events-btn", "").await;
+    let row_id = attr_of(&ann, "tr.delivery", "HTTP 500", "data-id").await;
     let row = format!("tr.delivery[data-id='{row_id}']");
     wait_text(&ann, &format!("{row} .event-name"), "ONIMBOTMESSAGEADD").await;
     // Its payload, as the handler got it (tokens hidden).
-    wait_text(&ann, &format!("{row} button.link"), &row_id)
-        .await
-        .click()
-        .await
-        .unwrap();
+    click(&ann, &format!("{row} button.link"), &row_id).await;
     wait_text(&ann, "tr.payload pre", "\"ping\"").await;
     // The worker retries it once (max_attempts 2): delivered.
     wait_text(&ann, &format!("{row} .state"), "delivered").await;
     let before = got.lock().unwrap().len();
-    wait_text(&ann, &format!("{row} button.replay"), "Replay")
-        .await
-        .click()
-        .await
-        .unwrap();
+    click(&ann, &format!("{row} button.replay"), "Replay").await;
     let since = Instant::now();
     while got.lock().unwrap().len() == before {
-        assert!(since.elapsed() < PATIENCE, "the replay never arrived");
+        assert!(
+            since.elapsed() < PATIENCE,
+            "the replay never reached the handler within {PATIENCE:?}"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let ids = got.lock().unwrap().clone();
@@ -407,6 +492,8 @@ async fn two_browsers_chat_like_live_and_an_admin_replays_a_bot_event() {
     wait_text(&ann, &format!("{row} .status"), "200").await;
     screenshot(&ann, "events").await;
 
-    ann.close().await.unwrap();
-    bob.close().await.unwrap();
+    // Closing the sessions is a courtesy: the driver's drop kills whatever
+    // is left, here and on a failure.
+    let _ = tokio::time::timeout(PATIENCE, ann.close()).await;
+    let _ = tokio::time::timeout(PATIENCE, bob.close()).await;
 }

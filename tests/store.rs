@@ -11,6 +11,9 @@ const POSTGRES: bool = false;
 #[path = "api/helpers.rs"]
 #[allow(dead_code)]
 mod helpers;
+#[path = "api/watchdog.rs"]
+#[allow(dead_code)]
+mod watchdog;
 
 use std::collections::HashSet;
 use std::sync::Arc;

@@ -719,10 +719,12 @@ async function main() {
     sessionStorage.setItem('b24im.state', state);
     location.assign(`/oauth/authorize/?client_id=${CLIENT_ID}&state=${state}`);
   };
+  // The example names this server, whatever its address.
+  $('#webhook-url').placeholder = `${location.origin}/rest/1/secret/`;
   $('#signin-webhook').onsubmit = async (e) => {
     e.preventDefault();
     let url = $('#webhook-url').value.trim();
-    if (!/\/rest\/[^/]+\/[^/]+\/?$/.test(url)) { $('#signin-error').textContent = 'A webhook URL looks like http://host/rest/1/secret/'; return; }
+    if (!/\/rest\/[^/]+\/[^/]+\/?$/.test(url)) { $('#signin-error').textContent = `A webhook URL looks like ${location.origin}/rest/1/secret/`; return; }
     if (!url.endsWith('/')) url += '/';
     S = { webhook: url };
     try { await start(); } catch (err) { S = null; saveSession(); $('#signin-error').textContent = err.message; }

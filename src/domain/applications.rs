@@ -225,6 +225,9 @@ impl TokenPair {
 pub struct IssuedTokens {
     pub access_token: Secret,
     pub refresh_token: Secret,
+    /// When the pair was made: `expires_in` is counted from here, so a
+    /// fresh token says exactly its lifetime, whenever the answer is built.
+    pub issued: Timestamp,
     pub expires: Timestamp,
     pub user: UserId,
     pub scopes: Scopes,

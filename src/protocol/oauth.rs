@@ -113,11 +113,10 @@ async fn token_inner(state: &AppState, request: Request) -> Result<serde_json::V
 /// The token answer (settings/oauth/auto-renewal.md), with `expires` and
 /// `user_id` in both grants: SDKs read them.
 pub fn token_body(t: &IssuedTokens, base: &str, member_id: &str) -> serde_json::Value {
-    let now = crate::domain::Timestamp::now().0;
     json!({
         "access_token": t.access_token.0,
         "expires": t.expires.0,
-        "expires_in": (t.expires.0 - now).max(0),
+        "expires_in": (t.expires.0 - t.issued.0).max(0),
         "scope": t.scopes.to_list(),
         "domain": crate::config::host_of(base),
         "server_endpoint": format!("{base}/rest/"),

@@ -10,6 +10,10 @@ use serde_json::{json, Value};
 
 const BIN: &str = env!("CARGO_BIN_EXE_b24im");
 
+/// How long `serve` may take to say it serves (migrations on a busy
+/// PostgreSQL included).
+const STARTUP: Duration = Duration::from_secs(60);
+
 /// A `b24im serve` child process on ephemeral ports (HTTP and HTTPS).
 pub struct Server {
     pub child: Child,
@@ -33,19 +37,30 @@ impl Server {
         if !extra.contains(&"--https-listen") {
             args.extend(["--https-listen", "127.0.0.1:0"]);
         }
+        // What it says on stderr is kept beside its data, and shown if it
+        // fails to start (B24IM_TEST_LOGS: passed on as it comes instead).
+        let log = data.path().join("serve.stderr");
+        let stderr = if std::env::var_os("B24IM_TEST_LOGS").is_some() {
+            Stdio::inherit()
+        } else {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&log)
+                .map(Stdio::from)
+                .unwrap_or_else(|_| Stdio::null())
+        };
         let child = Command::new(BIN)
             .args(args)
             .args(extra)
             .args(data.args())
             .env("RUST_LOG", "warn")
+            .env("B24IM_DATABASE_POOL", crate::helpers::TEST_POOL.to_string())
             .stdout(Stdio::piped())
-            .stderr(if std::env::var_os("B24IM_TEST_LOGS").is_some() {
-                Stdio::inherit()
-            } else {
-                Stdio::null()
-            })
+            .stderr(stderr)
             .spawn()
             .expect("spawn b24im");
+        crate::watchdog::adopt(child.id(), false);
         // Owned by a Server from here on, so it is killed and reaped on any panic.
         let mut server = Server {
             child,
@@ -55,9 +70,36 @@ impl Server {
             ca: None,
             banner: Vec::new(),
         };
-        let mut lines = BufReader::new(server.child.stdout.take().unwrap()).lines();
+        // Its output is read on a thread of its own (which keeps draining it,
+        // so the child never blocks on a full pipe) and handed over here with
+        // a bound: a server that never says it serves fails the test, saying
+        // what it printed.
+        let stdout = server.child.stdout.take().unwrap();
+        let (lines, printed) = std::sync::mpsc::channel::<String>();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { return };
+                if lines.send(line).is_err() {
+                    return; // the test no longer listens: keep draining
+                }
+            }
+        });
+        let deadline = Instant::now() + STARTUP;
         loop {
-            let line = lines.next().expect("server output").expect("line");
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = match printed.recv_timeout(left) {
+                Ok(line) => line,
+                Err(why) => panic!(
+                    "b24im serve did not say it was serving within {STARTUP:?} ({}); it printed \
+                     {:?}, and on stderr: {}",
+                    match why {
+                        std::sync::mpsc::RecvTimeoutError::Timeout => "still starting",
+                        std::sync::mpsc::RecvTimeoutError::Disconnected => "its output ended",
+                    },
+                    server.banner,
+                    std::fs::read_to_string(&log).unwrap_or_default()
+                ),
+            };
             server.banner.push(line.clone());
             if let Some(url) = line.trim().strip_prefix("http://") {
                 server.webhook = Some(format!("http://{url}"));
@@ -71,8 +113,6 @@ impl Server {
                 if words.get(1) == Some(&"and") {
                     server.https_base = words[2].to_owned();
                 }
-                // Keep draining stdout so the child never blocks on a full pipe.
-                std::thread::spawn(move || for _ in lines {});
                 return server;
             }
         }
@@ -85,15 +125,13 @@ impl Server {
     }
 
     pub fn kill9(mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
+        crate::watchdog::kill(&mut self.child);
     }
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        crate::watchdog::kill(&mut self.child);
     }
 }
 
@@ -124,7 +162,7 @@ pub fn cli_full(data: &TestData, args: &[&str]) -> (bool, String, String) {
 }
 
 pub async fn call(url: &str, method: &str, params: Value) -> (u16, Value) {
-    let res = reqwest::Client::new()
+    let res = crate::helpers::http()
         .post(format!("{url}{method}"))
         .json(&params)
         .send()
@@ -286,7 +324,7 @@ async fn acknowledged_likes_survive_kill_9() {
     assert_eq!(messages.len(), 300);
 
     // Like every message at once; kill -9 as soon as 100 answers are in.
-    let client = reqwest::Client::new();
+    let client = crate::helpers::http();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     for id in messages.clone() {
         let client = client.clone();
@@ -384,7 +422,7 @@ async fn admin_commands_print_the_urls_the_server_really_serves() {
     assert!(ok, "{told}");
     assert_eq!(token.len(), 48, "stdout is the token alone: {token}");
     assert!(told.contains(&format!("{}/rest/", server.base)), "{told}");
-    let res = reqwest::Client::new()
+    let res = crate::helpers::http()
         .post(format!("{}/rest/profile", server.base))
         .bearer_auth(&token)
         .send()
@@ -518,7 +556,7 @@ async fn a_deleted_webhook_stops_working_before_the_command_returns() {
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let stopped = stop.clone();
     let hammer = tokio::spawn(async move {
-        let client = reqwest::Client::new();
+        let client = crate::helpers::http();
         let mut answered = 0;
         while !stopped.load(std::sync::atomic::Ordering::SeqCst) {
             let _ = client.post(format!("{hammer_url}server.time")).send().await;

@@ -18,6 +18,8 @@ use crate::receiver::Receiver;
 
 const KILLS: usize = 3;
 const CLIENTS: usize = 6;
+/// One load request's bound.
+const REQUEST: Duration = Duration::from_secs(10);
 
 #[derive(Default)]
 struct Acked {
@@ -46,7 +48,13 @@ async fn load(
     stop: Arc<AtomicBool>,
 ) -> usize {
     const CODES: [&str; 4] = ["like", "kiss", "laugh", "wonder"];
-    let client = reqwest::Client::new();
+    // Bounded: after a kill the server's port is free, and whatever takes
+    // it next (another test's server or receiver) may hold a request.
+    let client = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(REQUEST)
+        .build()
+        .unwrap();
     let mut i = 0usize;
     let mut answered = 0;
     while !stop.load(Ordering::SeqCst) {
@@ -163,7 +171,7 @@ async fn acknowledged_changes_and_their_events_survive_repeated_kill_9() {
     let first = server.webhook.clone().unwrap();
     let hook_path = first[first.find("/rest/").unwrap()..].to_owned();
     let base = Arc::new(Mutex::new(server.base.clone()));
-    let client = reqwest::Client::new();
+    let client = crate::helpers::http();
     let hook = |base: &Arc<Mutex<String>>| format!("{}{hook_path}", base.lock().unwrap());
 
     let bot = post(
@@ -227,8 +235,17 @@ async fn acknowledged_changes_and_their_events_survive_repeated_kill_9() {
         tokio::time::sleep(Duration::from_millis(600 + 250 * kill as u64)).await;
         server.kill9();
         stop.store(true, Ordering::SeqCst);
-        for w in workers {
-            answered += w.await.unwrap();
+        for (w, worker) in workers.into_iter().enumerate() {
+            // A client ends within one request of the stop.
+            answered += tokio::time::timeout(REQUEST * 2, worker)
+                .await
+                .unwrap_or_else(|_| {
+                    panic!(
+                        "kill {kill}: client {w} still busy {:?} after the stop",
+                        REQUEST * 2
+                    )
+                })
+                .unwrap();
         }
         integrity_ok(&dir);
         server = Server::start_with(&dir, &args);

@@ -442,7 +442,7 @@ async fn an_event_in_flight_at_kill_9_is_delivered_after_restart() {
         user: 1,
         url: server.webhook.clone().unwrap(),
     };
-    let client = reqwest::Client::new();
+    let client = crate::helpers::http();
     let call = |hook: &Hook, method: &str, params: Value| {
         let req = client.post(format!("{}{method}", hook.url)).json(&params);
         async move { req.send().await.unwrap().json::<Value>().await.unwrap() }

@@ -18,8 +18,16 @@ use tokio::sync::oneshot;
 
 use b24im::events::DeliveryConfig;
 
+use crate::watchdog::Watchdog;
+
 /// The PostgreSQL server the PostgreSQL half runs on, unless told otherwise.
 const DEFAULT_TEST_DATABASE: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+/// Reader connections of each test node on PostgreSQL, in process or not
+/// (a node's default is 16). Tests run two at a time, each with two nodes and their writers and
+/// listeners: at 16 they could pass a stock PostgreSQL's 100 connections
+/// and be refused ("too many clients"); at 4 they stay far below.
+pub const TEST_POOL: usize = 4;
 
 /// A user's webhook: what a client needs to call as that user.
 #[derive(Debug, Clone)]
@@ -32,6 +40,8 @@ pub struct Hook {
 /// PostgreSQL half a fresh schema (dropped afterwards) in the test database.
 pub struct TestData {
     dir: TempDir,
+    /// The test's bound (see `watchdog`): every test that has data has one.
+    _watchdog: Watchdog,
     /// The `--database` URL (PostgreSQL half only).
     pub database: Option<String>,
     schema: Option<(String, String)>,
@@ -52,6 +62,7 @@ impl TestData {
     pub fn sqlite() -> TestData {
         TestData {
             dir: tempfile::tempdir().expect("temp dir"),
+            _watchdog: Watchdog::start(),
             database: None,
             schema: None,
         }
@@ -71,6 +82,7 @@ impl TestData {
         let sep = if base.contains('?') { '&' } else { '?' };
         Some(TestData {
             dir,
+            _watchdog: Watchdog::start(),
             // The schema also names the test's connections (application_name),
             // so a test can find and kill exactly its own.
             database: Some(format!(
@@ -193,7 +205,7 @@ impl TestData {
     pub fn open_store(&self) -> Arc<dyn Store> {
         b24im::store::open(
             self.database.as_deref(),
-            b24im::store::postgres::DEFAULT_POOL,
+            TEST_POOL,
             b24im::store::postgres::DEFAULT_WAIT,
             self.path(),
         )
@@ -204,7 +216,23 @@ impl TestData {
 impl Drop for TestData {
     fn drop(&mut self) {
         if let Some((base, schema)) = &self.schema {
-            pg_admin(base, format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+            // Never a panic here: during a failing test's unwinding it would
+            // abort the whole binary. A schema left behind is dropped by the
+            // next run (`drop_stale_schemas`).
+            let (base, sql) = (
+                base.clone(),
+                format!("DROP SCHEMA IF EXISTS {schema} CASCADE"),
+            );
+            let dropped = std::thread::spawn(move || {
+                postgres::Client::connect(&base, postgres::NoTls)?.batch_execute(&sql)
+            })
+            .join();
+            if !matches!(dropped, Ok(Ok(()))) {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "could not drop the test schema {schema}: {dropped:?}"
+                );
+            }
         }
     }
 }
@@ -276,6 +304,17 @@ fn pg_admin(base: &str, sql: String) {
     })
     .join()
     .expect("admin thread");
+}
+
+/// The tests' HTTP client: a request that never answers fails its test
+/// (with reqwest's "operation timed out" and the URL) instead of holding the
+/// whole suite.
+pub fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .timeout(std::time::Duration::from_secs(60))
+        .build()
+        .expect("client")
 }
 
 /// The real server on loopback. On the PostgreSQL half it is two nodes,
@@ -362,12 +401,7 @@ impl TestApp {
             },
             store: stores.swap_remove(0),
             data,
-            // A request that never answers fails its test (naming the
-            // method) instead of holding the whole suite.
-            client: reqwest::Client::builder()
-                .timeout(std::time::Duration::from_secs(60))
-                .build()
-                .expect("client"),
+            client: http(),
             _shutdown: shutdown,
         };
         app.admin = app.user("Admin", "").await;

@@ -34,4 +34,5 @@ mod search;
 mod tls;
 mod user_events;
 mod users;
+mod watchdog;
 mod web;

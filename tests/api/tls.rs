@@ -73,6 +73,27 @@ async fn first_start_prints_both_urls_and_the_ca() {
             server.banner
         );
     }
+    // One line to paste for the README's examples, with the same values.
+    let webhook = server.webhook.clone().unwrap();
+    let want = format!(
+        "export B24IM_URL={} B24IM_HOOK={webhook} B24IM_HTTPS_HOOK={} B24IM_CA={ca}",
+        server.base,
+        webhook.replace(&server.base, &server.https_base)
+    );
+    assert!(
+        server.banner.iter().any(|l| l.trim() == want),
+        "{want} missing in {:?}",
+        server.banner
+    );
+    // Later starts have no webhook to show, and say the rest.
+    drop(server);
+    let again = Server::start(&dir);
+    let want = format!("export B24IM_URL={} B24IM_CA={ca}", again.base);
+    assert!(
+        again.banner.iter().any(|l| l.trim() == want),
+        "{want} missing in {:?}",
+        again.banner
+    );
 }
 
 #[tokio::test]

@@ -310,7 +310,7 @@ async fn database_restarts_under_load_lose_nothing_and_apply_nothing_twice() {
     // Away for longer than the nodes wait: their answers say so.
     tokio::time::sleep(Duration::from_millis(500)).await;
     ctl("stop").await;
-    let during = reqwest::Client::new()
+    let during = crate::helpers::http()
         .post(format!("{hook2}im.message.like"))
         .json(&json!({"MESSAGE_ID": messages[0], "ACTION": "plus"}))
         .send()

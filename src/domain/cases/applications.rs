@@ -52,6 +52,7 @@ pub async fn install(
     let tokens = IssuedTokens {
         access_token: access,
         refresh_token: refresh,
+        issued: now,
         expires,
         user,
         scopes: app.scopes.clone(),
@@ -120,6 +121,7 @@ pub async fn exchange(store: &dyn Store, req: TokenRequest) -> Result<IssuedToke
     Ok(IssuedTokens {
         access_token: access,
         refresh_token: refresh,
+        issued: now,
         expires,
         user: grant.user,
         scopes: grant.scopes,
