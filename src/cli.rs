@@ -548,13 +548,15 @@ async fn open_for_admin(db: &Database) -> anyhow::Result<Arc<dyn Store>> {
     Ok(store)
 }
 
-/// After a revocation: a server running on this SQLite directory trusts a
-/// credential it looked up for at most `CACHE_TTL`, counted from before its
-/// read, so once that has passed the revocation holds there too, and the
-/// command returns only then. (On PostgreSQL the commit's NOTIFY tells every
-/// node at once.)
+/// After a revocation: a server trusts a credential it looked up for at most
+/// `CACHE_TTL`, counted from before its read, so once that has passed the
+/// revocation holds on every server of this database, and the command
+/// returns only then. On SQLite only a server on this directory can have
+/// looked it up; on PostgreSQL any node may have, and the NOTIFY that tells
+/// them at once is sent after the commit (and read by each node a moment
+/// later), so the command waits there too.
 async fn wait_out_credential_caches(db: &Database) {
-    if db.url.is_none() && server_running(&db.data) {
+    if db.url.is_some() || server_running(&db.data) {
         tokio::time::sleep(crate::protocol::auth::CACHE_TTL + std::time::Duration::from_millis(20))
             .await;
     }

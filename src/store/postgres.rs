@@ -237,12 +237,16 @@ where
 {
     /// Runs the query on the reader's connection, made (again) when there is
     /// none or it died (the database restarted, an administrator ended it):
-    /// a read that loses its connection runs once more on a new one.
+    /// a read that loses its connection runs again on a new one, for as long
+    /// as a request waits for the database (`--database-wait`), a few times
+    /// at most (connections ended again and again, as in a series of
+    /// restarts, are each survived).
     fn run(self: Box<Self>, slot: &mut Option<PgConn>, target: &Target) {
+        const MAX_TRIES: usize = 8;
         let Query { query, reply } = *self;
         let since = std::time::Instant::now();
         let mut result = Err(StoreError::Unavailable);
-        for _ in 0..3 {
+        for _ in 0..MAX_TRIES {
             let Some(conn) = pg_conn::connect(target, slot, since, "").and(slot.as_ref()) else {
                 break; // not within the bound: Unavailable
             };
@@ -257,7 +261,7 @@ where
                 Err(e) => Err(e.into()),
             };
             let lost = matches!(result, Err(StoreError::Unavailable)) || conn.is_closed();
-            if !lost {
+            if !lost || since.elapsed() >= target.wait {
                 break;
             }
             *slot = None;
