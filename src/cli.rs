@@ -976,7 +976,7 @@ async fn app(db: Database, cmd: AppCommand) -> anyhow::Result<()> {
                 bail!("no application {client_id}, or user {user} is no active administrator");
             };
             let portal = portal(store.as_ref()).await?;
-            let payload = crate::events::app::install_payload(&portal, &tokens);
+            let payload = crate::events::app::install_payload(&portal, &app, &tokens);
             println!("{}", payload["auth"]);
             announce(&app.handler, &payload).await;
         }
@@ -990,7 +990,7 @@ async fn app(db: Database, cmd: AppCommand) -> anyhow::Result<()> {
             };
             wait_out_credential_caches(&db).await;
             println!("deleted");
-            let payload = crate::events::app::uninstall_payload(&portal, &app.client_id);
+            let payload = crate::events::app::uninstall_payload(&portal, &app);
             announce(&app.handler, &payload).await;
         }
     }
@@ -1011,13 +1011,11 @@ async fn announce(handler: &str, payload: &serde_json::Value) {
 }
 
 /// What events tell handlers of this server: the URL the last `serve`
-/// recorded (what event deliveries name) and the `member_id`.
+/// recorded (what event deliveries name), the `member_id` and the key of
+/// applications' tokens.
 async fn portal(store: &dyn Store) -> anyhow::Result<crate::events::payload::Portal> {
     let urls = Urls::recorded(store).await?;
-    Ok(crate::events::payload::Portal::new(
-        &urls.http,
-        crate::events::member_id(store).await?,
-    ))
+    Ok(crate::events::portal(store, &urls.http).await?)
 }
 
 async fn events(db: Database, cmd: EventsCommand) -> anyhow::Result<()> {

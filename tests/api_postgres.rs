@@ -52,6 +52,8 @@ mod messages;
 mod meta;
 #[path = "api/notifications.rs"]
 mod notifications;
+#[path = "api/ownership.rs"]
+mod ownership;
 #[path = "api/protocol.rs"]
 mod protocol;
 #[path = "api/receiver.rs"]

@@ -43,9 +43,18 @@ pub struct Application {
     /// the start, and it exchanges codes and refresh tokens without a secret.
     pub public: bool,
     pub created_at: Timestamp,
+    /// How many times it was installed: its events' `application_token` is
+    /// that of its latest installation.
+    pub installs: i64,
 }
 
 impl Application {
+    /// What its events' `application_token` is made from (see
+    /// [`token_subject`]).
+    pub fn token_subject(&self) -> String {
+        token_subject(&self.client_id, self.installs)
+    }
+
     pub fn is_oauth(&self) -> bool {
         self.secret_hash.is_some()
     }
@@ -121,16 +130,50 @@ impl NewApplication {
     }
 }
 
-/// Whether a webhook may name its application `client_id` (`CLIENT_ID`):
-/// not the names applications own, an OAuth application's (`local.`,
-/// `app.`) or a v2 bot token's (`bot-token:`), so a webhook never acts as
-/// an application that proves itself with a secret or a token.
-pub fn webhook_may_claim(client_id: &str) -> bool {
-    let id = client_id.trim();
-    !(id.starts_with("local.")
+/// Whether `s` is an application's key as b24im stores it (an OAuth
+/// application's client id, `local.` or `app.`; a v2 bot token's,
+/// `bot-token:`; the web client's; a webhook user's, `webhook:`) rather than
+/// a name a webhook's `CLIENT_ID` gives. Names never collide with keys: a
+/// webhook's name is always keyed under its user ([`webhook_app`]).
+pub fn is_app_key(s: &str) -> bool {
+    let id = s.trim();
+    id.starts_with("local.")
         || id.starts_with("app.")
         || id.starts_with("bot-token:")
-        || id.starts_with("b24im."))
+        || id.starts_with("b24im.")
+        || id.starts_with(WEBHOOK_APP)
+}
+
+/// How the applications of webhooks' users are keyed.
+const WEBHOOK_APP: &str = "webhook:";
+
+/// The application a user acts for through a webhook (or a token of no
+/// application) when the call names `client_id` (`CLIENT_ID`; empty for the
+/// user's unnamed one, which `event.bind` binds for): that user's own,
+/// `webhook:<user>:<client_id>`. The same name said by another user is
+/// another application, which sees nothing of the first (its bots, their
+/// deliveries, its notification tags, its quotas).
+pub fn webhook_app(user: UserId, client_id: &str) -> String {
+    format!("{WEBHOOK_APP}{}:{}", user.0, client_id.trim())
+}
+
+/// An application key as clients see it: a webhook user's application by
+/// the name the user gave it, any other as it is.
+pub fn shown_client_id(key: &str) -> &str {
+    key.strip_prefix(WEBHOOK_APP)
+        .and_then(|rest| rest.split_once(':'))
+        .filter(|(user, _)| !user.is_empty() && user.bytes().all(|b| b.is_ascii_digit()))
+        .map_or(key, |(_, name)| name)
+}
+
+/// What an application's `application_token` is made from: the key of
+/// the application the events are for (an OAuth application's client id, a
+/// webhook user's application, a v2 bot token's), and for an OAuth
+/// application its installation, so that a reinstall gives a new token. The
+/// token itself is keyed by a secret only the server has
+/// (`events::payload::AppTokens`): nothing a client sees derives it.
+pub fn token_subject(app_key: &str, installs: i64) -> String {
+    format!("{app_key}#{installs}")
 }
 
 /// `local.` + 14 hex digits + `.` + 8 decimal digits, as portals name
@@ -268,11 +311,28 @@ mod tests {
     }
 
     #[test]
-    fn webhooks_cannot_claim_an_applications_name() {
-        assert!(webhook_may_claim("myapp"));
-        assert!(!webhook_may_claim(&client_id()));
-        assert!(!webhook_may_claim(" app.573ad8a0346747.09223434"));
-        assert!(!webhook_may_claim("bot-token:0123456789abcdef"));
+    fn a_webhook_users_application_is_their_own_and_shown_by_its_name() {
+        let mine = webhook_app(UserId(7), " myapp ");
+        assert_eq!(mine, "webhook:7:myapp");
+        assert_ne!(mine, webhook_app(UserId(8), "myapp"));
+        assert_eq!(shown_client_id(&mine), "myapp");
+        assert_eq!(shown_client_id(&webhook_app(UserId(7), "")), "");
+        assert_eq!(shown_client_id("local.x.1"), "local.x.1");
+        assert!(is_app_key(&mine));
+        // A name that looks like a key is still the user's own.
+        assert_eq!(webhook_app(UserId(8), &mine), "webhook:8:webhook:7:myapp");
+        assert_eq!(
+            shown_client_id("webhook:8:webhook:7:myapp"),
+            "webhook:7:myapp"
+        );
+    }
+
+    #[test]
+    fn keys_are_told_from_names() {
+        assert!(!is_app_key("myapp"));
+        assert!(is_app_key(&client_id()));
+        assert!(is_app_key(" app.573ad8a0346747.09223434"));
+        assert!(is_app_key("bot-token:0123456789abcdef"));
     }
 
     #[test]
@@ -288,6 +348,7 @@ mod tests {
             installed_by: None,
             public: false,
             created_at: Timestamp(0),
+            installs: 0,
         };
         assert_eq!(app.return_url(), "https://h/");
         assert!(app.secret_matches("s"));

@@ -6,8 +6,6 @@
 //! notifications in their own table. What a REST call creates is always
 //! module `rest`, event `rest_notify`, as on portals.
 
-use md5::{Digest, Md5};
-
 use super::{ChatId, Timestamp, UserId};
 
 /// The module and event of every notification sent through REST.
@@ -50,27 +48,25 @@ impl NotifyKind {
 }
 
 /// The application a call acts for, which owns the tags it sets: the
-/// access token's application, or, for a webhook, its `CLIENT_ID`
-/// parameter (portals key those as `custom` + the id).
+/// access token's application, or the one a webhook's user names with
+/// `CLIENT_ID` (that user's own; see `methods::ctx::Ctx::app`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppKey(String);
 
 impl AppKey {
-    pub fn of(token_client: Option<&str>, webhook_client: Option<&str>) -> Option<AppKey> {
-        match (token_client, webhook_client) {
-            (Some(c), _) if !c.is_empty() => Some(AppKey(c.to_owned())),
-            (_, Some(c)) if !c.is_empty() => Some(AppKey(format!("custom{c}"))),
-            _ => None,
-        }
+    /// The application `key`, if the call acts for one.
+    pub fn new(key: Option<String>) -> Option<AppKey> {
+        key.filter(|k| !k.is_empty()).map(AppKey)
     }
 
-    /// A tag as portals store it: `MP|` + the first five hex digits of the
-    /// MD5 of the application's id + `|` + the tag (the docs' example shows
-    /// `MP|12345|TASK_42`).
+    /// A tag as stored: `MP|` + 32 hex digits of the SHA-256 of the
+    /// application's key + `|` + the tag. Portals keep five hex digits of
+    /// an MD5 (the docs' example shows `MP|12345|TASK_42`); where every
+    /// user may have applications, five digits are found to collide in
+    /// seconds, so b24im keeps enough that no two applications share one.
     pub fn tag(&self, tag: &str) -> String {
-        let digest = Md5::digest(self.0.as_bytes());
-        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-        format!("MP|{}|{tag}", &hex[..5])
+        let hash = super::credentials::TokenHash::of(&self.0);
+        format!("MP|{}|{tag}", &hash.0[..32])
     }
 }
 
@@ -191,27 +187,13 @@ mod tests {
 
     #[test]
     fn tags_carry_the_application_key() {
-        // The key is the first five hex digits of the MD5 of the id.
-        let key = AppKey::of(Some("app.1"), None).unwrap();
-        let hex: String = Md5::digest(b"app.1")
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        assert_eq!(key.tag("T"), format!("MP|{}|T", &hex[..5]));
-        // A webhook's CLIENT_ID is another application than a token's.
-        let hook = AppKey::of(None, Some("app.1")).unwrap();
-        assert_ne!(hook.tag("T"), key.tag("T"));
-        assert!(AppKey::of(None, Some("")).is_none());
-        assert!(AppKey::of(None, None).is_none());
-    }
-
-    #[test]
-    fn md5_is_the_standard_one() {
-        let hex: String = Md5::digest(b"abc")
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        assert_eq!(hex, "900150983cd24fb0d6963f7d28e17f72");
+        let key = AppKey::new(Some("local.1".into())).unwrap();
+        let hash = crate::domain::credentials::TokenHash::of("local.1");
+        assert_eq!(key.tag("T"), format!("MP|{}|T", &hash.0[..32]));
+        let other = AppKey::new(Some("webhook:7:local.1".into())).unwrap();
+        assert_ne!(other.tag("T"), key.tag("T"));
+        assert!(AppKey::new(Some(String::new())).is_none());
+        assert!(AppKey::new(None).is_none());
     }
 
     #[test]

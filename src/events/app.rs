@@ -13,20 +13,21 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use super::form;
-use super::payload::{application_token, auth_block, IssuedToken, Portal};
-use crate::domain::applications::IssuedTokens;
+use super::payload::{auth_block, IssuedToken, Portal};
+use crate::domain::applications::{Application, IssuedTokens};
 
-/// The ONAPPINSTALL payload for `tokens`: the `auth` every event carries,
-/// with the refresh token that only this event brings.
-pub fn install_payload(portal: &Portal, tokens: &IssuedTokens) -> Value {
+/// The ONAPPINSTALL payload for `tokens` of `app`'s installation: the
+/// `auth` every event carries (its `application_token` that of this
+/// installation), with the refresh token that only this event brings.
+pub fn install_payload(portal: &Portal, app: &Application, tokens: &IssuedTokens) -> Value {
     let issued = IssuedToken {
         access_token: tokens.access_token.0.clone(),
         expires: tokens.expires.0,
         user_id: tokens.user.0,
         scope: tokens.scopes.to_list(),
     };
-    let app = application_token(&portal.member_id, &tokens.client_id);
-    let mut auth = auth_block(&issued, portal, None, &app);
+    let application_token = portal.app_tokens.token(&app.token_subject());
+    let mut auth = auth_block(&issued, portal, None, &application_token);
     auth.insert(
         "refresh_token".into(),
         tokens.refresh_token.0.clone().into(),
@@ -45,7 +46,7 @@ pub fn install_payload(portal: &Portal, tokens: &IssuedTokens) -> Value {
 }
 
 /// The ONAPPUNINSTALL payload: the application's data is gone (`CLEAN` 1).
-pub fn uninstall_payload(portal: &Portal, client_id: &str) -> Value {
+pub fn uninstall_payload(portal: &Portal, app: &Application) -> Value {
     json!({
         "event": "ONAPPUNINSTALL",
         "data": {"LANGUAGE_ID": "en", "CLEAN": "1"},
@@ -56,7 +57,7 @@ pub fn uninstall_payload(portal: &Portal, client_id: &str) -> Value {
             "status": "L",
             "client_endpoint": portal.client_endpoint,
             "member_id": portal.member_id,
-            "application_token": application_token(&portal.member_id, client_id),
+            "application_token": portal.app_tokens.token(&app.token_subject()),
         },
     })
 }

@@ -42,3 +42,30 @@ pub async fn member_id(
         )
         .await
 }
+
+/// The secret applications' `application_token`s are keyed by (64 letters
+/// and digits), made on first use and kept in the data store, never shown.
+pub async fn app_tokens(
+    store: &dyn crate::domain::store::Store,
+) -> Result<payload::AppTokens, crate::domain::store::StoreError> {
+    use crate::domain::credentials::Secret;
+    let secret = store
+        .setting(
+            "application_token_key".into(),
+            Secret::access_token().0 + &Secret::webhook().0,
+        )
+        .await?;
+    Ok(payload::AppTokens::new(&secret))
+}
+
+/// What the `auth` of events says about this server, reached at `public_url`.
+pub async fn portal(
+    store: &dyn crate::domain::store::Store,
+    public_url: &str,
+) -> Result<payload::Portal, crate::domain::store::StoreError> {
+    Ok(payload::Portal::new(
+        public_url,
+        member_id(store).await?,
+        app_tokens(store).await?,
+    ))
+}

@@ -4,7 +4,6 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::domain::credentials::TokenHash;
 use crate::domain::events::{
     ChatSnapshot, EventKind, EventRecord, MessageSnapshot, OutboxEntry, UserSnapshot,
 };
@@ -19,18 +18,62 @@ pub struct Portal {
     /// `http(s)://host:port/rest/`.
     pub client_endpoint: String,
     pub member_id: String,
+    /// What makes applications' `application_token`s.
+    pub app_tokens: AppTokens,
 }
 
 impl Portal {
     /// The portal at `public_url` (`http(s)://host:port`).
-    pub fn new(public_url: &str, member_id: String) -> Portal {
+    pub fn new(public_url: &str, member_id: String, app_tokens: AppTokens) -> Portal {
         let base = public_url.trim_end_matches('/');
         Portal {
             domain: crate::config::host_of(base).to_owned(),
             client_endpoint: format!("{base}/rest/"),
             member_id,
+            app_tokens,
         }
     }
+}
+
+/// Makes the `application_token` an application's events carry, by which
+/// its handler knows an event is genuine: an HMAC-SHA256, under a secret
+/// only the server keeps (made on first use, in the data store), of the
+/// application's subject ([`crate::domain::applications::token_subject`]),
+/// 32 hex digits. Nothing a client sees (the `member_id`, a client id, a
+/// webhook) derives it.
+#[derive(Clone)]
+pub struct AppTokens(ring::hmac::Key);
+
+impl AppTokens {
+    pub fn new(secret: &str) -> AppTokens {
+        AppTokens(ring::hmac::Key::new(
+            ring::hmac::HMAC_SHA256,
+            secret.as_bytes(),
+        ))
+    }
+
+    /// The `application_token` of `subject`.
+    pub fn token(&self, subject: &str) -> String {
+        let tag = ring::hmac::sign(&self.0, subject.as_bytes());
+        let mut hex: String = tag.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+        hex.truncate(32);
+        hex
+    }
+}
+
+impl std::fmt::Debug for AppTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AppTokens(..)")
+    }
+}
+
+/// The tokens one delivery carries: the bot's (for bot events), the one
+/// acting for the user in `auth`, and the application's `application_token`.
+#[derive(Debug, Clone, Copy)]
+pub struct Tokens<'a> {
+    pub bot: Option<&'a IssuedToken>,
+    pub user: &'a IssuedToken,
+    pub application: &'a str,
 }
 
 /// An access token minted for one delivery.
@@ -40,11 +83,6 @@ pub struct IssuedToken {
     pub expires: i64,
     pub user_id: i64,
     pub scope: String,
-}
-
-/// The token that identifies events of one application to its handler.
-pub fn application_token(member_id: &str, client_id: &str) -> String {
-    TokenHash::of(&format!("{member_id}:{client_id}")).0[..32].to_owned()
 }
 
 /// The `auth` block: top-level (the user who caused the event) or a bot's.
@@ -80,7 +118,8 @@ pub(super) fn auth_block(
     m.insert("refresh_token".into(), "".into());
     m.insert("user_id".into(), t.user_id.to_string().into());
     if let Some(c) = client_id {
-        m.insert("client_id".into(), c.into());
+        let shown = crate::domain::applications::shown_client_id(c);
+        m.insert("client_id".into(), shown.into());
     }
     m.insert("application_token".into(), app.into());
     m
@@ -151,18 +190,13 @@ fn chat_fields(params: &mut Map<String, Value>, c: &ChatSnapshot) {
 }
 
 /// The form body Bitrix24 would POST for `entry`.
-pub fn payload(
-    entry: &OutboxEntry,
-    portal: &Portal,
-    bot_token: Option<&IssuedToken>,
-    user_token: &IssuedToken,
-) -> Value {
+pub fn payload(entry: &OutboxEntry, portal: &Portal, tokens: Tokens) -> Value {
     let r = &entry.record;
-    let app = application_token(&portal.member_id, &entry.client_id);
+    let (bot_token, user_token, app) = (tokens.bot, tokens.user, tokens.application);
     let mut data = Map::new();
     if let (Some(t), true) = (bot_token, r.kind != EventKind::BotDelete) {
         // Bitrix24 repeats the bot's auth fields inside `AUTH`.
-        let auth = auth_block(t, portal, Some(&entry.client_id), &app);
+        let auth = auth_block(t, portal, Some(&entry.client_id), app);
         let mut bot = auth.clone();
         bot.insert("AUTH".into(), Value::Object(auth));
         bot.insert("BOT_ID".into(), r.bot_id.to_string().into());
@@ -275,7 +309,7 @@ pub fn payload(
         "event_handler_id": entry.handler_id.to_string(),
         "data": Value::Object(data),
         "ts": r.at.to_string(),
-        "auth": Value::Object(auth_block(user_token, portal, None, &app)),
+        "auth": Value::Object(auth_block(user_token, portal, None, app)),
     })
 }
 
@@ -455,20 +489,20 @@ pub fn v2_payload(
     entry: &OutboxEntry,
     portal: &Portal,
     bot_token: &IssuedToken,
-    user_token: &IssuedToken,
+    tokens: Tokens,
 ) -> Value {
     let r = &entry.record;
-    let app = application_token(&portal.member_id, &entry.client_id);
+    let (user_token, app) = (tokens.user, tokens.application);
     let bot = json!({
         "id": r.bot_id,
         "code": r.bot_code,
-        "auth": Value::Object(auth_block(bot_token, portal, Some(&entry.client_id), &app)),
+        "auth": Value::Object(auth_block(bot_token, portal, Some(&entry.client_id), app)),
     });
     json!({
         "event": r.kind.name(),
         "data": v2_data(r, Some(bot)),
         "ts": r.at,
-        "auth": Value::Object(auth_block(user_token, portal, None, &app)),
+        "auth": Value::Object(auth_block(user_token, portal, None, app)),
     })
 }
 
@@ -484,30 +518,25 @@ pub fn bot_token_user(entry: &OutboxEntry) -> Option<i64> {
 }
 
 /// The payload of an entry as its handler gets it (form-encoded by the caller).
-pub fn of_entry(
-    entry: &OutboxEntry,
-    portal: &Portal,
-    bot_token: Option<&IssuedToken>,
-    user_token: &IssuedToken,
-) -> Value {
+pub fn of_entry(entry: &OutboxEntry, portal: &Portal, tokens: Tokens) -> Value {
     let kind = entry.record.kind;
-    match bot_token {
-        _ if kind.is_user() => user_payload(entry, portal, user_token),
-        Some(bot) if kind.is_v2() => v2_payload(entry, portal, bot, user_token),
-        _ => payload(entry, portal, bot_token, user_token),
+    match tokens.bot {
+        _ if kind.is_user() => user_payload(entry, portal, tokens),
+        Some(bot) if kind.is_v2() => v2_payload(entry, portal, bot, tokens),
+        _ => payload(entry, portal, tokens),
     }
 }
 
 /// An im.v2 user event as POSTed to an `event.bind` handler.
-pub fn user_payload(entry: &OutboxEntry, portal: &Portal, user_token: &IssuedToken) -> Value {
+pub fn user_payload(entry: &OutboxEntry, portal: &Portal, tokens: Tokens) -> Value {
     let r = &entry.record;
-    let app = application_token(&portal.member_id, &entry.client_id);
+    let (user_token, app) = (tokens.user, tokens.application);
     json!({
         "event": r.kind.name(),
         "event_handler_id": entry.handler_id.to_string(),
         "data": v2_data(r, None),
         "ts": r.at.to_string(),
-        "auth": Value::Object(auth_block(user_token, portal, None, &app)),
+        "auth": Value::Object(auth_block(user_token, portal, None, app)),
     })
 }
 

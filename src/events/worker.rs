@@ -78,11 +78,11 @@ pub async fn spawn(
     config: DeliveryConfig,
     mut stop: watch::Receiver<bool>,
 ) -> Result<tokio::task::JoinHandle<()>, StartError> {
-    let member_id = super::member_id(store.as_ref()).await?;
+    let portal = super::portal(store.as_ref(), &config.public_url).await?;
     let client = super::http_client(config.timeout)?;
     let dispatcher = Arc::new(Dispatcher {
         store,
-        portal: Portal::new(&config.public_url, member_id),
+        portal,
         client,
         tokens: Mutex::new((0, HashMap::new())),
         slots: Arc::new(Semaphore::new(config.concurrency.max(1))),
@@ -214,7 +214,13 @@ impl Dispatcher {
         let user_token = self
             .token(entry.auth_user, &entry.client_id, &entry.scopes)
             .await?;
-        let payload = payload::of_entry(entry, &self.portal, bot_token.as_ref(), &user_token);
+        let application = self.application_token(&entry.client_id).await?;
+        let tokens = payload::Tokens {
+            bot: bot_token.as_ref(),
+            user: &user_token,
+            application: &application,
+        };
+        let payload = payload::of_entry(entry, &self.portal, tokens);
         let body = form::encode(&payload);
         let res = self
             .client
@@ -238,6 +244,19 @@ impl Dispatcher {
         } else {
             Err(format!("the handler answered HTTP {}", answered.as_u16()))
         }
+    }
+
+    /// The `application_token` of the application `client_id`'s events: of
+    /// its latest installation, for an OAuth application.
+    async fn application_token(&self, client_id: &str) -> Result<String, String> {
+        let installs = self
+            .store
+            .application(client_id.to_owned())
+            .await
+            .map_err(|e| format!("cannot read the application: {e}"))?
+            .map_or(0, |a| a.installs);
+        let subject = crate::domain::applications::token_subject(client_id, installs);
+        Ok(self.portal.app_tokens.token(&subject))
     }
 
     /// An access token for `user` acting for `client_id`, reused while fresh.

@@ -31,6 +31,27 @@ impl Ctx {
         self.caller.user
     }
 
+    /// The application this call acts for: the access token's, else (a
+    /// webhook, or a token of no application) the one the caller's user
+    /// names `client_id`, which is that user's own
+    /// ([`crate::domain::applications::webhook_app`]); `None` when neither
+    /// names one.
+    pub fn app(&self, client_id: Option<String>) -> Option<String> {
+        match self.caller.client_id.as_deref().filter(|c| !c.is_empty()) {
+            Some(app) => Some(app.to_owned()),
+            None => client_id
+                .filter(|c| !c.trim().is_empty())
+                .map(|c| crate::domain::applications::webhook_app(self.user(), &c)),
+        }
+    }
+
+    /// The application the caller acts for, a webhook user's unnamed one
+    /// when it names none (what `event.bind` binds for).
+    pub fn app_or_own(&self) -> String {
+        self.app(None)
+            .unwrap_or_else(|| crate::domain::applications::webhook_app(self.user(), ""))
+    }
+
     /// Whether the caller is an administrator.
     pub async fn is_admin(&self) -> Result<bool, ApiError> {
         Ok(self

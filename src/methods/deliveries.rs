@@ -35,16 +35,22 @@ fn denied() -> ApiError {
     ApiError::new(StatusCode::FORBIDDEN, "ACCESS_DENIED", "Access denied!")
 }
 
-/// Whose deliveries the caller sees: `None` every application's (an
-/// administrator), else only its own application's.
-async fn visible(cx: &Ctx) -> Result<Option<String>, ApiError> {
-    match cx.caller.client_id.as_deref() {
-        // A token b24im handed to a handler for a webhook's binding carries
-        // the empty client id that every such binding shares: no application.
-        Some(app) if !app.is_empty() => Ok(Some(app.to_owned())),
-        _ if cx.is_admin().await? => Ok(None),
-        _ => Err(denied()),
+/// Whose deliveries the caller sees: its own application's (its token's,
+/// or the one its user names with `CLIENT_ID`); an administrator's webhook
+/// sees every application's (`None`), or the one whose key (as the rows
+/// show it) `CLIENT_ID` gives.
+async fn visible(cx: &Ctx, p: &Params) -> Result<Option<String>, ApiError> {
+    let given = p.str("CLIENT_ID").filter(|c| !c.trim().is_empty());
+    if cx.caller.client_id.is_none() && cx.is_admin().await? {
+        if let Some(key) = given
+            .as_deref()
+            .filter(|c| crate::domain::applications::is_app_key(c))
+        {
+            return Ok(Some(key.to_owned()));
+        }
+        return Ok(given.and_then(|name| cx.app(Some(name))));
     }
+    cx.app(given).map(Some).ok_or_else(denied)
 }
 
 fn ms_date(ms: i64) -> String {
@@ -53,13 +59,7 @@ fn ms_date(ms: i64) -> String {
 
 /// `b24im.event.delivery.list`.
 pub async fn list(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
-    let mine = visible(cx).await?;
-    let wanted = p.str("CLIENT_ID").filter(|c| !c.is_empty());
-    let client_id = match (mine, wanted) {
-        (Some(mine), Some(w)) if w != mine => return Err(denied()),
-        (Some(mine), _) => Some(mine),
-        (None, w) => w,
-    };
+    let client_id = visible(cx, p).await?;
     let state = match p.str("STATE").filter(|s| !s.is_empty()) {
         None => None,
         Some(s) => Some(
@@ -81,8 +81,7 @@ pub async fn list(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
             limit,
         })
         .await?;
-    let member_id = crate::events::member_id(cx.store()).await?;
-    let portal = Portal::new(&cx.state.config.delivery.public_url, member_id);
+    let portal = crate::events::portal(cx.store(), &cx.state.config.delivery.public_url).await?;
     let rows: Vec<Value> = entries.iter().map(|e| view(e, &portal)).collect();
     Ok(Reply::value(Value::Array(rows)))
 }
@@ -96,7 +95,13 @@ fn view(e: &OutboxEntry, portal: &Portal) -> Value {
         scope: e.scopes.to_list(),
     };
     let bot_token = payload::bot_token_user(e).map(hidden);
-    let body = payload::of_entry(e, portal, bot_token.as_ref(), &hidden(e.auth_user));
+    let user_token = hidden(e.auth_user);
+    let tokens = payload::Tokens {
+        bot: bot_token.as_ref(),
+        user: &user_token,
+        application: "(hidden)",
+    };
+    let body = payload::of_entry(e, portal, tokens);
     let pending = e.state == DeliveryState::Pending;
     json!({
         "ID": e.id,

@@ -16,7 +16,7 @@ use crate::protocol::error::ApiError;
 use crate::protocol::params::{intval, scalar_text, truthy, Params};
 
 fn client_id(cx: &Ctx) -> String {
-    cx.caller.client_id.clone().unwrap_or_default()
+    cx.app_or_own()
 }
 
 /// `event.bind`: docs api-reference/events/event-bind.md

@@ -33,12 +33,9 @@ pub async fn system_add(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
 }
 
 /// The application that owns the tags of this call, if any: the access
-/// token's, or a webhook's `CLIENT_ID`.
+/// token's, or the one a webhook's user names with `CLIENT_ID`.
 fn app_key(cx: &Ctx, p: &Params) -> Option<AppKey> {
-    AppKey::of(
-        cx.caller.client_id.as_deref(),
-        p.str("CLIENT_ID").as_deref(),
-    )
+    AppKey::new(cx.app(p.str("CLIENT_ID")))
 }
 
 /// `ATTACH`: an object or list, or a string holding one, at most 60,000

@@ -17,18 +17,10 @@ use crate::protocol::envelope::Reply;
 use crate::protocol::error::ApiError;
 use crate::protocol::params::{field, field_text, scalar_text, Params};
 
-/// The caller's application: its token's, else the webhook's `CLIENT_ID`
-/// (never a name an OAuth application or a v2 bot token owns).
+/// The caller's application: its token's, else the one the webhook's user
+/// names with `CLIENT_ID` (theirs alone; see `Ctx::app`).
 fn client_id(cx: &Ctx, p: &Params) -> Option<String> {
-    match &cx.caller.client_id {
-        Some(c) => Some(c.clone()),
-        None => webhook_client_id(p.str("CLIENT_ID")),
-    }
-    .filter(|c| !c.trim().is_empty())
-}
-
-fn webhook_client_id(given: Option<String>) -> Option<String> {
-    given.filter(|c| crate::domain::applications::webhook_may_claim(c))
+    cx.app(p.str("CLIENT_ID"))
 }
 
 /// The bot the call acts as (`BOT_ID`, or the application's first).
@@ -444,7 +436,7 @@ pub async fn command_update(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     use crate::domain::Error;
     let fields = p.get("FIELDS");
     let app = client_id(cx, p).or_else(|| {
-        webhook_client_id(field(fields, "CLIENT_ID").and_then(scalar_text))
+        cx.app(field(fields, "CLIENT_ID").and_then(scalar_text))
             .filter(|c| !c.trim().is_empty())
     });
     let id = p.positive_id("COMMAND_ID").unwrap_or(0);

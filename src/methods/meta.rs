@@ -149,7 +149,7 @@ pub async fn app_info(cx: &Ctx, _p: &Params) -> Result<Reply, ApiError> {
     let id = cases::credentials::application_id(cx.store(), &client_id).await?;
     Ok(Reply::value(json!({
         "ID": id,
-        "CODE": client_id,
+        "CODE": crate::domain::applications::shown_client_id(&client_id),
         "VERSION": 1,
         "STATUS": "L",
         "INSTALLED": true,

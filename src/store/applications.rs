@@ -24,7 +24,7 @@ pub(super) fn application_id(conn: &impl Db, client_id: &str, now: Timestamp) ->
 }
 
 const COLUMNS: &str = "id, client_id, name, secret_hash, scopes, handler, redirect_uri,
-                       installed_by, created_at, public";
+                       installed_by, created_at, public, installs";
 
 fn from_row(r: &dyn DbRow) -> DbResult<Application> {
     let scopes: String = r.get(4)?;
@@ -39,6 +39,7 @@ fn from_row(r: &dyn DbRow) -> DbResult<Application> {
         installed_by: r.get::<Option<i64>>(7)?.map(UserId),
         created_at: Timestamp(r.get(8)?),
         public: r.get(9)?,
+        installs: r.get(10)?,
     })
 }
 
@@ -146,7 +147,7 @@ pub(super) fn install_application(
     now: Timestamp,
 ) -> DbResult<Option<Application>> {
     let n = conn.exec(
-        "UPDATE applications SET installed_by = ?2, installed_at = ?3
+        "UPDATE applications SET installed_by = ?2, installed_at = ?3, installs = installs + 1
           WHERE client_id = ?1 AND secret_hash IS NOT NULL
             AND ?2 IN (SELECT id FROM users WHERE admin = TRUE AND active = TRUE AND bot = FALSE)",
         params![client_id, user.0, now.0],

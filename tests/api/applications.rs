@@ -35,8 +35,40 @@ async fn installed(app: &TestApp, scopes: &str) -> (String, String, IssuedTokens
     (application.client_id, secret.0, tokens)
 }
 
+/// The `application_token` the ONAPPINSTALL of `client_id`'s latest
+/// installation carried (what its handler keeps to check events by).
+pub async fn install_token(app: &TestApp, client_id: &str) -> String {
+    let application = app
+        .store
+        .application(client_id.to_owned())
+        .await
+        .unwrap()
+        .expect("the application");
+    let portal = b24im::events::portal(app.store.as_ref(), &app.base)
+        .await
+        .unwrap();
+    let tokens = IssuedTokens {
+        access_token: b24im::domain::credentials::Secret("unused".into()),
+        refresh_token: b24im::domain::credentials::Secret("unused".into()),
+        issued: b24im::domain::Timestamp(0),
+        expires: b24im::domain::Timestamp(0),
+        user: UserId(1),
+        scopes: application.scopes.clone(),
+        client_id: client_id.to_owned(),
+    };
+    b24im::events::app::install_payload(&portal, &application, &tokens)["auth"]["application_token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 /// A REST call with `auth` in a JSON body, as the SDKs send it.
-async fn call_with(app: &TestApp, token: &str, method: &str, mut params: Value) -> (u16, Value) {
+pub async fn call_with(
+    app: &TestApp,
+    token: &str,
+    method: &str,
+    mut params: Value,
+) -> (u16, Value) {
     params["auth"] = json!(token);
     let url = app.route(&format!("{}/rest/{method}", app.base));
     let res = app.client.post(url).json(&params).send().await.unwrap();
@@ -621,12 +653,9 @@ async fn a_bot_application_lives_from_installation_to_deletion() {
         .wait_for("ONIMBOTMESSAGEADD", 1, std::time::Duration::from_secs(10))
         .await;
     let auth = &got[0].form["auth"];
-    let member_id = b24im::events::member_id(app.store.as_ref()).await.unwrap();
     assert_eq!(
         auth["application_token"],
-        json!(b24im::events::payload::application_token(
-            &member_id, &client_id
-        )),
+        json!(install_token(&app, &client_id).await),
         "the token ONAPPINSTALL brought"
     );
     assert_eq!(auth["scope"], "im,imbot");
@@ -723,12 +752,14 @@ async fn nobody_poses_as_an_application_or_its_user() {
         ("imbot.unregister", json!({"BOT_ID": bot})),
         ("imbot.chat.add", json!({"BOT_ID": bot, "TITLE": "x"})),
     ] {
+        // A webhook's CLIENT_ID is its user's own application, whatever the
+        // name: not the one that owns the bot.
         let mut params = params;
         params["CLIENT_ID"] = json!(client_id);
         let (status, body) = app.call(&app.admin, method, params).await;
         assert_eq!(
             (status, body["error"].as_str()),
-            (403, Some("ACCESS_DENIED")),
+            (400, Some("APP_ID_ERROR")),
             "{method}: {body}"
         );
     }

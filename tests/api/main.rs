@@ -27,6 +27,7 @@ mod live;
 mod messages;
 mod meta;
 mod notifications;
+mod ownership;
 mod protocol;
 mod receiver;
 mod recent;

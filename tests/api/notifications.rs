@@ -450,12 +450,15 @@ async fn tags_replace_and_delete_within_the_application() {
     let second = list.iter().find(|n| n["id"] == second).unwrap();
     let tag = second["notify_tag"].as_str().unwrap();
     let parts: Vec<&str> = tag.split('|').collect();
+    // Portals keep five hex digits of the application's key; b24im keeps
+    // 32, so that no two applications' tags collide (docs/security.md).
     assert_eq!(
         (parts[0], parts[1].len(), parts[2]),
-        ("MP", 5, "TASK_42"),
+        ("MP", 32, "TASK_42"),
         "{tag}"
     );
     assert_eq!(second["notify_sub_tag"], format!("MP|{}|TASK|42", parts[1]));
+    let stored_sub_tag = second["notify_sub_tag"].as_str().unwrap().to_owned();
     let plain = list.iter().find(|n| n["id"] == untagged).unwrap();
     assert_eq!(
         (
@@ -556,11 +559,21 @@ async fn tags_replace_and_delete_within_the_application() {
         )
         .await;
     assert_eq!(grouped["total_results"], 0, "Anna received none of them");
+    // Bob's CLIENT_ID "app.one" is Bob's own application, not Anna's: its
+    // tag is another; he finds hers as it is stored (notify_sub_tag).
     let grouped = app
         .ok(
             &bob,
             "im.notify.history.search",
             json!({"GROUP_TAG": "TASK|42", "CLIENT_ID": "app.one", "SEARCH_TYPE": "rest"}),
+        )
+        .await;
+    assert_eq!(grouped["total_results"], 0);
+    let grouped = app
+        .ok(
+            &bob,
+            "im.notify.history.search",
+            json!({"GROUP_TAG": stored_sub_tag, "SEARCH_TYPE": "rest"}),
         )
         .await;
     assert_eq!(grouped["total_results"], 1);

@@ -1,0 +1,243 @@
+//! No user acts as another (docs/security.md): what an ordinary user can
+//! learn or claim never lets them pass for another user, another user's
+//! application or bot, or an event's sender.
+
+use std::time::Duration;
+
+use b24im::domain::cases::applications as apps;
+use b24im::domain::credentials::{Scopes, TokenHash};
+use b24im::domain::UserId;
+use serde_json::json;
+
+use crate::applications::{call_with, install_token};
+use crate::helpers::TestApp;
+use crate::receiver::Receiver;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+/// What anyone could compute before: SHA-256 of `member_id:client_id`.
+fn old_formula(member_id: &str, client_id: &str) -> String {
+    TokenHash::of(&format!("{member_id}:{client_id}")).0[..32].to_owned()
+}
+
+/// An ordinary user learns the portal's `member_id` from her own event
+/// handler and knows another application's client id; the
+/// `application_token` that application's handler checks events by is not
+/// what she can compute from them, nor hers, nor another user's; and a
+/// reinstall gives the application a new one, which its events then carry.
+#[tokio::test]
+async fn application_tokens_are_secret_per_application_and_installation() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let installer = app.admin_user("Installer").await;
+    let (application, _) = apps::add(
+        app.store.as_ref(),
+        "Victim app",
+        Scopes::parse("im,imbot").unwrap(),
+        "https://app.example/handler",
+        "",
+    )
+    .await
+    .unwrap();
+    let client_id = application.client_id.clone();
+    let (_, tokens) = apps::install(app.store.as_ref(), &client_id, UserId(installer.user), 3600)
+        .await
+        .unwrap()
+        .expect("installed");
+    let first = install_token(&app, &client_id).await;
+
+    // Mallory and Bob bind their own handlers with their webhooks, and hear
+    // an event each: member_id and their own application_token.
+    let (mallory, bob) = (app.user("Mallory", "").await, app.user("Bob", "").await);
+    let (rx_m, rx_b) = (Receiver::start().await, Receiver::start().await);
+    for (who, rx) in [(&mallory, &rx_m), (&bob, &rx_b)] {
+        app.ok(
+            who,
+            "event.bind",
+            json!({"event": "ONIMV2MESSAGEADD", "handler": rx.url}),
+        )
+        .await;
+    }
+    let chat = app.chat(&mallory, &[&bob]).await;
+    app.post(&mallory, chat, "hello").await;
+    let heard_m = &rx_m.wait_for("ONIMV2MESSAGEADD", 1, WAIT).await[0].form["auth"];
+    let heard_b = &rx_b.wait_for("ONIMV2MESSAGEADD", 1, WAIT).await[0].form["auth"];
+    let member_id = heard_m["member_id"].as_str().unwrap();
+    let mallorys = heard_m["application_token"].as_str().unwrap();
+    let bobs = heard_b["application_token"].as_str().unwrap();
+    assert_eq!(first.len(), 32);
+    assert_ne!(first, old_formula(member_id, &client_id), "derivable");
+    assert_ne!(mallorys, old_formula(member_id, ""), "derivable");
+    assert_ne!(mallorys, bobs, "two users' webhook bindings share a token");
+    assert_ne!(mallorys, first);
+
+    // Reinstalled: a new token, and the application's events carry it.
+    apps::install(app.store.as_ref(), &client_id, UserId(installer.user), 3600)
+        .await
+        .unwrap()
+        .expect("installed again");
+    let second = install_token(&app, &client_id).await;
+    assert_ne!(first, second, "a reinstall keeps the token");
+    let rx = Receiver::start().await;
+    let (status, body) = call_with(
+        &app,
+        &tokens.access_token.0,
+        "imbot.register",
+        json!({"CODE": "victimbot", "EVENT_HANDLER": rx.url, "PROPERTIES": {"NAME": "Victim"}}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let bot = app
+        .store
+        .bots_of(client_id.clone())
+        .await
+        .unwrap()
+        .first()
+        .expect("the bot")
+        .id;
+    app.write_to(&bob, &bot.0.to_string(), "hi").await;
+    let got = rx.wait_for("ONIMBOTMESSAGEADD", 1, WAIT).await;
+    assert_eq!(got[0].form["auth"]["application_token"], json!(second));
+}
+
+/// A bot registered through a webhook belongs to its user and `CLIENT_ID`
+/// together: a stranger who says the same `CLIENT_ID` is another
+/// application, which can neither act as the bot, change or remove it, add
+/// herself to its chats, read its deliveries, nor touch its notification
+/// tags; her bots under that name do not take the owner's codes.
+#[tokio::test]
+async fn a_webhook_bot_is_its_registrants_and_no_one_elses() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let (owner, stranger, bob) = (
+        app.user("Olga", "").await,
+        app.user("Mallory", "").await,
+        app.user("Bob", "").await,
+    );
+    let rx = Receiver::start().await;
+    let bot = app
+        .ok(
+            &owner,
+            "imbot.register",
+            json!({"CODE": "helper", "EVENT_HANDLER": rx.url, "CLIENT_ID": "shared",
+                   "PROPERTIES": {"NAME": "Helper"}}),
+        )
+        .await
+        .as_i64()
+        .unwrap();
+    let chat = app
+        .ok(
+            &owner,
+            "imbot.chat.add",
+            json!({"BOT_ID": bot, "CLIENT_ID": "shared", "TITLE": "Owners", "USERS": [bob.user]}),
+        )
+        .await
+        .as_i64()
+        .unwrap();
+    app.write_to(&bob, &bot.to_string(), "private to the bot")
+        .await;
+    rx.wait_for("ONIMBOTMESSAGEADD", 1, WAIT).await;
+
+    for (method, params) in [
+        (
+            "imbot.update",
+            json!({"BOT_ID": bot, "FIELDS": {"PROPERTIES": {"NAME": "Mine"}}}),
+        ),
+        (
+            "imbot.message.add",
+            json!({"BOT_ID": bot, "DIALOG_ID": bob.user.to_string(), "MESSAGE": "as the bot"}),
+        ),
+        (
+            "imbot.chat.user.add",
+            json!({"BOT_ID": bot, "CHAT_ID": chat, "USERS": [stranger.user]}),
+        ),
+        ("imbot.unregister", json!({"BOT_ID": bot})),
+    ] {
+        let mut params = params;
+        params["CLIENT_ID"] = json!("shared");
+        let (status, body) = app.call(&stranger, method, params).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some("APP_ID_ERROR")),
+            "{method}: {body}"
+        );
+    }
+    let bots = app
+        .ok(&owner, "imbot.bot.list", json!({"CLIENT_ID": "shared"}))
+        .await;
+    assert_eq!(bots[bot.to_string()]["NAME"], "Helper", "{bots}");
+    let (status, _) = app
+        .call(
+            &stranger,
+            "im.dialog.messages.get",
+            json!({"DIALOG_ID": format!("chat{chat}")}),
+        )
+        .await;
+    assert_ne!(status, 200, "the stranger reads the owner's chat");
+    // The bot's deliveries (Bob's message to it) are the owner's alone.
+    let theirs = app
+        .ok(
+            &stranger,
+            "b24im.event.delivery.list",
+            json!({"CLIENT_ID": "shared"}),
+        )
+        .await;
+    assert_eq!(theirs, json!([]), "the stranger reads the bot's deliveries");
+    let mine = app
+        .ok(
+            &owner,
+            "b24im.event.delivery.list",
+            json!({"CLIENT_ID": "shared"}),
+        )
+        .await;
+    assert!(
+        mine.as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["EVENT"] == "ONIMBOTMESSAGEADD"),
+        "{mine}"
+    );
+    // Her own bot under the name takes nothing of the owner's.
+    app.ok(
+        &stranger,
+        "imbot.register",
+        json!({"CODE": "second", "EVENT_HANDLER": rx.url, "CLIENT_ID": "shared",
+               "PROPERTIES": {"NAME": "Hers"}}),
+    )
+    .await;
+    app.ok(
+        &owner,
+        "imbot.register",
+        json!({"CODE": "second", "EVENT_HANDLER": rx.url, "CLIENT_ID": "shared",
+               "PROPERTIES": {"NAME": "Second"}}),
+    )
+    .await;
+
+    // Tags: the owner's application tags a notification to Bob; the
+    // stranger's same name and tag neither replace nor delete it.
+    let tagged = |text: &str| json!({"USER_ID": bob.user, "MESSAGE": text, "TAG": "T1", "CLIENT_ID": "shared"});
+    let kept = app.ok(&owner, "im.notify", tagged("the owner's")).await;
+    app.ok(&stranger, "im.notify", tagged("the stranger's"))
+        .await;
+    assert_eq!(
+        app.ok(
+            &stranger,
+            "im.notify.delete",
+            json!({"TAG": "T1", "CLIENT_ID": "shared"})
+        )
+        .await,
+        true,
+        "hers is deleted"
+    );
+    let left = app.ok(&bob, "im.notify.get", json!({})).await;
+    let texts: Vec<&str> = left["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts, ["the owner's"], "{left}");
+    assert!(left["notifications"][0]["id"] == kept);
+}
