@@ -34,3 +34,16 @@ UPDATE offline_bindings SET client_id = 'webhook:' || user_id || ':' || client_i
 UPDATE event_bindings SET client_id = 'webhook:' || user_id || ':' || client_id
  WHERE client_id NOT LIKE 'local.%' AND client_id NOT LIKE 'app.%' AND client_id NOT LIKE 'bot-token:%' AND client_id NOT LIKE 'b24im.%' AND client_id NOT LIKE 'webhook:%';
 DELETE FROM credentials WHERE client_id IS NOT NULL AND client_id NOT LIKE 'local.%' AND client_id NOT LIKE 'app.%' AND client_id NOT LIKE 'bot-token:%' AND client_id NOT LIKE 'b24im.%' AND client_id NOT LIKE 'webhook:%';
+
+-- Where a credential may act beyond its scopes. A bot event's `auth` acts
+-- for the user who caused the event only in the event's chat (`chat_id`;
+-- 0: the event had none) and dies with the bot (`bot_id`). A credential
+-- made from another (`parent_id`: a web client's tokens and refresh tokens
+-- from a sign-in with a webhook) ends with it.
+ALTER TABLE credentials ADD COLUMN chat_id BIGINT;
+ALTER TABLE credentials ADD COLUMN bot_id BIGINT;
+ALTER TABLE credentials ADD COLUMN parent_id BIGINT;
+ALTER TABLE oauth_grants ADD COLUMN parent_id BIGINT;
+CREATE INDEX credentials_bot ON credentials (bot_id) WHERE bot_id IS NOT NULL;
+CREATE INDEX credentials_parent ON credentials (parent_id) WHERE parent_id IS NOT NULL;
+CREATE INDEX oauth_grants_parent ON oauth_grants (parent_id) WHERE parent_id IS NOT NULL;

@@ -6,7 +6,7 @@ use rand::Rng;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use super::{Timestamp, UserId};
+use super::{ChatId, Timestamp, UserId};
 
 /// Every scope b24im knows. A webhook made "with every scope" gets all of them.
 pub const KNOWN_SCOPES: &[&str] = &["im", "imbot", "user", "user_brief", "user_basic"];
@@ -154,6 +154,22 @@ pub struct Credential {
     /// The application this credential acts for (access tokens handed to a
     /// bot's event handler); `None` for webhooks and CLI tokens.
     pub client_id: Option<String>,
+    pub ties: Ties,
+}
+
+/// What binds a credential beyond its scopes (docs/security.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Ties {
+    /// The one chat it acts in: the token in a bot event's `auth`, which
+    /// acts for the user who caused the event, acts only in the event's
+    /// chat (`ChatId(0)`: the event had none, so in no chat). `None`: in
+    /// every chat its user may.
+    pub chat: Option<ChatId>,
+    /// The bot whose event handed it out: it dies with the bot.
+    pub bot: Option<UserId>,
+    /// The credential it was made from (a web client's sign-in with a
+    /// webhook): it ends with that one.
+    pub parent: Option<i64>,
 }
 
 impl Credential {
@@ -172,6 +188,7 @@ pub struct NewCredential {
     pub created_at: Timestamp,
     pub expires_at: Option<Timestamp>,
     pub client_id: Option<String>,
+    pub ties: Ties,
 }
 
 #[cfg(test)]

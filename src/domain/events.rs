@@ -8,8 +8,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::credentials::Scopes;
-use super::{MessageId, Timestamp, UserId};
+use super::credentials::{Scopes, Ties};
+use super::{ChatId, MessageId, Timestamp, UserId};
 
 /// The events b24im sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -347,6 +347,34 @@ pub struct OutboxEntry {
     /// how long it took.
     pub last_status: Option<i64>,
     pub last_latency_ms: Option<i64>,
+}
+
+impl OutboxEntry {
+    /// What binds the token in this event's `auth`, which acts for
+    /// `auth_user`. A bot's event hands the bot's application a token of
+    /// the user who caused it, as a portal does, so the handler can like
+    /// the message with it (the founding page); that token acts only in the
+    /// event's chat (none for an event without one) and dies with the bot
+    /// (docs/security.md). A user event goes to a handler its own user
+    /// bound: nothing more than the binding's scopes.
+    pub fn user_token_ties(&self) -> Ties {
+        if self.record.kind.is_user() {
+            return Ties::default();
+        }
+        Ties {
+            chat: Some(ChatId(self.record.chat.as_ref().map_or(0, |c| c.id))),
+            bot: Some(UserId(self.record.bot_id)),
+            parent: None,
+        }
+    }
+
+    /// What binds the bot's own token (`data[BOT]`): it dies with the bot.
+    pub fn bot_token_ties(&self) -> Ties {
+        Ties {
+            bot: Some(UserId(self.record.bot_id)),
+            ..Ties::default()
+        }
+    }
 }
 
 /// How one attempt went: the handler's HTTP status, if it answered, and how

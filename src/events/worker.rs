@@ -9,7 +9,7 @@ use tokio::sync::{watch, Mutex, Semaphore};
 
 use super::form;
 use super::payload::{self, IssuedToken, Portal};
-use crate::domain::credentials::{self, CredentialKind, NewCredential, Scopes, Secret};
+use crate::domain::credentials::{self, CredentialKind, NewCredential, Scopes, Secret, Ties};
 use crate::domain::events::{backoff_ms, Attempt, OutboxEntry};
 use crate::domain::{Timestamp, UserId};
 use crate::store::Store;
@@ -47,8 +47,8 @@ const TOKEN_REUSE_SECS: i64 = 30 * 60;
 /// Past this many cached tokens, the stale ones are dropped.
 const TOKEN_CACHE_LIMIT: usize = 10_000;
 
-/// A handed-out token's user, application and scopes.
-type TokenKey = (i64, String, String);
+/// A handed-out token's user, application, scopes and ties.
+type TokenKey = (i64, String, String, Ties);
 
 struct Dispatcher {
     store: Arc<dyn Store>,
@@ -204,7 +204,15 @@ impl Dispatcher {
     async fn attempt(&self, entry: &OutboxEntry, status: &mut Option<u16>) -> Result<(), String> {
         let bot_token = match payload::bot_token_user(entry) {
             None => None,
-            Some(user) => Some(self.token(user, &entry.client_id, &entry.scopes).await?),
+            Some(user) => Some(
+                self.token(
+                    user,
+                    &entry.client_id,
+                    &entry.scopes,
+                    entry.bot_token_ties(),
+                )
+                .await?,
+            ),
         };
         // The token in `auth` acts for the causing user (a bot event) or the
         // binder (a bound user event) with the scopes the application was
@@ -212,7 +220,12 @@ impl Dispatcher {
         // the handler. A portal's token carries the application's scopes, so
         // the founding page's `im.message.like` with `$_REQUEST["auth"]` works.
         let user_token = self
-            .token(entry.auth_user, &entry.client_id, &entry.scopes)
+            .token(
+                entry.auth_user,
+                &entry.client_id,
+                &entry.scopes,
+                entry.user_token_ties(),
+            )
             .await?;
         let application = self.application_token(&entry.client_id).await?;
         let tokens = payload::Tokens {
@@ -265,8 +278,9 @@ impl Dispatcher {
         user: i64,
         client_id: &str,
         scopes: &Scopes,
+        ties: Ties,
     ) -> Result<IssuedToken, String> {
-        let key = (user, client_id.to_owned(), scopes.to_list());
+        let key = (user, client_id.to_owned(), scopes.to_list(), ties);
         let now = Timestamp::now();
         let mut guard = self.tokens.lock().await;
         let (seen, cache) = &mut *guard;
@@ -291,6 +305,7 @@ impl Dispatcher {
                 created_at: now,
                 expires_at: Some(Timestamp(expires)),
                 client_id: Some(client_id.to_owned()),
+                ties,
             })
             .await
             .map_err(|e| format!("cannot issue a token: {e}"))?;

@@ -3,6 +3,7 @@
 //! No SQL, no transactions here.
 
 pub mod batch;
+pub mod confine;
 pub mod ctx;
 pub mod deliveries;
 pub mod events;

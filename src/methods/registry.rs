@@ -20,6 +20,9 @@ pub async fn dispatch(cx: &Ctx, name: &str, params: &Params) -> Result<Reply, Ap
     if !method.scope.allows(&cx.caller) {
         return Err(ApiError::insufficient_scope());
     }
+    if let Some(chat) = cx.caller.ties.chat {
+        super::confine::check(cx, method.name, params, chat).await?;
+    }
     if method.name == "batch" {
         return (method.handler)(cx, params).await;
     }

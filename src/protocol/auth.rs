@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use super::error::ApiError;
 use super::limits::MeterKey;
-use crate::domain::credentials::{Credential, CredentialKind, Scopes, TokenHash};
+use crate::domain::credentials::{Credential, CredentialKind, Scopes, Ties, TokenHash};
 use crate::domain::{Timestamp, UserId};
 use crate::store::Store;
 
@@ -33,6 +33,9 @@ pub struct Caller {
     /// Whose request limits this call counts against: the application's
     /// when the credential acts for one, else the webhook's or token's own.
     pub meter: MeterKey,
+    /// The credential (its id) and what binds it beyond its scopes.
+    pub credential: i64,
+    pub ties: Ties,
 }
 
 /// The credentials a request presented.
@@ -94,6 +97,8 @@ impl Authenticator {
             kind,
             client_id: credential.client_id,
             meter,
+            credential: credential.id,
+            ties: credential.ties,
         })
     }
 }

@@ -145,6 +145,15 @@ async fn hello(state: &AppState, socket: &mut WebSocket) -> Result<(Caller, Hell
     if !caller.scopes.contains("im") {
         return Err(ApiError::insufficient_scope());
     }
+    // A token confined to one event's chat hears nothing of its user's
+    // other chats (methods/confine.rs).
+    if caller.ties.chat.is_some() {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "ACCESS_DENIED",
+            "This token acts only in the chat of the event that handed it out",
+        ));
+    }
     Ok((caller, hello))
 }
 

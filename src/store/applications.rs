@@ -102,6 +102,7 @@ fn store_pair(
             created_at: now,
             expires_at: Some(pair.access_expires),
             client_id: (!public).then(|| client_id.to_owned()),
+            ties: Default::default(),
         },
     )?;
     create_grant(

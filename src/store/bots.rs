@@ -232,7 +232,13 @@ pub(super) fn delete_bot(conn: &impl Db, id: UserId, now: Timestamp) -> DbResult
         "UPDATE users SET active = FALSE WHERE id = ?1",
         params![id.0],
     )?;
-    if conn.exec("DELETE FROM credentials WHERE user_id = ?1", params![id.0])? > 0 {
+    // Its own tokens, and those its events handed out for the users who
+    // caused them: they die with the bot.
+    if conn.exec(
+        "DELETE FROM credentials WHERE user_id = ?1 OR bot_id = ?1",
+        params![id.0],
+    )? > 0
+    {
         conn.publish(Update::Credentials);
     }
     conn.exec("DELETE FROM bots WHERE user_id = ?1", params![id.0])?;

@@ -2,9 +2,11 @@
 
 use super::sql::{params, Db, DbResult, DbRow};
 use super::StoreError;
-use crate::domain::credentials::{Credential, CredentialKind, NewCredential, Scopes, TokenHash};
+use crate::domain::credentials::{
+    Credential, CredentialKind, NewCredential, Scopes, Ties, TokenHash,
+};
 use crate::domain::live::Update;
-use crate::domain::{Timestamp, UserId};
+use crate::domain::{ChatId, Timestamp, UserId};
 
 pub(super) fn credential_from_row(r: &dyn DbRow) -> DbResult<(Credential, String, String)> {
     let kind: String = r.get(1)?;
@@ -19,6 +21,11 @@ pub(super) fn credential_from_row(r: &dyn DbRow) -> DbResult<(Credential, String
             created_at: Timestamp(r.get(5)?),
             expires_at: r.get::<Option<i64>>(6)?.map(Timestamp),
             client_id: r.get(7)?,
+            ties: Ties {
+                chat: r.get::<Option<i64>>(8)?.map(ChatId),
+                bot: r.get::<Option<i64>>(9)?.map(UserId),
+                parent: r.get(10)?,
+            },
         },
         kind,
         scopes,
@@ -35,13 +42,15 @@ pub(super) fn finish_credential(
 }
 
 pub(super) const CREDENTIAL_COLUMNS: &str =
-    "id, kind, user_id, token_hash, scopes, created_at, expires_at, client_id";
+    "id, kind, user_id, token_hash, scopes, created_at, expires_at, client_id, chat_id, bot_id,
+     parent_id";
 
 pub(super) fn create_credential(conn: &impl Db, new: NewCredential) -> DbResult<i64> {
     conn.insert(
         "INSERT INTO credentials
-                     (kind, user_id, token_hash, scopes, created_at, expires_at, client_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+                     (kind, user_id, token_hash, scopes, created_at, expires_at, client_id,
+                      chat_id, bot_id, parent_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
         params![
             new.kind.as_str(),
             new.user.0,
@@ -50,6 +59,9 @@ pub(super) fn create_credential(conn: &impl Db, new: NewCredential) -> DbResult<
             new.created_at.0,
             new.expires_at.map(|t| t.0),
             new.client_id,
+            new.ties.chat.map(|c| c.0),
+            new.ties.bot.map(|b| b.0),
+            new.ties.parent,
         ],
     )
 }

@@ -69,6 +69,7 @@ async fn every_method_refuses_a_missing_wrong_revoked_expired_or_narrow_credenti
             created_at: Timestamp(Timestamp::now().0 - 7200),
             expires_at: Some(Timestamp(Timestamp::now().0 - 3600)),
             client_id: None,
+            ties: Default::default(),
         })
         .await
         .unwrap();

@@ -20,7 +20,7 @@ fn webhook_of(hook: &Hook) -> Value {
 }
 
 /// Opens the channel on node `node` and sends `hello`; the first frame back.
-async fn open(app: &TestApp, node: usize, hello: Value) -> (Socket, Value) {
+pub async fn open(app: &TestApp, node: usize, hello: Value) -> (Socket, Value) {
     let base = &app.bases[node % app.bases.len()];
     let url = format!("{}/live", base.replacen("http://", "ws://", 1));
     let (mut socket, _) = tokio_tungstenite::connect_async(url)

@@ -249,6 +249,7 @@ async fn app_info_describes_the_calling_application() {
                     created_at: now,
                     expires_at: Some(Timestamp(now.0 + 3600)),
                     client_id: Some(client.to_owned()),
+                    ties: Default::default(),
                 })
                 .await
                 .unwrap();

@@ -241,3 +241,156 @@ async fn a_webhook_bot_is_its_registrants_and_no_one_elses() {
     assert_eq!(texts, ["the owner's"], "{left}");
     assert!(left["notifications"][0]["id"] == kept);
 }
+
+/// The token a bot's event hands its handler acts for the user who wrote to
+/// the bot, as on a portal: the handler likes the message and answers with
+/// it (the founding page, the docs' bot examples). But only there: the
+/// user's other dialogs, user-wide reads and the live channel are closed to
+/// it, in `batch` too, and it dies with the bot.
+#[tokio::test]
+async fn an_event_token_acts_only_in_its_events_chat_and_dies_with_the_bot() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let (olga, anna, carl) = (
+        app.user("Olga", "").await,
+        app.user("Anna", "").await,
+        app.user("Carl", "").await,
+    );
+    let rx = Receiver::start().await;
+    let bot = app
+        .ok(
+            &olga,
+            "imbot.register",
+            json!({"CODE": "harvest", "EVENT_HANDLER": rx.url, "CLIENT_ID": "olgas",
+                   "PROPERTIES": {"NAME": "Harvest"}}),
+        )
+        .await
+        .as_i64()
+        .unwrap();
+    let private = app
+        .write_to(&anna, &carl.user.to_string(), "between us")
+        .await;
+    let to_bot = app.write_to(&anna, &bot.to_string(), "hello bot").await;
+    let event = rx.wait_for("ONIMBOTMESSAGEADD", 1, WAIT).await;
+    let auth = event[0].form["auth"].clone();
+    assert_eq!(auth["user_id"], anna.user.to_string());
+    let token = auth["access_token"].as_str().unwrap().to_owned();
+    let as_anna = |method: &'static str, params: serde_json::Value| {
+        let token = token.clone();
+        let app = &app;
+        async move { call_with(app, &token, method, params).await }
+    };
+
+    // What bots do with it works.
+    let (status, body) = as_anna(
+        "im.message.like",
+        json!({"MESSAGE_ID": to_bot, "ACTION": "plus"}),
+    )
+    .await;
+    assert_eq!((status, &body["result"]), (200, &json!(true)), "{body}");
+    let (status, body) = as_anna(
+        "imbot.message.add",
+        json!({"BOT_ID": bot, "DIALOG_ID": anna.user.to_string(), "MESSAGE": "Liked it!"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = as_anna(
+        "im.dialog.messages.get",
+        json!({"DIALOG_ID": bot.to_string()}),
+    )
+    .await;
+    assert_eq!(status, 200, "the event's own chat: {body}");
+
+    // Nothing else of Anna's.
+    for (method, params) in [
+        (
+            "im.dialog.messages.get",
+            json!({"DIALOG_ID": carl.user.to_string()}),
+        ),
+        (
+            "im.message.add",
+            json!({"DIALOG_ID": carl.user.to_string(), "MESSAGE": "as Anna"}),
+        ),
+        (
+            "im.message.add",
+            json!({"DIALOG_ID": bot.to_string(), "MESSAGE": "as Anna"}),
+        ),
+        (
+            "im.message.like",
+            json!({"MESSAGE_ID": private, "ACTION": "plus"}),
+        ),
+        ("im.recent.list", json!({})),
+        ("im.notify.get", json!({})),
+        ("user.current", json!({})),
+        (
+            "event.bind",
+            json!({"event": "ONIMV2MESSAGEADD", "handler": rx.url}),
+        ),
+        (
+            "imbot.register",
+            json!({"CODE": "annas", "EVENT_HANDLER": rx.url, "PROPERTIES": {"NAME": "A"}}),
+        ),
+    ] {
+        let (status, body) = as_anna(method, params).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (403, Some("ACCESS_DENIED")),
+            "{method}: {body}"
+        );
+    }
+    let (status, body) = as_anna(
+        "batch",
+        json!({"cmd": {"r": "im.recent.list", "d": format!("im.dialog.messages.get?DIALOG_ID={}", carl.user)}}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    for key in ["r", "d"] {
+        assert_eq!(
+            body["result"]["result_error"][key]["error"], "ACCESS_DENIED",
+            "{body}"
+        );
+    }
+    let (_, first) = crate::live::open(&app, 0, json!({"auth": token})).await;
+    assert_eq!(
+        (&first["type"], &first["error"]),
+        (&json!("error"), &json!("ACCESS_DENIED")),
+        "the live channel of all of Anna's chats: {first}"
+    );
+    let messages = app
+        .ok(
+            &carl,
+            "im.dialog.messages.get",
+            json!({"DIALOG_ID": anna.user.to_string()}),
+        )
+        .await;
+    assert_eq!(
+        messages["messages"].as_array().unwrap().len(),
+        1,
+        "{messages}"
+    );
+
+    // Gone with the bot.
+    app.ok(
+        &olga,
+        "imbot.unregister",
+        json!({"BOT_ID": bot, "CLIENT_ID": "olgas"}),
+    )
+    .await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let (status, body) = as_anna(
+            "im.message.like",
+            json!({"MESSAGE_ID": to_bot, "ACTION": "minus"}),
+        )
+        .await;
+        if status == 401 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the token outlived its bot by 5 s: {status} {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

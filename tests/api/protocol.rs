@@ -487,6 +487,7 @@ async fn system_errors_answer_as_the_docs_table_gives_them() {
             created_at: Timestamp(an_hour_ago.0 - 3600),
             expires_at: Some(an_hour_ago),
             client_id: None,
+            ties: Default::default(),
         })
         .await
         .unwrap();

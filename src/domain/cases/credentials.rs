@@ -32,6 +32,7 @@ pub async fn issue(
                 CredentialKind::AccessToken => Some(Timestamp(now.0 + ACCESS_TOKEN_TTL_SECS)),
             },
             client_id: None,
+            ties: Default::default(),
         })
         .await?;
     Ok(secret)
