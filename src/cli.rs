@@ -157,6 +157,17 @@ pub struct ServeArgs {
     #[arg(long, env = "B24IM_MAX_CONNECTIONS", default_value_t = config::DEFAULT_MAX_CONNECTIONS,
           value_parser = TypedValueParser::map(clap::value_parser!(u32).range(1..), |n| n as usize))]
     pub max_connections: usize,
+    /// Connections open at once from one client address (0: no cap); beyond
+    /// it a new one from that address is closed at once. Behind a proxy
+    /// every client has the proxy's address: raise it, or 0.
+    #[arg(long, env = "B24IM_MAX_CONNECTIONS_PER_ADDRESS",
+          default_value_t = config::DEFAULT_MAX_CONNECTIONS_PER_ADDRESS)]
+    pub max_connections_per_address: usize,
+    /// Seconds a new connection may stay silent (no request, no TLS
+    /// handshake) before it is closed.
+    #[arg(long, env = "B24IM_FIRST_REQUEST_TIMEOUT", default_value_t = config::DEFAULT_FIRST_REQUEST_TIMEOUT_SECS,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub first_request_timeout: u64,
     /// Users one call may name (`USERS` of im.chat.add, im.chat.user.add, ...).
     #[arg(long, env = "B24IM_MAX_USERS_PER_CALL", default_value_t = config::DEFAULT_MAX_USERS_PER_CALL,
           value_parser = TypedValueParser::map(clap::value_parser!(u32).range(1..), |n| n as usize))]
@@ -187,6 +198,8 @@ impl ServeArgs {
             header_timeout: std::time::Duration::from_secs(self.header_timeout),
             body_timeout: std::time::Duration::from_secs(self.body_timeout),
             max_connections: self.max_connections,
+            max_connections_per_address: self.max_connections_per_address,
+            first_request_timeout: std::time::Duration::from_secs(self.first_request_timeout),
             max_users_per_call: self.max_users_per_call,
             batch_expansion: self.batch_expansion,
             rate: match self.rate_limit {

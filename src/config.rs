@@ -33,6 +33,11 @@ pub const DEFAULT_HEADER_TIMEOUT_SECS: u64 = 30;
 pub const DEFAULT_BODY_TIMEOUT_SECS: u64 = 30;
 /// Connections open at once, HTTP and HTTPS together.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+/// Connections open at once from one client address (0: no cap): a
+/// quarter of the whole, so one address never takes the server.
+pub const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS: usize = 256;
+/// Seconds a new connection may stay silent before it is closed.
+pub const DEFAULT_FIRST_REQUEST_TIMEOUT_SECS: u64 = 5;
 /// Users one call may name (`im.chat.add`, `im.chat.user.add`, ...).
 pub const DEFAULT_MAX_USERS_PER_CALL: usize = 1000;
 /// Bytes `$result[...]` references may add to one batch command.
@@ -45,6 +50,8 @@ pub struct Limits {
     pub header_timeout: Duration,
     pub body_timeout: Duration,
     pub max_connections: usize,
+    pub max_connections_per_address: usize,
+    pub first_request_timeout: Duration,
     pub max_users_per_call: usize,
     pub batch_expansion: usize,
     /// The request intensity limit (Bitrix24's leaky bucket); off by default.
@@ -60,6 +67,8 @@ impl Default for Limits {
             header_timeout: Duration::from_secs(DEFAULT_HEADER_TIMEOUT_SECS),
             body_timeout: Duration::from_secs(DEFAULT_BODY_TIMEOUT_SECS),
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_connections_per_address: DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+            first_request_timeout: Duration::from_secs(DEFAULT_FIRST_REQUEST_TIMEOUT_SECS),
             max_users_per_call: DEFAULT_MAX_USERS_PER_CALL,
             batch_expansion: DEFAULT_BATCH_EXPANSION,
             rate: None,

@@ -10,12 +10,12 @@ use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
-use tokio::sync::{watch, Semaphore};
+use tokio::sync::watch;
 use tower_http::cors::{Any, CorsLayer};
 
 use crate::config::Limits;
 use crate::events;
-use crate::listen::{Incoming, PlainIncoming};
+use crate::listen::{Accepted, Gate, Incoming, Peer, PlainIncoming};
 use crate::protocol;
 use crate::protocol::oauth::Scheme;
 use crate::tls::TlsListener;
@@ -62,10 +62,10 @@ pub async fn run(
     .await
     .map_err(std::io::Error::other)?;
     let limits = state.config.limits.clone();
-    let permits = Arc::new(Semaphore::new(limits.max_connections));
+    let gate = Gate::new(&limits);
     let app = router(state);
     let http = serve(
-        PlainIncoming::new(listener, Arc::clone(&permits)),
+        PlainIncoming::new(listener, Arc::clone(&gate)),
         app.clone().layer(Extension(Scheme("http"))),
         limits.clone(),
         stopped.clone(),
@@ -74,7 +74,7 @@ pub async fn run(
         None => http.await,
         Some(tls) => {
             let https = serve(
-                tls.start(permits),
+                tls.start(gate),
                 app.layer(Extension(Scheme("https"))),
                 limits,
                 stopped,
@@ -97,16 +97,24 @@ async fn serve<L: Incoming>(
     // Every connection task holds a clone; `closed()` resolves when all are gone.
     let (open_tx, open_rx) = watch::channel(());
     loop {
-        let (io, permit) = tokio::select! {
+        let Accepted { io, peer, hold } = tokio::select! {
             conn = incoming.accept() => conn,
             () = until_stopped(&mut stopped) => break,
         };
-        let service = TowerToHyperService::new(app.clone());
+        // Every request of the connection knows its client's address.
+        let service = TowerToHyperService::new(
+            tower::ServiceBuilder::new()
+                .map_request(move |mut request: hyper::Request<hyper::body::Incoming>| {
+                    request.extensions_mut().insert(Peer(peer));
+                    request
+                })
+                .service(app.clone()),
+        );
         let mut stop = stopped.clone();
         let open = open_rx.clone();
         let header_timeout = limits.header_timeout;
         tokio::spawn(async move {
-            let _permit = permit;
+            let _hold = hold;
             let _open = open;
             let mut builder = http1::Builder::new();
             // The whole head of each request within the header timeout,

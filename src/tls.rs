@@ -23,7 +23,9 @@ use rcgen::{
 };
 use serde::{Deserialize, Serialize};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::mpsc;
+
+use crate::listen::{accept_loop, Accepted, Gate};
 use tokio_rustls::rustls::{self, ServerConfig};
 use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
@@ -305,47 +307,25 @@ impl TlsListener {
         self.local
     }
 
-    /// Starts accepting. Each TCP connection first takes a permit of the
-    /// connection cap (beyond it, new connections wait in the kernel's
-    /// backlog) and keeps it through its handshake and its life.
-    pub fn start(self, permits: Arc<Semaphore>) -> TlsIncoming {
-        let (tx, ready) = mpsc::channel(128);
+    /// Starts accepting under `gate` (see `listen.rs`); each connection's
+    /// handshake runs in its own task, within [`HANDSHAKE_TIMEOUT`].
+    pub fn start(self, gate: Arc<Gate>) -> TlsIncoming {
         let TlsListener { tcp, acceptor, .. } = self;
-        tokio::spawn(async move {
-            loop {
-                let permit = tokio::select! {
-                    permit = Arc::clone(&permits).acquire_owned() => match permit {
-                        Ok(p) => p,
-                        Err(_) => return,
-                    },
-                    _ = tx.closed() => return,
-                };
-                let accepted = tokio::select! {
-                    accepted = tcp.accept() => accepted,
-                    // The server stopped and dropped the listener.
-                    _ = tx.closed() => return,
-                };
-                let (stream, peer) = match accepted {
-                    Ok(conn) => conn,
-                    Err(e) => {
-                        // e.g. too many open files: wait instead of spinning.
-                        tracing::warn!(error = %e, "https accept failed");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
-                    }
-                };
+        let ready = accept_loop(tcp, gate, move |stream: TcpStream, peer| {
+            let acceptor = acceptor.clone();
+            async move {
                 let _ = stream.set_nodelay(true);
-                let acceptor = acceptor.clone();
-                let tx = tx.clone();
-                tokio::spawn(async move {
-                    match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-                        Ok(Ok(tls)) => {
-                            let _ = tx.send((tls, permit)).await;
-                        }
-                        Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
-                        Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+                match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                    Ok(Ok(tls)) => Some(tls),
+                    Ok(Err(e)) => {
+                        tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                        None
                     }
-                });
+                    Err(_) => {
+                        tracing::debug!(%peer, "TLS handshake timed out");
+                        None
+                    }
+                }
             }
         });
         TlsIncoming { ready }
@@ -354,16 +334,16 @@ impl TlsListener {
 
 /// The connections of a started [`TlsListener`], handshakes done.
 pub struct TlsIncoming {
-    ready: mpsc::Receiver<(TlsStream<TcpStream>, OwnedSemaphorePermit)>,
+    ready: mpsc::Receiver<Accepted<TlsStream<TcpStream>>>,
 }
 
 impl crate::listen::Incoming for TlsIncoming {
     type Io = TlsStream<TcpStream>;
 
-    async fn accept(&mut self) -> (Self::Io, OwnedSemaphorePermit) {
+    async fn accept(&mut self) -> Accepted<Self::Io> {
         match self.ready.recv().await {
             Some(conn) => conn,
-            // The acceptor task ends only when this side is dropped.
+            // The accept loop ends only when this side is dropped.
             None => std::future::pending().await,
         }
     }

@@ -49,6 +49,7 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
                      style-src 'self'; frame-ancestors 'none'",
                 ),
             ),
+            (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
         ],
         body,
     )

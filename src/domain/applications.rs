@@ -215,6 +215,9 @@ pub struct Grant {
     pub scopes: Scopes,
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
+    /// The credential the sign-in was made with: the grant, and the tokens
+    /// it is exchanged for, end with it.
+    pub parent: Option<i64>,
 }
 
 /// Why `/oauth/token/` refuses (error-codes.md, the OAuth part).

@@ -740,14 +740,16 @@ pub trait Store: Send + Sync {
         now: Timestamp,
     ) -> Result<Option<Application>, StoreError>;
     /// An authorization code (its hash) for `user` of the installed
-    /// application; `None` when it is not installed or `user` is no person.
+    /// application, made with the credential `parent` (if any: what it is
+    /// exchanged for ends with that credential); `None` when it is not
+    /// installed or `user` is no person.
     async fn create_code(
         &self,
         client_id: String,
         user: UserId,
         hash: TokenHash,
-        now: Timestamp,
-        expires: Timestamp,
+        (now, expires): (Timestamp, Timestamp),
+        parent: Option<i64>,
     ) -> Result<Option<Grant>, StoreError>;
     /// Uses up a code or refresh token of `client_id` that is still good and
     /// stores `pair` in its place, in one transaction. `None`: no such grant.

@@ -26,6 +26,7 @@ use crate::domain::cases::applications::TokenRequest;
 use crate::domain::user_query::UserQuery;
 use crate::domain::users::display_name;
 use crate::domain::UserId;
+use crate::listen::Peer;
 use crate::state::AppState;
 
 /// Which listener a request came in on, set by the server on each.
@@ -195,9 +196,12 @@ async fn server_app_info_inner(
 }
 
 /// `/oauth/authorize/`: the sign-in page (GET), or the choice made on it
-/// (POST, or GET with `user_id` in local mode) and the redirect.
+/// (POST) and the redirect. Every POST carries the page's own anti-forgery
+/// token (a cookie the page set, and the same value in the form), so no
+/// other site can sign a browser in; the pages may not be framed.
 pub async fn authorize(State(state): State<AppState>, request: Request) -> Response {
     let post = request.method() == axum::http::Method::POST;
+    let peer = request.extensions().get::<Peer>().copied();
     let (p, headers, scheme) = match params_of(request).await {
         Ok(x) => x,
         Err(e) => return page(StatusCode::BAD_REQUEST, &e.description),
@@ -214,22 +218,25 @@ pub async fn authorize(State(state): State<AppState>, request: Request) -> Respo
         }
         Err(e) => return ApiError::from(e).into_response(),
     };
-    // Local mode, and not through a proxy (which would make every client
-    // look local): picking a user is a POST from the page.
-    let proxied = headers.contains_key("x-forwarded-for") || headers.contains_key("forwarded");
-    let dev_login = state.config.dev_login && !proxied;
+    let dev_login = state.config.dev_login && local_request(peer, &headers);
     // Who signs in: a user picked from the list (local mode), or the owner
-    // of the webhook or access token given; both only by POST.
+    // of the webhook or access token given; both only by POST, from the page.
     let user = if post {
-        match who(&state, &p, dev_login).await {
+        if !forgery_token_matches(&headers, &p) {
+            return page(
+                StatusCode::FORBIDDEN,
+                "This sign-in did not come from this server's own page: open it again.",
+            );
+        }
+        match who(&state, &p, &app, dev_login).await {
             Ok(user) => user,
             Err(message) => return page(StatusCode::FORBIDDEN, &message),
         }
     } else {
         None
     };
-    let Some(user) = user else {
-        return sign_in_page(&state, &app, &state_param, dev_login).await;
+    let Some((user, parent)) = user else {
+        return sign_in_page(&state, &app, &state_param, dev_login, (scheme, &headers)).await;
     };
     let Some(target) = Some(app.return_url()).filter(|u| !u.is_empty()) else {
         return page(
@@ -237,7 +244,9 @@ pub async fn authorize(State(state): State<AppState>, request: Request) -> Respo
             "The application has no redirect URI or handler to return to.",
         );
     };
-    let code = match cases::applications::authorize(state.store.as_ref(), &client_id, user).await {
+    let code = match cases::applications::authorize(state.store.as_ref(), &client_id, user, parent)
+        .await
+    {
         Ok(Some((_, code))) => code,
         Ok(None) => return page(StatusCode::FORBIDDEN, "That user may not sign in."),
         Err(e) => return ApiError::from(e).into_response(),
@@ -267,14 +276,101 @@ pub async fn authorize(State(state): State<AppState>, request: Request) -> Respo
         .into_response()
 }
 
-/// The user who signs in: `user_id` (local mode only) or the owner of the
-/// credential in `credential` (a webhook URL or secret, or an access token).
-async fn who(state: &AppState, p: &Params, dev_login: bool) -> Result<Option<UserId>, String> {
+/// Whether a request may use local mode (pick a user from the list): it
+/// came from this machine (a loopback peer), named this machine (a `Host`
+/// that is a loopback address or a `localhost` name, so no other name
+/// that resolves here, as in DNS rebinding, gets an answer), and passed
+/// no proxy (no header any proxy adds: behind one, every client looks
+/// local).
+fn local_request(peer: Option<Peer>, headers: &HeaderMap) -> bool {
+    peer.is_some_and(|Peer(addr)| addr.ip().is_loopback())
+        && headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .is_some_and(loopback_host)
+        && !headers.keys().any(|name| proxy_header(name.as_str()))
+}
+
+/// `host[:port]` names this machine: `localhost`, `*.localhost` or a
+/// loopback address.
+fn loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or_default(),
+        None => match host.rsplit_once(':') {
+            Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+            _ => host,
+        },
+    };
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    name == "localhost"
+        || name.ends_with(".localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// A header proxies and CDNs add (lowercase, as `http` keeps names).
+fn proxy_header(name: &str) -> bool {
+    name == "forwarded"
+        || name == "via"
+        || name.starts_with("x-forwarded")
+        || name.contains("forwarded-for")
+        || name.ends_with("-ip")
+        || name.starts_with("x-envoy-")
+        || name == "x-original-url"
+        || name == "x-rewrite-url"
+        || name.starts_with("cf-")
+        || name.starts_with("fastly-")
+        || name.starts_with("akamai-")
+}
+
+/// The anti-forgery cookie the sign-in page sets; its value is in the page's
+/// forms too.
+const FORGERY_COOKIE: &str = "b24im_signin";
+
+/// The value of the anti-forgery cookie a request carries, if any.
+fn forgery_cookie(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == FORGERY_COOKIE)
+        .map(|(_, value)| value)
+}
+
+/// Whether a POST carries the page's anti-forgery token: the cookie the page
+/// set and the same value in the form. Another site can make a browser POST
+/// here, but cannot read the value, and the cookie is `SameSite=Strict`.
+fn forgery_token_matches(headers: &HeaderMap, p: &Params) -> bool {
+    use subtle::ConstantTimeEq;
+    let (Some(cookie), Some(field)) = (forgery_cookie(headers), p.str("csrf")) else {
+        return false;
+    };
+    cookie.len() >= 32 && bool::from(cookie.as_bytes().ct_eq(field.as_bytes()))
+}
+
+/// The user who signs in, and the credential the sign-in was made with (the
+/// session it starts ends with it): `user_id` (local mode only; none), or
+/// the owner of the credential in `credential` (a webhook URL or secret, or
+/// an access token), which must hold every scope the application gets, so a
+/// sign-in never gives more than the credential had.
+async fn who(
+    state: &AppState,
+    p: &Params,
+    app: &Application,
+    dev_login: bool,
+) -> Result<Option<(UserId, Option<i64>)>, String> {
     if let Some(id) = p.positive_id("user_id") {
         if !dev_login {
-            return Err("Signing in by picking a user is off on this server.".into());
+            return Err(
+                "Signing in by picking a user is off here (it is only for a local \
+                        server, from its own machine)."
+                    .into(),
+            );
         }
-        return Ok(Some(UserId(id)));
+        return Ok(Some((UserId(id), None)));
     }
     let Some(given) = p.str("credential").map(|c| c.trim().to_owned()) else {
         return Ok(None);
@@ -291,10 +387,28 @@ async fn who(state: &AppState, p: &Params, dev_login: bool) -> Result<Option<Use
     };
     match state.auth.authenticate(presented).await {
         // A token an application holds proves nothing about who is here.
-        Ok(caller) if caller.client_id.is_some() => {
+        Ok(caller) if caller.client_id.is_some() || caller.ties != Default::default() => {
             Err("Not signed in: sign in with one of your webhooks or your own access token.".into())
         }
-        Ok(caller) => Ok(Some(caller.user)),
+        Ok(caller) => {
+            let missing: Vec<&str> = app
+                .scopes
+                .names()
+                .iter()
+                .map(String::as_str)
+                .filter(|s| !caller.scopes.contains(s))
+                .collect();
+            if missing.is_empty() {
+                Ok(Some((caller.user, Some(caller.credential))))
+            } else {
+                Err(format!(
+                    "Not signed in: {} asks for {}, and this credential does not have {}.",
+                    app.name,
+                    app.scopes.to_list(),
+                    missing.join(",")
+                ))
+            }
+        }
         Err(e) => Err(format!("Not signed in: {}.", e.description)),
     }
 }
@@ -304,16 +418,26 @@ async fn sign_in_page(
     app: &Application,
     state_param: &str,
     dev_login: bool,
+    (scheme, headers): (&str, &HeaderMap),
 ) -> Response {
+    // The anti-forgery value: the browser's own if it has one, else new.
+    let token = forgery_cookie(headers)
+        .filter(|v| v.len() == 48 && v.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .map_or_else(
+            || crate::domain::credentials::Secret::access_token().0,
+            str::to_owned,
+        );
     let mut body = format!(
         "<h1>Sign in to {}</h1><p>The application asks for: {}.</p>",
         html(&app.name),
         html(&app.scopes.to_list())
     );
     let hidden = format!(
-        "<input type=hidden name=client_id value=\"{}\"><input type=hidden name=state value=\"{}\">",
+        "<input type=hidden name=client_id value=\"{}\"><input type=hidden name=state value=\"{}\">\
+         <input type=hidden name=csrf value=\"{}\">",
         html(&app.client_id),
-        html(state_param)
+        html(state_param),
+        html(&token)
     );
     if dev_login {
         let users = match state.store.find_users(UserQuery::default()).await {
@@ -338,7 +462,15 @@ async fn sign_in_page(
          <input name=credential size=60 placeholder=\"https://host/rest/1/secret/\">\
          <button type=submit>Sign in</button></form>"
     ));
-    page_with(StatusCode::OK, "Sign in", &body)
+    let secure = if scheme == "https" { "; Secure" } else { "" };
+    let cookie = format!(
+        "{FORGERY_COOKIE}={token}; Path=/oauth/authorize/; HttpOnly; SameSite=Strict{secure}"
+    );
+    let mut response = page_with(StatusCode::OK, "Sign in", &body);
+    if let Ok(value) = header::HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
 }
 
 fn page(status: StatusCode, message: &str) -> Response {
@@ -356,6 +488,12 @@ fn page_with(status: StatusCode, title: &str, body: &str) -> Response {
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
             (header::CACHE_CONTROL, "no-store"),
+            // Never inside another site's frame (clickjacking the sign-in).
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'self'; frame-ancestors 'none'",
+            ),
+            (header::X_FRAME_OPTIONS, "DENY"),
         ],
         html,
     )
@@ -385,6 +523,38 @@ fn encode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_this_machine_is_local() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::HOST, "127.0.0.1:8080".parse().unwrap());
+        let here = Peer("127.0.0.1:50000".parse().unwrap());
+        assert!(local_request(Some(here), &headers));
+        let there = Peer("192.0.2.7:50000".parse().unwrap());
+        assert!(!local_request(Some(there), &headers), "another machine");
+        assert!(!local_request(None, &headers));
+        for host in ["localhost:8080", "[::1]:8443", "app.localhost", "127.0.0.2"] {
+            assert!(loopback_host(host), "{host}");
+        }
+        for host in [
+            "rebind.example:8080",
+            "127.0.0.1.nip.io",
+            "[2001:db8::1]:80",
+            "",
+        ] {
+            assert!(!loopback_host(host), "{host}");
+        }
+        for name in [
+            "x-real-ip",
+            "via",
+            "x-forwarded-host",
+            "true-client-ip",
+            "cf-connecting-ip",
+        ] {
+            assert!(proxy_header(name), "{name}");
+        }
+        assert!(!proxy_header("user-agent") && !proxy_header("cookie"));
+    }
 
     #[test]
     fn html_is_escaped() {

@@ -81,7 +81,7 @@ pub(super) fn applications(conn: &impl Db) -> DbResult<Vec<Application>> {
 fn store_pair(
     conn: &impl Db,
     client_id: &str,
-    user: UserId,
+    (user, parent): (UserId, Option<i64>),
     scopes: &Scopes,
     pair: &TokenPair,
     now: Timestamp,
@@ -102,7 +102,10 @@ fn store_pair(
             created_at: now,
             expires_at: Some(pair.access_expires),
             client_id: (!public).then(|| client_id.to_owned()),
-            ties: Default::default(),
+            ties: crate::domain::credentials::Ties {
+                parent,
+                ..Default::default()
+            },
         },
     )?;
     create_grant(
@@ -115,6 +118,7 @@ fn store_pair(
             scopes: scopes.clone(),
             created_at: now,
             expires_at: pair.refresh_expires,
+            parent,
         },
     )
 }
@@ -122,8 +126,8 @@ fn store_pair(
 fn create_grant(conn: &impl Db, g: &Grant) -> DbResult<()> {
     conn.exec(
         "INSERT INTO oauth_grants
-             (kind, token_hash, client_id, user_id, scopes, created_at, expires_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+             (kind, token_hash, client_id, user_id, scopes, created_at, expires_at, parent_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
             g.kind.as_str(),
             g.token_hash.0,
@@ -131,7 +135,8 @@ fn create_grant(conn: &impl Db, g: &Grant) -> DbResult<()> {
             g.user.0,
             g.scopes.to_list(),
             g.created_at.0,
-            g.expires_at.0
+            g.expires_at.0,
+            g.parent
         ],
     )?;
     Ok(())
@@ -159,7 +164,7 @@ pub(super) fn install_application(
     let Some(app) = application(conn, client_id)? else {
         return Ok(None);
     };
-    store_pair(conn, client_id, user, &app.scopes, pair, now)?;
+    store_pair(conn, client_id, (user, None), &app.scopes, pair, now)?;
     Ok(Some(app))
 }
 
@@ -185,8 +190,8 @@ pub(super) fn create_code(
     client_id: &str,
     user: UserId,
     hash: &TokenHash,
-    now: Timestamp,
-    expires: Timestamp,
+    (now, expires): (Timestamp, Timestamp),
+    parent: Option<i64>,
 ) -> DbResult<Option<Grant>> {
     if !hold(conn, client_id)? {
         return Ok(None);
@@ -210,6 +215,7 @@ pub(super) fn create_code(
         scopes: app.scopes,
         created_at: now,
         expires_at: expires,
+        parent,
     };
     create_grant(conn, &grant)?;
     Ok(Some(grant))
@@ -229,13 +235,17 @@ pub(super) fn redeem_grant(
     if !hold(conn, client_id)? {
         return Ok(None);
     }
+    // A grant made with a credential is good only while that one is.
     let taken = conn.row_opt(
         "DELETE FROM oauth_grants
           WHERE kind = ?1 AND token_hash = ?2 AND client_id = ?3 AND expires_at > ?4
             AND user_id IN (SELECT id FROM users WHERE active = TRUE)
             AND client_id IN (SELECT client_id FROM applications
                                WHERE installed_by IS NOT NULL OR public)
-         RETURNING user_id, scopes, created_at, expires_at",
+            AND (parent_id IS NULL
+                 OR parent_id IN (SELECT id FROM credentials
+                                   WHERE expires_at IS NULL OR expires_at > ?4))
+         RETURNING user_id, scopes, created_at, expires_at, parent_id",
         params![kind.as_str(), hash.0, client_id, now.0],
         |r| {
             let scopes: String = r.get(1)?;
@@ -247,11 +257,19 @@ pub(super) fn redeem_grant(
                 scopes: Scopes::parse(&scopes).unwrap_or_default(),
                 created_at: Timestamp(r.get(2)?),
                 expires_at: Timestamp(r.get(3)?),
+                parent: r.get(4)?,
             })
         },
     )?;
     if let Some(grant) = &taken {
-        store_pair(conn, client_id, grant.user, &grant.scopes, pair, now)?;
+        store_pair(
+            conn,
+            client_id,
+            (grant.user, grant.parent),
+            &grant.scopes,
+            pair,
+            now,
+        )?;
     }
     Ok(taken)
 }

@@ -68,15 +68,32 @@ pub(super) fn create_credential(conn: &impl Db, new: NewCredential) -> DbResult<
 
 pub(super) fn credential(conn: &impl Db, hash: TokenHash) -> DbResult<Option<Credential>> {
     let row = conn.row_opt(
-        // A deactivated user's (user.update ACTIVE=N) credentials stop working.
+        // A deactivated user's (user.update ACTIVE=N) credentials stop
+        // working; one made from another (its `parent_id`) works only while
+        // that one is there, and expires when it does.
         &format!(
-            "SELECT {CREDENTIAL_COLUMNS} FROM credentials WHERE token_hash = ?1
-               AND user_id IN (SELECT id FROM users WHERE active = TRUE)"
+            "SELECT {CREDENTIAL_COLUMNS},
+                    (SELECT p.expires_at FROM credentials p WHERE p.id = credentials.parent_id)
+               FROM credentials WHERE token_hash = ?1
+                AND user_id IN (SELECT id FROM users WHERE active = TRUE)
+                AND (parent_id IS NULL
+                     OR parent_id IN (SELECT id FROM credentials))"
         ),
         params![hash.0],
-        credential_from_row,
+        |r| {
+            let parent_expires: Option<i64> = r.get(11)?;
+            credential_from_row(r).map(|row| (row, parent_expires))
+        },
     )?;
-    row.map(finish_credential).transpose()
+    row.map(|(row, parent_expires)| {
+        finish_credential(row).map(|mut c| {
+            if let Some(t) = parent_expires {
+                c.expires_at = Some(Timestamp(c.expires_at.map_or(t, |own| own.0.min(t))));
+            }
+            c
+        })
+    })
+    .transpose()
 }
 
 pub(super) fn webhooks(conn: &impl Db) -> DbResult<Vec<Credential>> {
@@ -89,14 +106,20 @@ pub(super) fn webhooks(conn: &impl Db) -> DbResult<Vec<Credential>> {
 }
 
 pub(super) fn delete_webhook(conn: &impl Db, hash: TokenHash) -> DbResult<bool> {
-    let n = conn.exec(
-        "DELETE FROM credentials WHERE kind = 'webhook' AND token_hash = ?1",
+    let deleted = conn.rows(
+        "DELETE FROM credentials WHERE kind = 'webhook' AND token_hash = ?1 RETURNING id",
         params![hash.0],
+        |r| r.get::<i64>(0),
     )?;
-    if n > 0 {
+    // What was made from it (a web client's sessions) ends with it.
+    for id in &deleted {
+        conn.exec("DELETE FROM credentials WHERE parent_id = ?1", params![id])?;
+        conn.exec("DELETE FROM oauth_grants WHERE parent_id = ?1", params![id])?;
+    }
+    if !deleted.is_empty() {
         conn.publish(Update::Credentials);
     }
-    Ok(n > 0)
+    Ok(!deleted.is_empty())
 }
 
 pub(super) fn purge_expired_tokens(conn: &impl Db, before: Timestamp) -> DbResult<usize> {

@@ -832,12 +832,12 @@ impl<B: Backend> Store for SqlStore<B> {
         client_id: String,
         user: UserId,
         hash: TokenHash,
-        now: Timestamp,
-        expires: Timestamp,
+        (now, expires): (Timestamp, Timestamp),
+        parent: Option<i64>,
     ) -> DbResult<Option<Grant>> {
         self.backend
             .write(move |conn| {
-                applications::create_code(conn, &client_id, user, &hash, now, expires)
+                applications::create_code(conn, &client_id, user, &hash, (now, expires), parent)
             })
             .await
     }

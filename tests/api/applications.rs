@@ -375,12 +375,15 @@ async fn the_code_grant_signs_a_user_in_and_its_code_works_once() {
     );
 
     // Picking the second user sends them back to the application.
+    let (cookie, csrf) = crate::helpers::sign_in_page(&client, &authorize, &client_id).await;
     let res = client
         .post(&authorize)
+        .header("Cookie", &cookie)
         .form(&[
             ("client_id", client_id.as_str()),
             ("state", "xyz<1>"),
             ("user_id", &second.user.to_string()),
+            ("csrf", &csrf),
         ])
         .send()
         .await
@@ -422,9 +425,11 @@ async fn the_code_grant_signs_a_user_in_and_its_code_works_once() {
     // Signing in with a webhook of one's own instead of picking a user.
     let res = client
         .post(&authorize)
+        .header("Cookie", &cookie)
         .form(&[
             ("client_id", client_id.as_str()),
             ("credential", second.url.as_str()),
+            ("csrf", &csrf),
         ])
         .send()
         .await
@@ -448,7 +453,12 @@ async fn the_code_grant_signs_a_user_in_and_its_code_works_once() {
     // an error page, and no redirect.
     let res = client
         .post(&authorize)
-        .form(&[("client_id", client_id.as_str()), ("credential", "nope")])
+        .header("Cookie", &cookie)
+        .form(&[
+            ("client_id", client_id.as_str()),
+            ("credential", "nope"),
+            ("csrf", &csrf),
+        ])
         .send()
         .await
         .unwrap();
@@ -777,11 +787,14 @@ async fn nobody_poses_as_an_application_or_its_user() {
     assert_eq!(res.status(), 200);
     assert!(res.headers().get("location").is_none());
     // The application's own token is no proof of who is at the browser.
+    let (cookie, csrf) = crate::helpers::sign_in_page(&client, &authorize, &client_id).await;
     let res = client
         .post(&authorize)
+        .header("Cookie", &cookie)
         .form(&[
             ("client_id", client_id.as_str()),
             ("credential", tokens.access_token.0.as_str()),
+            ("csrf", &csrf),
         ])
         .send()
         .await
@@ -791,7 +804,12 @@ async fn nobody_poses_as_an_application_or_its_user() {
     let res = client
         .post(&authorize)
         .header("X-Forwarded-For", "203.0.113.9")
-        .form(&[("client_id", client_id.as_str()), ("user_id", "1")])
+        .header("Cookie", &cookie)
+        .form(&[
+            ("client_id", client_id.as_str()),
+            ("user_id", "1"),
+            ("csrf", &csrf),
+        ])
         .send()
         .await
         .unwrap();

@@ -581,3 +581,36 @@ impl TestApp {
         }
     }
 }
+
+/// The sign-in page of `client_id` at `authorize` as a browser opens it:
+/// the `Cookie` header its anti-forgery cookie makes, and the value its
+/// forms carry (`csrf`); a POST from the page sends both.
+pub async fn sign_in_page(
+    client: &reqwest::Client,
+    authorize: &str,
+    client_id: &str,
+) -> (String, String) {
+    let res = client
+        .get(authorize)
+        .query(&[("client_id", client_id), ("state", "page")])
+        .send()
+        .await
+        .expect("the sign-in page");
+    let cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("b24im_signin="))
+        .and_then(|v| v.split(';').next())
+        .expect("the anti-forgery cookie")
+        .to_owned();
+    let page = res.text().await.expect("the page");
+    let csrf = page
+        .split("name=csrf value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the anti-forgery field")
+        .to_owned();
+    (cookie, csrf)
+}

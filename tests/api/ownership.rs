@@ -394,3 +394,213 @@ async fn an_event_token_acts_only_in_its_events_chat_and_dies_with_the_bot() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// Local sign-in (picking a user) answers only this machine, from the
+/// server's own page: not through any proxy, not under another host name
+/// (DNS rebinding), not from another site's form (login CSRF); its pages
+/// and the web client are never framed.
+#[tokio::test]
+async fn local_sign_in_answers_only_this_machine_from_its_own_page() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let ann = app.user("Ann", "").await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let authorize = format!("{}/oauth/authorize/", app.base);
+    let page = client
+        .get(&authorize)
+        .query(&[("client_id", "b24im.web"), ("state", "s")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.headers()["x-frame-options"], "DENY");
+    let csp = page.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(page.text().await.unwrap().contains("Act as"));
+    let root = client.get(format!("{}/", app.base)).send().await.unwrap();
+    assert_eq!(root.headers()["x-frame-options"], "DENY");
+
+    // Another name for this machine gets no list.
+    let port = app.base.rsplit(':').next().unwrap().to_owned();
+    let rebound = client
+        .get(&authorize)
+        .header("Host", format!("rebind.example:{port}"))
+        .query(&[("client_id", "b24im.web"), ("state", "s")])
+        .send()
+        .await
+        .unwrap();
+    assert!(!rebound.text().await.unwrap().contains("Act as"));
+
+    let (cookie, csrf) = crate::helpers::sign_in_page(&client, &authorize, "b24im.web").await;
+    let pick = |headers: Vec<(&'static str, String)>, cookie: Option<&str>, csrf: &str| {
+        let mut req = client.post(&authorize).form(&[
+            ("client_id", "b24im.web"),
+            ("state", "s"),
+            ("user_id", &ann.user.to_string()),
+            ("csrf", csrf),
+        ]);
+        if let Some(c) = cookie {
+            req = req.header("Cookie", c.to_owned());
+        }
+        for (name, value) in headers {
+            req = req.header(name, value);
+        }
+        async move {
+            let res = req.send().await.unwrap();
+            (
+                res.status().as_u16(),
+                res.headers().get("location").is_some(),
+            )
+        }
+    };
+    for (name, value) in [
+        ("X-Real-IP", "203.0.113.9"),
+        ("Via", "1.1 proxy"),
+        ("X-Forwarded-Host", "im.example"),
+        ("X-Forwarded-Proto", "https"),
+        ("True-Client-IP", "203.0.113.9"),
+        ("CF-Connecting-IP", "203.0.113.9"),
+        ("Forwarded", "for=203.0.113.9"),
+        ("X-Forwarded-For", "203.0.113.9"),
+    ] {
+        assert_eq!(
+            pick(vec![(name, value.to_owned())], Some(&cookie), &csrf).await,
+            (403, false),
+            "through a proxy ({name})"
+        );
+    }
+    assert_eq!(
+        pick(
+            vec![("Host", format!("rebind.example:{port}"))],
+            Some(&cookie),
+            &csrf
+        )
+        .await,
+        (403, false),
+        "under another name"
+    );
+    assert_eq!(
+        pick(vec![], None, &csrf).await,
+        (403, false),
+        "without the cookie"
+    );
+    assert_eq!(
+        pick(
+            vec![],
+            Some(&cookie),
+            "forged-forged-forged-forged-forged-forged-xx"
+        )
+        .await,
+        (403, false),
+        "with another value"
+    );
+    assert_eq!(pick(vec![], Some(&cookie), &csrf).await, (302, true));
+}
+
+/// Signing in with a webhook gives no more than the webhook has, and the
+/// session (its access and refresh tokens) ends with the webhook.
+#[tokio::test]
+async fn a_web_session_needs_the_clients_scopes_and_ends_with_its_webhook() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let ann = app.user("Ann", "").await;
+    let brief = app
+        .hook(ann.user, Scopes::parse("user_brief").unwrap())
+        .await;
+    let enough = app.hook(ann.user, Scopes::parse("im,user").unwrap()).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let authorize = format!("{}/oauth/authorize/", app.base);
+    let (cookie, csrf) = crate::helpers::sign_in_page(&client, &authorize, "b24im.web").await;
+    let sign_in = |credential: String| {
+        let req = client
+            .post(&authorize)
+            .header("Cookie", cookie.clone())
+            .form(&[
+                ("client_id", "b24im.web"),
+                ("state", "s"),
+                ("credential", credential.as_str()),
+                ("csrf", csrf.as_str()),
+            ]);
+        async move { req.send().await.unwrap() }
+    };
+    let refused = sign_in(brief.url.clone()).await;
+    assert_eq!(refused.status(), 403);
+    assert!(
+        refused.text().await.unwrap().contains("im"),
+        "names what is missing"
+    );
+
+    let res = sign_in(enough.url.clone()).await;
+    assert_eq!(res.status(), 302);
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    let code = location
+        .split("code=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_owned();
+    let token_call = |form: Vec<(&'static str, String)>| {
+        let req = app
+            .client
+            .post(app.route(&format!("{}/oauth/token/", app.base)))
+            .form(&form);
+        async move {
+            let res = req.send().await.unwrap();
+            (
+                res.status().as_u16(),
+                res.json::<serde_json::Value>().await.unwrap(),
+            )
+        }
+    };
+    let (status, tokens) = token_call(vec![
+        ("grant_type", "authorization_code".into()),
+        ("client_id", "b24im.web".into()),
+        ("code", code),
+    ])
+    .await;
+    assert_eq!(status, 200, "{tokens}");
+    let access = tokens["access_token"].as_str().unwrap().to_owned();
+    let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+    let (status, me) = call_with(&app, &access, "profile", json!({})).await;
+    assert_eq!(status, 200, "{me}");
+
+    // The webhook goes; so does everything signed in with it.
+    let secret = enough.url.trim_end_matches('/').rsplit('/').next().unwrap();
+    assert!(app
+        .store
+        .delete_webhook(TokenHash::of(secret))
+        .await
+        .unwrap());
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let (status, _) = call_with(&app, &access, "profile", json!({})).await;
+        if status == 401 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the session outlived its webhook"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (status, body) = token_call(vec![
+        ("grant_type", "refresh_token".into()),
+        ("client_id", "b24im.web".into()),
+        ("refresh_token", refresh),
+    ])
+    .await;
+    assert_eq!(
+        (status, &body["error"]),
+        (400, &json!("invalid_grant")),
+        "{body}"
+    );
+}

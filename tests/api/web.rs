@@ -53,12 +53,16 @@ async fn web_sign_in(app: &TestApp, user: i64) -> Value {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
+    let authorize = format!("{}/oauth/authorize/", app.base);
+    let (cookie, csrf) = crate::helpers::sign_in_page(&client, &authorize, "b24im.web").await;
     let res = client
-        .post(app.route(&format!("{}/oauth/authorize/", app.base)))
+        .post(&authorize)
+        .header("Cookie", cookie)
         .form(&[
             ("client_id", "b24im.web"),
             ("state", "s1"),
             ("user_id", &user.to_string()),
+            ("csrf", &csrf),
         ])
         .send()
         .await

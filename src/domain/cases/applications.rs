@@ -62,12 +62,15 @@ pub async fn install(
 }
 
 /// `/oauth/authorize/`: `user` grants the installed application access; an
-/// authorization code for it (good for [`CODE_TTL_SECS`], once). `None`:
-/// the application is not installed, or `user` is no active person.
+/// authorization code for it (good for [`CODE_TTL_SECS`], once), made with
+/// the credential `parent` if the user signed in with one (the session ends
+/// with it). `None`: the application is not installed, or `user` is no
+/// active person.
 pub async fn authorize(
     store: &dyn Store,
     client_id: &str,
     user: UserId,
+    parent: Option<i64>,
 ) -> Result<Option<(Grant, Secret)>, Error> {
     let now = Timestamp::now();
     let code = Secret::access_token();
@@ -76,8 +79,8 @@ pub async fn authorize(
             client_id.to_owned(),
             user,
             code.hash(),
-            now,
-            Timestamp(now.0 + CODE_TTL_SECS),
+            (now, Timestamp(now.0 + CODE_TTL_SECS)),
+            parent,
         )
         .await?;
     Ok(grant.map(|g| (g, code)))
