@@ -157,12 +157,12 @@ pub struct ServeArgs {
     #[arg(long, env = "B24IM_MAX_CONNECTIONS", default_value_t = config::DEFAULT_MAX_CONNECTIONS,
           value_parser = TypedValueParser::map(clap::value_parser!(u32).range(1..), |n| n as usize))]
     pub max_connections: usize,
-    /// Connections open at once from one client address (0: no cap); beyond
-    /// it a new one from that address is closed at once. Behind a proxy
-    /// every client has the proxy's address: raise it, or 0.
-    #[arg(long, env = "B24IM_MAX_CONNECTIONS_PER_ADDRESS",
-          default_value_t = config::DEFAULT_MAX_CONNECTIONS_PER_ADDRESS)]
-    pub max_connections_per_address: usize,
+    /// Connections open at once from one client address (0: no cap; default
+    /// half of --max-connections); beyond it a new one from that address is
+    /// closed at once. Behind a proxy every client has the proxy's address:
+    /// set it to 0 there.
+    #[arg(long, env = "B24IM_MAX_CONNECTIONS_PER_ADDRESS")]
+    pub max_connections_per_address: Option<usize>,
     /// Seconds a new connection may stay silent (no request, no TLS
     /// handshake) before it is closed.
     #[arg(long, env = "B24IM_FIRST_REQUEST_TIMEOUT", default_value_t = config::DEFAULT_FIRST_REQUEST_TIMEOUT_SECS,
@@ -175,6 +175,11 @@ pub struct ServeArgs {
     /// Bytes `$result[...]` references may add to one batch command.
     #[arg(long, env = "B24IM_BATCH_EXPANSION", default_value_t = config::DEFAULT_BATCH_EXPANSION)]
     pub batch_expansion: usize,
+    /// Bytes of results one batch answer holds; the commands after the one
+    /// that reaches it answer ERROR_BATCH_ANSWER_TOO_LARGE, unrun.
+    #[arg(long, env = "B24IM_BATCH_ANSWER_LIMIT", default_value_t = config::DEFAULT_BATCH_ANSWER,
+          value_parser = TypedValueParser::map(clap::value_parser!(u64).range(1024..), |n| n as usize))]
+    pub batch_answer_limit: usize,
     /// Bitrix24's request intensity limit per webhook or application:
     /// `off`, `standard` (50, drains 2 a second), `enterprise` (250, 5 a
     /// second) or `THRESHOLD:DRAIN`; past it, 503 QUERY_LIMIT_EXCEEDED.
@@ -198,10 +203,13 @@ impl ServeArgs {
             header_timeout: std::time::Duration::from_secs(self.header_timeout),
             body_timeout: std::time::Duration::from_secs(self.body_timeout),
             max_connections: self.max_connections,
-            max_connections_per_address: self.max_connections_per_address,
+            max_connections_per_address: self
+                .max_connections_per_address
+                .unwrap_or_else(|| config::default_per_address(self.max_connections)),
             first_request_timeout: std::time::Duration::from_secs(self.first_request_timeout),
             max_users_per_call: self.max_users_per_call,
             batch_expansion: self.batch_expansion,
+            batch_answer: self.batch_answer_limit,
             rate: match self.rate_limit {
                 Some(Setting(set)) => set,
                 None => portal.then_some(config::RateLimit::STANDARD),

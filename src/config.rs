@@ -33,15 +33,20 @@ pub const DEFAULT_HEADER_TIMEOUT_SECS: u64 = 30;
 pub const DEFAULT_BODY_TIMEOUT_SECS: u64 = 30;
 /// Connections open at once, HTTP and HTTPS together.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
-/// Connections open at once from one client address (0: no cap): a
-/// quarter of the whole, so one address never takes the server.
-pub const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS: usize = 256;
+/// Connections open at once from one client address, unless set (0: no
+/// cap): half of all, so one address never takes the server.
+pub fn default_per_address(max_connections: usize) -> usize {
+    max_connections.div_ceil(2)
+}
 /// Seconds a new connection may stay silent before it is closed.
 pub const DEFAULT_FIRST_REQUEST_TIMEOUT_SECS: u64 = 5;
 /// Users one call may name (`im.chat.add`, `im.chat.user.add`, ...).
 pub const DEFAULT_MAX_USERS_PER_CALL: usize = 1000;
 /// Bytes `$result[...]` references may add to one batch command.
 pub const DEFAULT_BATCH_EXPANSION: usize = 1024 * 1024;
+/// Bytes of results one batch answer holds (50 of the largest single
+/// answers, a page of 50 long messages each, would be about 50 MB).
+pub const DEFAULT_BATCH_ANSWER: usize = 4 * 1024 * 1024;
 
 /// The limits a public server needs, each with its flag (cli.rs) and its
 /// default here.
@@ -54,6 +59,7 @@ pub struct Limits {
     pub first_request_timeout: Duration,
     pub max_users_per_call: usize,
     pub batch_expansion: usize,
+    pub batch_answer: usize,
     /// The request intensity limit (Bitrix24's leaky bucket); off by default.
     pub rate: Option<RateLimit>,
     /// Seconds of a method's accumulated run time per application or webhook
@@ -67,10 +73,11 @@ impl Default for Limits {
             header_timeout: Duration::from_secs(DEFAULT_HEADER_TIMEOUT_SECS),
             body_timeout: Duration::from_secs(DEFAULT_BODY_TIMEOUT_SECS),
             max_connections: DEFAULT_MAX_CONNECTIONS,
-            max_connections_per_address: DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+            max_connections_per_address: default_per_address(DEFAULT_MAX_CONNECTIONS),
             first_request_timeout: Duration::from_secs(DEFAULT_FIRST_REQUEST_TIMEOUT_SECS),
             max_users_per_call: DEFAULT_MAX_USERS_PER_CALL,
             batch_expansion: DEFAULT_BATCH_EXPANSION,
+            batch_answer: DEFAULT_BATCH_ANSWER,
             rate: None,
             operating_limit: None,
         }

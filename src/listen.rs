@@ -43,7 +43,9 @@ impl Gate {
             permits: Arc::new(Semaphore::new(limits.max_connections.max(1))),
             per_address: limits.max_connections_per_address,
             open: Mutex::new(HashMap::new()),
-            first_request: limits.first_request_timeout,
+            // The head of the first request is due within the header
+            // timeout anyway; its first byte within the shorter of the two.
+            first_request: limits.first_request_timeout.min(limits.header_timeout),
         })
     }
 
@@ -157,10 +159,13 @@ where
             let tx = tx.clone();
             let ready = Arc::clone(&ready);
             tokio::spawn(async move {
-                // Nothing sent in time: closed, its places given back.
+                // Nothing sent in time (or closed): dropped, its places
+                // given back. (A peek, not `readable()`, which may wake
+                // without data.)
+                let mut first = [0u8; 1];
                 if !matches!(
-                    tokio::time::timeout(first_request, stream.readable()).await,
-                    Ok(Ok(()))
+                    tokio::time::timeout(first_request, stream.peek(&mut first)).await,
+                    Ok(Ok(n)) if n > 0
                 ) {
                     tracing::debug!(%peer, "closed: nothing sent in time");
                     return;

@@ -27,12 +27,14 @@ pub async fn run(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
         _ => Vec::new(),
     };
 
-    let mut results: Vec<(String, Value)> = Vec::new();
+    // The results, in order: also what `$result[...]` refers to.
+    let mut done: Map<String, Value> = Map::new();
     let mut errors: Vec<(String, Value)> = Vec::new();
     let mut totals: Vec<(String, Value)> = Vec::new();
     let mut nexts: Vec<(String, Value)> = Vec::new();
     let mut times: Vec<(String, Value)> = Vec::new();
-    let mut done: Map<String, Value> = Map::new();
+    // What the answer may still hold: past it, the rest is not run.
+    let mut room = cx.state.config.limits.batch_answer;
 
     for (index, (key, command)) in commands.into_iter().enumerate() {
         let timing = Timing::start();
@@ -42,12 +44,21 @@ pub async fn run(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
                 "ERROR_BATCH_LENGTH_EXCEEDED",
                 "Max batch length exceeded",
             ))
+        } else if room == 0 {
+            Err(answer_too_large(cx))
         } else {
-            run_one(cx, &command, &done).await
+            run_one(cx, &command, &done).await.and_then(|reply| {
+                let size = json_size(&reply.result, room);
+                if size > room {
+                    room = 0;
+                    return Err(answer_too_large(cx));
+                }
+                room -= size;
+                Ok(reply)
+            })
         };
         match outcome {
             Ok(reply) => {
-                done.insert(key.clone(), reply.result.clone());
                 if let Some(total) = reply.total {
                     totals.push((key.clone(), total.into()));
                 }
@@ -55,7 +66,7 @@ pub async fn run(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
                     nexts.push((key.clone(), next.into()));
                 }
                 times.push((key.clone(), timing.time()));
-                results.push((key, reply.result));
+                done.insert(key, reply.result);
             }
             Err(e) => {
                 errors.push((key, envelope::error_body(&e)));
@@ -67,12 +78,27 @@ pub async fn run(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     }
 
     let mut out = Map::new();
-    out.insert("result".into(), php_array(results));
+    out.insert("result".into(), php_array(done.into_iter().collect()));
     out.insert("result_error".into(), php_array(errors));
     out.insert("result_total".into(), php_array(totals));
     out.insert("result_next".into(), php_array(nexts));
     out.insert("result_time".into(), php_array(times));
     Ok(Reply::value(Value::Object(out)))
+}
+
+/// A command whose answer would take the batch's answer past
+/// `--batch-answer-limit`: its result is not sent, and the commands after
+/// it are not run (so memory per request stays bounded whatever a batch
+/// asks for).
+fn answer_too_large(cx: &Ctx) -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "ERROR_BATCH_ANSWER_TOO_LARGE",
+        format!(
+            "The batch's answer reached its limit of {} bytes; run the rest in another call",
+            cx.state.config.limits.batch_answer
+        ),
+    )
 }
 
 async fn run_one(cx: &Ctx, command: &Value, done: &Map<String, Value>) -> Result<Reply, ApiError> {

@@ -309,3 +309,56 @@ async fn references_stop_expanding_at_the_limit() {
         .await;
     assert!(result["result"]["b"].is_i64(), "{result}");
 }
+
+/// A batch of 50 reads of the longest messages would answer about 50 MB; its
+/// answer holds at most `--batch-answer-limit` (4 MiB) of results: the
+/// command that would pass it, and every one after it (a write too), answer
+/// ERROR_BATCH_ANSWER_TOO_LARGE and are not run.
+#[tokio::test]
+async fn a_batch_answer_is_bounded_and_what_passes_the_bound_is_not_run() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let chat = app.chat(&app.admin, &[]).await;
+    let long = "x".repeat(20_000);
+    for _ in 0..50 {
+        app.post(&app.admin, chat, &long).await;
+    }
+    let target = app.post(&app.admin, chat, "like me later").await;
+    let mut cmd = serde_json::Map::new();
+    for i in 0..49 {
+        cmd.insert(
+            format!("read{i}"),
+            json!(format!(
+                "im.dialog.messages.get?DIALOG_ID=chat{chat}&LIMIT=50"
+            )),
+        );
+    }
+    cmd.insert(
+        "like".into(),
+        json!(format!("im.message.like?MESSAGE_ID={target}&ACTION=plus")),
+    );
+    let (status, body) = app.call(&app.admin, "batch", json!({"cmd": cmd})).await;
+    assert_eq!(status, 200);
+    let size = body.to_string().len();
+    assert!(size < 5 * 1024 * 1024, "the answer is {size} bytes");
+    let results = body["result"]["result"].as_object().unwrap();
+    let errors = body["result"]["result_error"].as_object().unwrap();
+    // Each read is about 1 MB: four fit.
+    assert!(
+        (3..=4).contains(&results.len()),
+        "{} results",
+        results.len()
+    );
+    assert_eq!(results.len() + errors.len(), 50);
+    assert_eq!(errors["like"]["error"], "ERROR_BATCH_ANSWER_TOO_LARGE");
+    assert!(errors["like"]["error_description"]
+        .as_str()
+        .unwrap()
+        .contains("4194304 bytes"));
+    assert_eq!(
+        app.likes(&app.admin, chat, target).await,
+        Vec::<i64>::new(),
+        "a command past the bound is not run"
+    );
+}

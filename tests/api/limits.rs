@@ -368,3 +368,62 @@ async fn a_flood_of_idle_connections_does_not_shut_others_out_for_long() {
     }
     assert_eq!(closed, 200);
 }
+
+/// A flood from one address (connections that never send a byte, far more
+/// than its share) costs a client at another address nothing: it is
+/// answered within a second. The flood's connections beyond its address's
+/// cap are closed at once, the rest once they have stayed silent for the
+/// first-request timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_from_one_address_costs_another_address_nothing() {
+    let limits = Limits {
+        max_connections: 64,
+        max_connections_per_address: 16,
+        first_request_timeout: Duration::from_secs(2),
+        ..Limits::default()
+    };
+    let Some(app) = TestApp::spawn_with_limits(limits).await else {
+        return;
+    };
+    let mut flood = Vec::new();
+    for _ in 0..500 {
+        flood.push(TcpStream::connect(addr(&app)).await.unwrap());
+    }
+    // Another machine, as far as the server can tell: 127.0.0.2.
+    let other = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+        .timeout(Duration::from_secs(1))
+        .build()
+        .unwrap();
+    for _ in 0..5 {
+        let started = Instant::now();
+        let res = other
+            .post(format!("{}server.time", app.admin.url))
+            .send()
+            .await
+            .expect("answered within a second through the flood");
+        assert_eq!(res.status(), 200);
+        assert!(started.elapsed() < Duration::from_secs(1));
+    }
+    // Beyond its 16, the flood was closed at once; the 16 after 2 s.
+    let mut closed_at_once = 0;
+    for c in flood.iter_mut() {
+        if closed_within(c, Duration::from_millis(10)).await.0 {
+            closed_at_once += 1;
+        }
+    }
+    assert!(
+        closed_at_once >= 500 - 16,
+        "{closed_at_once} of 500 closed at once"
+    );
+    let mut closed = 0;
+    let mut open_ones = Vec::new();
+    for (i, mut c) in flood.into_iter().enumerate() {
+        if closed_within(&mut c, Duration::from_secs(5)).await.0 {
+            closed += 1;
+        } else {
+            open_ones.push((i, c.local_addr().unwrap()));
+        }
+    }
+    assert_eq!(closed, 500, "open: {open_ones:?}");
+}
