@@ -17,9 +17,9 @@ pub struct AppState {
     /// Request intensity and `operating`, per webhook or application.
     pub meter: Arc<Meter>,
     pub config: Arc<ServeConfig>,
-    /// Open live sessions (`/live`), at most `--max-connections`: an upgraded
-    /// WebSocket no longer holds the connection cap's permit.
-    pub live_sessions: Arc<tokio::sync::Semaphore>,
+    /// The places of live sessions (`/live`), at most `--max-connections`:
+    /// an upgraded WebSocket no longer holds the connection cap's permit.
+    pub live: Arc<crate::protocol::live::LiveSlots>,
 }
 
 impl AppState {
@@ -27,7 +27,7 @@ impl AppState {
         AppState {
             auth: Arc::new(Authenticator::new(Arc::clone(&store))),
             meter: Arc::new(Meter::new(&config.limits)),
-            live_sessions: Arc::new(tokio::sync::Semaphore::new(config.limits.max_connections)),
+            live: crate::protocol::live::LiveSlots::new(config.limits.max_connections),
             store,
             config: Arc::new(config),
         }

@@ -115,6 +115,9 @@ pub struct Feed {
     /// may have been missed): what a node caches of credentials is good
     /// only while it stays the same.
     epoch: AtomicU64,
+    /// The same, for live sessions to wait on: each checks its credential
+    /// again when it changes.
+    revocations: tokio::sync::watch::Sender<u64>,
     /// When each (chat, user) last said they were typing.
     typing: Mutex<HashMap<(i64, i64), Instant>>,
 }
@@ -139,6 +142,7 @@ impl Feed {
             tx: broadcast::channel(CHANNEL).0,
             outbox: Notify::new(),
             epoch: AtomicU64::new(0),
+            revocations: tokio::sync::watch::Sender::new(0),
             typing: Mutex::new(HashMap::new()),
         }
     }
@@ -159,7 +163,7 @@ impl Feed {
             _ => true,
         });
         if revoked {
-            self.epoch.fetch_add(1, Ordering::SeqCst);
+            self.revoked();
         }
         if queued {
             self.outbox.notify_one();
@@ -193,7 +197,7 @@ impl Feed {
         };
         ring.node = new_node();
         ring.kept.clear();
-        self.epoch.fetch_add(1, Ordering::SeqCst);
+        self.revoked();
         let _ = self.tx.send(Arc::new(Batch {
             node: ring.node,
             first: ring.next,
@@ -207,6 +211,17 @@ impl Feed {
     /// Changes whenever a credential may have been revoked (see [`Update::Credentials`]).
     pub fn credentials_epoch(&self) -> u64 {
         self.epoch.load(Ordering::SeqCst)
+    }
+
+    /// Told whenever a credential may have been revoked: what a live session
+    /// waits on to check its own again at once.
+    pub fn revocations(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.revocations.subscribe()
+    }
+
+    fn revoked(&self) {
+        let epoch = self.epoch.fetch_add(1, Ordering::SeqCst) + 1;
+        self.revocations.send_replace(epoch);
     }
 
     /// Where the feed is now: the revision of the last update published.

@@ -19,7 +19,15 @@
 //!   changed; the client reads the change through REST.
 //! - an error ends the session: `{"type": "error", "error": "...",
 //!   "error_description": "..."}`, then close. The credential is checked
-//!   again every [`RECHECK`], so a revoked or expired one ends it too.
+//!   again at once when any credential is revoked or a user deactivated (on
+//!   any node), and every [`RECHECK`] (an expiry): a session never outlives
+//!   its credential or its user by more than a moment.
+//!
+//! Limits (docs/security.md): at most `--max-connections` sessions; the
+//! upgrades still waiting for their first frame hold a small share of that
+//! ([`pending_share`]) and wait at most [`HELLO_WAIT`]; one user holds at
+//! most [`PER_USER`] sessions. A resumed session is told nothing of a chat
+//! from before its user joined it.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,12 +46,117 @@ use super::envelope::error_body;
 use super::error::ApiError;
 use crate::domain::live::{Batch, Feed, Revision, Update, Watch};
 use crate::domain::UserId;
+use crate::listen::Peer;
 use crate::state::AppState;
 
 /// How long a new connection has to authenticate.
-pub const HELLO_WAIT: Duration = Duration::from_secs(10);
-/// How often the session's credential is checked again.
+pub const HELLO_WAIT: Duration = Duration::from_secs(3);
+/// How often the session's credential is checked again besides.
 pub const RECHECK: Duration = Duration::from_secs(30);
+/// Live sessions one user may hold at once.
+pub const PER_USER: usize = 16;
+/// Upgrades still signing in from one client address at once.
+pub const PENDING_PER_ADDRESS: usize = 4;
+
+/// The upgrades that may wait for their first frame at once: an eighth of
+/// the sessions (at least 4), so sockets that never sign in cannot take the
+/// places of those that do.
+pub fn pending_share(sessions: usize) -> usize {
+    (sessions / 8).max(4)
+}
+
+/// The places of live sessions: all of them, those still signing in (and
+/// theirs per client address), and each user's.
+pub struct LiveSlots {
+    sessions: Arc<tokio::sync::Semaphore>,
+    pending: Arc<tokio::sync::Semaphore>,
+    pending_from: std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>,
+    users: std::sync::Mutex<std::collections::HashMap<i64, usize>>,
+}
+
+impl LiveSlots {
+    pub fn new(sessions: usize) -> Arc<LiveSlots> {
+        Arc::new(LiveSlots {
+            sessions: Arc::new(tokio::sync::Semaphore::new(sessions)),
+            pending: Arc::new(tokio::sync::Semaphore::new(pending_share(sessions))),
+            pending_from: std::sync::Mutex::new(std::collections::HashMap::new()),
+            users: std::sync::Mutex::new(std::collections::HashMap::new()),
+        })
+    }
+
+    /// A place to sign in from `ip`, unless every such place is taken, or
+    /// [`PENDING_PER_ADDRESS`] by that address.
+    fn take_pending(self: &Arc<Self>, ip: std::net::IpAddr) -> Option<Pending> {
+        let permit = Arc::clone(&self.pending).try_acquire_owned().ok()?;
+        let mut from = self.pending_from.lock().unwrap_or_else(|e| e.into_inner());
+        let n = from.entry(ip).or_insert(0);
+        if *n >= PENDING_PER_ADDRESS {
+            return None;
+        }
+        *n += 1;
+        Some(Pending {
+            _permit: permit,
+            slots: Arc::clone(self),
+            ip,
+        })
+    }
+
+    /// A place for `user`'s session, unless they hold [`PER_USER`].
+    fn take_user(self: &Arc<Self>, user: i64) -> Option<UserSlot> {
+        let mut users = self.users.lock().unwrap_or_else(|e| e.into_inner());
+        let n = users.entry(user).or_insert(0);
+        if *n >= PER_USER {
+            return None;
+        }
+        *n += 1;
+        Some(UserSlot {
+            slots: Arc::clone(self),
+            user,
+        })
+    }
+}
+
+/// An upgrade's place while it signs in, given back when it has (or has
+/// not, in time).
+struct Pending {
+    _permit: tokio::sync::OwnedSemaphorePermit,
+    slots: Arc<LiveSlots>,
+    ip: std::net::IpAddr,
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        let mut from = self
+            .slots
+            .pending_from
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = from.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                from.remove(&self.ip);
+            }
+        }
+    }
+}
+
+/// A user's place for one session, given back when it ends.
+struct UserSlot {
+    slots: Arc<LiveSlots>,
+    user: i64,
+}
+
+impl Drop for UserSlot {
+    fn drop(&mut self) {
+        let mut users = self.slots.users.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = users.get_mut(&self.user) {
+            *n -= 1;
+            if *n == 0 {
+                users.remove(&self.user);
+            }
+        }
+    }
+}
 /// The largest frame a client may send.
 const MAX_FRAME: usize = 16 * 1024;
 
@@ -81,6 +194,7 @@ impl Hello {
 /// Bitrix-style JSON error.
 pub async fn live(
     State(state): State<AppState>,
+    peer: Option<axum::Extension<Peer>>,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
     let Ok(ws) = ws else {
@@ -90,20 +204,24 @@ pub async fn live(
         )
         .into_response();
     };
-    let Ok(slot) = Arc::clone(&state.live_sessions).try_acquire_owned() else {
-        return ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "SERVICE_UNAVAILABLE",
-            "Too many live sessions are open; try again later",
-        )
-        .into_response();
+    // Every place taken, or every place for signing in: 503 before the
+    // upgrade.
+    let full = state.live.sessions.available_permits() == 0;
+    let ip = peer.map_or(std::net::Ipv4Addr::UNSPECIFIED.into(), |p| p.0 .0.ip());
+    let (false, Some(pending)) = (full, state.live.take_pending(ip)) else {
+        return too_many().into_response();
     };
     ws.max_message_size(MAX_FRAME)
         .max_frame_size(MAX_FRAME)
-        .on_upgrade(move |socket| async move {
-            session(state, socket).await;
-            drop(slot);
-        })
+        .on_upgrade(move |socket| session(state, socket, pending))
+}
+
+fn too_many() -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "SERVICE_UNAVAILABLE",
+        "Too many live sessions are open; try again later",
+    )
 }
 
 /// A revision as the client sees it: `<node>:<seq>`, both hex.
@@ -157,15 +275,29 @@ async fn hello(state: &AppState, socket: &mut WebSocket) -> Result<(Caller, Hell
     Ok((caller, hello))
 }
 
-async fn session(state: AppState, mut socket: WebSocket) {
-    let (caller, hello) = match hello(&state, &mut socket).await {
+async fn session(state: AppState, mut socket: WebSocket, pending: Pending) {
+    let signed_in = hello(&state, &mut socket).await;
+    drop(pending);
+    let (caller, hello) = match signed_in {
         Ok(h) => h,
         Err(e) => return fail(&mut socket, &e).await,
+    };
+    let Ok(_place) = Arc::clone(&state.live.sessions).try_acquire_owned() else {
+        return fail(&mut socket, &too_many()).await;
+    };
+    let Some(_user_place) = state.live.take_user(caller.user.0) else {
+        let e = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "TOO_MANY_SESSIONS",
+            format!("This user has {PER_USER} live sessions open; close one first"),
+        );
+        return fail(&mut socket, &e).await;
     };
     let presented = hello.presented();
     let feed: Arc<Feed> = Arc::clone(state.store.feed());
     // Subscribed first: nothing published from here on is missed.
     let mut rx = feed.subscribe();
+    let mut revocations = feed.revocations();
     let mut watch = match watch_of(&state, caller.user).await {
         Ok(w) => w,
         Err(e) => return fail(&mut socket, &e).await,
@@ -182,7 +314,7 @@ async fn session(state: AppState, mut socket: WebSocket) {
         match parse_revision(since).and_then(|r| feed.since(r)) {
             Some(batch) => {
                 last = end_of(&batch);
-                if !pass_on(&state, &mut socket, &mut watch, &batch, 0).await {
+                if !pass_on(&state, &mut socket, &mut watch, &batch, (0, true)).await {
                     return;
                 }
             }
@@ -212,7 +344,7 @@ async fn session(state: AppState, mut socket: WebSocket) {
                     }
                     let skip = last.saturating_sub(batch.first - 1) as usize;
                     last = end;
-                    if !pass_on(&state, &mut socket, &mut watch, &batch, skip).await {
+                    if !pass_on(&state, &mut socket, &mut watch, &batch, (skip, false)).await {
                         return;
                     }
                 }
@@ -220,7 +352,7 @@ async fn session(state: AppState, mut socket: WebSocket) {
                 Err(RecvError::Lagged(_)) => match feed.since(Revision { node, seq: last }) {
                     Some(batch) => {
                         last = end_of(&batch);
-                        if !pass_on(&state, &mut socket, &mut watch, &batch, 0).await {
+                        if !pass_on(&state, &mut socket, &mut watch, &batch, (0, true)).await {
                             return;
                         }
                     }
@@ -239,6 +371,16 @@ async fn session(state: AppState, mut socket: WebSocket) {
                 // Pings are answered by the library; text frames are ignored.
                 Some(Ok(_)) => {}
             },
+            // A revocation anywhere, or the periodic check: the credential
+            // (and its user) must still be good.
+            changed = revocations.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                if let Err(e) = state.auth.authenticate(presented.clone()).await {
+                    return fail(&mut socket, &e).await;
+                }
+            }
             _ = recheck.tick() => {
                 if let Err(e) = state.auth.authenticate(presented.clone()).await {
                     return fail(&mut socket, &e).await;
@@ -276,22 +418,40 @@ async fn watch_of(state: &AppState, user: UserId) -> Result<Watch, ApiError> {
 }
 
 /// Sends what of `batch` (from its `skip`th update) concerns the session's
-/// user; reads the user's chats again when an update changed them. False
-/// when the client is gone.
+/// user; reads the user's chats again when an update changed them. A batch
+/// replayed from the ring (`replay`: the client missed it) may hold the
+/// updates of a chat from before the user joined it: those are not told.
+/// False when the client is gone.
 async fn pass_on(
     state: &AppState,
     socket: &mut WebSocket,
     watch: &mut Watch,
     batch: &Batch,
-    skip: usize,
+    (skip, replay): (usize, bool),
 ) -> bool {
+    let updates = || batch.updates.iter().skip(skip);
+    // Chats the user joins (or leaves) within a replayed range are theirs
+    // only from that point on.
+    let mut joins_ahead: std::collections::HashSet<i64> = if replay {
+        updates()
+            .filter(|u| watch.changes_chats(u))
+            .filter_map(Update::chat)
+            .collect()
+    } else {
+        Default::default()
+    };
+    watch.chats.retain(|c| !joins_ahead.contains(c));
     let mut out: Vec<&Update> = Vec::new();
-    for update in batch.updates.iter().skip(skip) {
+    for update in updates() {
         if watch.changes_chats(update) {
+            if let Some(chat) = update.chat() {
+                joins_ahead.remove(&chat);
+            }
             match watch_of(state, UserId(watch.user)).await {
                 Ok(w) => *watch = w,
                 Err(_) => return false,
             }
+            watch.chats.retain(|c| !joins_ahead.contains(c));
         }
         if watch.concerns(update) {
             out.push(update);

@@ -326,3 +326,158 @@ async fn a_plain_request_and_one_session_too_many_get_json_errors() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// The upgrade alone, with no first frame: the socket, and how it ended
+/// (the server's error, or `None` if it closed without one).
+async fn silent(app: &TestApp) -> Result<Socket, u16> {
+    let url = format!("{}/live", app.bases[0].replacen("http://", "ws://", 1));
+    match tokio_tungstenite::connect_async(url.as_str()).await {
+        Ok((socket, _)) => Ok(socket),
+        Err(tokio_tungstenite::tungstenite::Error::Http(res)) => Err(res.status().as_u16()),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// Upgrades that never sign in take only the places for signing in from
+/// their address (4), for 3 s each: they shut nobody else out for longer,
+/// and a signed-in session is never shut out by them. One user holds at
+/// most 16 sessions.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_upgrades_and_one_greedy_user_leave_room_for_others() {
+    let Some(app) = TestApp::spawn_with_limits(b24im::config::Limits {
+        max_connections: 40,
+        ..b24im::config::Limits::default()
+    })
+    .await
+    else {
+        return;
+    };
+    let a = app.user("Ann", "A").await;
+    let b = app.user("Bob", "B").await;
+    let (mut ann, _) = watch(&app, 0, &a, None).await;
+    // Four silent upgrades from this address: a fifth is refused...
+    let mut quiet_ones = Vec::new();
+    for _ in 0..4 {
+        quiet_ones.push(silent(&app).await.expect("upgraded"));
+    }
+    assert_eq!(silent(&app).await.err(), Some(503));
+    // ...and each is closed after 3 s, with an error.
+    let started = std::time::Instant::now();
+    for mut q in quiet_ones {
+        let end = tokio::time::timeout(Duration::from_secs(6), q.next())
+            .await
+            .expect("closed within 6 s");
+        assert!(
+            matches!(
+                end,
+                Some(Ok(Message::Text(_))) | Some(Ok(Message::Close(_))) | None
+            ),
+            "{end:?}"
+        );
+    }
+    assert!(started.elapsed() < Duration::from_secs(5));
+    // Bob signs in again; Ann was never cut off.
+    let (_bob, welcome) = watch(&app, 0, &b, None).await;
+    assert_eq!(welcome["type"], "welcome");
+    let chat = app.chat(&b, &[&a]).await;
+    let id = app.post(&b, chat, "still here?").await;
+    until(&mut ann, |u| u["type"] == "message" && u["id"] == id).await;
+
+    // Bob opens sessions until his 16th; the 17th is refused, Ann's works.
+    let mut his = Vec::new();
+    for _ in 0..15 {
+        his.push(watch(&app, 0, &b, None).await.0);
+    }
+    let (_, refused) = open(&app, 0, json!({"webhook": webhook_of(&b)})).await;
+    assert_eq!(refused["error"], "TOO_MANY_SESSIONS", "{refused}");
+    let (_more_ann, welcome) = watch(&app, 0, &a, None).await;
+    assert_eq!(welcome["type"], "welcome");
+}
+
+/// A session ends within a second of its webhook's deletion, or of its
+/// user's deactivation, on any node.
+#[tokio::test]
+async fn revocation_and_deactivation_end_sessions_at_once() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let admin = app.admin_user("Root").await;
+    let a = app.user("Ann", "A").await;
+    let b = app.user("Bob", "B").await;
+    let ends_within_a_second = |mut socket: Socket| async move {
+        let started = std::time::Instant::now();
+        let frame = next(&mut socket).await.expect("an error frame");
+        assert_eq!(frame["type"], "error", "{frame}");
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "ended after {:?}",
+            started.elapsed()
+        );
+    };
+    let (ann, _) = watch(&app, 1, &a, None).await;
+    let secret = a.url.trim_end_matches('/').rsplit('/').next().unwrap();
+    assert!(app
+        .store
+        .delete_webhook(b24im::domain::credentials::TokenHash::of(secret))
+        .await
+        .unwrap());
+    ends_within_a_second(ann).await;
+
+    let (bob, _) = watch(&app, 1, &b, None).await;
+    app.ok(&admin, "user.update", json!({"ID": b.user, "ACTIVE": "N"}))
+        .await;
+    ends_within_a_second(bob).await;
+}
+
+/// A session that resumes right after its user joined a chat is told of the
+/// join and what followed, never of what happened in the chat before.
+#[tokio::test]
+async fn a_resumed_session_hears_nothing_of_a_chat_from_before_the_join() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let a = app.user("Ann", "A").await;
+    let b = app.user("Bob", "B").await;
+    let c = app.user("Carl", "C").await;
+    let theirs = app.chat(&a, &[&b]).await;
+    let (mut carl, welcome) = watch(&app, 0, &c, None).await;
+    let revision = welcome["revision"].as_str().unwrap().to_owned();
+    carl.close(None).await.unwrap();
+
+    let before = app.post(&a, theirs, "before Carl").await;
+    app.ok(
+        &b,
+        "im.dialog.writing",
+        json!({"DIALOG_ID": format!("chat{theirs}")}),
+    )
+    .await;
+    app.ok(
+        &a,
+        "im.chat.user.add",
+        json!({"CHAT_ID": theirs, "USERS": [c.user]}),
+    )
+    .await;
+    let after = app.post(&a, theirs, "welcome, Carl").await;
+
+    let (mut carl, _) = watch(&app, 0, &c, Some(&revision)).await;
+    let missed = next(&mut carl).await.expect("what was missed");
+    let updates = missed["updates"].as_array().unwrap();
+    assert!(
+        updates
+            .iter()
+            .all(|u| u["id"] != before && u["type"] != "typing"),
+        "from before the join: {missed}"
+    );
+    assert!(
+        updates
+            .iter()
+            .any(|u| u["type"] == "chat" && u["chat"] == theirs),
+        "{missed}"
+    );
+    assert!(
+        updates
+            .iter()
+            .any(|u| u["type"] == "message" && u["id"] == after),
+        "{missed}"
+    );
+}
