@@ -137,6 +137,12 @@ pub struct ServeArgs {
     /// in their `auth`); default: the HTTP listener's.
     #[arg(long, env = "B24IM_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Refuse event handlers that point at this machine or a private network
+    /// when a non-administrator registers them, and deliver their events
+    /// only to public addresses (checked again at each delivery). Off by
+    /// default (a local server's bots run on it); on for a shared server.
+    #[arg(long, env = "B24IM_REFUSE_PRIVATE_HANDLERS")]
+    pub refuse_private_handlers: bool,
     /// Seconds one event delivery attempt may take.
     #[arg(long, env = "B24IM_EVENT_TIMEOUT", default_value_t = 10)]
     pub event_timeout: u64,
@@ -726,6 +732,7 @@ async fn serve(db: Database, args: ServeArgs) -> anyhow::Result<()> {
                 timeout: std::time::Duration::from_secs(args.event_timeout.max(1)),
                 max_attempts: args.event_attempts.max(1),
                 public_url: args.public_url.clone().unwrap_or_else(|| base.clone()),
+                refuse_private: args.refuse_private_handlers,
                 ..DeliveryConfig::default()
             },
         },

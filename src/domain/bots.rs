@@ -116,6 +116,17 @@ pub struct Handlers {
 }
 
 impl Handlers {
+    /// Each handler with the parameter that names it.
+    pub fn each(&self) -> [(HandlerParam, &str); 5] {
+        [
+            (HandlerParam::MessageAdd, self.message_add.as_str()),
+            (HandlerParam::MessageUpdate, self.message_update.as_str()),
+            (HandlerParam::MessageDelete, self.message_delete.as_str()),
+            (HandlerParam::Welcome, self.welcome.as_str()),
+            (HandlerParam::BotDelete, self.bot_delete.as_str()),
+        ]
+    }
+
     /// Each handler as given on its own, else `common` (`EVENT_HANDLER`), else
     /// the one in `base` (the bot's current handlers, or none).
     pub fn resolve(given: &Handlers, common: &str, base: &Handlers) -> Handlers {

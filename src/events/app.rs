@@ -65,7 +65,7 @@ pub fn uninstall_payload(portal: &Portal, app: &Application) -> Value {
 /// POSTs `payload` form-encoded to `url`, as event deliveries are; the
 /// handler's HTTP status, or why there is none.
 pub async fn post(url: &str, payload: &Value) -> Result<u16, String> {
-    let client = super::http_client(Duration::from_secs(10)).map_err(|e| e.to_string())?;
+    let client = super::http_client(Duration::from_secs(10), false).map_err(|e| e.to_string())?;
     let res = client
         .post(url)
         .header("Content-Type", "application/x-www-form-urlencoded")

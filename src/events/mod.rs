@@ -15,18 +15,29 @@
 pub mod app;
 pub mod form;
 pub mod payload;
+pub mod reach;
 pub mod worker;
 
 pub use worker::{spawn, DeliveryConfig, StartError};
 
 /// The HTTP client events are POSTed with: no redirects followed, each
-/// attempt bounded by `timeout`, introduced as Bitrix24's sender.
-pub fn http_client(timeout: std::time::Duration) -> reqwest::Result<reqwest::Client> {
-    reqwest::Client::builder()
+/// attempt bounded by `timeout`, introduced as Bitrix24's sender; with
+/// `public_only`, names resolve to public addresses only (reach.rs).
+pub fn http_client(
+    timeout: std::time::Duration,
+    public_only: bool,
+) -> reqwest::Result<reqwest::Client> {
+    let builder = reqwest::Client::builder()
         .timeout(timeout)
         .redirect(reqwest::redirect::Policy::none())
-        .user_agent("Bitrix24 Webhook Engine")
-        .build()
+        .user_agent("Bitrix24 Webhook Engine");
+    if public_only {
+        builder
+            .dns_resolver(std::sync::Arc::new(reach::PublicOnly))
+            .build()
+    } else {
+        builder.build()
+    }
 }
 
 /// The portal's `member_id` (32 letters and digits), made on first use and

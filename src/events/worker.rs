@@ -28,6 +28,9 @@ pub struct DeliveryConfig {
     pub concurrency: usize,
     /// The base URL handlers are told to call back (`client_endpoint`).
     pub public_url: String,
+    /// Handlers non-administrators registered reach only public addresses
+    /// (`--refuse-private-handlers`, events/reach.rs).
+    pub refuse_private: bool,
 }
 
 impl Default for DeliveryConfig {
@@ -38,6 +41,7 @@ impl Default for DeliveryConfig {
             poll: Duration::from_secs(1),
             concurrency: 16,
             public_url: "http://127.0.0.1:8080".into(),
+            refuse_private: false,
         }
     }
 }
@@ -54,6 +58,9 @@ struct Dispatcher {
     store: Arc<dyn Store>,
     config: DeliveryConfig,
     client: reqwest::Client,
+    /// For handlers of non-administrators under `refuse_private`: it
+    /// connects to public addresses only.
+    public_client: reqwest::Client,
     portal: Portal,
     /// Tokens minted for handlers, and the store's credentials epoch when the
     /// cache was last known good: a revocation on any node empties it.
@@ -79,11 +86,13 @@ pub async fn spawn(
     mut stop: watch::Receiver<bool>,
 ) -> Result<tokio::task::JoinHandle<()>, StartError> {
     let portal = super::portal(store.as_ref(), &config.public_url).await?;
-    let client = super::http_client(config.timeout)?;
+    let client = super::http_client(config.timeout, false)?;
+    let public_client = super::http_client(config.timeout, true)?;
     let dispatcher = Arc::new(Dispatcher {
         store,
         portal,
         client,
+        public_client,
         tokens: Mutex::new((0, HashMap::new())),
         slots: Arc::new(Semaphore::new(config.concurrency.max(1))),
         freed: tokio::sync::Notify::new(),
@@ -235,8 +244,17 @@ impl Dispatcher {
         };
         let payload = payload::of_entry(entry, &self.portal, tokens);
         let body = form::encode(&payload);
-        let res = self
-            .client
+        let client = if self.public_only(entry).await? {
+            if super::reach::literal_private(&entry.handler) {
+                return Err(
+                    "the handler is a private address (private handlers are refused)".into(),
+                );
+            }
+            &self.public_client
+        } else {
+            &self.client
+        };
+        let res = client
             .post(&entry.handler)
             .header("Content-Type", "application/x-www-form-urlencoded")
             .header("X-B24im-Event-Id", entry.id.to_string())
@@ -257,6 +275,36 @@ impl Dispatcher {
         } else {
             Err(format!("the handler answered HTTP {}", answered.as_u16()))
         }
+    }
+
+    /// Whether `entry`'s handler may reach only public addresses: under
+    /// `refuse_private`, unless an administrator registered it (bound it,
+    /// for a user event; owns the bot, for a bot's).
+    async fn public_only(&self, entry: &OutboxEntry) -> Result<bool, String> {
+        if !self.config.refuse_private {
+            return Ok(false);
+        }
+        let unreadable = |e: crate::store::StoreError| format!("cannot read the registrant: {e}");
+        let registrant = if entry.record.kind.is_user() {
+            UserId(entry.auth_user)
+        } else {
+            match self
+                .store
+                .bot(UserId(entry.record.bot_id))
+                .await
+                .map_err(unreadable)?
+            {
+                Some(bot) => bot.owner,
+                None => UserId(entry.auth_user),
+            }
+        };
+        let admin = self
+            .store
+            .user(registrant)
+            .await
+            .map_err(unreadable)?
+            .is_some_and(|u| u.admin);
+        Ok(!admin)
     }
 
     /// The `application_token` of the application `client_id`'s events: of

@@ -45,6 +45,7 @@ pub async fn bind(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     if !valid_handler(handler.trim()) {
         return Err(ApiError::param("WRONG_HANDLER_URL", "Wrong handler URL"));
     }
+    super::handler_allowed(cx, &handler, "WRONG_HANDLER_URL").await?;
     let me = cx.user();
     let user = match p.positive_id("auth_type") {
         Some(id) if id != me.0 => {

@@ -50,6 +50,9 @@ pub async fn register(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     };
     let new = NewBot::parse(reg, client_id(cx, p), cx.user(), cx.caller.scopes.clone())
         .map_err(crate::domain::Error::from)?;
+    for (param, url) in new.handlers.each() {
+        super::handler_allowed(cx, url, &format!("{}_ERROR", param.name())).await?;
+    }
     let id = cases::bots::register(cx.store(), new, Timestamp::now()).await?;
     Ok(Reply::value(id.0))
 }
@@ -81,6 +84,14 @@ pub async fn update(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
         last_name: opt(props, "LAST_NAME"),
         work_position: opt(props, "WORK_POSITION"),
     };
+    for (param, url) in changes.handlers.each() {
+        let url = if url.trim().is_empty() {
+            changes.common_handler.as_str()
+        } else {
+            url
+        };
+        super::handler_allowed(cx, url, &format!("{}_ERROR", param.name())).await?;
+    }
     cases::bots::update(cx.store(), &bot, changes).await?;
     Ok(Reply::value(true))
 }
@@ -195,6 +206,7 @@ pub async fn command_register(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
         p.flag("HIDDEN").unwrap_or(false),
     )
     .map_err(crate::domain::Error::from)?;
+    super::handler_allowed(cx, &new.handler, "EVENT_COMMAND_ADD_ERROR").await?;
     let id = cx.store().create_command(new, Timestamp::now()).await?;
     Ok(Reply::value(id))
 }
@@ -451,6 +463,7 @@ pub async fn command_update(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
         changes.command = Some(command_name(&raw).ok_or(Error::from(CommandError::Empty))?);
     }
     if let Some(handler) = field(fields, "EVENT_COMMAND_ADD").and_then(scalar_text) {
+        super::handler_allowed(cx, &handler, "EVENT_COMMAND_ADD_ERROR").await?;
         if !valid_handler(handler.trim()) {
             return Err(Error::from(CommandError::HandlerInvalid).into());
         }

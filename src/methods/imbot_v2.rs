@@ -92,6 +92,9 @@ pub async fn register(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
         cx.caller.scopes.clone(),
     )
     .map_err(Error::from)?;
+    if let Some(v2) = &new.v2 {
+        super::handler_allowed(cx, &v2.webhook_url, "BOT_INVALID_CALLBACK").await?;
+    }
     let bot = cases::bots::register_v2(cx.store(), new, Timestamp::now()).await?;
     Ok(Reply::value(
         json!({"bot": v2_bot(&bot), "users": [bot_user(&bot)]}),
@@ -502,6 +505,9 @@ pub async fn update(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
         return Err(rotation_failed());
     }
     changes.check(&bot).map_err(Error::from)?;
+    if let Some(url) = &changes.webhook_url {
+        super::handler_allowed(cx, url, "BOT_INVALID_CALLBACK").await?;
+    }
     if !cases::bots::update_v2(cx.store(), &bot, changes).await? {
         return Err(rotation_failed());
     }

@@ -29,6 +29,27 @@ pub mod views;
 use crate::protocol::error::ApiError;
 use crate::protocol::params::Params;
 
+/// Refuses a handler `url` a non-administrator gives that points at a
+/// private or loopback address, when the server says so
+/// (`--refuse-private-handlers`; events/reach.rs): the method's own error
+/// `code`, saying why.
+async fn handler_allowed(cx: &ctx::Ctx, url: &str, code: &str) -> Result<(), ApiError> {
+    let url = url.trim();
+    if url.is_empty()
+        || !cx.state.config.delivery.refuse_private
+        || cx.is_admin().await?
+        || !crate::events::reach::points_private(url).await
+    {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        axum::http::StatusCode::BAD_REQUEST,
+        code.to_owned(),
+        "The handler points at a private or loopback address, which this server allows \
+         only administrators (--refuse-private-handlers)",
+    ))
+}
+
 /// A positive id from `name`, falling back to `alias` (Bitrix accepts `ID` for
 /// `MESSAGE_ID`), or the method's documented error.
 fn required_id(

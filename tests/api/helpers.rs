@@ -351,6 +351,21 @@ impl TestApp {
     }
 
     pub async fn spawn_with(body_limit: usize, limits: config::Limits) -> Option<TestApp> {
+        TestApp::spawn_full(body_limit, limits, false).await
+    }
+
+    /// A server that refuses private handlers of non-administrators
+    /// (`--refuse-private-handlers`).
+    #[allow(dead_code)] // not every binary that includes the helpers uses it
+    pub async fn spawn_refusing_private_handlers() -> Option<TestApp> {
+        TestApp::spawn_full(config::DEFAULT_BODY_LIMIT, config::Limits::default(), true).await
+    }
+
+    async fn spawn_full(
+        body_limit: usize,
+        limits: config::Limits,
+        refuse_private: bool,
+    ) -> Option<TestApp> {
         let data = TestData::new()?;
         let nodes = if crate::POSTGRES { 2 } else { 1 };
         let mut bases = Vec::new();
@@ -380,6 +395,7 @@ impl TestApp {
                         poll: std::time::Duration::from_millis(20),
                         concurrency: 8,
                         public_url,
+                        refuse_private,
                     },
                 },
             );

@@ -604,3 +604,120 @@ async fn a_web_session_needs_the_clients_scopes_and_ends_with_its_webhook() {
         "{body}"
     );
 }
+
+/// With `--refuse-private-handlers`, a non-administrator's handlers may not
+/// point at this machine or a private network: refused when registered by
+/// any method, and (if one got there another way, or its name came to
+/// resolve there) never reached at delivery. An administrator's may.
+#[tokio::test]
+async fn private_handlers_of_non_administrators_are_refused_when_asked() {
+    let Some(app) = TestApp::spawn_refusing_private_handlers().await else {
+        return;
+    };
+    let root = app.admin_user("Root").await;
+    let mallory = app.user("Mallory", "").await;
+    let rx = Receiver::start().await;
+    for url in [
+        rx.url.as_str(),
+        "http://10.1.2.3/bot",
+        "http://169.254.169.254/latest/meta-data",
+        "http://localhost:9/bot",
+        "http://[::1]:9/bot",
+    ] {
+        let (status, body) = app
+            .call(
+                &mallory,
+                "imbot.register",
+                json!({"CODE": "inside", "EVENT_HANDLER": url, "CLIENT_ID": "m",
+                       "PROPERTIES": {"NAME": "Inside"}}),
+            )
+            .await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some("EVENT_MESSAGE_ADD_ERROR")),
+            "{url}: {body}"
+        );
+    }
+    let (_, body) = app
+        .call(
+            &mallory,
+            "event.bind",
+            json!({"event": "ONIMV2MESSAGEADD", "handler": "http://127.0.0.1:9/x"}),
+        )
+        .await;
+    assert_eq!(body["error"], "WRONG_HANDLER_URL", "{body}");
+    let (_, body) = app
+        .call(
+            &mallory,
+            "imbot.v2.Bot.register",
+            json!({"fields": {"code": "v2in", "botToken": "t", "properties": {"name": "V"},
+                   "eventMode": "webhook", "webhookUrl": "http://192.168.0.10/h"}}),
+        )
+        .await;
+    assert_eq!(body["error"], "BOT_INVALID_CALLBACK", "{body}");
+    // A public address is fine (it is not reached here).
+    app.ok(
+        &mallory,
+        "imbot.register",
+        json!({"CODE": "outside", "EVENT_HANDLER": "http://203.0.113.7/bot", "CLIENT_ID": "m",
+               "PROPERTIES": {"NAME": "Outside"}}),
+    )
+    .await;
+    // An administrator's bot on this machine works.
+    let bot = app
+        .ok(
+            &root,
+            "imbot.register",
+            json!({"CODE": "local", "EVENT_HANDLER": rx.url, "CLIENT_ID": "r",
+                   "PROPERTIES": {"NAME": "Local"}}),
+        )
+        .await;
+    app.write_to(&mallory, &bot.to_string(), "hi").await;
+    rx.wait_for("ONIMBOTMESSAGEADD", 1, WAIT).await;
+
+    // Mallory's bot whose handler is on this machine all the same (as if its
+    // name resolved elsewhere when it was registered): never delivered to.
+    use b24im::domain::bots::{Handlers, NewBot, Registration};
+    let sneaky = rx.url.replace("/bot/events", "/sneaky");
+    let new = NewBot::parse(
+        Registration {
+            code: "sneaky".into(),
+            common_handler: sneaky.clone(),
+            handlers: Handlers::default(),
+            first_name: "Sneaky".into(),
+            ..Registration::default()
+        },
+        Some("webhook:0:sneaky".into()),
+        UserId(mallory.user),
+        Scopes::all(),
+    )
+    .unwrap();
+    let sneaky_bot = b24im::domain::cases::bots::register(
+        app.store.as_ref(),
+        new,
+        b24im::domain::Timestamp::now(),
+    )
+    .await
+    .unwrap();
+    app.write_to(&root, &sneaky_bot.0.to_string(), "hello sneaky")
+        .await;
+    let deadline = std::time::Instant::now() + WAIT;
+    let failed = loop {
+        let entries = app.store_events(None).await;
+        let mine: Vec<_> = entries.iter().filter(|e| e.handler == sneaky).collect();
+        if let Some(e) = mine.iter().find(|e| e.attempts > 0) {
+            break e.last_error.clone();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never tried: {mine:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(failed.contains("private"), "{failed}");
+    assert!(
+        rx.all().iter().all(|r| r.event() != "ONIMBOTMESSAGEADD"
+            || r.form["data"]["PARAMS"]["MESSAGE"] != "hello sneaky"),
+        "delivered to a private handler"
+    );
+}
