@@ -164,7 +164,8 @@ pub struct ServeArgs {
           value_parser = TypedValueParser::map(clap::value_parser!(u32).range(1..), |n| n as usize))]
     pub max_connections: usize,
     /// Connections open at once from one client address (0: no cap; default
-    /// half of --max-connections); beyond it a new one from that address is
+    /// an eighth of --max-connections, at least 8; an IPv6 client counts by
+    /// its /64); beyond it a new one from that address is
     /// closed at once. Behind a proxy every client has the proxy's address:
     /// set it to 0 there.
     #[arg(long, env = "B24IM_MAX_CONNECTIONS_PER_ADDRESS")]
@@ -727,7 +728,15 @@ async fn serve(db: Database, args: ServeArgs) -> anyhow::Result<()> {
             data_dir: data,
             body_limit: args.body_limit,
             limits,
-            dev_login: args.dev_login.unwrap_or(only_loopback),
+            // A public URL on another host says a proxy brings clients from
+            // elsewhere (one that adds no headers included): no local mode.
+            dev_login: args.dev_login.unwrap_or(
+                only_loopback
+                    && args
+                        .public_url
+                        .as_deref()
+                        .is_none_or(config::is_loopback_url),
+            ),
             delivery: DeliveryConfig {
                 timeout: std::time::Duration::from_secs(args.event_timeout.max(1)),
                 max_attempts: args.event_attempts.max(1),

@@ -34,9 +34,10 @@ pub const DEFAULT_BODY_TIMEOUT_SECS: u64 = 30;
 /// Connections open at once, HTTP and HTTPS together.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 /// Connections open at once from one client address, unless set (0: no
-/// cap): half of all, so one address never takes the server.
+/// cap): an eighth of all (at least 8), so a few addresses never take the
+/// server.
 pub fn default_per_address(max_connections: usize) -> usize {
-    max_connections.div_ceil(2)
+    (max_connections / 8).max(8)
 }
 /// Seconds a new connection may stay silent before it is closed.
 pub const DEFAULT_FIRST_REQUEST_TIMEOUT_SECS: u64 = 5;
@@ -145,6 +146,25 @@ pub fn host_of(base: &str) -> &str {
     base.split_once("://").map_or(base, |(_, host)| host)
 }
 
+/// Whether `url` names this machine (a loopback address or a `localhost`
+/// name).
+pub fn is_loopback_url(url: &str) -> bool {
+    let Ok(url) = reqwest::Url::parse(url.trim()) else {
+        return false;
+    };
+    let host = url.host_str().unwrap_or_default();
+    let host = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host)
+        .to_ascii_lowercase();
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// The HTTP base URL a listener address is reached at.
 pub fn base_url(listen: &SocketAddr) -> String {
     format!("http://{listen}")
@@ -158,6 +178,15 @@ pub fn https_base_url(listen: &SocketAddr) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn loopback_urls_are_told_apart() {
+        assert!(is_loopback_url("http://127.0.0.1:8080"));
+        assert!(is_loopback_url("https://localhost/"));
+        assert!(is_loopback_url("http://[::1]:8080"));
+        assert!(!is_loopback_url("https://im.example.com"));
+        assert!(!is_loopback_url("not a url"));
+    }
 
     #[test]
     fn hosts_come_from_bases() {

@@ -50,7 +50,9 @@ impl Gate {
     }
 
     /// A slot for a connection from `ip`, unless that address has its cap.
+    /// An IPv6 client is counted by its /64 (one host holds a whole /64).
     fn admit(self: &Arc<Self>, ip: IpAddr) -> Option<Slot> {
+        let ip = client_of(ip);
         if self.per_address > 0 {
             let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
             let n = open.entry(ip).or_insert(0);
@@ -63,6 +65,20 @@ impl Gate {
             gate: Arc::clone(self),
             ip,
         })
+    }
+}
+
+/// The address a client is counted by: an IPv4 address, an IPv6 /64.
+pub fn client_of(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let s = v6.segments();
+                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        },
+        v4 => v4,
     }
 }
 

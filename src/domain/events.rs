@@ -266,6 +266,9 @@ pub struct Binding {
     pub user: i64,
     pub client_id: String,
     pub scopes: Scopes,
+    /// The credential that bound it (the one a web client's session was
+    /// made from): the binding ends with it.
+    pub credential: Option<i64>,
 }
 
 /// A record of the offline event queue (event.offline.*).

@@ -32,8 +32,10 @@ pub fn http_client(
         .redirect(reqwest::redirect::Policy::none())
         .user_agent("Bitrix24 Webhook Engine");
     if public_only {
+        // No proxy either: a proxy would resolve (and reach) for us.
         builder
             .dns_resolver(std::sync::Arc::new(reach::PublicOnly))
+            .no_proxy()
             .build()
     } else {
         builder.build()

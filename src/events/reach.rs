@@ -15,7 +15,7 @@ use std::net::{IpAddr, SocketAddr};
 pub fn is_private(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
+            let [a, b, c, _] = v4.octets();
             v4.is_loopback()
                 || v4.is_private()
                 || v4.is_link_local()
@@ -25,36 +25,60 @@ pub fn is_private(ip: IpAddr) -> bool {
                 || a == 0
                 // 100.64.0.0/10, shared address space (carrier NAT)
                 || (a == 100 && (64..128).contains(&b))
+                // 192.0.0.0/24, protocol assignments
+                || (a == 192 && b == 0 && c == 0)
                 // 198.18.0.0/15, benchmarking networks
                 || (a == 198 && (b == 18 || b == 19))
+                // 240.0.0.0/4, reserved
+                || a >= 240
         }
         IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
+            let s = v6.segments();
+            // An IPv4 address inside: mapped (::ffff:0:0/96), compatible
+            // (::/96), NAT64 (64:ff9b::/96) or 6to4 (2002::/16).
+            let low32 = || std::net::Ipv4Addr::from((u32::from(s[6]) << 16) | u32::from(s[7]));
+            let compatible = s[..6] == [0; 6] && !v6.is_loopback() && !v6.is_unspecified();
+            let nat64 = s[..6] == [0x64, 0xff9b, 0, 0, 0, 0];
+            let embedded = if let Some(v4) = v6.to_ipv4_mapped() {
+                Some(v4)
+            } else if compatible || nat64 {
+                Some(low32())
+            } else if s[0] == 0x2002 {
+                Some(std::net::Ipv4Addr::from(
+                    (u32::from(s[1]) << 16) | u32::from(s[2]),
+                ))
+            } else {
+                None
+            };
+            if let Some(v4) = embedded {
                 return is_private(IpAddr::V4(v4));
             }
-            let first = v6.segments()[0];
             v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
                 // fc00::/7 unique local, fe80::/10 link local
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80
+                || (s[0] & 0xfe00) == 0xfc00
+                || (s[0] & 0xffc0) == 0xfe80
         }
     }
 }
 
-/// The host of an `http(s)://` URL (brackets of an IPv6 address removed).
-fn host_of(url: &str) -> Option<&str> {
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))?;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let host = match authority.strip_prefix('[') {
-        Some(v6) => v6.split(']').next()?,
-        None => authority.split(':').next()?,
-    };
-    (!host.is_empty()).then_some(host)
+/// The host of an `http(s)://` URL as the HTTP client will read it (the
+/// WHATWG URL rules reqwest follows: `\\` is `/`, percent-escapes and wide
+/// digits of an address are decoded), brackets of an IPv6 address removed.
+/// Reading it any other way would let a URL name one host here and reach
+/// another.
+fn host_of(url: &str) -> Option<String> {
+    let url = reqwest::Url::parse(url.trim()).ok()?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return None;
+    }
+    let host = url.host_str()?;
+    let host = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    (!host.is_empty()).then(|| host.to_owned())
 }
 
 /// Whether `url` points at a private address: its host is one, is a
@@ -62,6 +86,7 @@ fn host_of(url: &str) -> Option<&str> {
 /// resolve points nowhere, private or not.
 pub async fn points_private(url: &str) -> bool {
     let Some(host) = host_of(url) else {
+        // Not a URL the client would send to: nothing to reach.
         return false;
     };
     if let Ok(ip) = host.parse::<IpAddr>() {
@@ -136,6 +161,11 @@ mod tests {
             "fd00::1",
             "fe80::1",
             "::ffff:127.0.0.1",
+            "::127.0.0.1",
+            "64:ff9b::a00:1",
+            "2002:7f00:1::",
+            "192.0.0.8",
+            "240.0.0.1",
         ] {
             assert!(is_private(ip.parse().unwrap()), "{ip}");
         }
@@ -145,13 +175,32 @@ mod tests {
     }
 
     #[test]
-    fn hosts_are_read_from_urls() {
-        assert_eq!(host_of("http://127.0.0.1:9000/bot"), Some("127.0.0.1"));
-        assert_eq!(host_of("https://[::1]:8443/x"), Some("::1"));
-        assert_eq!(host_of("http://user@10.0.0.1/x"), Some("10.0.0.1"));
-        assert_eq!(host_of("https://bots.example/h?x=1"), Some("bots.example"));
-        assert_eq!(host_of("ftp://x"), None);
+    fn hosts_are_read_as_the_client_reads_them() {
+        let host = |u: &str| host_of(u);
+        assert_eq!(
+            host("http://127.0.0.1:9000/bot").as_deref(),
+            Some("127.0.0.1")
+        );
+        assert_eq!(host("https://[::1]:8443/x").as_deref(), Some("::1"));
+        assert_eq!(host("http://user@10.0.0.1/x").as_deref(), Some("10.0.0.1"));
+        assert_eq!(
+            host("https://bots.example/h?x=1").as_deref(),
+            Some("bots.example")
+        );
+        assert_eq!(host("ftp://x"), None);
+        // What a hand-written reading gets wrong.
+        assert_eq!(
+            host("http://127.0.0.1\\@bots.example/").as_deref(),
+            Some("127.0.0.1")
+        );
+        assert_eq!(host("http://127.0.0.%31/").as_deref(), Some("127.0.0.1"));
+        assert_eq!(
+            host("http://\u{ff11}\u{ff12}\u{ff17}.0.0.1/").as_deref(),
+            Some("127.0.0.1")
+        );
+        assert_eq!(host("http://2130706433/").as_deref(), Some("127.0.0.1"));
         assert!(literal_private("http://192.168.0.5/bot"));
+        assert!(literal_private("http://127.0.0.1\\@bots.example/"));
         assert!(!literal_private("http://bots.example/bot"));
     }
 }

@@ -303,7 +303,7 @@ impl Dispatcher {
             .user(registrant)
             .await
             .map_err(unreadable)?
-            .is_some_and(|u| u.admin);
+            .is_some_and(|u| u.admin && u.active);
         Ok(!admin)
     }
 

@@ -45,13 +45,13 @@ pub async fn run(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
                 "Max batch length exceeded",
             ))
         } else if room == 0 {
-            Err(answer_too_large(cx))
+            Err(answer_too_large(cx, false))
         } else {
             run_one(cx, &command, &done).await.and_then(|reply| {
                 let size = json_size(&reply.result, room);
                 if size > room {
                     room = 0;
-                    return Err(answer_too_large(cx));
+                    return Err(answer_too_large(cx, true));
                 }
                 room -= size;
                 Ok(reply)
@@ -86,18 +86,27 @@ pub async fn run(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     Ok(Reply::value(Value::Object(out)))
 }
 
-/// A command whose answer would take the batch's answer past
-/// `--batch-answer-limit`: its result is not sent, and the commands after
-/// it are not run (so memory per request stays bounded whatever a batch
-/// asks for).
-fn answer_too_large(cx: &Ctx) -> ApiError {
+/// The batch's answer reached `--batch-answer-limit`: the command whose
+/// result would pass it (`ran`) ran, and its result is not sent; the
+/// commands after it are not run. Memory per request stays bounded whatever
+/// a batch asks for.
+fn answer_too_large(cx: &Ctx, ran: bool) -> ApiError {
+    let limit = cx.state.config.limits.batch_answer;
+    let description = if ran {
+        format!(
+            "This command ran, but its result would take the batch's answer past its limit \
+             of {limit} bytes; read it in another call"
+        )
+    } else {
+        format!(
+            "Not run: the batch's answer reached its limit of {limit} bytes; run it in \
+             another call"
+        )
+    };
     ApiError::new(
         StatusCode::BAD_REQUEST,
         "ERROR_BATCH_ANSWER_TOO_LARGE",
-        format!(
-            "The batch's answer reached its limit of {} bytes; run the rest in another call",
-            cx.state.config.limits.batch_answer
-        ),
+        description,
     )
 }
 

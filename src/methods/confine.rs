@@ -9,10 +9,11 @@
 //! the event's chat, and dies with the bot.
 //!
 //! - `imbot.*` methods act as the application's bots, not as the user: all
-//!   of them but those that register a bot (which would be the user's).
-//! - Methods aimed at a chat (`im.message.like`, the chat's history and
-//!   description, its members) when every chat they name (`DIALOG_ID`,
-//!   `CHAT_ID`, the chat of `MESSAGE_ID`) is the event's.
+//!   of them but those that register a bot (which would be the user's) or
+//!   read as the user (`imbot.chat.get`, `imbot.dialog.get`).
+//! - Methods aimed at one chat (`im.message.like`, the chat's history and
+//!   description, its members) when that chat, read from the parameters
+//!   exactly as the method reads it, is the event's.
 //! - `batch` (its commands are checked one by one) and what describes the
 //!   call itself (`server.time`, `scope`, `methods`, `app.info`).
 //!
@@ -22,24 +23,21 @@
 
 use super::ctx::Ctx;
 use crate::domain::cases;
-use crate::domain::{ChatId, DialogRef, MessageId};
+use crate::domain::{ChatId, MessageId};
 use crate::protocol::error::ApiError;
 use crate::protocol::params::Params;
 
 /// Methods that describe the call, open to any credential.
 const ALWAYS: &[&str] = &["batch", "server.time", "scope", "methods", "app.info"];
 
-/// Methods aimed at one chat, allowed in the confining chat.
-const IN_CHAT: &[&str] = &[
-    "im.message.like",
-    "im.dialog.messages.get",
-    "im.dialog.get",
-    "im.chat.get",
-    "im.chat.user.list",
+/// `imbot.*` methods that do not act as one of the application's bots: they
+/// would register a bot as the token's user, or read as the user.
+const NOT_AS_BOT: &[&str] = &[
+    "imbot.register",
+    "imbot.v2.bot.register",
+    "imbot.chat.get",
+    "imbot.dialog.get",
 ];
-
-/// `imbot.*` methods that would register a bot as the token's user.
-const REGISTERING: &[&str] = &["imbot.register", "imbot.v2.bot.register"];
 
 fn denied() -> ApiError {
     ApiError::new(
@@ -59,37 +57,36 @@ pub async fn check(cx: &Ctx, method: &str, p: &Params, chat: ChatId) -> Result<(
         return Ok(());
     }
     let lower = method.to_ascii_lowercase();
-    if lower.starts_with("imbot.") && !one_of(REGISTERING, method) {
+    if lower.starts_with("imbot.") && !one_of(NOT_AS_BOT, method) {
         return Ok(());
     }
-    if !one_of(IN_CHAT, method) || chat.0 == 0 {
+    if chat.0 == 0 {
         return Err(denied());
     }
-    let mut named = 0;
-    if let Some(id) = p.positive_id("MESSAGE_ID") {
-        named += 1;
-        if cx.store().message_chat(MessageId(id)).await? != Some(chat) {
-            return Err(denied());
+    match target(cx, &lower, p).await {
+        Some(aimed) if aimed == chat => Ok(()),
+        _ => Err(denied()),
+    }
+}
+
+/// The one chat an in-chat method acts in, read from `p` exactly as its
+/// handler reads it (`None`: not such a method, or no chat to be had).
+async fn target(cx: &Ctx, method: &str, p: &Params) -> Option<ChatId> {
+    match method {
+        "im.message.like" => {
+            let id = super::required_id(p, "MESSAGE_ID", Some("ID"), super::MESSAGE_ID_ERROR);
+            cx.store().message_chat(MessageId(id.ok()?)).await.ok()?
         }
-    }
-    if let Some(raw) = p.str("DIALOG_ID").filter(|d| !d.trim().is_empty()) {
-        named += 1;
-        let dialog = DialogRef::parse(&raw).ok_or_else(denied)?;
-        let found = cases::chats::dialog_chat(cx.store(), cx.user(), dialog)
-            .await
-            .map_err(|_| denied())?;
-        if found != Some(chat) {
-            return Err(denied());
+        "im.dialog.messages.get" | "im.dialog.get" => {
+            let dialog = super::dialog_id(p).ok()?;
+            cases::chats::dialog_chat(cx.store(), cx.user(), dialog)
+                .await
+                .ok()?
         }
-    }
-    if p.has("CHAT_ID") {
-        named += 1;
-        if p.positive_id("CHAT_ID") != Some(chat.0) {
-            return Err(denied());
+        "im.chat.user.list" => {
+            let id = super::required_id(p, "CHAT_ID", None, super::CHAT_ID_EMPTY);
+            Some(ChatId(id.ok()?))
         }
+        _ => None,
     }
-    if named == 0 {
-        return Err(denied());
-    }
-    Ok(())
 }

@@ -68,6 +68,7 @@ pub async fn bind(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
                 user,
                 client_id: client_id(cx),
                 scopes: cx.caller.scopes.clone(),
+                credential: Some(cx.caller.ties.parent.unwrap_or(cx.caller.credential)),
             },
             Timestamp::now(),
         )

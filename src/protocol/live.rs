@@ -53,8 +53,13 @@ use crate::state::AppState;
 pub const HELLO_WAIT: Duration = Duration::from_secs(3);
 /// How often the session's credential is checked again besides.
 pub const RECHECK: Duration = Duration::from_secs(30);
-/// Live sessions one user may hold at once.
-pub const PER_USER: usize = 16;
+/// The least time between two checks a session makes on revocations.
+const RECHECK_GAP: Duration = Duration::from_millis(250);
+/// Live sessions one credential may hold at once (an application holding
+/// a user's token cannot take the places of the user's own sessions).
+pub const PER_CREDENTIAL: usize = 16;
+/// Live sessions one user may hold at once, over all their credentials.
+pub const PER_USER: usize = 64;
 /// Upgrades still signing in from one client address at once.
 pub const PENDING_PER_ADDRESS: usize = 4;
 
@@ -72,6 +77,7 @@ pub struct LiveSlots {
     pending: Arc<tokio::sync::Semaphore>,
     pending_from: std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>,
     users: std::sync::Mutex<std::collections::HashMap<i64, usize>>,
+    credentials: std::sync::Mutex<std::collections::HashMap<i64, usize>>,
 }
 
 impl LiveSlots {
@@ -81,12 +87,14 @@ impl LiveSlots {
             pending: Arc::new(tokio::sync::Semaphore::new(pending_share(sessions))),
             pending_from: std::sync::Mutex::new(std::collections::HashMap::new()),
             users: std::sync::Mutex::new(std::collections::HashMap::new()),
+            credentials: std::sync::Mutex::new(std::collections::HashMap::new()),
         })
     }
 
     /// A place to sign in from `ip`, unless every such place is taken, or
     /// [`PENDING_PER_ADDRESS`] by that address.
     fn take_pending(self: &Arc<Self>, ip: std::net::IpAddr) -> Option<Pending> {
+        let ip = crate::listen::client_of(ip);
         let permit = Arc::clone(&self.pending).try_acquire_owned().ok()?;
         let mut from = self.pending_from.lock().unwrap_or_else(|e| e.into_inner());
         let n = from.entry(ip).or_insert(0);
@@ -101,17 +109,24 @@ impl LiveSlots {
         })
     }
 
-    /// A place for `user`'s session, unless they hold [`PER_USER`].
-    fn take_user(self: &Arc<Self>, user: i64) -> Option<UserSlot> {
+    /// A place for a session of `user` on `credential`, unless the
+    /// credential holds [`PER_CREDENTIAL`] or the user [`PER_USER`].
+    fn take_user(self: &Arc<Self>, user: i64, credential: i64) -> Option<UserSlot> {
         let mut users = self.users.lock().unwrap_or_else(|e| e.into_inner());
-        let n = users.entry(user).or_insert(0);
-        if *n >= PER_USER {
+        let mut credentials = self.credentials.lock().unwrap_or_else(|e| e.into_inner());
+        let held = (
+            users.get(&user).copied().unwrap_or(0),
+            credentials.get(&credential).copied().unwrap_or(0),
+        );
+        if held.0 >= PER_USER || held.1 >= PER_CREDENTIAL {
             return None;
         }
-        *n += 1;
+        *users.entry(user).or_insert(0) += 1;
+        *credentials.entry(credential).or_insert(0) += 1;
         Some(UserSlot {
             slots: Arc::clone(self),
             user,
+            credential,
         })
     }
 }
@@ -140,21 +155,27 @@ impl Drop for Pending {
     }
 }
 
-/// A user's place for one session, given back when it ends.
+/// A user's and a credential's place for one session, given back when it
+/// ends.
 struct UserSlot {
     slots: Arc<LiveSlots>,
     user: i64,
+    credential: i64,
 }
 
 impl Drop for UserSlot {
     fn drop(&mut self) {
-        let mut users = self.slots.users.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(n) = users.get_mut(&self.user) {
-            *n -= 1;
-            if *n == 0 {
-                users.remove(&self.user);
+        fn release(map: &std::sync::Mutex<std::collections::HashMap<i64, usize>>, key: i64) {
+            let mut map = map.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(n) = map.get_mut(&key) {
+                *n -= 1;
+                if *n == 0 {
+                    map.remove(&key);
+                }
             }
         }
+        release(&self.slots.users, self.user);
+        release(&self.slots.credentials, self.credential);
     }
 }
 /// The largest frame a client may send.
@@ -285,11 +306,14 @@ async fn session(state: AppState, mut socket: WebSocket, pending: Pending) {
     let Ok(_place) = Arc::clone(&state.live.sessions).try_acquire_owned() else {
         return fail(&mut socket, &too_many()).await;
     };
-    let Some(_user_place) = state.live.take_user(caller.user.0) else {
+    let Some(_user_place) = state.live.take_user(caller.user.0, caller.credential) else {
         let e = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "TOO_MANY_SESSIONS",
-            format!("This user has {PER_USER} live sessions open; close one first"),
+            format!(
+                "This credential has {PER_CREDENTIAL} live sessions open (a user at most \
+                 {PER_USER}); close one first"
+            ),
         );
         return fail(&mut socket, &e).await;
     };
@@ -327,6 +351,9 @@ async fn session(state: AppState, mut socket: WebSocket, pending: Pending) {
     }
     let mut recheck = tokio::time::interval(RECHECK);
     recheck.tick().await;
+    // The check a revocation asked for, and when the last one was made.
+    let mut due: Option<tokio::time::Instant> = None;
+    let mut last_check = tokio::time::Instant::now();
     loop {
         tokio::select! {
             received = rx.recv() => match received {
@@ -371,12 +398,23 @@ async fn session(state: AppState, mut socket: WebSocket, pending: Pending) {
                 // Pings are answered by the library; text frames are ignored.
                 Some(Ok(_)) => {}
             },
-            // A revocation anywhere, or the periodic check: the credential
-            // (and its user) must still be good.
+            // A revocation anywhere: the credential (and its user) must
+            // still be good. Checked a moment later (spread over the
+            // sessions, several revocations in one check, at most one check
+            // in RECHECK_GAP), never more than a second after.
             changed = revocations.changed() => {
                 if changed.is_err() {
                     return;
                 }
+                if due.is_none() {
+                    let spread = Duration::from_millis(rand::random::<u64>() % 200);
+                    let earliest = last_check + RECHECK_GAP;
+                    due = Some((tokio::time::Instant::now() + spread).max(earliest));
+                }
+            }
+            () = tokio::time::sleep_until(due.unwrap_or_else(tokio::time::Instant::now)), if due.is_some() => {
+                due = None;
+                last_check = tokio::time::Instant::now();
                 if let Err(e) = state.auth.authenticate(presented.clone()).await {
                     return fail(&mut socket, &e).await;
                 }
@@ -444,14 +482,20 @@ async fn pass_on(
     let mut out: Vec<&Update> = Vec::new();
     for update in updates() {
         if watch.changes_chats(update) {
+            // Only this update's chat changes here: a chat the user joins in
+            // a later update (still queued) is theirs from that update on.
             if let Some(chat) = update.chat() {
                 joins_ahead.remove(&chat);
+                match watch_of(state, UserId(watch.user)).await {
+                    Ok(now) if now.chats.contains(&chat) && !joins_ahead.contains(&chat) => {
+                        watch.chats.insert(chat);
+                    }
+                    Ok(_) => {
+                        watch.chats.remove(&chat);
+                    }
+                    Err(_) => return false,
+                }
             }
-            match watch_of(state, UserId(watch.user)).await {
-                Ok(w) => *watch = w,
-                Err(_) => return false,
-            }
-            watch.chats.retain(|c| !joins_ahead.contains(c));
         }
         if watch.concerns(update) {
             out.push(update);

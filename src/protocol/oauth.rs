@@ -177,7 +177,7 @@ async fn server_app_info_inner(
     let base = base_of(state, &headers, scheme);
     let expires = credential.expires_at.map_or(0, |t| t.0);
     Ok(json!({
-        "client_id": client_id,
+        "client_id": crate::domain::applications::shown_client_id(&client_id),
         "scope": credential.scopes.to_list(),
         "expires": super::envelope::iso_date(crate::domain::Timestamp(expires)),
         "install": {
@@ -219,10 +219,14 @@ pub async fn authorize(State(state): State<AppState>, request: Request) -> Respo
         Err(e) => return ApiError::from(e).into_response(),
     };
     let dev_login = state.config.dev_login && local_request(peer, &headers);
+    let tokens = match crate::events::app_tokens(state.store.as_ref()).await {
+        Ok(t) => t,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
     // Who signs in: a user picked from the list (local mode), or the owner
     // of the webhook or access token given; both only by POST, from the page.
     let user = if post {
-        if !forgery_token_matches(&headers, &p) {
+        if !forgery_token_matches(&headers, &p, &tokens) {
             return page(
                 StatusCode::FORBIDDEN,
                 "This sign-in did not come from this server's own page: open it again.",
@@ -236,7 +240,14 @@ pub async fn authorize(State(state): State<AppState>, request: Request) -> Respo
         None
     };
     let Some((user, parent)) = user else {
-        return sign_in_page(&state, &app, &state_param, dev_login, (scheme, &headers)).await;
+        return sign_in_page(
+            &state,
+            &app,
+            &state_param,
+            dev_login,
+            (scheme, &headers, &tokens),
+        )
+        .await;
     };
     let Some(target) = Some(app.return_url()).filter(|u| !u.is_empty()) else {
         return page(
@@ -289,6 +300,27 @@ fn local_request(peer: Option<Peer>, headers: &HeaderMap) -> bool {
             .and_then(|h| h.to_str().ok())
             .is_some_and(loopback_host)
         && !headers.keys().any(|name| proxy_header(name.as_str()))
+        && !cross_site(headers)
+}
+
+/// Whether another site's page made the request other than by taking the
+/// browser there (a script's `fetch`, which CORS would let read the list; a
+/// form of its own): `Sec-Fetch-*` say so, or an `Origin` that is not this
+/// server's. An application that sends the user here (a navigation) is the
+/// OAuth flow itself: the user still picks.
+fn cross_site(headers: &HeaderMap) -> bool {
+    let value = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let elsewhere = value("sec-fetch-site").is_some_and(|s| s != "same-origin" && s != "none");
+    if elsewhere && value("sec-fetch-mode").is_some_and(|m| m != "navigate") {
+        return true;
+    }
+    match (value("origin"), value("host")) {
+        (Some(origin), Some(host)) => origin
+            .split_once("://")
+            .is_none_or(|(_, rest)| rest.trim_end_matches('/') != host),
+        (Some(_), None) => true,
+        (None, _) => false,
+    }
 }
 
 /// `host[:port]` names this machine: `localhost`, `*.localhost` or a
@@ -325,8 +357,27 @@ fn proxy_header(name: &str) -> bool {
 }
 
 /// The anti-forgery cookie the sign-in page sets; its value is in the page's
-/// forms too.
+/// forms too. The value is a nonce and the server's HMAC of it, so a cookie
+/// another page planted (cookies ignore ports: any page on this machine can
+/// set one) is not a value the server made.
 const FORGERY_COOKIE: &str = "b24im_signin";
+
+/// A new anti-forgery value: `nonce.mac`.
+fn forgery_value(tokens: &crate::events::payload::AppTokens) -> String {
+    let nonce = crate::domain::credentials::Secret::webhook().0;
+    let mac = tokens.token(&format!("sign-in:{nonce}"));
+    format!("{nonce}.{mac}")
+}
+
+/// Whether `value` is one the server made.
+fn forgery_value_ok(value: &str, tokens: &crate::events::payload::AppTokens) -> bool {
+    use subtle::ConstantTimeEq;
+    let Some((nonce, mac)) = value.split_once('.') else {
+        return false;
+    };
+    let want = tokens.token(&format!("sign-in:{nonce}"));
+    !nonce.is_empty() && bool::from(want.as_bytes().ct_eq(mac.as_bytes()))
+}
 
 /// The value of the anti-forgery cookie a request carries, if any.
 fn forgery_cookie(headers: &HeaderMap) -> Option<&str> {
@@ -343,12 +394,16 @@ fn forgery_cookie(headers: &HeaderMap) -> Option<&str> {
 /// Whether a POST carries the page's anti-forgery token: the cookie the page
 /// set and the same value in the form. Another site can make a browser POST
 /// here, but cannot read the value, and the cookie is `SameSite=Strict`.
-fn forgery_token_matches(headers: &HeaderMap, p: &Params) -> bool {
+fn forgery_token_matches(
+    headers: &HeaderMap,
+    p: &Params,
+    tokens: &crate::events::payload::AppTokens,
+) -> bool {
     use subtle::ConstantTimeEq;
     let (Some(cookie), Some(field)) = (forgery_cookie(headers), p.str("csrf")) else {
         return false;
     };
-    cookie.len() >= 32 && bool::from(cookie.as_bytes().ct_eq(field.as_bytes()))
+    forgery_value_ok(cookie, tokens) && bool::from(cookie.as_bytes().ct_eq(field.as_bytes()))
 }
 
 /// The user who signs in, and the credential the sign-in was made with (the
@@ -418,15 +473,12 @@ async fn sign_in_page(
     app: &Application,
     state_param: &str,
     dev_login: bool,
-    (scheme, headers): (&str, &HeaderMap),
+    (scheme, headers, tokens): (&str, &HeaderMap, &crate::events::payload::AppTokens),
 ) -> Response {
-    // The anti-forgery value: the browser's own if it has one, else new.
+    // The anti-forgery value: the browser's own if the server made it, else new.
     let token = forgery_cookie(headers)
-        .filter(|v| v.len() == 48 && v.bytes().all(|b| b.is_ascii_alphanumeric()))
-        .map_or_else(
-            || crate::domain::credentials::Secret::access_token().0,
-            str::to_owned,
-        );
+        .filter(|v| forgery_value_ok(v, tokens))
+        .map_or_else(|| forgery_value(tokens), str::to_owned);
     let mut body = format!(
         "<h1>Sign in to {}</h1><p>The application asks for: {}.</p>",
         html(&app.name),
@@ -554,6 +606,35 @@ mod tests {
             assert!(proxy_header(name), "{name}");
         }
         assert!(!proxy_header("user-agent") && !proxy_header("cookie"));
+        // Another site's script, not a navigation to the page.
+        let mut fetched = headers.clone();
+        fetched.insert("sec-fetch-site", "cross-site".parse().unwrap());
+        fetched.insert("sec-fetch-mode", "cors".parse().unwrap());
+        assert!(!local_request(Some(here), &fetched));
+        let mut sent_here = headers.clone();
+        sent_here.insert("sec-fetch-site", "cross-site".parse().unwrap());
+        sent_here.insert("sec-fetch-mode", "navigate".parse().unwrap());
+        assert!(local_request(Some(here), &sent_here), "the OAuth redirect");
+        let mut foreign = headers.clone();
+        foreign.insert("origin", "http://evil.example".parse().unwrap());
+        assert!(!local_request(Some(here), &foreign));
+        let mut own = headers.clone();
+        own.insert("origin", "http://127.0.0.1:8080".parse().unwrap());
+        assert!(local_request(Some(here), &own));
+    }
+
+    #[test]
+    fn only_the_servers_own_anti_forgery_values_pass() {
+        let tokens = crate::events::payload::AppTokens::new("secret");
+        let made = forgery_value(&tokens);
+        assert!(forgery_value_ok(&made, &tokens));
+        assert!(!forgery_value_ok("planted.0000", &tokens));
+        let (nonce, _) = made.split_once('.').unwrap();
+        assert!(!forgery_value_ok(&format!("{nonce}.x"), &tokens));
+        assert!(!forgery_value_ok(
+            &made,
+            &crate::events::payload::AppTokens::new("other")
+        ));
     }
 
     #[test]

@@ -70,14 +70,16 @@ pub(super) fn credential(conn: &impl Db, hash: TokenHash) -> DbResult<Option<Cre
     let row = conn.row_opt(
         // A deactivated user's (user.update ACTIVE=N) credentials stop
         // working; one made from another (its `parent_id`) works only while
-        // that one is there, and expires when it does.
+        // that one is there, and expires when it does; one a bot's event
+        // handed out, only while the bot is there.
         &format!(
             "SELECT {CREDENTIAL_COLUMNS},
                     (SELECT p.expires_at FROM credentials p WHERE p.id = credentials.parent_id)
                FROM credentials WHERE token_hash = ?1
                 AND user_id IN (SELECT id FROM users WHERE active = TRUE)
                 AND (parent_id IS NULL
-                     OR parent_id IN (SELECT id FROM credentials))"
+                     OR parent_id IN (SELECT id FROM credentials))
+                AND (bot_id IS NULL OR bot_id IN (SELECT user_id FROM bots))"
         ),
         params![hash.0],
         |r| {
@@ -115,6 +117,10 @@ pub(super) fn delete_webhook(conn: &impl Db, hash: TokenHash) -> DbResult<bool> 
     for id in &deleted {
         conn.exec("DELETE FROM credentials WHERE parent_id = ?1", params![id])?;
         conn.exec("DELETE FROM oauth_grants WHERE parent_id = ?1", params![id])?;
+        conn.exec(
+            "DELETE FROM event_bindings WHERE credential_id = ?1",
+            params![id],
+        )?;
     }
     if !deleted.is_empty() {
         conn.publish(Update::Credentials);

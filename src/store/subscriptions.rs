@@ -105,15 +105,16 @@ pub(super) fn user_events(
 pub(super) fn bind_event(conn: &impl Db, b: Binding, now: Timestamp) -> DbResult<bool> {
     Ok(conn.exec(
         "INSERT INTO event_bindings
-                         (event, handler, user_id, client_id, scopes, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
+                         (event, handler, user_id, client_id, scopes, created_at, credential_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
         params![
             b.event,
             b.handler,
             b.user,
             b.client_id,
             b.scopes.to_list(),
-            now.0
+            now.0,
+            b.credential
         ],
     )? == 1)
 }
@@ -133,7 +134,7 @@ pub(super) fn unbind_event(
 
 pub(super) fn bindings(conn: &impl Db, client_id: String) -> DbResult<Vec<Binding>> {
     let rows = conn.rows(
-        "SELECT event, handler, user_id, client_id, scopes FROM event_bindings
+        "SELECT event, handler, user_id, client_id, scopes, credential_id FROM event_bindings
                      WHERE client_id = ?1 ORDER BY id",
         params![client_id],
         |r| {
@@ -144,6 +145,7 @@ pub(super) fn bindings(conn: &impl Db, client_id: String) -> DbResult<Vec<Bindin
                 user: r.get(2)?,
                 client_id: r.get(3)?,
                 scopes: Scopes::parse(&scopes).unwrap_or_default(),
+                credential: r.get(5)?,
             })
         },
     )?;

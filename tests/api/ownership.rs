@@ -302,8 +302,34 @@ async fn an_event_token_acts_only_in_its_events_chat_and_dies_with_the_bot() {
     .await;
     assert_eq!(status, 200, "the event's own chat: {body}");
 
-    // Nothing else of Anna's.
+    // Nothing else of Anna's, however it is asked for.
+    let event_chat = app
+        .ok(
+            &anna,
+            "im.dialog.get",
+            json!({"DIALOG_ID": bot.to_string()}),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
     for (method, params) in [
+        (
+            "im.message.like",
+            json!({"ID": private, "CHAT_ID": event_chat, "ACTION": "plus"}),
+        ),
+        (
+            "im.message.like",
+            json!({"ID": private, "DIALOG_ID": bot.to_string(), "ACTION": "plus"}),
+        ),
+        (
+            "imbot.dialog.get",
+            json!({"DIALOG_ID": carl.user.to_string()}),
+        ),
+        (
+            "imbot.chat.get",
+            json!({"ENTITY_TYPE": "x", "ENTITY_ID": "1"}),
+        ),
+        ("im.chat.get", json!({"CHAT_ID": event_chat})),
         (
             "im.dialog.messages.get",
             json!({"DIALOG_ID": carl.user.to_string()}),
@@ -370,13 +396,43 @@ async fn an_event_token_acts_only_in_its_events_chat_and_dies_with_the_bot() {
         "{messages}"
     );
 
-    // Gone with the bot.
+    // Gone with the bot, and so is any token a replay of its old events
+    // hands out.
     app.ok(
         &olga,
         "imbot.unregister",
         json!({"BOT_ID": bot, "CLIENT_ID": "olgas"}),
     )
     .await;
+    let old = app
+        .store_events(None)
+        .await
+        .into_iter()
+        .find(|e| e.record.kind.name() == "ONIMBOTMESSAGEADD" && e.handler == rx.url)
+        .expect("the message's delivery");
+    let root = app.admin_user("Root").await;
+    app.ok(
+        &root,
+        "b24im.event.delivery.replay",
+        json!({"ID": [old.id]}),
+    )
+    .await;
+    let again = rx.wait_for("ONIMBOTMESSAGEADD", 2, WAIT).await;
+    let replayed = again[1].form["auth"]["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, body) = call_with(
+        &app,
+        &replayed,
+        "im.message.like",
+        json!({"MESSAGE_ID": to_bot}),
+    )
+    .await;
+    assert_eq!(
+        status, 401,
+        "a replay of a deleted bot's event acts: {body}"
+    );
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
     loop {
         let (status, body) = as_anna(
@@ -573,6 +629,19 @@ async fn a_web_session_needs_the_clients_scopes_and_ends_with_its_webhook() {
     let (status, me) = call_with(&app, &access, "profile", json!({})).await;
     assert_eq!(status, 200, "{me}");
 
+    // An event binding made in that session ends with the webhook too.
+    let rx = Receiver::start().await;
+    let (status, body) = call_with(
+        &app,
+        &access,
+        "event.bind",
+        json!({"event": "ONIMV2MESSAGEADD", "handler": rx.url}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let own = b24im::domain::applications::webhook_app(UserId(ann.user), "");
+    assert_eq!(app.store.bindings(own.clone()).await.unwrap().len(), 1);
+
     // The webhook goes; so does everything signed in with it.
     let secret = enough.url.trim_end_matches('/').rsplit('/').next().unwrap();
     assert!(app
@@ -602,6 +671,10 @@ async fn a_web_session_needs_the_clients_scopes_and_ends_with_its_webhook() {
         (status, &body["error"]),
         (400, &json!("invalid_grant")),
         "{body}"
+    );
+    assert!(
+        app.store.bindings(own).await.unwrap().is_empty(),
+        "the binding outlived it"
     );
 }
 
