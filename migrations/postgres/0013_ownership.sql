@@ -19,10 +19,14 @@ UPDATE bots SET client_id = 'webhook:' || owner_id || ':' || client_id
  WHERE substr(client_id, 1, 6) <> 'local.' AND substr(client_id, 1, 4) <> 'app.' AND substr(client_id, 1, 10) <> 'bot-token:' AND substr(client_id, 1, 6) <> 'b24im.';
 UPDATE bot_commands SET client_id = (SELECT b.client_id FROM bots b WHERE b.user_id = bot_commands.bot_id)
  WHERE substr(client_id, 1, 6) <> 'local.' AND substr(client_id, 1, 4) <> 'app.' AND substr(client_id, 1, 10) <> 'bot-token:' AND substr(client_id, 1, 6) <> 'b24im.' AND EXISTS (SELECT 1 FROM bots b WHERE b.user_id = bot_commands.bot_id);
-UPDATE outbox SET client_id = (SELECT b.client_id FROM bots b WHERE b.user_id = CAST(outbox.record::jsonb ->> 'bot_id' AS BIGINT))
- WHERE substr(client_id, 1, 6) <> 'local.' AND substr(client_id, 1, 4) <> 'app.' AND substr(client_id, 1, 10) <> 'bot-token:' AND substr(client_id, 1, 6) <> 'b24im.' AND EXISTS (SELECT 1 FROM bots b WHERE b.user_id = CAST(outbox.record::jsonb ->> 'bot_id' AS BIGINT));
+-- An event of a bot goes with the bot; any other (a user event: its binder
+-- is auth_user) to its user. The two sets are apart, so nothing is wrapped
+-- twice.
 UPDATE outbox SET client_id = 'webhook:' || auth_user || ':' || client_id
- WHERE substr(client_id, 1, 6) <> 'local.' AND substr(client_id, 1, 4) <> 'app.' AND substr(client_id, 1, 10) <> 'bot-token:' AND substr(client_id, 1, 6) <> 'b24im.';
+ WHERE substr(client_id, 1, 6) <> 'local.' AND substr(client_id, 1, 4) <> 'app.' AND substr(client_id, 1, 10) <> 'bot-token:' AND substr(client_id, 1, 6) <> 'b24im.' AND NOT EXISTS (SELECT 1 FROM bots b WHERE b.user_id = CAST(outbox.record::jsonb ->> 'bot_id' AS BIGINT));
+UPDATE outbox SET client_id = (SELECT b.client_id FROM bots b WHERE b.user_id = CAST(outbox.record::jsonb ->> 'bot_id' AS BIGINT))
+ WHERE substr(client_id, 1, 6) <> 'local.' AND substr(client_id, 1, 4) <> 'app.' AND substr(client_id, 1, 10) <> 'bot-token:' AND substr(client_id, 1, 6) <> 'b24im.' AND EXISTS (SELECT 1 FROM bots b WHERE b.user_id = CAST(outbox.record::jsonb ->> 'bot_id' AS BIGINT))
+   AND client_id <> (SELECT b.client_id FROM bots b WHERE b.user_id = CAST(outbox.record::jsonb ->> 'bot_id' AS BIGINT));
 -- Offline events queued under a bare name go to its user when one user alone
 -- bound it; events several users' bindings shared cannot be told apart and
 -- are dropped (they were readable by each of them).
