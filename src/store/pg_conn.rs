@@ -26,17 +26,8 @@ const STATEMENT_CACHE: usize = 256;
 
 impl From<postgres::Error> for StoreError {
     fn from(e: postgres::Error) -> Self {
-        let code = e.code().map(|c| c.code()).unwrap_or_default();
-        // The connection broke; not: a certificate or TLS record refused
-        // (InvalidData), which also comes as an I/O error and will not pass
-        // by waiting.
-        let io = e.as_db_error().is_none()
-            && std::error::Error::source(&e)
-                .and_then(|s| s.downcast_ref::<std::io::Error>())
-                .is_some_and(|io| io.kind() != std::io::ErrorKind::InvalidData);
-        if e.is_closed() || io || code.starts_with("08") || code.starts_with("57P") {
-            // The connection is gone (class 08) or the server ended it (57P):
-            // whatever was not committed was not written.
+        if is_lost(&e) {
+            // Whatever was not committed was not written.
             return StoreError::Unavailable;
         }
         match e.as_db_error() {
@@ -54,15 +45,26 @@ impl From<postgres::Error> for StoreError {
     }
 }
 
-/// Whether `e` means the connection itself is gone: closed, or ended by the
-/// server (class 08, connection exception; class 57P, shutdown or
-/// termination by an administrator).
-pub fn connection_lost(e: &postgres::Error, conn: &PgConn) -> bool {
+/// Whether `e` means the connection itself is gone: closed, broken (an I/O
+/// error: reset, broken pipe, end of stream), or ended by the server (class
+/// 08, connection exception; class 57P, shutdown or termination by an
+/// administrator). Not: a certificate or TLS record refused
+/// (`InvalidData`), which also comes as an I/O error and will not pass by
+/// waiting. The client itself may not know yet that its connection is gone
+/// (it notices on its next read), so the error is what tells.
+fn is_lost(e: &postgres::Error) -> bool {
     let code = e.code().map(|c| c.code()).unwrap_or_default();
-    e.is_closed()
-        || conn.client.borrow().is_closed()
-        || code.starts_with("08")
-        || code.starts_with("57P")
+    let io = e.as_db_error().is_none()
+        && std::error::Error::source(e)
+            .and_then(|s| s.downcast_ref::<std::io::Error>())
+            .is_some_and(|io| io.kind() != std::io::ErrorKind::InvalidData);
+    e.is_closed() || io || code.starts_with("08") || code.starts_with("57P")
+}
+
+/// Whether `e`, from a statement on `conn`, means the connection is gone
+/// (see [`is_lost`]).
+pub fn connection_lost(e: &postgres::Error, conn: &PgConn) -> bool {
+    is_lost(e) || conn.client.borrow().is_closed()
 }
 
 /// A connection that answers, within the target's `wait` from `since`, set up
@@ -147,6 +149,9 @@ impl PgConn {
                     .borrow_mut()
                     .batch_execute("COMMIT")
                     .map_err(|e| {
+                        if is_lost(&e) {
+                            return StoreError::Unavailable;
+                        }
                         tracing::error!(error = %e, "COMMIT failed");
                         StoreError::NotCommitted
                     })?;

@@ -296,8 +296,10 @@ fn attempt(conn: &PgConn, group: &mut [Box<dyn Job>]) -> Outcome {
             Run::Again => true,
             Run::Failed => false,
         };
-        if conn.control("ROLLBACK").is_err() && conn.is_closed() {
-            return Outcome::Lost;
+        if let Err(e) = conn.control("ROLLBACK") {
+            if connection_lost(&e, conn) {
+                return Outcome::Lost;
+            }
         }
         return Outcome::Stopped { at, again };
     }

@@ -367,6 +367,16 @@ impl TestApp {
         refuse_private: bool,
     ) -> Option<TestApp> {
         let data = TestData::new()?;
+        // B24IM_TEST_LOGS: the in-process servers' logs (RUST_LOG, else
+        // warnings) on stderr, as `serve` writes them.
+        if std::env::var_os("B24IM_TEST_LOGS").is_some() {
+            let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_writer(std::io::stderr)
+                .try_init();
+        }
         let nodes = if crate::POSTGRES { 2 } else { 1 };
         let mut bases = Vec::new();
         let mut stores = Vec::new();
