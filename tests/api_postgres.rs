@@ -18,6 +18,8 @@ mod applications;
 mod batch;
 #[path = "api/bot_chats.rs"]
 mod bot_chats;
+#[path = "api/bot_ui.rs"]
+mod bot_ui;
 #[path = "api/bots_v2.rs"]
 mod bots_v2;
 #[path = "api/bots_v2_chats.rs"]

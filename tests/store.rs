@@ -130,7 +130,7 @@ async fn story(store: &dyn Store) {
     );
 
     let PostOutcome::Posted(msg) = store
-        .post_message(chat, bob.id, "hi".into(), now)
+        .post_message(chat, bob.id, "hi".into(), None, now)
         .await
         .unwrap()
     else {
@@ -138,7 +138,7 @@ async fn story(store: &dyn Store) {
     };
     assert_eq!(
         store
-            .post_message(chat, eve.id, "x".into(), now)
+            .post_message(chat, eve.id, "x".into(), None, now)
             .await
             .unwrap(),
         PostOutcome::NotMember
@@ -300,7 +300,7 @@ async fn claims_never_overlap(data: &TestData) {
     const EVENTS: usize = 200;
     for i in 1..EVENTS {
         let text = format!("message {i}");
-        let posted = a.post_message(chat, owner.id, text, now).await.unwrap();
+        let posted = a.post_message(chat, owner.id, text, None, now).await.unwrap();
         assert!(matches!(posted, PostOutcome::Posted(_)));
     }
     let t = chrono::Utc::now().timestamp_millis() + 1_000;

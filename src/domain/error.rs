@@ -54,9 +54,6 @@ pub enum Error {
     /// `im.message.command` on a message the caller cannot see.
     #[error("no such message")]
     CommandMessage,
-    /// `im.message.command` of a command the bot does not offer there.
-    #[error("no such command")]
-    CommandUnavailable,
     /// The caller is not in the chat (`im.dialog.messages.search`).
     #[error("no access to this chat")]
     NoChatAccess,

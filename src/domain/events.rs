@@ -222,6 +222,10 @@ pub struct EventRecord {
     /// For ONIMBOTV2CONTEXTGET: the context the user passed.
     #[serde(default)]
     pub context: Option<serde_json::Value>,
+    /// For ONIMCOMMANDADD: pressed on a keyboard or menu
+    /// (`im.message.command`, `COMMAND_CONTEXT=KEYBOARD`), not typed.
+    #[serde(default)]
+    pub keyboard: bool,
 }
 
 impl EventRecord {
@@ -239,6 +243,7 @@ impl EventRecord {
             reaction: None,
             command: None,
             context: None,
+            keyboard: false,
         }
     }
 }

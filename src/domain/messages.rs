@@ -23,6 +23,9 @@ pub struct Message {
     pub deleted: bool,
     /// Users who like the message, in the order they liked it.
     pub likes: Vec<UserId>,
+    /// Its keyboard, menu and attachments as stored (JSON text, see
+    /// [`super::message_params`]); `None` for none.
+    pub params: Option<String>,
 }
 
 /// What `im.message.share` makes of a message (`TYPE`).

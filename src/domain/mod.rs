@@ -18,6 +18,7 @@ pub mod events;
 pub mod files;
 pub mod ids;
 pub mod live;
+pub mod message_params;
 pub mod messages;
 pub mod notifications;
 pub mod reactions;

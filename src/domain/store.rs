@@ -16,6 +16,7 @@ use super::credentials::{Credential, NewCredential, TokenHash};
 use super::departments::{NewDepartment, Structure};
 use super::events::{Binding, EventRecord, OfflineEvent, OfflineTake, OutboxEntry};
 use super::files::{FileDeleted, FilePosted, NewFile, StoredFile};
+use super::message_params::ParamsChange;
 use super::messages::{Message, Page};
 use super::notifications::{DeleteScope, NewNotification, NotifyPage, NotifyQuery, ReadScope};
 use super::reactions::{LikeAction, ReactionCode};
@@ -186,6 +187,8 @@ pub struct RecentMessage {
     pub text: String,
     pub author: Option<UserId>,
     pub date: Timestamp,
+    /// Whether it carries attachment cards.
+    pub attach: bool,
 }
 
 /// One chat of a member's recent list, newest last message first.
@@ -329,24 +332,33 @@ pub trait Store: Send + Sync {
     ) -> Result<MembershipOutcome, StoreError>;
 
     // Messages
+    /// `params`: the message's keyboard, menu and attachments as stored
+    /// (see [`super::message_params`]).
     async fn post_message(
         &self,
         chat: ChatId,
         author: UserId,
         text: String,
+        params: Option<String>,
         now: Timestamp,
     ) -> Result<PostOutcome, StoreError>;
+    /// The author changes the text (`Some`, which marks the message
+    /// edited) and the parts `change` names, at once.
     async fn edit_message(
         &self,
         id: MessageId,
         actor: UserId,
-        text: String,
+        text: Option<String>,
+        change: ParamsChange,
         now: Timestamp,
     ) -> Result<EditOutcome, StoreError>;
+    /// The author (or a group chat's owner) deletes: the message stays,
+    /// emptied and marked deleted, or (`complete`) is gone for good.
     async fn delete_message(
         &self,
         id: MessageId,
         actor: UserId,
+        complete: bool,
         now: Timestamp,
     ) -> Result<EditOutcome, StoreError>;
     /// A page of a chat's history as `reader` sees it, in one read with a
@@ -591,6 +603,7 @@ pub trait Store: Send + Sync {
         message: MessageId,
         command: i64,
         text: String,
+        params: Option<String>,
         now: Timestamp,
     ) -> Result<Option<MessageId>, StoreError>;
     /// A bot's commands, oldest first.

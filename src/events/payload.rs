@@ -189,6 +189,16 @@ fn chat_fields(params: &mut Map<String, Value>, c: &ChatSnapshot) {
     params.insert("CHAT_EXTRANET".into(), "N".into());
 }
 
+/// Where a command came from: typed (`TEXTAREA`), or pressed on a keyboard
+/// or menu (`KEYBOARD`, `im.message.command`).
+fn context(r: &crate::domain::events::EventRecord) -> &'static str {
+    if r.keyboard {
+        "KEYBOARD"
+    } else {
+        "TEXTAREA"
+    }
+}
+
 /// The form body Bitrix24 would POST for `entry`.
 pub fn payload(entry: &OutboxEntry, portal: &Portal, tokens: Tokens) -> Value {
     let r = &entry.record;
@@ -207,7 +217,7 @@ pub fn payload(entry: &OutboxEntry, portal: &Portal, tokens: Tokens) -> Value {
                 bot.insert("COMMAND".into(), command.clone().into());
                 bot.insert("COMMAND_ID".into(), id.to_string().into());
                 bot.insert("COMMAND_PARAMS".into(), args.clone().into());
-                bot.insert("COMMAND_CONTEXT".into(), "TEXTAREA".into());
+                bot.insert("COMMAND_CONTEXT".into(), context(r).into());
                 bot.insert("MESSAGE_ID".into(), m.id.to_string().into());
                 data.insert(
                     "COMMAND".into(),
@@ -247,7 +257,9 @@ pub fn payload(entry: &OutboxEntry, portal: &Portal, tokens: Tokens) -> Value {
                 params.insert("MENTIONED_LIST".into(), Value::Object(list));
             }
             params.insert("PLATFORM_CONTEXT".into(), "web".into());
-            params.insert("COMMAND_CONTEXT".into(), "TEXTAREA".into());
+            if r.kind == EventKind::BotMessageAdd {
+                params.insert("COMMAND_CONTEXT".into(), "TEXTAREA".into());
+            }
             if !private {
                 params.insert("MESSAGE_ORIGINAL".into(), m.text.clone().into());
             }
@@ -448,7 +460,7 @@ pub fn v2_data(r: &EventRecord, bot: Option<Value>) -> Value {
                         "id": id,
                         "command": format!("/{word}"),
                         "params": params,
-                        "context": "textarea",
+                        "context": if r.keyboard { "keyboard" } else { "textarea" },
                     }),
                 );
             }

@@ -3,6 +3,7 @@
 use serde_json::Value;
 
 use super::ctx::Ctx;
+use super::message_parts::Given;
 use super::{dialog_id, required_id, CHAT_ID_EMPTY, MESSAGE_ID_ERROR, USER_ID_EMPTY};
 use crate::domain::cases;
 use crate::domain::messages::ShareKind;
@@ -13,13 +14,17 @@ use crate::protocol::error::ApiError;
 use crate::protocol::params::Params;
 
 /// `im.message.add`: docs api-reference/chats/messages/im-message-add.md
+/// A message with an attachment may have no text. `KEYBOARD` and `MENU`
+/// commands run at `BOT_ID` (or the keyboard's own `BOT_ID`).
 pub async fn add(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let text = p.str("MESSAGE").unwrap_or_default();
-    if text.trim().is_empty() {
+    let given = Given::v1(p);
+    if text.trim().is_empty() && !given.has_attach() {
         return Err(ApiError::param("MESSAGE_EMPTY", "Message can't be empty"));
     }
     let dialog = dialog_of(p)?;
-    let id = cases::messages::post(cx.store(), cx.user(), dialog, &text).await?;
+    let params = given.for_new(p.positive_id("BOT_ID").unwrap_or(0))?;
+    let id = cases::messages::post(cx.store(), cx.user(), dialog, &text, params).await?;
     Ok(Reply::value(id.0))
 }
 
@@ -47,12 +52,14 @@ pub(super) fn dialog_of(p: &Params) -> Result<DialogRef, ApiError> {
 /// `im.message.update`: docs api-reference/chats/messages/im-message-update.md
 pub async fn update(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let id = MessageId(required_id(p, "MESSAGE_ID", Some("ID"), MESSAGE_ID_ERROR)?);
-    // Without MESSAGE there is nothing b24im changes (attachments, keyboards
-    // and menus are not supported): true, but only for a message the caller
-    // may edit, as with MESSAGE.
-    match p.str("MESSAGE") {
-        Some(text) => cases::messages::edit(cx.store(), cx.user(), id, &text).await?,
-        None => cases::messages::check_editable(cx.store(), cx.user(), id).await?,
+    // `KEYBOARD`, `MENU`, `ATTACH`: `"N"` (or empty) removes one. Nothing
+    // to change is `true`, but only for a message the caller may edit.
+    let change = Given::v1(p).for_update(p.positive_id("BOT_ID").unwrap_or(0))?;
+    let text = p.str("MESSAGE");
+    if text.is_none() && change.is_empty() {
+        cases::messages::check_editable(cx.store(), cx.user(), id).await?;
+    } else {
+        cases::messages::edit(cx.store(), cx.user(), id, text.as_deref(), change).await?;
     }
     Ok(Reply::value(true))
 }
@@ -60,7 +67,7 @@ pub async fn update(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
 /// `im.message.delete`: docs api-reference/chats/messages/im-message-delete.md
 pub async fn delete(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let id = MessageId(required_id(p, "MESSAGE_ID", Some("ID"), MESSAGE_ID_ERROR)?);
-    cases::messages::delete(cx.store(), cx.user(), id).await?;
+    cases::messages::delete(cx.store(), cx.user(), id, false).await?;
     Ok(Reply::value(true))
 }
 

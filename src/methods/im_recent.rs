@@ -197,10 +197,14 @@ fn item(e: &RecentEntry, users: &[User], caller: UserId) -> Value {
         "title": title,
         "message": {
             "id": m.id.0,
-            "text": m.text,
+            "text": if m.attach {
+                format!("{} [Attachment]", m.text).trim().to_owned()
+            } else {
+                m.text.clone()
+            },
             "file": false,
             "author_id": m.author.map_or(0, |a| a.0),
-            "attach": false,
+            "attach": m.attach,
             "sticker": null,
             "date": iso_date(m.date),
             "status": "received",

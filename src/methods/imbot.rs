@@ -8,6 +8,7 @@ use serde_json::{json, Map, Value};
 
 use super::ctx::Ctx;
 use super::im_message::dialog_of;
+use super::message_parts::Given;
 use super::{required_id, DIALOG_ID_EMPTY, MESSAGE_ID_ERROR};
 use crate::domain::bots::{Bot, BotChanges, Handlers, NewBot, NewCommand, Registration};
 use crate::domain::cases;
@@ -139,7 +140,8 @@ pub async fn message_add(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     if text.trim().is_empty() {
         return Err(ApiError::param("MESSAGE_EMPTY", "Message can't be empty"));
     }
-    let id = cases::messages::post(cx.store(), bot.id, dialog, &text).await?;
+    let params = Given::v1(p).for_new(bot.id.0)?;
+    let id = cases::messages::post(cx.store(), bot.id, dialog, &text, params).await?;
     Ok(Reply::value(id.0))
 }
 
@@ -147,8 +149,10 @@ pub async fn message_add(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
 pub async fn message_update(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let bot = acting_bot(cx, p).await?;
     let id = MessageId(required_id(p, "MESSAGE_ID", None, MESSAGE_ID_ERROR)?);
-    if let Some(text) = p.str("MESSAGE") {
-        cases::messages::edit(cx.store(), bot.id, id, &text).await?;
+    let change = Given::v1(p).for_update(bot.id.0)?;
+    let text = p.str("MESSAGE");
+    if text.is_some() || !change.is_empty() {
+        cases::messages::edit(cx.store(), bot.id, id, text.as_deref(), change).await?;
     }
     Ok(Reply::value(true))
 }
@@ -157,9 +161,10 @@ pub async fn message_update(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
 pub async fn message_delete(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let bot = acting_bot(cx, p).await?;
     let id = MessageId(required_id(p, "MESSAGE_ID", None, MESSAGE_ID_ERROR)?);
-    // COMPLETE=Y removes the message for good in Bitrix24; b24im always keeps
-    // the emptied message, as im.message.delete does.
-    cases::messages::delete(cx.store(), bot.id, id).await?;
+    // COMPLETE=Y: gone for good, no deletion mark (also for a message the
+    // bot deleted before); else emptied and marked deleted.
+    let complete = p.str("COMPLETE").as_deref() == Some("Y");
+    cases::messages::delete(cx.store(), bot.id, id, complete).await?;
     Ok(Reply::value(true))
 }
 
@@ -275,12 +280,15 @@ pub async fn command_answer(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     if text.trim().is_empty() {
         return Err(ApiError::param("MESSAGE_EMPTY", "Message can't be empty"));
     }
+    // The keyboard's commands run at the command's bot; the menu's at
+    // `BOT_ID` (as portals take them).
+    let params = Given::v1(p).for_new_at(command.bot.0, p.positive_id("BOT_ID").unwrap_or(0))?;
     let chat = cx
         .store()
         .message_chat(message)
         .await?
         .ok_or_else(|| ApiError::param("WRONG_REQUEST", "Message isn't added"))?;
-    let id = cases::bots::answer_command(cx.store(), &command, message, chat, &text)
+    let id = cases::bots::answer_command(cx.store(), &command, message, chat, &text, params)
         .await?
         .ok_or_else(|| ApiError::param("WRONG_REQUEST", "Message isn't added"))?;
     Ok(Reply::value(id.0))

@@ -9,6 +9,7 @@
 use serde_json::{json, Value};
 
 use super::ctx::Ctx;
+use super::message_parts::Given;
 use super::views;
 use crate::domain::bots::{self, Bot, RegistrationV2};
 use crate::domain::cases;
@@ -136,11 +137,13 @@ pub async fn message_send(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
         .and_then(|d| DialogRef::parse(&d))
         .ok_or_else(|| ApiError::param(super::DIALOG_ID_EMPTY.0, super::DIALOG_ID_EMPTY.1))?;
     let message = field_text(p.get("fields"), "message");
-    if message.trim().is_empty() {
+    let given = Given::v2(p.get("fields"));
+    if message.trim().is_empty() && !given.has_attach() {
         return Err(ApiError::param("EMPTY_MESSAGE", "Message is empty"));
     }
+    let params = given.for_new(bot.id.0)?;
     let message = crate::domain::messages::truncated(&message);
-    let id = cases::messages::post(cx.store(), bot.id, dialog, &message)
+    let id = cases::messages::post(cx.store(), bot.id, dialog, &message, params)
         .await
         .map_err(v2_error)?;
     Ok(Reply::value(json!({"id": id.0, "uuidMap": {}})))
@@ -202,20 +205,33 @@ fn not_allowed(e: Error) -> ApiError {
 pub async fn message_update(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let bot = acting_bot(cx, p).await?;
     let id = message_id(p)?;
-    let message = field_text(p.get("fields"), "message");
-    let message = crate::domain::messages::truncated(&message);
-    cases::messages::edit(cx.store(), bot.id, id, &message)
-        .await
-        .map_err(not_allowed)?;
+    let fields = p.get("fields");
+    let change = Given::v2(fields).for_update(bot.id.0)?;
+    // `message` not given: the text stays.
+    let message = fields
+        .and_then(|f| f.get("message"))
+        .filter(|m| !m.is_null())
+        .map(|_| field_text(fields, "message"));
+    let message = message.as_deref().map(crate::domain::messages::truncated);
+    if message.is_none() && change.is_empty() {
+        cases::messages::check_editable(cx.store(), bot.id, id)
+            .await
+            .map_err(not_allowed)?;
+    } else {
+        cases::messages::edit(cx.store(), bot.id, id, message.as_deref(), change)
+            .await
+            .map_err(not_allowed)?;
+    }
     Ok(Reply::value(json!({"result": true})))
 }
 
 /// `imbot.v2.Chat.Message.delete`: docs .../messages/chat-message-delete.md
-/// (`complete` is accepted; the emptied message is always kept).
+/// (`complete`: gone for good, with no deletion mark).
 pub async fn message_delete(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let bot = acting_bot(cx, p).await?;
     let id = message_id(p)?;
-    cases::messages::delete(cx.store(), bot.id, id)
+    let complete = p.get("complete").is_some_and(truthy);
+    cases::messages::delete(cx.store(), bot.id, id, complete)
         .await
         .map_err(not_allowed)?;
     Ok(Reply::value(json!({"result": true})))
@@ -421,6 +437,7 @@ pub async fn command_answer(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     if text.trim().is_empty() {
         return Err(failed());
     }
+    let params = Given::v2(p.get("fields")).for_new(command.bot.0)?;
     let chat = cx.store().message_chat(message).await?.ok_or_else(failed)?;
     let named = match dialog {
         DialogRef::Chat(id) => Some(id),
@@ -433,7 +450,7 @@ pub async fn command_answer(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
         return Err(failed());
     }
     let text = crate::domain::messages::truncated(&text);
-    cases::bots::answer_command(cx.store(), &command, message, chat, &text)
+    cases::bots::answer_command(cx.store(), &command, message, chat, &text, params)
         .await?
         .ok_or_else(failed)?;
     Ok(Reply::value(json!({"result": true})))

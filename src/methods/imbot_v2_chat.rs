@@ -95,7 +95,7 @@ pub fn message_view(m: &Message, viewed_by_others: bool) -> Value {
         "isSystem": m.author.is_none(),
         "uuid": "",
         "forward": null,
-        "params": {},
+        "params": super::views::stored_params(m),
         "viewedByOthers": viewed_by_others,
     })
 }

@@ -20,6 +20,7 @@ pub mod im_user;
 pub mod imbot;
 pub mod imbot_v2;
 pub mod imbot_v2_chat;
+pub mod message_parts;
 pub mod meta;
 pub mod registry;
 pub mod table;

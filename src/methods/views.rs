@@ -69,6 +69,7 @@ pub fn message(m: &Message) -> Value {
     if m.deleted {
         params.insert("IS_DELETED".into(), json!("Y"));
     }
+    params.extend(stored_params(m));
     json!({
         "id": m.id.0,
         "chat_id": m.chat.0,
@@ -490,8 +491,18 @@ pub fn user_v2(u: &User) -> Value {
     }
 }
 
+/// A message's keyboard, menu and attachments (`KEYBOARD`, `MENU`,
+/// `ATTACH`), as stored.
+pub fn stored_params(m: &Message) -> Map<String, Value> {
+    m.params
+        .as_deref()
+        .and_then(|p| serde_json::from_str(p).ok())
+        .unwrap_or_default()
+}
+
 /// A message as the v2-style answers show one, for `reader`.
 pub fn message_v2(m: &Message) -> Value {
+    let params = stored_params(m);
     let author = m.author.map_or(0, |a| a.0);
     json!({
         "id": m.id.0,
@@ -504,7 +515,7 @@ pub fn message_v2(m: &Message) -> Value {
         "isSystem": m.author.is_none(),
         "uuid": null,
         "forward": null,
-        "params": [],
+        "params": if params.is_empty() { json!([]) } else { Value::Object(params) },
         "viewedByOthers": false,
         "block": null,
         "unread": false,

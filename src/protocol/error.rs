@@ -177,8 +177,8 @@ impl From<domain::Error> for ApiError {
             E::WrongColor => (400, "WRONG_COLOR", "This color currently unavailable"),
             E::TitleEmpty => (400, "TITLE_EMPTY", "Title can't be empty"),
             E::CannotMute => (403, "ACCESS_ERROR", "This chat cannot be muted"),
-            E::CommandMessage => (400, "MESSAGE_ID_ERROR", "Message ID can't be empty"),
-            E::CommandUnavailable => (400, "PARAMS_ERROR", "Incorrect params"),
+            // Not found, or the caller is no member of its chat (portals' check).
+            E::CommandMessage => (400, "PARAMS_ERROR", "Incorrect params"),
             E::NoChatAccess => (403, "ACCESS_ERROR", "You do not have access to this chat"),
             E::NotGroupChat => (400, "DIALOG_ID_EMPTY", "Dialog ID can't be empty"),
             E::ColorUnchanged => (

@@ -299,6 +299,7 @@ pub(super) fn answer_as_system(
     message: MessageId,
     command: i64,
     text: &str,
+    params: Option<&str>,
     now: Timestamp,
 ) -> DbResult<Option<MessageId>> {
     let Some(command) = load_command(conn, command)? else {
@@ -321,7 +322,9 @@ pub(super) fn answer_as_system(
         return Ok(None);
     };
     let text = format!("[b]{}[/b]: {text}", bot.full_name());
-    super::messages::insert_message(conn, chat, None, &text, Some("BOT_ANSWER"), now).map(Some)
+    let id = super::messages::insert_message(conn, chat, None, &text, Some("BOT_ANSWER"), now)?;
+    super::messages::set_params(conn, id, params)?;
+    Ok(Some(id))
 }
 
 /// A bot's commands, oldest first.
@@ -443,7 +446,11 @@ pub(super) fn run_command(
     else {
         return Ok(CommandRun::NoCommand);
     };
-    let snapshot = MessageSnapshot::of(message, &text, author.map_or(UserId(0), UserId));
-    enqueue_command(conn, chat, Some(snapshot), user, &command, args, now)?;
+    // The event's message is the press: its presser, `/command params`, on
+    // the keyboard's message (as portals fill it).
+    let _ = (author, text);
+    let pressed = format!("/{} {args}", command.command);
+    let snapshot = MessageSnapshot::of(message, pressed.trim(), user);
+    enqueue_command(conn, chat, Some(snapshot), user, (&command, args, true), now)?;
     Ok(CommandRun::Done)
 }

@@ -116,7 +116,7 @@ pub fn enqueue_message(
     {
         for command in matching_commands(conn, chat, &word, a)? {
             if let Some(bot) =
-                enqueue_command(conn, chat, snapshot.clone(), a, &command, &args, now)?
+                enqueue_command(conn, chat, snapshot.clone(), a, (&command, &args, false), now)?
             {
                 commanded.push(bot);
             }
@@ -151,16 +151,16 @@ pub fn enqueue_message(
     Ok(())
 }
 
-/// `user` used `command` (with `args`) on `message` in `chat`: tell its bot's
-/// command handler (ONIMCOMMANDADD, v1 format: commands are imbot.command.*
-/// of v1 bots). The bot's id, or `None` if the bot is gone.
+/// `user` used `command` (with `args`; `keyboard`: pressed on a keyboard or
+/// menu, not typed) on `message` in `chat`: tell its bot's command handler
+/// (ONIMCOMMANDADD, v1 format: commands are imbot.command.* of v1 bots).
+/// The bot's id, or `None` if the bot is gone.
 pub fn enqueue_command(
     conn: &impl Db,
     chat: ChatId,
     message: Option<MessageSnapshot>,
     user: UserId,
-    command: &Command,
-    args: &str,
+    (command, args, keyboard): (&Command, &str, bool),
     now: Timestamp,
 ) -> DbResult<Option<UserId>> {
     let Some(bot) = load_bot(conn, command.bot)? else {
@@ -171,6 +171,7 @@ pub fn enqueue_command(
         message,
         user: user_snapshot(conn, user)?,
         command: Some((command.id, command.command.clone(), args.to_owned())),
+        keyboard,
         ..EventRecord::new(EventKind::CommandAdd, Some((bot.id, &bot.code)), now)
     };
     if bot.v2.is_some() {

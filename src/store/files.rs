@@ -82,7 +82,7 @@ pub(super) fn post_file(
     file: NewFile,
     now: Timestamp,
 ) -> DbResult<FilePosted> {
-    let message = match post_message(conn, chat, author, text, now)? {
+    let message = match post_message(conn, chat, author, text, None, now)? {
         PostOutcome::Posted(id) => id,
         PostOutcome::NotMember => return Ok(FilePosted::NotMember),
         PostOutcome::NoChat => return Ok(FilePosted::NoChat),
@@ -193,7 +193,7 @@ pub(super) fn delete_file(
     }
     conn.exec("UPDATE files SET deleted = TRUE WHERE id = ?1", params![id])?;
     if let Some(message) = f.message {
-        delete_message(conn, message, user, now)?;
+        delete_message(conn, message, user, false, now)?;
     }
     Ok(FileDeleted::Done)
 }
@@ -216,7 +216,7 @@ pub(super) fn commit_files(
             _ => return Ok(None),
         }
     }
-    let message = match post_message(conn, chat, author, text, now)? {
+    let message = match post_message(conn, chat, author, text, None, now)? {
         PostOutcome::Posted(id) => id,
         PostOutcome::NotMember => return Ok(Some(FilePosted::NotMember)),
         PostOutcome::NoChat => return Ok(Some(FilePosted::NoChat)),

@@ -4,7 +4,7 @@ use std::sync::LazyLock;
 
 use super::events::enqueue_message;
 use super::rows::{chat_kind, is_member};
-use super::sql::{marks, params, Db, DbResult, DbRow, Param};
+use super::sql::{marks, params, Db, DbResult, DbRow, Dialect, Param};
 use super::users::{user_from_row, USER_COLUMNS};
 use super::{
     ChatCounter, EditOutcome, HistoryPage, MessageSearch, PostOutcome, ReadMark, ReadState,
@@ -12,6 +12,7 @@ use super::{
 };
 use crate::domain::events::EventKind;
 use crate::domain::live::Update;
+use crate::domain::message_params::{after_delete, ParamsChange};
 use crate::domain::messages::{Message, Page};
 use crate::domain::reactions::LIKE;
 use crate::domain::{ChatId, MessageId, Timestamp, UserId};
@@ -32,7 +33,7 @@ impl PageSql {
         );
         PageSql {
             messages: format!(
-                "SELECT id, chat_id, author_id, text, system_code, edited, deleted, created_at
+                "SELECT id, chat_id, author_id, text, system_code, edited, deleted, created_at, params
                  FROM messages WHERE chat_id = ?1 AND {cond} ORDER BY id {order} LIMIT ?3"
             ),
             likes: format!(
@@ -75,6 +76,17 @@ pub(super) fn insert_message(
     }
     conn.publish(Update::Message { chat: chat.0, id });
     Ok(MessageId(id))
+}
+
+/// A new message's keyboard, menu and attachments (nothing for `None`).
+pub(super) fn set_params(conn: &impl Db, id: MessageId, params: Option<&str>) -> DbResult<()> {
+    if let Some(params) = params {
+        conn.exec(
+            "UPDATE messages SET params = ?1 WHERE id = ?2",
+            params![params, id.0],
+        )?;
+    }
+    Ok(())
 }
 
 /// The one definition of "unread" for a member (`cm`, their chat_members
@@ -195,19 +207,12 @@ pub(super) fn counters(conn: &impl Db, user: UserId) -> DbResult<Vec<ChatCounter
     Ok(rows.into_iter().filter(|c| c.unread > 0).collect())
 }
 
-pub(super) fn chat_of_message(conn: &impl Db, id: MessageId) -> DbResult<ChatId> {
-    Ok(ChatId(conn.row(
-        "SELECT chat_id FROM messages WHERE id = ?1",
-        params![id.0],
-        |r| r.get(0),
-    )?))
-}
-
 pub(super) fn post_message(
     conn: &impl Db,
     chat: ChatId,
     author: UserId,
     text: String,
+    params: Option<String>,
     now: Timestamp,
 ) -> DbResult<PostOutcome> {
     if !is_member(conn, chat, author)? {
@@ -217,6 +222,7 @@ pub(super) fn post_message(
         });
     }
     let id = insert_message(conn, chat, Some(author), &text, None, now)?;
+    set_params(conn, id, params.as_deref())?;
     enqueue_message(
         conn,
         EventKind::BotMessageAdd,
@@ -243,59 +249,92 @@ pub(super) fn edit_message(
     conn: &impl Db,
     id: MessageId,
     actor: UserId,
-    text: String,
+    text: Option<String>,
+    change: &ParamsChange,
     now: Timestamp,
 ) -> DbResult<EditOutcome> {
-    let n = conn.exec(
-        "UPDATE messages SET text = ?1, edited = TRUE
-                     WHERE id = ?2 AND author_id = ?3 AND deleted = FALSE
-                       AND EXISTS (SELECT 1 FROM chat_members cm
-                                   WHERE cm.chat_id = messages.chat_id AND cm.user_id = ?3)",
-        params![text, id.0, actor.0],
+    // The author, still a member, of a message not deleted.
+    let stored: Option<(i64, Option<String>)> = conn.row_opt(
+        &format!(
+            "SELECT m.chat_id, m.params FROM messages m
+              WHERE m.id = ?1 AND m.author_id = ?2 AND m.deleted = FALSE
+                AND EXISTS (SELECT 1 FROM chat_members cm
+                             WHERE cm.chat_id = m.chat_id AND cm.user_id = ?2){}",
+            row_lock(conn)
+        ),
+        params![id.0, actor.0],
+        |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    if n != 1 {
+    let Some((chat, params)) = stored else {
         return Ok(EditOutcome::NotAllowed);
+    };
+    if !change.is_empty() {
+        conn.exec(
+            "UPDATE messages SET params = ?1 WHERE id = ?2",
+            params![change.apply(params.as_deref()), id.0],
+        )?;
     }
-    let chat = chat_of_message(conn, id)?;
-    conn.publish(Update::Edit {
-        chat: chat.0,
-        id: id.0,
-    });
-    enqueue_message(
-        conn,
-        EventKind::BotMessageUpdate,
-        chat,
-        id,
-        Some(actor),
-        &text,
-        now,
-    )?;
+    if let Some(text) = &text {
+        conn.exec(
+            "UPDATE messages SET text = ?1, edited = TRUE WHERE id = ?2",
+            params![text, id.0],
+        )?;
+    }
+    if text.is_none() && change.is_empty() {
+        return Ok(EditOutcome::Done);
+    }
+    conn.publish(Update::Edit { chat, id: id.0 });
+    if let Some(text) = text {
+        enqueue_message(
+            conn,
+            EventKind::BotMessageUpdate,
+            ChatId(chat),
+            id,
+            Some(actor),
+            &text,
+            now,
+        )?;
+    }
     Ok(EditOutcome::Done)
+}
+
+/// On PostgreSQL, a read of a message row that a change then writes locks
+/// it (two writers' groups run at once); SQLite has one writer.
+fn row_lock(conn: &impl Db) -> &'static str {
+    match conn.dialect() {
+        Dialect::Postgres => " FOR UPDATE OF m",
+        Dialect::Sqlite => "",
+    }
 }
 
 pub(super) fn delete_message(
     conn: &impl Db,
     id: MessageId,
     actor: UserId,
+    complete: bool,
     now: Timestamp,
 ) -> DbResult<EditOutcome> {
-    let before: Option<(i64, Option<i64>, String)> = conn.row_opt(
-        "SELECT chat_id, author_id, text FROM messages WHERE id = ?1",
-        params![id.0],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-    )?;
-    // The author, or the owner of a group chat, who is still a member.
-    let n = conn.exec(
-        "UPDATE messages SET text = '', deleted = TRUE
-                     WHERE id = ?1 AND deleted = FALSE
-                       AND EXISTS (SELECT 1 FROM chat_members cm
-                                   WHERE cm.chat_id = messages.chat_id AND cm.user_id = ?2)
-                       AND (author_id = ?2 OR EXISTS (
-                            SELECT 1 FROM chats c WHERE c.id = messages.chat_id
-                              AND c.kind <> 'P' AND c.owner_id = ?2))",
+    // The author, or the owner of a group chat, who is still a member; the
+    // message not deleted yet, or (for good) deleted by its author before.
+    type Row = (i64, Option<i64>, String, Option<String>, bool);
+    let before: Option<Row> = conn.row_opt(
+        &format!(
+            "SELECT m.chat_id, m.author_id, m.text, m.params, m.deleted FROM messages m
+              WHERE m.id = ?1
+                AND EXISTS (SELECT 1 FROM chat_members cm
+                             WHERE cm.chat_id = m.chat_id AND cm.user_id = ?2)
+                AND (m.author_id = ?2 OR EXISTS (
+                     SELECT 1 FROM chats c WHERE c.id = m.chat_id
+                       AND c.kind <> 'P' AND c.owner_id = ?2)){}",
+            row_lock(conn)
+        ),
         params![id.0, actor.0],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
     )?;
-    if n == 0 {
+    let Some((chat, author, text, params, deleted)) = before else {
+        return Ok(EditOutcome::NotAllowed);
+    };
+    if deleted && !(complete && author == Some(actor.0)) {
         return Ok(EditOutcome::NotAllowed);
     }
     conn.exec("DELETE FROM reactions WHERE message_id = ?1", params![id.0])?;
@@ -304,15 +343,26 @@ pub(super) fn delete_message(
         "UPDATE files SET deleted = TRUE WHERE message_id = ?1",
         params![id.0],
     )?;
-    if let Some((chat, author, text)) = before {
-        conn.publish(Update::Delete { chat, id: id.0 });
-        let author = author.map(UserId);
+    if complete {
+        conn.exec(
+            "UPDATE files SET message_id = NULL WHERE message_id = ?1",
+            params![id.0],
+        )?;
+        conn.exec("DELETE FROM messages WHERE id = ?1", params![id.0])?;
+    } else {
+        conn.exec(
+            "UPDATE messages SET text = '', deleted = TRUE, params = ?2 WHERE id = ?1",
+            params![id.0, after_delete(params.as_deref())],
+        )?;
+    }
+    conn.publish(Update::Delete { chat, id: id.0 });
+    if !deleted {
         enqueue_message(
             conn,
             EventKind::BotMessageDelete,
             ChatId(chat),
             id,
-            author,
+            author.map(UserId),
             &text,
             now,
         )?;
@@ -377,7 +427,7 @@ pub(super) fn visible_message(
 ) -> DbResult<Option<Message>> {
     conn.row_opt(
         "SELECT m.id, m.chat_id, m.author_id, m.text, m.system_code, m.edited, m.deleted,
-                m.created_at
+                m.created_at, m.params
            FROM messages m
           WHERE m.id = ?1 AND m.deleted = FALSE
             AND EXISTS (SELECT 1 FROM chat_members cm
@@ -388,7 +438,7 @@ pub(super) fn visible_message(
 }
 
 /// A message row (`id, chat_id, author_id, text, system_code, edited,
-/// deleted, created_at`), its likes to be filled in.
+/// deleted, created_at, params`), its likes to be filled in.
 fn message_from_row(r: &dyn DbRow) -> DbResult<Message> {
     Ok(Message {
         id: MessageId(r.get(0)?),
@@ -400,6 +450,7 @@ fn message_from_row(r: &dyn DbRow) -> DbResult<Message> {
         deleted: r.get(6)?,
         date: Timestamp(r.get(7)?),
         likes: Vec::new(),
+        params: r.get(8)?,
     })
 }
 
@@ -435,7 +486,7 @@ pub(super) fn search(
         "AND CAST(?6 AS TEXT) IS NULL"
     };
     let sql = format!(
-        "SELECT id, chat_id, author_id, text, system_code, edited, deleted, created_at
+        "SELECT id, chat_id, author_id, text, system_code, edited, deleted, created_at, params
          FROM messages
          WHERE chat_id = ?1 AND deleted = FALSE AND id {cmp} ?2
            AND created_at >= ?3 AND created_at < ?4 {text_cond}

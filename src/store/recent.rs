@@ -22,7 +22,8 @@ fn page_sql(extra: &str) -> String {
                   (SELECT COUNT(*) {UNREAD_OF_CM}) AS counter,
                   cm.last_read_id, cm.pinned, cm.marked_unread,
                   (SELECT MIN(o.user_id) FROM chat_members o
-                    WHERE o.chat_id = c.id AND o.user_id <> cm.user_id) AS other
+                    WHERE o.chat_id = c.id AND o.user_id <> cm.user_id) AS other,
+                  m.params AS message_params
            FROM chat_members cm
            JOIN chats c ON c.id = cm.chat_id
            JOIN messages m ON m.id = (SELECT MAX(x.id) FROM messages x
@@ -72,6 +73,9 @@ pub(super) fn recent(conn: &impl Db, user: UserId, q: RecentQuery) -> DbResult<V
                     text: r.get(10)?,
                     author: r.get::<Option<i64>>(11)?.map(UserId),
                     date: Timestamp(r.get(12)?),
+                    attach: r
+                        .get::<Option<String>>(18)?
+                        .is_some_and(|p| p.contains("\"ATTACH\"")),
                 },
                 counter: r.get(13)?,
                 last_read: r.get(14)?,

@@ -29,6 +29,7 @@ use crate::domain::events::{
     Attempt, Binding, EventQuery, EventRecord, OfflineEvent, OfflineTake, OutboxEntry,
 };
 use crate::domain::files::{FileDeleted, FilePosted, NewFile, StoredFile};
+use crate::domain::message_params::ParamsChange;
 use crate::domain::messages::{Message, Page};
 use crate::domain::notifications::{
     DeleteScope, NewNotification, NotifyPage, NotifyQuery, ReadScope,
@@ -461,10 +462,11 @@ impl<B: Backend> Store for SqlStore<B> {
         chat: ChatId,
         author: UserId,
         text: String,
+        params: Option<String>,
         now: Timestamp,
     ) -> DbResult<PostOutcome> {
         self.backend
-            .write(move |conn| messages::post_message(conn, chat, author, text, now))
+            .write(move |conn| messages::post_message(conn, chat, author, text, params, now))
             .await
     }
 
@@ -478,11 +480,12 @@ impl<B: Backend> Store for SqlStore<B> {
         &self,
         id: MessageId,
         actor: UserId,
-        text: String,
+        text: Option<String>,
+        change: ParamsChange,
         now: Timestamp,
     ) -> DbResult<EditOutcome> {
         self.backend
-            .write(move |conn| messages::edit_message(conn, id, actor, text, now))
+            .write(move |conn| messages::edit_message(conn, id, actor, text, &change, now))
             .await
     }
 
@@ -490,10 +493,11 @@ impl<B: Backend> Store for SqlStore<B> {
         &self,
         id: MessageId,
         actor: UserId,
+        complete: bool,
         now: Timestamp,
     ) -> DbResult<EditOutcome> {
         self.backend
-            .write(move |conn| messages::delete_message(conn, id, actor, now))
+            .write(move |conn| messages::delete_message(conn, id, actor, complete, now))
             .await
     }
 
@@ -603,10 +607,13 @@ impl<B: Backend> Store for SqlStore<B> {
         message: MessageId,
         command: i64,
         text: String,
+        params: Option<String>,
         now: Timestamp,
     ) -> DbResult<Option<MessageId>> {
         self.backend
-            .write(move |conn| bots::answer_as_system(conn, message, command, &text, now))
+            .write(move |conn| {
+                bots::answer_as_system(conn, message, command, &text, params.as_deref(), now)
+            })
             .await
     }
 

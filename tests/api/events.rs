@@ -777,8 +777,10 @@ async fn updates_are_atomic_and_a_taken_code_is_refused() {
 }
 
 /// `im.message.command`: a user runs a bot's command on a message (as a
-/// keyboard button does); the command handler gets ONIMCOMMANDADD with the
-/// message and the parameters; the page's errors.
+/// keyboard button does); the command handler gets ONIMCOMMANDADD with
+/// `COMMAND_CONTEXT=KEYBOARD`, the message's id and, as portals fill it,
+/// the presser's fields; a command the bot does not offer is `true` and
+/// no event (as on portals); the page's errors.
 #[tokio::test]
 async fn message_command_runs_a_bots_command_on_a_message() {
     let Some(app) = TestApp::spawn().await else {
@@ -815,7 +817,23 @@ async fn message_command_runs_a_bots_command_on_a_message() {
     assert_eq!(c["COMMAND"], "echo");
     assert_eq!(c["COMMAND_PARAMS"], "42");
     assert_eq!(c["MESSAGE_ID"], msg.to_string());
-    assert_eq!(got.form["data"]["PARAMS"]["MESSAGE"], "pick one");
+    assert_eq!(c["COMMAND_CONTEXT"], "KEYBOARD");
+    let params = &got.form["data"]["PARAMS"];
+    assert_eq!(params["MESSAGE"], "/echo 42");
+    assert_eq!(params["FROM_USER_ID"], anna.user.to_string());
+    assert_eq!(params["AUTHOR_ID"], anna.user.to_string());
+    assert_eq!(params["MESSAGE_ID"], msg.to_string());
+    assert!(params.get("COMMAND_CONTEXT").is_none(), "{params}");
+    assert_eq!(got.form["data"]["USER"]["ID"], anna.user.to_string());
+    assert_eq!(
+        app.ok(
+            &anna,
+            "im.message.command",
+            json!({"MESSAGE_ID": msg, "BOT_ID": bot, "COMMAND": "nope"}),
+        )
+        .await,
+        json!(true)
+    );
     for (hook, params, code) in [
         (
             &anna,
@@ -834,11 +852,6 @@ async fn message_command_runs_a_bots_command_on_a_message() {
         ),
         (
             &anna,
-            json!({"MESSAGE_ID": msg, "BOT_ID": bot, "COMMAND": "nope"}),
-            "PARAMS_ERROR",
-        ),
-        (
-            &anna,
             json!({"MESSAGE_ID": msg, "BOT_ID": bot, "COMMAND": "echo",
                         "COMMAND_PARAMS": {"a": 1}}),
             "PARAMS_ERROR",
@@ -846,7 +859,7 @@ async fn message_command_runs_a_bots_command_on_a_message() {
         (
             &outsider,
             json!({"MESSAGE_ID": msg, "BOT_ID": bot, "COMMAND": "echo"}),
-            "MESSAGE_ID_ERROR",
+            "PARAMS_ERROR",
         ),
     ] {
         assert_eq!(

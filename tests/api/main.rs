@@ -10,6 +10,7 @@ mod access;
 mod applications;
 mod batch;
 mod bot_chats;
+mod bot_ui;
 mod bots_v2;
 mod bots_v2_chats;
 mod chats;

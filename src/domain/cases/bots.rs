@@ -151,7 +151,8 @@ pub async fn run_command(
     {
         CommandRun::Done => Ok(()),
         CommandRun::NoMessage => Err(Error::CommandMessage),
-        CommandRun::NoCommand => Err(Error::CommandUnavailable),
+        // Portals answer `true` and send nothing.
+        CommandRun::NoCommand => Ok(()),
     }
 }
 
@@ -164,19 +165,27 @@ pub async fn answer_command(
     message: crate::domain::MessageId,
     chat: crate::domain::ChatId,
     text: &str,
+    params: Option<String>,
 ) -> Result<Option<crate::domain::MessageId>, Error> {
     match super::messages::post(
         store,
         command.bot,
         crate::domain::DialogRef::Chat(chat),
         text,
+        params.clone(),
     )
     .await
     {
         Ok(id) => Ok(Some(id)),
         Err(Error::Store(e)) => Err(Error::Store(e)),
         Err(_) => Ok(store
-            .answer_as_system(message, command.id, text.to_owned(), Timestamp::now())
+            .answer_as_system(
+                message,
+                command.id,
+                text.to_owned(),
+                params,
+                Timestamp::now(),
+            )
             .await?),
     }
 }

@@ -1,6 +1,7 @@
 //! Message use cases: post, edit, delete, a page of history.
 
 use super::chats::dialog_chat;
+use crate::domain::message_params::ParamsChange;
 use crate::domain::messages::*;
 use crate::domain::store::{
     ChatCounter, EditOutcome, HistoryPage, MessageSearch, PostOutcome, ReadMark, ReadState, Store,
@@ -8,14 +9,19 @@ use crate::domain::store::{
 use crate::domain::{ChatId, DialogRef, Error, MessageId, Timestamp, UserId};
 
 /// `im.message.add`: posts into a group chat the caller belongs to, or into the
-/// private dialog with another user (opened on first message).
+/// private dialog with another user (opened on first message). `params`:
+/// its keyboard, menu and attachments as stored ([`ParamsChange::new_message`]);
+/// a message with attachments may have no text.
 pub async fn post(
     store: &dyn Store,
     caller: UserId,
     dialog: DialogRef,
     text: &str,
+    params: Option<String>,
 ) -> Result<MessageId, Error> {
-    check_text(text)?;
+    if params.is_none() || !text.trim().is_empty() {
+        check_text(text)?;
+    }
     let text = text.trim();
     let now = Timestamp::now();
     let chat = match dialog {
@@ -28,7 +34,7 @@ pub async fn post(
         }
     };
     match store
-        .post_message(chat, caller, text.to_owned(), now)
+        .post_message(chat, caller, text.to_owned(), params, now)
         .await?
     {
         PostOutcome::Posted(id) => Ok(id),
@@ -37,19 +43,29 @@ pub async fn post(
     }
 }
 
-/// `im.message.update`: the author changes the text; empty text deletes.
+/// `im.message.update`: the author changes the text (`None`: keeps it;
+/// empty: deletes the message) and the parts `change` names.
 pub async fn edit(
     store: &dyn Store,
     caller: UserId,
     message: MessageId,
-    text: &str,
+    text: Option<&str>,
+    change: ParamsChange,
 ) -> Result<(), Error> {
-    if text.trim().is_empty() {
-        return delete(store, caller, message).await;
+    if text.is_some_and(|t| t.trim().is_empty()) {
+        return delete(store, caller, message, false).await;
     }
-    check_text(text)?;
+    if let Some(text) = text {
+        check_text(text)?;
+    }
     match store
-        .edit_message(message, caller, text.trim().to_owned(), Timestamp::now())
+        .edit_message(
+            message,
+            caller,
+            text.map(|t| t.trim().to_owned()),
+            change,
+            Timestamp::now(),
+        )
         .await?
     {
         EditOutcome::Done => Ok(()),
@@ -72,10 +88,17 @@ pub async fn check_editable(
 }
 
 /// `im.message.delete`: the author, or the owner of a group chat, deletes.
-/// The message stays in the history, emptied and marked deleted.
-pub async fn delete(store: &dyn Store, caller: UserId, message: MessageId) -> Result<(), Error> {
+/// The message stays in the history, emptied and marked deleted; or
+/// (`complete`, `imbot.message.delete`'s `COMPLETE=Y`) it is gone for good,
+/// which its author may also ask of a message deleted before.
+pub async fn delete(
+    store: &dyn Store,
+    caller: UserId,
+    message: MessageId,
+    complete: bool,
+) -> Result<(), Error> {
     match store
-        .delete_message(message, caller, Timestamp::now())
+        .delete_message(message, caller, complete, Timestamp::now())
         .await?
     {
         EditOutcome::Done => Ok(()),
