@@ -497,3 +497,123 @@ async fn two_browsers_chat_like_live_and_an_admin_replays_a_bot_event() {
     let _ = tokio::time::timeout(PATIENCE, ann.close()).await;
     let _ = tokio::time::timeout(PATIENCE, bob.close()).await;
 }
+
+/// A command handler: keeps the decoded bodies of the ONIMCOMMANDADD POSTs.
+async fn command_handler() -> (String, Arc<Mutex<Vec<String>>>) {
+    let got: Arc<Mutex<Vec<String>>> = Arc::default();
+    let seen = Arc::clone(&got);
+    let app = Router::new().route(
+        "/{*path}",
+        post(move |body: String| {
+            let seen = Arc::clone(&seen);
+            async move {
+                let form = percent_encoding::percent_decode_str(&body.replace('+', " "))
+                    .decode_utf8_lossy()
+                    .into_owned();
+                if form.contains("event=ONIMCOMMANDADD") {
+                    seen.lock().unwrap().push(form);
+                }
+                axum::http::StatusCode::OK
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/cmd", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, got)
+}
+
+/// A bot's message with a keyboard and a card: the card shows, a click on
+/// the button reaches the bot's command handler as a keyboard command from
+/// the person who clicked, and the bot's answer (a new keyboard) shows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bots_keyboard_click_reaches_its_handler_and_its_answer_shows() {
+    let (Some(driver_bin), Some(chromium)) = (driver_binary(), chromium_binary()) else {
+        println!(
+            "browser tests SKIPPED: chromium or chromedriver is not installed \
+             (apt-get install chromium chromium-driver)"
+        );
+        return;
+    };
+    let _watchdog = watchdog::Watchdog::start();
+    let (server, hooks) = Server::start().await;
+    let ann_hook = &hooks[0];
+    let (url, got) = command_handler().await;
+    let bot = server
+        .call(
+            ann_hook,
+            "imbot.register",
+            json!({"CODE": "pager", "TYPE": "B", "EVENT_HANDLER": url, "CLIENT_ID": "browser.ui",
+                   "PROPERTIES": {"NAME": "Pager"}}),
+        )
+        .await;
+    let command = server
+        .call(
+            ann_hook,
+            "imbot.command.register",
+            json!({"BOT_ID": bot, "CLIENT_ID": "browser.ui", "COMMAND": "next",
+                   "EVENT_COMMAND_ADD": url,
+                   "LANG": [{"LANGUAGE_ID": "en", "TITLE": "Next page", "PARAMS": "page"}]}),
+        )
+        .await;
+    let first = server
+        .call(
+            ann_hook,
+            "imbot.message.add",
+            json!({"BOT_ID": bot, "CLIENT_ID": "browser.ui", "DIALOG_ID": "1",
+                   "MESSAGE": "Your tickets, page 1",
+                   "ATTACH": {"COLOR": "#29619b", "BLOCKS": [
+                       {"MESSAGE": "[B]Ticket 42[/B] is open"},
+                       {"GRID": [{"NAME": "Priority", "VALUE": "high", "DISPLAY": "LINE"}]},
+                       {"LINK": {"NAME": "Open the tracker", "LINK": "https://example.com/t/42"}}
+                   ]},
+                   "KEYBOARD": [{"TEXT": "Next page", "COMMAND": "next", "COMMAND_PARAMS": "2",
+                                 "BLOCK": "Y", "BG_COLOR": "#29619b", "TEXT_COLOR": "#ffffff"},
+                                {"TEXT": "Docs", "LINK": "https://example.com/docs"}]}),
+        )
+        .await;
+    let driver = start_driver(&driver_bin).await;
+    let ann = browser(&driver, &chromium, "ann-keyboard").await;
+    sign_in(&ann, &server.base, "Ann Lee", None).await;
+    click(&ann, "#recent li", "Pager").await;
+    wait_text(&ann, ".msg .attach", "Ticket 42").await;
+    wait_text(&ann, ".msg .attach .a-cell", "high").await;
+    screenshot(&ann, "keyboard").await;
+
+    // The click: the bot's handler hears a keyboard command from Ann.
+    click(&ann, ".msg .kb-btn", "Next page").await;
+    let since = Instant::now();
+    let form = loop {
+        if let Some(f) = got.lock().unwrap().first().cloned() {
+            break f;
+        }
+        assert!(
+            since.elapsed() < PATIENCE,
+            "no ONIMCOMMANDADD reached the handler within {PATIENCE:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    for part in [
+        "[COMMAND_CONTEXT]=KEYBOARD".to_owned(),
+        "[COMMAND_PARAMS]=2".to_owned(),
+        format!("[MESSAGE_ID]={first}"),
+        "[PARAMS][FROM_USER_ID]=1".to_owned(),
+        "[PARAMS][MESSAGE]=/next 2".to_owned(),
+    ] {
+        assert!(form.contains(&part), "{part} not in {form}");
+    }
+    // The bot answers with the next page and a way back; it shows.
+    server
+        .call(
+            ann_hook,
+            "imbot.command.answer",
+            json!({"COMMAND_ID": command, "CLIENT_ID": "browser.ui", "MESSAGE_ID": first,
+                   "MESSAGE": "Your tickets, page 2",
+                   "KEYBOARD": [{"TEXT": "Back", "COMMAND": "next", "COMMAND_PARAMS": "1"}]}),
+        )
+        .await;
+    wait_text(&ann, ".msg .text", "Your tickets, page 2").await;
+    wait_text(&ann, ".msg .kb-btn", "Back").await;
+    screenshot(&ann, "keyboard-answer").await;
+    let _ = tokio::time::timeout(PATIENCE, ann.close()).await;
+}

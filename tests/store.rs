@@ -300,7 +300,10 @@ async fn claims_never_overlap(data: &TestData) {
     const EVENTS: usize = 200;
     for i in 1..EVENTS {
         let text = format!("message {i}");
-        let posted = a.post_message(chat, owner.id, text, None, now).await.unwrap();
+        let posted = a
+            .post_message(chat, owner.id, text, None, now)
+            .await
+            .unwrap();
         assert!(matches!(posted, PostOutcome::Posted(_)));
     }
     let t = chrono::Utc::now().timestamp_millis() + 1_000;

@@ -113,43 +113,216 @@ function time(iso) {
   return isNaN(d) ? '' : d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 }
 
-// BB-code the messenger uses, as HTML: only [b], [i], [u], [s], [url] and
-// line breaks; everything else stays text.
-function bbcode(text) {
-  const esc = String(text)
-    .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-  return esc
-    .replace(/\[(b|i|u|s)\]([\s\S]*?)\[\/\1\]/gi, '<$1>$2</$1>')
-    .replace(/\[url=(https?:\/\/[^\]\s]+)\]([\s\S]*?)\[\/url\]/gi, '<a href="$1" target="_blank" rel="noopener">$2</a>')
-    .replace(/\[url\](https?:\/\/[^\[\s]+)\[\/url\]/gi, '<a href="$1" target="_blank" rel="noopener">$1</a>')
-    .replace(/\[br\]/gi, '\n');
+// ---- formatting ------------------------------------------------------------
+
+const escapeHtml = (t) => String(t)
+  .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+// What the server stores HTML-escaped (links, names in cards and menus), as text.
+const unescapeHtml = (t) => String(t == null ? '' : t)
+  .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#0?39;/g, "'").replace(/&amp;/g, '&');
+
+// Only http(s) links and paths on this server become links.
+function safeUrl(u) {
+  const url = unescapeHtml(u).trim();
+  return /^(https?:\/\/[^\s]+|\/(?!\/)[^\s]*)$/i.test(url) ? url : null;
 }
 
-// A bot's keyboard, attachments and other parameters, as text.
-function paramsText(params) {
-  const lines = [];
-  for (const [key, value] of Object.entries(params || {})) {
-    if (key === 'LIKE' || value == null || value === '' || value === false) continue;
-    if (key === 'KEYBOARD' && Array.isArray(value)) {
-      lines.push('Keyboard: ' + value.map((b) => (b.TYPE === 'NEWLINE' ? '\n' : `[${b.TEXT || b.text || '?'}]`)).join(' '));
-    } else if (key === 'ATTACH') {
-      lines.push('Attachment: ' + flatten(value).join(' · '));
+const QUOTE_LINE = '-'.repeat(54);
+
+// The messenger's BB-code (formatting.md) as HTML. The text is escaped
+// first; only the tags below become markup, and only safe links become
+// anchors. Buttons made by [send] and [put] act through data attributes.
+function bbcode(text) {
+  const tokens = [];
+  const keep = (html) => `\u0000${tokens.push(html) - 1}\u0000`;
+  let t = escapeHtml(String(text == null ? '' : text).replace(/#BR#/g, '\n'));
+  // [code] first: nothing inside is formatting.
+  t = t.replace(/\[code\]([\s\S]*?)\[\/code\]/gi, (_, c) => keep(`<pre class="code">${c}</pre>`));
+  const link = (href, label) => {
+    const url = safeUrl(href);
+    return url ? keep(`<a href="${escapeHtml(url)}" target="_blank" rel="noopener noreferrer">${label}</a>`) : label;
+  };
+  t = t.replace(/\[url=([^\]\s]+)\]([\s\S]*?)\[\/url\]/gi, (_, u, l) => link(u, l));
+  t = t.replace(/\[url\]([\s\S]*?)\[\/url\]/gi, (_, u) => link(u, u));
+  // Bare links.
+  t = t.replace(/(^|[\s(])(https?:\/\/[^\s<\u0000]+[^\s<.,;:!?)\u0000])/gi, (_, pre, u) => pre + link(u, u));
+  t = t.replace(/\[user=(\d+|all)(?: replace)?\]([\s\S]*?)\[\/user\]/gi, (_, id, name) =>
+    keep(`<span class="mention" data-user="${id}">${name || escapeHtml(nameOf(id))}</span>`));
+  t = t.replace(/\[chat=(\d+)\]([\s\S]*?)\[\/chat\]/gi, (_, id, title) =>
+    keep(`<a href="#" class="mention" data-dialog="chat${id}">${title}</a>`));
+  t = t.replace(/\[(send|put)=([^\]]+)\]([\s\S]*?)\[\/\1\]/gi, (_, kind, cmd, label) =>
+    keep(`<button type="button" class="inline-cmd" data-${kind.toLowerCase()}="${cmd}">${label || cmd}</button>`));
+  t = t.replace(/\[call=([+\d\s()-]+)\]([\s\S]*?)\[\/call\]/gi, (_, n, label) =>
+    keep(`<a href="tel:${n.replace(/[^\d+]/g, '')}">${label || n}</a>`));
+  t = t.replace(/\[(context|dialog)=[^\]]*\]([\s\S]*?)\[\/\1\]/gi, '$2');
+  for (let i = 0; i < 3; i += 1) {
+    t = t.replace(/\[(b|i|u|s)\]([\s\S]*?)\[\/\1\]/gi, (_, tag, inner) => `<${tag.toLowerCase()}>${inner}</${tag.toLowerCase()}>`);
+    t = t.replace(/\[color=(#[0-9a-f]{3}(?:[0-9a-f]{3})?)\]([\s\S]*?)\[\/color\]/gi, '<span style="color:$1">$2</span>');
+    t = t.replace(/\[size=(\d{1,2})(?:px)?\]([\s\S]*?)\[\/size\]/gi, (_, n, inner) =>
+      `<span style="font-size:${Math.min(30, Math.max(8, Number(n)))}px">${inner}</span>`);
+  }
+  t = t.replace(/\[(?:attach|icon|timestamp|rating|disk)=[^\]]*\]/gi, '');
+  t = t.replace(/\[br\]/gi, '\n');
+  // Quotes: a block between two lines of dashes, and lines starting with >>.
+  const dash = QUOTE_LINE.replace(/-/g, '\\-');
+  t = t.replace(new RegExp(`${dash}\\n([\\s\\S]*?)\\n${dash}`, 'g'), (_, q) => keep(`<blockquote>${q}</blockquote>`));
+  t = t.replace(/^&gt;&gt;(.*)$/gm, (_, q) => keep(`<blockquote>${q.trim()}</blockquote>`));
+  return t.replace(/\u0000(\d+)\u0000/g, (_, i) => tokens[Number(i)])
+    .replace(/\u0000(\d+)\u0000/g, (_, i) => tokens[Number(i)]);
+}
+
+// Text without its BB-code, for the recent list.
+const plain = (text) => String(text || '').replace(/\[\/?[a-z]+(=[^\]]*)?\]/gi, '').replace(/#BR#/g, ' ');
+
+// A person's or chat's initials on its colour, when there is no picture.
+const PALETTE = ['#df532d', '#29619b', '#8474c8', '#e4a11b', '#4ba984', '#64a513', '#ec7700', '#0069b5', '#c0397f'];
+function avatar(name, key, url, small) {
+  const words = String(name || '?').trim().split(/\s+/).filter(Boolean);
+  const initials = (words[0] ? words[0][0] : '?') + (words[1] ? words[1][0] : '');
+  const n = [...String(key)].reduce((a, c) => a + c.charCodeAt(0), 0);
+  const box = el('span', { class: `avatar${small ? ' small' : ''}`, style: `background:${PALETTE[n % PALETTE.length]}`, 'aria-hidden': 'true' }, initials.toUpperCase());
+  const src = url && safeUrl(url);
+  if (src) { box.textContent = ''; box.append(el('img', { src, alt: '' })); }
+  return box;
+}
+
+function humanSize(n) {
+  const size = Number(n) || 0;
+  if (size < 1024) return `${size} B`;
+  if (size < 1024 * 1024) return `${(size / 1024).toFixed(1)} KB`;
+  return `${(size / 1024 / 1024).toFixed(1)} MB`;
+}
+
+// ---- a bot's keyboard, menu and cards ----------------------------------------
+
+// Rows of buttons: a NEWLINE ends a row, a BLOCK button has a row of its
+// own; buttons for phones only are not shown here.
+function renderKeyboard(m) {
+  const buttons = m.params && Array.isArray(m.params.KEYBOARD) ? m.params.KEYBOARD : null;
+  if (!buttons || m.params.IS_DELETED === 'Y') return null;
+  const blocked = view.blocked.has(m.id);
+  const rows = [[]];
+  for (const b of buttons) {
+    if (b.TYPE === 'NEWLINE') { rows.push([]); continue; }
+    if (b.CONTEXT === 'MOBILE') continue;
+    const off = b.DISABLED === 'Y' || (blocked && b.COMMAND);
+    const style = [
+      (off ? b.OFF_BG_COLOR : b.BG_COLOR) ? `background:${off ? b.OFF_BG_COLOR : b.BG_COLOR};border-color:transparent` : '',
+      (off ? b.OFF_TEXT_COLOR : b.TEXT_COLOR) ? `color:${off ? b.OFF_TEXT_COLOR : b.TEXT_COLOR}` : '',
+      b.WIDTH ? `width:${Number(b.WIDTH)}px` : '',
+    ].filter(Boolean).join(';');
+    const button = el('button', {
+      type: 'button', class: `kb-btn${b.BG_COLOR_TOKEN ? ` token-${b.BG_COLOR_TOKEN}` : ''}`,
+      style: style || null, disabled: off, title: b.LINK ? unescapeHtml(b.LINK) : null,
+      onclick: () => press(m, b).catch(showError),
+    }, unescapeHtml(b.TEXT));
+    if (b.DISPLAY !== 'LINE') {
+      if (rows[rows.length - 1].length) rows.push([]);
+      rows[rows.length - 1].push(button);
+      rows.push([]);
     } else {
-      lines.push(`${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`);
+      rows[rows.length - 1].push(button);
     }
   }
-  return lines.join('\n');
+  const shown = rows.filter((r) => r.length);
+  return shown.length ? el('div', { class: 'keyboard' }, shown.map((r) => el('div', { class: 'kb-row' }, r))) : null;
 }
 
-function flatten(v, out = []) {
-  if (Array.isArray(v)) v.forEach((x) => flatten(x, out));
-  else if (v && typeof v === 'object') {
-    for (const [k, x] of Object.entries(v)) {
-      if (typeof x === 'object') flatten(x, out);
-      else if (!['COLOR', 'ID', 'COLOR_TOKEN', 'DISPLAY'].includes(k)) out.push(String(x));
-    }
-  } else if (v != null) out.push(String(v));
-  return out;
+// What a button or menu item does: open its link, act (PUT, SEND, COPY,
+// CALL, DIALOG), or run its bot's command (im.message.command), which a
+// BLOCK button's keyboard waits for until the bot changes it.
+async function press(m, b) {
+  const link = b.LINK && safeUrl(b.LINK);
+  if (link) { window.open(link, '_blank', 'noopener'); return; }
+  const value = unescapeHtml(b.ACTION_VALUE || '');
+  switch (b.ACTION) {
+    case 'PUT': { const box = $('#text'); if (box) { box.value = value; box.focus(); } return; }
+    case 'SEND': await send(value); return;
+    case 'COPY': await navigator.clipboard.writeText(value).catch(() => {}); return;
+    case 'CALL': location.href = `tel:${value.replace(/[^\d+]/g, '')}`; return;
+    case 'DIALOG': await openChat(value); return;
+    default: break;
+  }
+  if (!b.COMMAND) return;
+  if (b.BLOCK === 'Y') { view.blocked.add(m.id); renderMessages(); }
+  await call('im.message.command', {
+    MESSAGE_ID: m.id, BOT_ID: b.BOT_ID, COMMAND: b.COMMAND, COMMAND_PARAMS: b.COMMAND_PARAMS || '',
+  });
+}
+
+function renderMenu(m) {
+  const items = m.params && Array.isArray(m.params.MENU) ? m.params.MENU.filter((i) => i.CONTEXT !== 'MOBILE') : [];
+  if (!items.length) return null;
+  const list = el('div', { class: 'menu-items', hidden: true }, items.map((i) =>
+    el('button', { type: 'button', class: 'menu-item', disabled: i.DISABLED === 'Y', onclick: () => { list.hidden = true; press(m, i).catch(showError); } },
+      unescapeHtml(i.TEXT))));
+  return el('span', { class: 'menu' },
+    el('button', { type: 'button', class: 'menu-open', title: 'More', onclick: () => { list.hidden = !list.hidden; } }, '⋯'),
+    list);
+}
+
+function renderAttach(a) {
+  const color = a.COLOR && a.COLOR !== 'transparent' ? a.COLOR : null;
+  const card = el('div', { class: `attach${a.COLOR === 'transparent' ? ' bare' : ''}${a.COLOR_TOKEN ? ` token-${a.COLOR_TOKEN}` : ''}`, style: color ? `border-left-color:${color}` : null });
+  for (const block of a.BLOCKS || []) {
+    const [kind, v] = Object.entries(block)[0] || [];
+    const node = renderBlock(kind, v);
+    if (node) card.append(node);
+  }
+  return card;
+}
+
+function textBlock(html, cls) {
+  const d = el('div', { class: cls });
+  d.innerHTML = html;
+  return d;
+}
+
+// DESC keeps <br/> for its line breaks; the rest is escaped text.
+const descText = (d) => String(d || '').split('<br/>').map(unescapeHtml).join('\n');
+
+function renderBlock(kind, v) {
+  switch (kind) {
+    case 'MESSAGE': return textBlock(bbcode(v), 'a-text');
+    case 'USER': return el('div', { class: 'a-users' }, (v || []).map((u) => {
+      const href = u.LINK && safeUrl(u.LINK);
+      const name = unescapeHtml(u.NAME);
+      return el('div', { class: 'a-user' }, avatar(name, u.USER_ID || u.BOT_ID || name, u.AVATAR, true),
+        href ? el('a', { href, target: '_blank', rel: 'noopener noreferrer' }, name) : el('b', {}, name));
+    }));
+    case 'LINK':
+    case 'RICH_LINK': return el('div', { class: 'a-links' }, (v || []).map((l) => {
+      const href = l.LINK && safeUrl(l.LINK);
+      const name = unescapeHtml(l.NAME || l.LINK || '');
+      const preview = l.PREVIEW && safeUrl(l.PREVIEW);
+      return el('div', { class: 'a-link' },
+        href ? el('a', { href, target: '_blank', rel: 'noopener noreferrer' }, name) : el('b', {}, name),
+        l.DESC ? el('div', { class: 'a-desc' }, descText(l.DESC)) : null,
+        preview ? el('img', { class: 'a-preview', src: preview, alt: '' }) : null);
+    }));
+    case 'GRID': return el('div', { class: 'a-grid' }, (v || []).map((g) => {
+      const value = textBlock(bbcode(g.VALUE), 'a-value');
+      if (g.COLOR) value.style.color = g.COLOR;
+      const href = g.LINK && safeUrl(g.LINK);
+      const name = unescapeHtml(g.NAME);
+      return el('div', { class: `a-cell ${String(g.DISPLAY || 'BLOCK').toLowerCase()}`, style: g.WIDTH ? `width:${Number(g.WIDTH)}px` : null },
+        name ? el('div', { class: 'a-name' }, href ? el('a', { href, target: '_blank', rel: 'noopener noreferrer' }, name) : name) : null,
+        value);
+    }));
+    case 'IMAGE': return el('div', { class: 'a-images' }, (v || []).map((i) => {
+      const href = safeUrl(i.LINK);
+      const src = (i.PREVIEW && safeUrl(i.PREVIEW)) || href;
+      return href ? el('a', { href, target: '_blank', rel: 'noopener noreferrer' }, el('img', { src, alt: unescapeHtml(i.NAME || ''), title: unescapeHtml(i.NAME || '') })) : null;
+    }));
+    case 'FILE': return el('div', { class: 'a-files' }, (v || []).map((f) => {
+      const href = safeUrl(f.LINK);
+      return href ? el('a', { class: 'a-file', href, target: '_blank', rel: 'noopener noreferrer' },
+        '📄 ', unescapeHtml(f.NAME || f.LINK), f.SIZE ? el('span', { class: 'a-size' }, ` ${humanSize(f.SIZE)}`) : null) : null;
+    }));
+    case 'DELIMITER': return el('hr', { class: 'a-delim', style: `width:${Number((v && v.SIZE) || 200)}px;${v && v.COLOR ? `border-color:${v.COLOR}` : ''}` });
+    default: return null;
+  }
 }
 
 // ---- users ----------------------------------------------------------------
@@ -196,6 +369,9 @@ const view = {
   oldest: null,
   reactions: new Map(), // message id -> Map(user -> Set(reaction))
   typing: new Map(), // user -> timeout
+  blocked: new Set(), // messages whose keyboard waits for its bot (BLOCK=Y)
+  files: new Map(), // file id -> file (im.dialog.messages.get's files)
+  editing: null, // the message being edited in place
 };
 
 function setMain(...nodes) {
@@ -215,17 +391,26 @@ function refreshRecentSoon() {
 async function loadRecent() {
   const items = await call('im.recent.get', {});
   const list = $('#recent');
+  let unread = 0;
   list.replaceChildren(...items.map((item) => {
     if (item.user) remember([item.user]);
     const dialog = String(item.id);
     const active = dialog === view.dialog && view.kind === 'chat';
     const text = item.message ? item.message.text || '' : '';
-    return el('li', { class: active ? 'active' : '', 'data-dialog': dialog, onclick: () => openChat(dialog) },
-      el('div', {},
-        el('div', { class: 'title' }, item.title),
-        el('div', { class: 'last' }, text.replace(/\[[^\]]*\]/g, ''))),
+    const who = item.message && Number(item.message.author_id) === Number(S.user) ? 'You: ' : '';
+    unread += Number(item.counter) || 0;
+    const group = dialog.startsWith('chat');
+    const color = item.avatar && item.avatar.color;
+    const pic = avatar(item.title, dialog, item.avatar && item.avatar.url);
+    if (color && !pic.querySelector('img')) pic.style.background = color;
+    return el('li', { class: active ? 'active' : '', 'data-dialog': dialog, onclick: () => openChat(dialog).catch(showError) },
+      pic,
+      el('div', { class: 'entry' },
+        el('div', { class: 'title' }, item.title, group ? el('span', { class: 'kind' }, ` #${item.chat_id}`) : null),
+        el('div', { class: 'last' }, who + plain(text))),
       item.counter > 0 ? el('span', { class: 'badge counter' }, item.counter) : null);
   }));
+  document.title = unread ? `(${unread}) b24im` : 'b24im';
   const counters = await call('im.counters.get', {});
   const n = counters.TYPE ? counters.TYPE.NOTIFY : 0;
   const badge = $('#notify-count');
@@ -236,7 +421,8 @@ async function loadRecent() {
 // ---- a chat ----------------------------------------------------------------
 
 async function openChat(dialog) {
-  Object.assign(view, { kind: 'chat', dialog, messages: new Map(), oldest: null, reactions: new Map() });
+  Object.assign(view, { kind: 'chat', dialog, messages: new Map(), oldest: null, reactions: new Map(), blocked: new Set(), files: new Map(), editing: null });
+  document.body.classList.add('chat-open');
   const info = await call('im.dialog.get', { DIALOG_ID: dialog });
   view.chatId = Number(info.id);
   const memberIds = await call('im.chat.user.list', { CHAT_ID: view.chatId }).catch(() => []);
@@ -244,19 +430,35 @@ async function openChat(dialog) {
   const isGroup = String(dialog).startsWith('chat');
   setMain(
     el('header', { class: 'chat-head' },
+      el('button', { class: 'back', title: 'Chats', onclick: () => document.body.classList.remove('chat-open') }, '←'),
+      avatar(info.name || info.title || dialog, dialog, info.avatar),
       el('h2', { id: 'chat-title' }, info.name || info.title || dialog),
       el('span', { class: 'members', id: 'members' }, memberIds.map(nameOf).join(', ')),
       isGroup ? el('button', { id: 'add-member', onclick: () => addMemberForm() }, 'Add member') : null),
-    el('div', { class: 'messages', id: 'messages' },
+    el('div', { class: 'messages', id: 'messages', onclick: inlineAction },
       el('button', { id: 'older', onclick: () => loadOlder().catch(showError) }, 'Load older')),
     el('div', { class: 'typing', id: 'typing' }),
     el('form', { class: 'composer', id: 'composer', onsubmit: sendMessage },
+      el('label', { class: 'attach-file', title: 'Send a file' }, '📎',
+        el('input', { type: 'file', id: 'file-input', hidden: true, onchange: (e) => uploadFile(e.target).catch(showError) })),
       el('textarea', { id: 'text', placeholder: 'Write a message…', oninput: typingSoon, onkeydown: submitOnEnter }),
       el('button', { type: 'submit', class: 'primary' }, 'Send')));
   await loadPage({ LIMIT: 50 });
   scrollDown();
   markRead();
   for (const li of document.querySelectorAll('#recent li')) li.classList.toggle('active', li.dataset.dialog === dialog);
+}
+
+// Mentions open their dialog; [send] sends and [put] drafts its command.
+function inlineAction(e) {
+  const target = e.target.closest('[data-user], [data-dialog], [data-send], [data-put]');
+  if (!target) return;
+  e.preventDefault();
+  const d = target.dataset;
+  if (d.send) send(unescapeHtml(d.send)).catch(showError);
+  else if (d.put) { const box = $('#text'); box.value = unescapeHtml(d.put); box.focus(); }
+  else if (d.dialog) openChat(d.dialog).catch(showError);
+  else if (d.user && d.user !== 'all' && Number(d.user) !== Number(S.user)) openChat(d.user).catch(showError);
 }
 
 // The open chat's title and members again (after a change to the chat),
@@ -274,6 +476,7 @@ async function refreshHeader() {
 async function loadPage(extra) {
   const page = await call('im.dialog.messages.get', { DIALOG_ID: view.dialog, ...extra });
   remember(page.users);
+  for (const f of page.files || []) view.files.set(Number(f.id), f);
   const likers = page.messages.flatMap((m) => (m.params && m.params.LIKE) || []);
   await learnUsers(likers);
   for (const m of page.messages) {
@@ -298,6 +501,9 @@ async function loadOlder() {
 async function reloadMessage(id) {
   const page = await call('im.dialog.messages.get', { DIALOG_ID: view.dialog, LAST_ID: id + 1, LIMIT: 1 });
   remember(page.users);
+  for (const f of page.files || []) view.files.set(Number(f.id), f);
+  // The bot changed or removed the keyboard: it answers again.
+  view.blocked.delete(id);
   const m = page.messages.find((x) => x.id === id);
   if (m) view.messages.set(id, m);
   else view.messages.delete(id);
@@ -322,43 +528,110 @@ function scrollDown() {
   if (box) box.scrollTop = box.scrollHeight;
 }
 
+function dayOf(iso) {
+  const d = new Date(iso);
+  return isNaN(d) ? '' : d.toLocaleDateString([], { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' });
+}
+
+// Messages in order, with a line for each new day; a person's messages
+// written within five minutes of each other form one group.
 function renderMessages() {
   const box = $('#messages');
   if (!box) return;
   const older = $('#older');
   const sorted = [...view.messages.values()].sort((a, b) => a.id - b.id);
-  box.replaceChildren(older, ...sorted.map(renderMessage));
+  const nodes = [];
+  let prev = null;
+  for (const m of sorted) {
+    const day = dayOf(m.date);
+    if (!prev || dayOf(prev.date) !== day) nodes.push(el('div', { class: 'day' }, el('span', {}, day)));
+    const follows = prev && dayOf(prev.date) === day && Number(prev.author_id) === Number(m.author_id)
+      && Number(m.author_id) > 0 && new Date(m.date) - new Date(prev.date) < 5 * 60 * 1000;
+    nodes.push(renderMessage(m, follows));
+    prev = m;
+  }
+  box.replaceChildren(older, ...nodes);
 }
 
-function renderMessage(m) {
+function renderFiles(m) {
+  const ids = (m.params && m.params.FILE_ID) || [];
+  const files = ids.map((id) => view.files.get(Number(id))).filter(Boolean);
+  if (!files.length) return null;
+  return el('div', { class: 'files' }, files.map((f) => {
+    const href = safeUrl(f.urlDownload);
+    if (f.type === 'image' && href) {
+      return el('a', { href, target: '_blank', rel: 'noopener noreferrer', class: 'file-image' }, el('img', { src: href, alt: f.name }));
+    }
+    return el('a', { href, target: '_blank', rel: 'noopener noreferrer', class: 'file', download: f.name }, '📄 ', f.name, el('span', { class: 'a-size' }, ` ${humanSize(f.size)}`));
+  }));
+}
+
+function renderMessage(m, follows) {
   const mine = Number(m.author_id) === Number(S.user);
   const system = !m.author_id || Number(m.author_id) === 0;
-  const likes = ((m.params && m.params.LIKE) || []).map(Number);
+  const params = m.params || {};
+  const deleted = params.IS_DELETED === 'Y';
+  const likes = (params.LIKE || []).map(Number);
   const liked = likes.includes(Number(S.user));
-  const extra = paramsText(m.params);
   const reactions = view.reactions.get(m.id);
   const reactionText = reactions
     ? [...reactions.entries()].flatMap(([u, set]) => [...set].map((r) => `${r} (${nameOf(u)})`)).join(', ')
     : '';
-  const text = el('div', { class: 'text' });
-  text.innerHTML = bbcode(m.text);
-  return el('div', { class: `msg${mine ? ' mine' : ''}${system ? ' system' : ''}`, 'data-id': m.id },
-    el('div', { class: 'meta' },
-      system ? null : el('b', { class: 'author' }, nameOf(m.author_id)),
-      el('time', {}, time(m.date))),
-    text,
-    extra ? el('pre', { class: 'extra' }, extra) : null,
-    system ? null : el('div', { class: 'actions' },
-      el('button', { class: `like${liked ? ' liked' : ''}`, title: liked ? 'Unlike' : 'Like', onclick: () => like(m.id) },
-        '♥ ', el('span', { class: 'like-count' }, likes.length)),
-      likes.length ? el('span', { class: 'likers' }, likes.map(nameOf).join(', ')) : null,
-      reactionText ? el('span', { class: 'reactions' }, reactionText) : null,
-      mine ? el('button', { class: 'edit', onclick: () => editMessage(m) }, 'Edit') : null,
-      mine ? el('button', { class: 'delete', onclick: () => deleteMessage(m.id) }, 'Delete') : null));
+  let body;
+  if (deleted) {
+    body = el('div', { class: 'text deleted' }, 'This message has been deleted.');
+  } else if (view.editing === m.id) {
+    const area = el('textarea', { class: 'edit-box' });
+    area.value = m.text;
+    const save = async () => {
+      view.editing = null;
+      if (area.value.trim() !== m.text) await call('im.message.update', { MESSAGE_ID: m.id, MESSAGE: area.value }).catch(showError);
+      await reloadMessage(m.id).catch(showError);
+    };
+    area.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); save(); }
+      if (e.key === 'Escape') { view.editing = null; renderMessages(); }
+    });
+    setTimeout(() => area.focus(), 0);
+    body = el('div', { class: 'editing' }, area,
+      el('div', { class: 'edit-actions' },
+        el('button', { type: 'button', class: 'primary save', onclick: save }, 'Save'),
+        el('button', { type: 'button', onclick: () => { view.editing = null; renderMessages(); } }, 'Cancel'),
+        el('span', { class: 'hint' }, 'Enter to save, Esc to cancel')));
+  } else {
+    body = textBlock(bbcode(m.text), 'text');
+  }
+  const name = system ? 'System' : nameOf(m.author_id);
+  return el('div', { class: `msg${mine ? ' mine' : ''}${system ? ' system' : ''}${follows ? ' follows' : ''}`, 'data-id': m.id },
+    system || follows ? el('span', { class: 'avatar-space' }) : avatar(name, m.author_id),
+    el('div', { class: 'bubble' },
+      follows ? null : el('div', { class: 'meta' },
+        system ? null : el('b', { class: 'author' }, name),
+        el('time', { title: new Date(m.date).toLocaleString() }, time(m.date)),
+        params.IS_EDITED === 'Y' && !deleted ? el('span', { class: 'edited' }, ' (edited)') : null),
+      body,
+      deleted ? null : renderFiles(m),
+      deleted ? null : (params.ATTACH || []).map(renderAttach),
+      renderKeyboard(m),
+      system || deleted ? null : el('div', { class: `actions${likes.length || reactionText ? ' has-likes' : ''}` },
+        el('button', { class: `like${liked ? ' liked' : ''}`, title: liked ? 'Unlike' : 'Like', onclick: () => like(m.id) },
+          liked ? '♥' : '♡', el('span', { class: 'like-count' }, likes.length ? likes.length : '')),
+        likes.length ? el('span', { class: 'likers' }, likes.map(nameOf).join(', ')) : null,
+        reactionText ? el('span', { class: 'reactions' }, reactionText) : null,
+        el('span', { class: 'hover-actions' },
+          renderMenu(m),
+          mine ? el('button', { class: 'edit', title: 'Edit', onclick: () => { view.editing = m.id; renderMessages(); } }, 'Edit') : null,
+          mine ? el('button', { class: 'delete', title: 'Delete', onclick: () => deleteMessage(m.id) }, 'Delete') : null))));
 }
 
 async function like(id) {
   await call('im.message.like', { MESSAGE_ID: id, ACTION: 'auto' }).catch(showError);
+}
+
+async function send(text) {
+  const id = await call('im.message.add', { DIALOG_ID: view.dialog, MESSAGE: text });
+  if (!view.messages.has(id)) await loadNewest();
+  scrollDown();
 }
 
 async function sendMessage(e) {
@@ -368,13 +641,30 @@ async function sendMessage(e) {
   if (!text) return;
   box.value = '';
   try {
-    const id = await call('im.message.add', { DIALOG_ID: view.dialog, MESSAGE: text });
-    if (!view.messages.has(id)) await loadNewest();
-    scrollDown();
+    await send(text);
   } catch (err) {
     box.value = text;
     showError(err);
   }
+}
+
+// A file from the composer: im.v2.File.upload, with the draft as its text.
+async function uploadFile(input) {
+  const file = input.files && input.files[0];
+  input.value = '';
+  if (!file) return;
+  const content = await new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result).replace(/^data:[^,]*,/, ''));
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(file);
+  });
+  const box = $('#text');
+  const message = box.value.trim();
+  await call('im.v2.File.upload', { dialogId: view.dialog, fields: { name: file.name, content, message } });
+  box.value = '';
+  await loadNewest();
+  scrollDown();
 }
 
 function submitOnEnter(e) {
@@ -389,13 +679,6 @@ function typingSoon() {
   if (Date.now() - lastTyping < 3000) return;
   lastTyping = Date.now();
   call('im.dialog.writing', { DIALOG_ID: view.dialog }).catch(() => {});
-}
-
-async function editMessage(m) {
-  const text = prompt('Edit the message', m.text);
-  if (text == null || text === m.text) return;
-  await call('im.message.update', { MESSAGE_ID: m.id, MESSAGE: text }).catch(showError);
-  await reloadMessage(m.id).catch(showError);
 }
 
 async function deleteMessage(id) {
@@ -462,8 +745,8 @@ async function newChatForm() {
   } },
   el('input', { id: 'chat-title-input', placeholder: 'Title', required: true }),
   el('button', { type: 'submit', class: 'primary' }, 'Create'));
-  setMain(el('div', { class: 'panel' }, el('h2', {}, 'New chat'), form, el('p', {}, 'Members:'), picker));
-  form.append(picker);
+  setMain(el('div', { class: 'panel' }, el('h2', {}, 'New chat'), form));
+  form.insertBefore(el('div', {}, el('p', {}, 'Members:'), picker), form.querySelector('button[type=submit]'));
 }
 
 async function newDialogForm() {
@@ -696,6 +979,9 @@ async function start() {
   $('#me').textContent = nameOf(S.user);
   $('#signin').hidden = true;
   $('#app').hidden = false;
+  // The events panel is for administrators (user.admin).
+  $('#events-btn').hidden = true;
+  call('user.admin', {}).then((admin) => { $('#events-btn').hidden = admin !== true; }).catch(() => {});
   await loadRecent();
   connectLive();
 }

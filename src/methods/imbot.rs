@@ -51,8 +51,12 @@ pub async fn register(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     };
     let new = NewBot::parse(reg, client_id(cx, p), cx.user(), cx.caller.scopes.clone())
         .map_err(crate::domain::Error::from)?;
+    let mut checked = Vec::new();
     for (param, url) in new.handlers.each() {
-        super::handler_allowed(cx, url, &format!("{}_ERROR", param.name())).await?;
+        if !checked.contains(&url) {
+            super::handler_allowed(cx, url, &format!("{}_ERROR", param.name())).await?;
+            checked.push(url);
+        }
     }
     let id = cases::bots::register(cx.store(), new, Timestamp::now()).await?;
     Ok(Reply::value(id.0))
@@ -85,13 +89,18 @@ pub async fn update(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
         last_name: opt(props, "LAST_NAME"),
         work_position: opt(props, "WORK_POSITION"),
     };
+    let mut checked = Vec::new();
     for (param, url) in changes.handlers.each() {
         let url = if url.trim().is_empty() {
             changes.common_handler.as_str()
         } else {
             url
         };
-        super::handler_allowed(cx, url, &format!("{}_ERROR", param.name())).await?;
+        // Each address is looked up once (the common handler stands for several).
+        if !checked.contains(&url) {
+            super::handler_allowed(cx, url, &format!("{}_ERROR", param.name())).await?;
+            checked.push(url);
+        }
     }
     cases::bots::update(cx.store(), &bot, changes).await?;
     Ok(Reply::value(true))
@@ -455,10 +464,7 @@ pub async fn command_update(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     use crate::domain::bots::{command_name, valid_handler, CommandChanges, CommandError};
     use crate::domain::Error;
     let fields = p.get("FIELDS");
-    let app = client_id(cx, p).or_else(|| {
-        cx.app(field(fields, "CLIENT_ID").and_then(scalar_text))
-            .filter(|c| !c.trim().is_empty())
-    });
+    let app = client_id(cx, p).or_else(|| cx.app(field(fields, "CLIENT_ID").and_then(scalar_text)));
     let id = p.positive_id("COMMAND_ID").unwrap_or(0);
     let command = cases::bots::own_command(cx.store(), app.as_deref(), id).await?;
     let flag = |key: &str| field(fields, key).map(crate::protocol::params::truthy);

@@ -451,6 +451,13 @@ pub(super) fn run_command(
     let _ = (author, text);
     let pressed = format!("/{} {args}", command.command);
     let snapshot = MessageSnapshot::of(message, pressed.trim(), user);
-    enqueue_command(conn, chat, Some(snapshot), user, (&command, args, true), now)?;
+    enqueue_command(
+        conn,
+        chat,
+        Some(snapshot),
+        user,
+        (&command, args, true),
+        now,
+    )?;
     Ok(CommandRun::Done)
 }

@@ -115,9 +115,14 @@ pub fn enqueue_message(
         (kind, author, bots::parse_command(text))
     {
         for command in matching_commands(conn, chat, &word, a)? {
-            if let Some(bot) =
-                enqueue_command(conn, chat, snapshot.clone(), a, (&command, &args, false), now)?
-            {
+            if let Some(bot) = enqueue_command(
+                conn,
+                chat,
+                snapshot.clone(),
+                a,
+                (&command, &args, false),
+                now,
+            )? {
                 commanded.push(bot);
             }
         }
