@@ -1,7 +1,7 @@
 //! Configuration: every default in one place, each overridable by a flag or a
 //! `B24IM_*` environment variable (see `cli.rs`).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -156,13 +156,17 @@ pub fn is_loopback_url(url: &str) -> bool {
     let host = host
         .strip_prefix('[')
         .and_then(|h| h.strip_suffix(']'))
-        .unwrap_or(host)
-        .to_ascii_lowercase();
-    host == "localhost"
-        || host.ends_with(".localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+        .unwrap_or(host);
+    is_loopback_name(host) || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Whether a host name (no port, no brackets) is `localhost` or one of its
+/// subdomains, which always name this machine (RFC 6761), in any case and
+/// with or without the root's dot. The one rule for local sign-in, the
+/// loopback default of `--dev-login` and handlers that point here.
+pub fn is_loopback_name(name: &str) -> bool {
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    name == "localhost" || name.ends_with(".localhost")
 }
 
 /// The HTTP base URL a listener address is reached at.

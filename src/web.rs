@@ -45,7 +45,7 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
             (
                 header::CONTENT_SECURITY_POLICY,
                 HeaderValue::from_static(
-                    "default-src 'self'; connect-src 'self' ws: wss: http: https:; img-src 'self' data:; \
+                    "default-src 'self'; connect-src 'self' ws: wss: http: https:; img-src 'self' data: http: https:; \
                      style-src 'self'; frame-ancestors 'none'",
                 ),
             ),

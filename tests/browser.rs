@@ -563,7 +563,7 @@ async fn a_bots_keyboard_click_reaches_its_handler_and_its_answer_shows() {
             json!({"BOT_ID": bot, "CLIENT_ID": "browser.ui", "DIALOG_ID": "1",
                    "MESSAGE": "Your tickets, page 1",
                    "ATTACH": {"COLOR": "#29619b", "BLOCKS": [
-                       {"MESSAGE": "[B]Ticket 42[/B] is open"},
+                       {"MESSAGE": "[B]Ticket 42[/B] is open <img src=x onerror=alert(1)>"},
                        {"GRID": [{"NAME": "Priority", "VALUE": "high", "DISPLAY": "LINE"}]},
                        {"LINK": {"NAME": "Open the tracker", "LINK": "https://example.com/t/42"}}
                    ]},
@@ -578,6 +578,12 @@ async fn a_bots_keyboard_click_reaches_its_handler_and_its_answer_shows() {
     click(&ann, "#recent li", "Pager").await;
     wait_text(&ann, ".msg .attach", "Ticket 42").await;
     wait_text(&ann, ".msg .attach .a-cell", "high").await;
+    // Markup in a card is text: shown, never made an element.
+    wait_text(&ann, ".msg .attach .a-text", "<img src=x").await;
+    assert!(
+        ann.find(Locator::Css(".msg .attach img")).await.is_err(),
+        "the card's markup became an element"
+    );
     screenshot(&ann, "keyboard").await;
 
     // The click: the bot's handler hears a keyboard command from Ann.

@@ -97,7 +97,14 @@ function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (k === 'class') node.className = v;
-    else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
+    // Through the CSSOM: the page's policy (style-src 'self') refuses
+    // style attributes.
+    else if (k === 'style') {
+      for (const decl of String(v || '').split(';')) {
+        const at = decl.indexOf(':');
+        if (at > 0) node.style.setProperty(decl.slice(0, at).trim(), decl.slice(at + 1).trim());
+      }
+    } else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
     else if (v === true) node.setAttribute(k, '');
     else if (v !== false && v != null) node.setAttribute(k, v);
   }
@@ -158,9 +165,9 @@ function bbcode(text) {
   t = t.replace(/\[(context|dialog)=[^\]]*\]([\s\S]*?)\[\/\1\]/gi, '$2');
   for (let i = 0; i < 3; i += 1) {
     t = t.replace(/\[(b|i|u|s)\]([\s\S]*?)\[\/\1\]/gi, (_, tag, inner) => `<${tag.toLowerCase()}>${inner}</${tag.toLowerCase()}>`);
-    t = t.replace(/\[color=(#[0-9a-f]{3}(?:[0-9a-f]{3})?)\]([\s\S]*?)\[\/color\]/gi, '<span style="color:$1">$2</span>');
+    t = t.replace(/\[color=(#[0-9a-f]{3}(?:[0-9a-f]{3})?)\]([\s\S]*?)\[\/color\]/gi, '<span data-color="$1">$2</span>');
     t = t.replace(/\[size=(\d{1,2})(?:px)?\]([\s\S]*?)\[\/size\]/gi, (_, n, inner) =>
-      `<span style="font-size:${Math.min(30, Math.max(8, Number(n)))}px">${inner}</span>`);
+      `<span data-size="${Math.min(30, Math.max(8, Number(n)))}">${inner}</span>`);
   }
   t = t.replace(/\[(?:attach|icon|timestamp|rating|disk)=[^\]]*\]/gi, '');
   t = t.replace(/\[br\]/gi, '\n');
@@ -273,9 +280,13 @@ function renderAttach(a) {
   return card;
 }
 
+// bbcode()'s HTML in a block; colours and sizes set through the CSSOM
+// (the page's policy refuses style attributes).
 function textBlock(html, cls) {
   const d = el('div', { class: cls });
   d.innerHTML = html;
+  for (const n of d.querySelectorAll('[data-color]')) n.style.color = n.dataset.color;
+  for (const n of d.querySelectorAll('[data-size]')) n.style.fontSize = `${n.dataset.size}px`;
   return d;
 }
 
@@ -439,7 +450,7 @@ async function openChat(dialog) {
       el('button', { id: 'older', onclick: () => loadOlder().catch(showError) }, 'Load older')),
     el('div', { class: 'typing', id: 'typing' }),
     el('form', { class: 'composer', id: 'composer', onsubmit: sendMessage },
-      el('label', { class: 'attach-file', title: 'Send a file' }, '📎',
+      el('label', { class: 'attach-file', title: 'Send a file' }, 'File…',
         el('input', { type: 'file', id: 'file-input', hidden: true, onchange: (e) => uploadFile(e.target).catch(showError) })),
       el('textarea', { id: 'text', placeholder: 'Write a message…', oninput: typingSoon, onkeydown: submitOnEnter }),
       el('button', { type: 'submit', class: 'primary' }, 'Send')));
@@ -455,8 +466,8 @@ function inlineAction(e) {
   if (!target) return;
   e.preventDefault();
   const d = target.dataset;
-  if (d.send) send(unescapeHtml(d.send)).catch(showError);
-  else if (d.put) { const box = $('#text'); box.value = unescapeHtml(d.put); box.focus(); }
+  if (d.send) send(d.send).catch(showError);
+  else if (d.put) { const box = $('#text'); box.value = d.put; box.focus(); }
   else if (d.dialog) openChat(d.dialog).catch(showError);
   else if (d.user && d.user !== 'all' && Number(d.user) !== Number(S.user)) openChat(d.user).catch(showError);
 }
@@ -784,7 +795,7 @@ async function openNotifications() {
     page.notifications.length ? el('ul', { class: 'notes' }, page.notifications.map((n) =>
       el('li', { class: n.notify_read === 'Y' || n.read === true ? '' : 'unread' },
         el('div', { class: 'meta' }, n.author_id ? nameOf(n.author_id) + ' · ' : '', time(n.date)),
-        (() => { const d = el('div', {}); d.innerHTML = bbcode(n.text || ''); return d; })()))) : el('p', {}, 'No notifications.')));
+        textBlock(bbcode(n.text || ''), 'text')))) : el('p', {}, 'No notifications.')));
   loadRecent().catch(() => {});
 }
 

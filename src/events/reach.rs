@@ -92,10 +92,10 @@ pub async fn points_private(url: &str) -> bool {
     if let Ok(ip) = host.parse::<IpAddr>() {
         return is_private(ip);
     }
-    let name = host.trim_end_matches('.').to_ascii_lowercase();
-    if name == "localhost" || name.ends_with(".localhost") {
+    if crate::config::is_loopback_name(&host) {
         return true;
     }
+    let name = host.trim_end_matches('.').to_ascii_lowercase();
     let lookup = tokio::net::lookup_host(format!("{name}:80"));
     let found = tokio::time::timeout(std::time::Duration::from_secs(5), lookup).await;
     match found {
@@ -121,16 +121,14 @@ impl reqwest::dns::Resolve for PublicOnly {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
         let name = name.as_str().to_owned();
         Box::pin(async move {
-            let lowered = name.trim_end_matches('.').to_ascii_lowercase();
-            let found: Vec<SocketAddr> =
-                if lowered == "localhost" || lowered.ends_with(".localhost") {
-                    Vec::new()
-                } else {
-                    tokio::net::lookup_host((name.as_str(), 0))
-                        .await?
-                        .filter(|a| !is_private(a.ip()))
-                        .collect()
-                };
+            let found: Vec<SocketAddr> = if crate::config::is_loopback_name(&name) {
+                Vec::new()
+            } else {
+                tokio::net::lookup_host((name.as_str(), 0))
+                    .await?
+                    .filter(|a| !is_private(a.ip()))
+                    .collect()
+            };
             if found.is_empty() {
                 return Err(format!(
                     "{name} resolves to no public address (private handlers are refused)"

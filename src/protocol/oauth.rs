@@ -333,9 +333,7 @@ fn loopback_host(host: &str) -> bool {
             _ => host,
         },
     };
-    let name = name.trim_end_matches('.').to_ascii_lowercase();
-    name == "localhost"
-        || name.ends_with(".localhost")
+    crate::config::is_loopback_name(name)
         || name
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback())
