@@ -2,6 +2,7 @@
 //! values, calls one domain function, and encodes the answer with [`views`].
 //! No SQL, no transactions here.
 
+pub mod access;
 pub mod batch;
 pub mod confine;
 pub mod ctx;

@@ -5,6 +5,7 @@
 //! which names the areas' types: so no area imports the store's trait, and
 //! nothing in the domain imports back what imports it.
 
+pub mod access;
 pub mod applications;
 pub mod bots;
 pub mod chats;
