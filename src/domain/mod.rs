@@ -20,6 +20,7 @@ pub mod ids;
 pub mod live;
 pub mod messages;
 pub mod notifications;
+pub mod options;
 pub mod reactions;
 pub mod search;
 pub mod store;

@@ -22,6 +22,7 @@ pub mod imbot;
 pub mod imbot_v2;
 pub mod imbot_v2_chat;
 pub mod meta;
+pub mod options;
 pub mod registry;
 pub mod table;
 pub mod user;

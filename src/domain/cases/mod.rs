@@ -14,6 +14,7 @@ pub mod departments;
 pub mod files;
 pub mod messages;
 pub mod notifications;
+pub mod options;
 pub mod reactions;
 pub mod recent;
 pub mod search;
