@@ -254,9 +254,12 @@ async fn handle(
     if registry::find(table::METHODS, method).is_none() {
         return Err(ApiError::method_not_found());
     }
+    // Taken out of the parameters on every route; a webhook in the path
+    // is the credential when there is one.
+    let token = presented_token(headers, &mut params);
     let presented = match webhook {
         Some((user, token)) => Presented::Webhook { user, token },
-        None => presented_token(headers, &mut params),
+        None => token,
     };
     let caller = state.auth.authenticate(presented).await?;
     state.meter.admit(caller.meter)?;
