@@ -2,7 +2,8 @@
 (it builds https:// URLs only), trusting b24im's CA via REQUESTS_CA_BUNDLE."""
 
 from b24pysdk import BitrixWebhook, Client
-from b24pysdk.errors import BitrixAPIBadRequest
+from b24pysdk.errors import BitrixAPIAccessDenied, BitrixAPIBadRequest
+from b24pysdk.schemas.app import AppInfoWebhook
 
 from checks import SECOND_USER, USER_COUNT, Checks, expect, webhook_parts
 
@@ -172,4 +173,34 @@ c.check(
     "user.fields",
     lambda: expect(client.user.fields().result.get("UF_DEPARTMENT") == "Units", client.user.fields().result),
 )
+
+
+def app_info_webhook():
+    # A webhook's app.info is its scopes and the license, read as AppInfoWebhook.
+    info = client.app.info().value
+    return expect(isinstance(info, AppInfoWebhook) and info.license == "en_selfhosted" and "im" in info.scope, info)
+
+
+def admin_and_access():
+    admin = client.user.admin().result
+    access = client.user.access(["AU", "G2"]).result
+    names = client.access.name(["G2", "AU"]).result
+    return expect(
+        admin is True and access is True and names["G2"]["name"] == "All visitors" and set(names) == {"G2", "AU"},
+        (admin, access, names),
+    )
+
+
+def option_needs_an_application():
+    # The SDK's own live test: a webhook's app.option.get is 403 ACCESS_DENIED.
+    try:
+        client.app.option.get(option="nonexistent_option").result
+    except BitrixAPIAccessDenied as e:
+        return expect(e.status_code == 403 and e.error == "ACCESS_DENIED", (e.status_code, e.error))
+    return "no error"
+
+
+c.check("app.info through a webhook", app_info_webhook)
+c.check("user.admin, user.access, access.name", admin_and_access)
+c.check("app.option.get through a webhook raises BitrixAPIAccessDenied", option_needs_an_application)
 c.done()

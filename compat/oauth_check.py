@@ -60,7 +60,20 @@ def app_info():
     )
 
 
+def options():
+    # The SDK's option tests (oauth_only): set, then read back.
+    app_set = client.app.option.set(options={"b24im": {"n": 1, "s": "x"}}).result
+    app_get = client.app.option.get(option="b24im").result
+    user_set = client.user.option.set(options={"theme": "dark"}).result
+    user_get = client.user.option.get(option="theme").result
+    return expect(
+        app_set is True and app_get == {"n": 1, "s": "x"} and user_set is True and user_get == "dark",
+        (app_set, app_get, user_set, user_get),
+    )
+
+
 c.check("an expired token is renewed through /oauth/token/ and the call retried", renewed_on_expiry)
 c.check("refresh_and_set_oauth_token hands out a working pair", refresh_again)
 c.check("app.info from the authorization server", app_info)
+c.check("app.option.set|get, user.option.set|get", options)
 c.done()

@@ -16,7 +16,7 @@
 //! protocol/        the Bitrix REST edge (HTTP, never SQL)
 //!   mod.rs         /rest/[USER/TOKEN/]METHOD[.json] routes, one entry handler
 //!   params.rs      query + form (PHP brackets) + JSON + multipart, merged
-//!   auth.rs        webhook path | auth | Bearer -> Caller
+//!   auth.rs        webhook path | Bearer | auth | access_token -> Caller
 //!   limits.rs      request intensity and `operating` per webhook or application
 //!   envelope.rs    {result, time, total, next} and {error, error_description}
 //!   error.rs       ApiError and the one domain -> Bitrix code table
@@ -28,12 +28,14 @@
 //!   ctx.rs         Ctx (state, caller, the table), Method, Scope
 //!   batch.rs       batch: commands, $result references (within a budget), halt
 //!   deliveries.rs  b24im.event.delivery.list|replay (the events panel)
+//!   access.rs      user.admin, user.access, access.name (access codes)
+//!   options.rs     app.option.get|set, user.option.get|set
 //!   views.rs       the Bitrix JSON shapes of users, chats, messages, files
 //! domain/          the messenger's rules (no HTTP, no SQL, no JSON)
 //!   ids.rs error.rs  UserId, ChatId, MessageId, DialogRef; domain::Error
 //!   users.rs chats.rs messages.rs reactions.rs bots.rs credentials.rs
 //!   departments.rs notifications.rs files.rs search.rs
-//!   user_query.rs events.rs applications.rs
+//!   user_query.rs events.rs applications.rs options.rs
 //!                  one area a file: its types, validation, pure rules
 //!   live.rs        Update (what members see happen), Feed (numbered, ringed,
 //!                  broadcast after commit), Watch (what one user hears)
@@ -46,7 +48,7 @@
 //!   sql_store.rs   impl Store: each method a read or a write of one area fn
 //!   users.rs credentials.rs chats.rs messages.rs reactions.rs bots.rs
 //!   outbox.rs subscriptions.rs settings.rs recent.rs departments.rs
-//!   notifications.rs files.rs search.rs applications.rs
+//!   notifications.rs files.rs search.rs applications.rs options.rs
 //!                  one area a file: its rows, its SQL, its changes
 //!   rows.rs        the reads areas and events share (a chat, its bots)
 //!   events.rs      the events a change causes, written in its transaction

@@ -30,6 +30,8 @@ mod chats;
 mod cli;
 #[path = "api/clients.rs"]
 mod clients;
+#[path = "api/common.rs"]
+mod common;
 #[path = "api/crash.rs"]
 mod crash;
 #[path = "api/departments.rs"]

@@ -95,6 +95,13 @@ pub enum Error {
     /// Only people may read the company structure (not bots).
     #[error("intranet users only")]
     IntranetOnly,
+    /// A method of an application's own (`app.option.*`, `user.option.*`,
+    /// `app.info`) called by a credential that acts for none.
+    #[error("application context required")]
+    ApplicationRequired,
+    /// A change only an administrator may make (`app.option.set`).
+    #[error("administrator required")]
+    AdministratorRequired,
     /// A chat colour that is not in the palette.
     #[error("unknown colour")]
     WrongColor,

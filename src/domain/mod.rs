@@ -21,6 +21,7 @@ pub mod live;
 pub mod message_params;
 pub mod messages;
 pub mod notifications;
+pub mod options;
 pub mod reactions;
 pub mod search;
 pub mod store;

@@ -19,6 +19,7 @@ use super::files::{FileDeleted, FilePosted, NewFile, StoredFile};
 use super::message_params::ParamsChange;
 use super::messages::{Message, Page};
 use super::notifications::{DeleteScope, NewNotification, NotifyPage, NotifyQuery, ReadScope};
+use super::options::{OptionEntry, OptionsOwner};
 use super::reactions::{LikeAction, ReactionCode};
 use super::search::{Find, Found, Pick};
 use super::user_query::{UserPage, UserQuery};
@@ -783,6 +784,20 @@ pub trait Store: Send + Sync {
     ) -> Result<Option<Application>, StoreError>;
     /// A value set by [`Store::put_setting`], if any.
     async fn get_setting(&self, name: String) -> Result<Option<String>, StoreError>;
+    /// `app.option.get` / `user.option.get`: the owner's options in the order
+    /// they were first set (only `name`, when given).
+    async fn options(
+        &self,
+        owner: OptionsOwner,
+        name: Option<String>,
+    ) -> Result<Vec<OptionEntry>, StoreError>;
+    /// `app.option.set` / `user.option.set`: writes each option, a known
+    /// name in place, in one transaction.
+    async fn set_options(
+        &self,
+        owner: OptionsOwner,
+        options: Vec<OptionEntry>,
+    ) -> Result<(), StoreError>;
     /// Sets (or replaces) a value, such as the URLs the last `serve` answers at.
     async fn put_setting(&self, name: String, value: String) -> Result<(), StoreError>;
     /// Deletes access tokens that expired before `before`.

@@ -18,8 +18,11 @@
 //!   call itself (`server.time`, `scope`, `methods`, `app.info`).
 //!
 //! Everything else, a user-wide read (`im.recent.list`, `im.notify.get`,
-//! `user.current`) or a method aimed at another chat, answers 403
-//! `ACCESS_DENIED`.
+//! `user.current`, `user.admin`, `user.access`, `access.name`), a method
+//! aimed at another chat, or the application's and the user's options
+//! (`app.option.*`, `user.option.*`: they are the application's, which
+//! only a full application token reads or writes; an event's token acting
+//! as an administrator must not change them), answers 403 `ACCESS_DENIED`.
 
 use super::ctx::Ctx;
 use crate::domain::cases;

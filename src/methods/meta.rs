@@ -8,7 +8,7 @@ use super::ctx::Ctx;
 
 use super::views;
 use crate::domain::cases;
-use crate::domain::credentials::KNOWN_SCOPES;
+use crate::domain::credentials::{CredentialKind, KNOWN_SCOPES};
 use crate::domain::events::EventKind;
 use crate::domain::Timestamp;
 use crate::protocol::envelope::{iso_date, Reply};
@@ -135,16 +135,27 @@ pub async fn events(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
 
 /// `app.info`: the application the call acts for (docs, upstream
 /// api-reference/common/system/app-info.md). b24im's applications are the
-/// client ids its tokens act for (bots' applications; #14 adds OAuth
-/// installs): a local (`L`) application, installed, on a self-hosted
-/// portal, with the local id b24im gave it on first use. A webhook has no
-/// application: `ACCESS_DENIED`, as the page says.
+/// client ids its tokens act for (bots' applications, OAuth installs): a
+/// local (`L`) application, installed, on a self-hosted portal, with the
+/// local id b24im gave it on first use.
+///
+/// A webhook is answered as portals answer it (the page's `ACCESS_DENIED`
+/// is not what they send): its granted scopes and the license, no `ID`
+/// (b24pysdk tells the two shapes apart by `ID`). A token of no
+/// application (the CLI's, the web client's): 403 `ACCESS_DENIED`.
 pub async fn app_info(cx: &Ctx, _p: &Params) -> Result<Reply, ApiError> {
-    let Some(client_id) = cx.caller.client_id.clone() else {
-        return Err(ApiError::param(
-            "ACCESS_DENIED",
-            "Access denied! Application context required",
-        ));
+    if cx.caller.kind == CredentialKind::Webhook {
+        let scopes: Vec<Value> = cx
+            .caller
+            .scopes
+            .names()
+            .iter()
+            .map(|s| Value::from(s.as_str()))
+            .collect();
+        return Ok(Reply::value(json!({"SCOPE": scopes, "LICENSE": LICENSE})));
+    }
+    let Some(client_id) = cx.caller.client_id.clone().filter(|c| !c.is_empty()) else {
+        return Err(crate::domain::Error::ApplicationRequired.into());
     };
     let id = cases::credentials::application_id(cx.store(), &client_id).await?;
     Ok(Reply::value(json!({
@@ -156,11 +167,14 @@ pub async fn app_info(cx: &Ctx, _p: &Params) -> Result<Reply, ApiError> {
         "PAYMENT_EXPIRED": "N",
         "DAYS": null,
         "LANGUAGE_ID": "en",
-        "LICENSE": "en_selfhosted",
+        "LICENSE": LICENSE,
         "LICENSE_TYPE": "selfhosted",
         "LICENSE_FAMILY": "selfhosted",
     })))
 }
+
+/// A self-hosted portal's license, in English (`app.info`).
+const LICENSE: &str = "en_selfhosted";
 
 /// `user.fields`: docs api-reference/user/user-fields.md. The standard
 /// fields and their titles, in the page's order; custom fields are not

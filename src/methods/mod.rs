@@ -2,6 +2,7 @@
 //! values, calls one domain function, and encodes the answer with [`views`].
 //! No SQL, no transactions here.
 
+pub mod access;
 pub mod batch;
 pub mod confine;
 pub mod ctx;
@@ -22,6 +23,7 @@ pub mod imbot_v2;
 pub mod imbot_v2_chat;
 pub mod message_parts;
 pub mod meta;
+pub mod options;
 pub mod registry;
 pub mod table;
 pub mod user;

@@ -4,8 +4,9 @@
 
 use super::ctx::{Method, Scope};
 use super::{
-    batch, deliveries, events, im_chat, im_counters, im_department, im_dialog, im_file, im_message,
-    im_notify, im_recent, im_search, im_user, imbot, imbot_v2, imbot_v2_chat, meta, user,
+    access, batch, deliveries, events, im_chat, im_counters, im_department, im_dialog, im_file,
+    im_message, im_notify, im_recent, im_search, im_user, imbot, imbot_v2, imbot_v2_chat, meta,
+    options, user,
 };
 
 const IM: Scope = Scope::AnyOf(&["im"]);
@@ -39,6 +40,13 @@ pub static METHODS: &[Method] = &[
     method!("feature.get", Scope::Basic, meta::feature_get),
     method!("events", Scope::Basic, meta::events),
     method!("app.info", Scope::Basic, meta::app_info),
+    method!("app.option.get", Scope::Basic, options::app_get),
+    method!("app.option.set", Scope::Basic, options::app_set),
+    method!("user.option.get", Scope::Basic, options::user_get),
+    method!("user.option.set", Scope::Basic, options::user_set),
+    method!("user.admin", Scope::Basic, access::user_admin),
+    method!("user.access", Scope::Basic, access::user_access),
+    method!("access.name", Scope::Basic, access::access_name),
     method!("b24im.event.delivery.list", Scope::Basic, deliveries::list),
     method!(
         "b24im.event.delivery.replay",

@@ -1,5 +1,6 @@
 //! Who is calling: a webhook in the path (`/rest/USER/TOKEN/...`), or an access
-//! token in `auth` (query, form or JSON body) or `Authorization: Bearer`.
+//! token in `Authorization: Bearer`, `auth` or `access_token` (query, form or
+//! JSON body).
 //! Tokens are looked up by their SHA-256 hash and compared in constant time.
 //!
 //! A positive lookup is cached for [`CACHE_TTL`]: a webhook made by the CLI
@@ -68,12 +69,17 @@ impl Authenticator {
             Presented::Webhook { user, token } => (token, CredentialKind::Webhook, Some(user)),
             Presented::AccessToken(token) => (token, CredentialKind::AccessToken, None),
         };
-        // A bad webhook is INVALID_CREDENTIALS; an unknown access token is
-        // NO_AUTH_FOUND, as portals answer.
+        // A bad webhook is INVALID_CREDENTIALS; an access token the server
+        // does not know is `invalid_token`, as portals' OAuth check answers
+        // (the official Python SDK's live test; b24jssdk renews on it). An
+        // empty one is no credential at all.
         let refused = match kind {
             CredentialKind::Webhook => ApiError::invalid_credentials,
-            CredentialKind::AccessToken => ApiError::no_auth,
+            CredentialKind::AccessToken => ApiError::invalid_token,
         };
+        if token.is_empty() && kind == CredentialKind::AccessToken {
+            return Err(ApiError::no_auth());
+        }
         if token.is_empty() || token.len() > 256 {
             return Err(refused());
         }

@@ -172,7 +172,11 @@ pub fn success_body(reply: &Reply, timing: &Timing) -> Vec<u8> {
 
 /// The error body.
 pub fn error_body(err: &ApiError) -> Value {
-    json!({"error": err.code, "error_description": err.description})
+    let mut body = json!({"error": err.code, "error_description": err.description});
+    if let (Some(name), Some(map)) = (err.argument, body.as_object_mut()) {
+        map.insert("argument".into(), Value::from(name));
+    }
+    body
 }
 
 pub fn json_response(status: StatusCode, body: &Value) -> Response {

@@ -15,6 +15,9 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: Cow<'static, str>,
     pub description: Cow<'static, str>,
+    /// The parameter an `ERROR_ARGUMENT` names (`"argument"` beside the
+    /// code, as portals add to an `ArgumentNullException`).
+    pub argument: Option<&'static str>,
 }
 
 impl ApiError {
@@ -27,7 +30,20 @@ impl ApiError {
             status,
             code: code.into(),
             description: description.into(),
+            argument: None,
         }
+    }
+
+    /// A required parameter missing or empty, as portals answer a PHP
+    /// `ArgumentNullException`: 400 `ERROR_ARGUMENT` naming it twice.
+    pub fn argument_null(name: &'static str) -> Self {
+        let mut e = ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "ERROR_ARGUMENT",
+            format!("Argument '{name}' is null or empty"),
+        );
+        e.argument = Some(name);
+        e
     }
 
     /// A method's own parameter error: HTTP 400 with the documented code.
@@ -35,6 +51,18 @@ impl ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, code, description)
     }
 
+    /// An access token the server does not know (never issued, revoked,
+    /// or its application deleted): what portals' OAuth check answers, and
+    /// what b24jssdk renews the token on.
+    pub fn invalid_token() -> Self {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            "Unable to get application by token",
+        )
+    }
+
+    /// No credential at all (an empty `auth` included).
     pub fn no_auth() -> Self {
         ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -209,6 +237,19 @@ impl From<domain::Error> for ApiError {
                 403,
                 "ACCESS_ERROR",
                 "Only intranet users have access to this method",
+            ),
+            // A portal's AccessException: 403, "Access denied! " and the
+            // reason (the pages' 400 `AccessException` is not what portals
+            // send; the official Python SDK's live test expects 403).
+            E::ApplicationRequired => (
+                403,
+                "ACCESS_DENIED",
+                "Access denied! Application context required",
+            ),
+            E::AdministratorRequired => (
+                403,
+                "ACCESS_DENIED",
+                "Access denied! Administrator authorization required",
             ),
             E::Bot(b) => return bot_error(b),
             E::OAuth(o) => return oauth_error(o),

@@ -249,19 +249,17 @@ async fn handle(
     let mut params = Params::parse_query(uri.query().unwrap_or("").as_bytes())?;
     params.merge(parse_body(headers, bytes).await?);
 
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(|t| t.trim().to_owned());
-    let auth_param = params.take("auth").as_ref().and_then(scalar_text);
-    let presented = match (webhook, auth_param.or(bearer)) {
-        (Some((user, token)), _) => Presented::Webhook { user, token },
-        (None, Some(token)) => Presented::AccessToken(token),
-        (None, None) => Presented::Nothing,
+    // A method that does not exist is answered before any credential is
+    // looked at, as portals do (404, not 401).
+    if registry::find(table::METHODS, method).is_none() {
+        return Err(ApiError::method_not_found());
+    }
+    // Taken out of the parameters on every route; a webhook in the path
+    // is the credential when there is one.
+    let token = presented_token(headers, &mut params);
+    let presented = match webhook {
+        Some((user, token)) => Presented::Webhook { user, token },
+        None => token,
     };
     let caller = state.auth.authenticate(presented).await?;
     state.meter.admit(caller.meter)?;
@@ -272,6 +270,36 @@ async fn handle(
         methods: table::METHODS,
     };
     registry::dispatch(&cx, method, &params).await
+}
+
+/// The access token a request presents, as portals look for one:
+/// `Authorization: Bearer` first, then the `auth` parameter, then
+/// `access_token` (query, form or JSON body). An empty one counts as none.
+/// Both parameters are taken out of the method's parameters either way.
+fn presented_token(headers: &HeaderMap, params: &mut Params) -> Presented {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            let v = v.trim_start();
+            let (scheme, rest) = v.split_at(v.find(char::is_whitespace)?);
+            scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
+        })
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned);
+    let mut param = |name: &str| {
+        params
+            .take(name)
+            .as_ref()
+            .and_then(scalar_text)
+            .filter(|t| !t.is_empty())
+    };
+    let auth = param("auth");
+    let access_token = param("access_token");
+    match bearer.or(auth).or(access_token) {
+        Some(token) => Presented::AccessToken(token),
+        None => Presented::Nothing,
+    }
 }
 
 /// Decodes a body by its `Content-Type`; without one, a body that looks like a

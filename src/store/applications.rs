@@ -324,6 +324,7 @@ pub(super) fn delete_application(
         "DELETE FROM offline_events WHERE client_id = ?1",
         params![client_id],
     )?;
+    super::options::delete_all(conn, client_id)?;
     conn.exec(
         "DELETE FROM applications WHERE client_id = ?1",
         params![client_id],

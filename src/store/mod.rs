@@ -20,6 +20,7 @@ mod events;
 mod files;
 mod messages;
 mod notifications;
+mod options;
 mod outbox;
 mod pg_conn;
 mod pg_tls;

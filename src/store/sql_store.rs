@@ -12,9 +12,9 @@ use async_trait::async_trait;
 
 use super::sql::DbResult;
 use super::{
-    applications, bots, chats, credentials, departments, files, messages, notifications, outbox,
-    reactions, recent, search, settings, subscriptions, users, Backend, BotCreated, ChatCounter,
-    ChatUpdated, CommandRun, EditOutcome, HistoryPage, LikeOutcome, MembershipOutcome,
+    applications, bots, chats, credentials, departments, files, messages, notifications, options,
+    outbox, reactions, recent, search, settings, subscriptions, users, Backend, BotCreated,
+    ChatCounter, ChatUpdated, CommandRun, EditOutcome, HistoryPage, LikeOutcome, MembershipOutcome,
     MessageSearch, PostOutcome, ReadMark, ReadState, ReadView, RecentEntry, RecentMark,
     RecentQuery, SqlStore, Store,
 };
@@ -34,6 +34,7 @@ use crate::domain::messages::{Message, Page};
 use crate::domain::notifications::{
     DeleteScope, NewNotification, NotifyPage, NotifyQuery, ReadScope,
 };
+use crate::domain::options::{OptionEntry, OptionsOwner};
 use crate::domain::reactions::{LikeAction, ReactionCode};
 use crate::domain::search::{Find, Found, Pick};
 use crate::domain::user_query::{UserPage, UserQuery};
@@ -877,6 +878,22 @@ impl<B: Backend> Store for SqlStore<B> {
     async fn get_setting(&self, name: String) -> DbResult<Option<String>> {
         self.backend
             .read(move |conn| settings::get_setting(conn, name))
+            .await
+    }
+
+    async fn options(
+        &self,
+        owner: OptionsOwner,
+        name: Option<String>,
+    ) -> DbResult<Vec<OptionEntry>> {
+        self.backend
+            .read(move |conn| options::options(conn, &owner, name.as_deref()))
+            .await
+    }
+
+    async fn set_options(&self, owner: OptionsOwner, entries: Vec<OptionEntry>) -> DbResult<()> {
+        self.backend
+            .write(move |conn| options::set_options(conn, &owner, &entries))
             .await
     }
 

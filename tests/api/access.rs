@@ -84,11 +84,26 @@ async fn every_method_refuses_a_missing_wrong_revoked_expired_or_narrow_credenti
                 401,
                 "NO_AUTH_FOUND",
             ),
+            // An empty token is no credential; an unknown one is
+            // `invalid_token`, as portals' OAuth check answers (it was
+            // NO_AUTH_FOUND here before; b24jssdk renews on invalid_token).
+            (
+                format!("{base}/rest/{name}"),
+                json!({"auth": ""}),
+                401,
+                "NO_AUTH_FOUND",
+            ),
             (
                 format!("{base}/rest/{name}"),
                 json!({"auth": "x".repeat(48)}),
                 401,
-                "NO_AUTH_FOUND",
+                "invalid_token",
+            ),
+            (
+                format!("{base}/rest/{name}?access_token={}", "x".repeat(48)),
+                json!({}),
+                401,
+                "invalid_token",
             ),
             (
                 format!("{base}/rest/{}/{admin_secret}x/{name}", app.admin.user),
@@ -130,7 +145,7 @@ async fn every_method_refuses_a_missing_wrong_revoked_expired_or_narrow_credenti
             checked += 1;
         }
     }
-    assert!(checked > 5 * METHODS.len(), "{checked}");
+    assert!(checked > 7 * METHODS.len(), "{checked}");
 }
 
 /// What the victim's chat looks like to its owner: its title, members,

@@ -255,9 +255,10 @@ async fn the_channel_wants_a_valid_credential_with_the_im_scope() {
         return;
     };
     let a = app.user("Ann", "A").await;
+    // An unknown token is `invalid_token`, as on the REST routes.
     let (_, answer) = open(&app, 0, json!({"auth": "no-such-token"})).await;
     assert_eq!(answer["type"], "error");
-    assert_eq!(answer["error"], "NO_AUTH_FOUND");
+    assert_eq!(answer["error"], "invalid_token");
     let (_, answer) = open(
         &app,
         0,

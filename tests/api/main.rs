@@ -16,6 +16,7 @@ mod bots_v2_chats;
 mod chats;
 mod cli;
 mod clients;
+mod common;
 mod crash;
 mod departments;
 mod events;

@@ -193,12 +193,19 @@ async fn missing_or_wrong_credentials_answer_401() {
         .to_owned();
     // A bad webhook is INVALID_CREDENTIALS (as portals answer, and as the
     // official Python SDK's tests expect: `webhook_token + "INVALID"` on
-    // `profile`); no credential or an unknown access token is NO_AUTH_FOUND.
+    // `profile`); no credential (an empty one included) is NO_AUTH_FOUND,
+    // an unknown access token `invalid_token` (as portals' OAuth check
+    // answers; NO_AUTH_FOUND here before).
     for (url, code) in [
         (format!("{base}/rest/im.user.get"), "NO_AUTH_FOUND"),
+        (format!("{base}/rest/im.user.get?auth="), "NO_AUTH_FOUND"),
         (
             format!("{base}/rest/im.user.get?auth=nonsense"),
-            "NO_AUTH_FOUND",
+            "invalid_token",
+        ),
+        (
+            format!("{base}/rest/im.user.get?access_token=nonsense"),
+            "invalid_token",
         ),
         (
             format!("{base}/rest/1/wrongsecret/im.user.get"),
@@ -231,6 +238,7 @@ async fn missing_or_wrong_credentials_answer_401() {
         assert_eq!(b["error"], code, "{url}");
         let want = match code {
             "INVALID_CREDENTIALS" => "Invalid request credentials",
+            "invalid_token" => "Unable to get application by token",
             _ => "Wrong authorization data",
         };
         assert_eq!(b["error_description"], want, "{url}");

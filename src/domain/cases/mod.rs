@@ -5,6 +5,7 @@
 //! which names the areas' types: so no area imports the store's trait, and
 //! nothing in the domain imports back what imports it.
 
+pub mod access;
 pub mod applications;
 pub mod bots;
 pub mod chats;
@@ -13,6 +14,7 @@ pub mod departments;
 pub mod files;
 pub mod messages;
 pub mod notifications;
+pub mod options;
 pub mod reactions;
 pub mod recent;
 pub mod search;
