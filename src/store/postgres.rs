@@ -51,6 +51,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0012_web_client.sql"),
     include_str!("../../migrations/postgres/0013_ownership.sql"),
     include_str!("../../migrations/postgres/0014_message_params.sql"),
+    include_str!("../../migrations/postgres/0016_department_sort.sql"),
 ];
 /// Reader connections (and threads) one node keeps, unless told; the
 /// writers ([`WRITERS`]) and the listener have their own.
