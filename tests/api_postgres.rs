@@ -32,6 +32,8 @@ mod cli;
 mod clients;
 #[path = "api/crash.rs"]
 mod crash;
+#[path = "api/department_scope.rs"]
+mod department_scope;
 #[path = "api/departments.rs"]
 mod departments;
 #[path = "api/events.rs"]

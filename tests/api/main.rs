@@ -17,6 +17,7 @@ mod chats;
 mod cli;
 mod clients;
 mod crash;
+mod department_scope;
 mod departments;
 mod events;
 mod files;
