@@ -14,7 +14,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::config::{self, ServeConfig};
 use crate::domain::cases;
 use crate::domain::credentials::{self, CredentialKind, Scopes, TokenHash};
-use crate::domain::departments::NewDepartment;
+use crate::domain::departments::{DepartmentChange, DepartmentSaved, NewDepartment};
 use crate::domain::events::{DeliveryState, EventQuery};
 use crate::domain::users::NewUser;
 use crate::domain::{Timestamp, UserId};
@@ -827,13 +827,16 @@ async fn department(db: Database, cmd: DepartmentCommand) -> anyhow::Result<()> 
             };
             let new = NewDepartment::parse(&name, parent, head).map_err(anyhow::Error::msg)?;
             match store.add_department(new).await? {
-                Some(id) => println!("{id}"),
-                None => bail!("no department {parent}, or the head is no person"),
+                DepartmentSaved::Saved(id) => println!("{id}"),
+                _ => bail!("no department {parent}, or the head is no person"),
             }
         }
         DepartmentCommand::Head { id, head } => {
-            let head = UserId::new(head);
-            if !store.set_department_head(id, head).await? {
+            let change = DepartmentChange {
+                head: Some(UserId::new(head)),
+                ..DepartmentChange::default()
+            };
+            if store.change_department(id, change).await? != DepartmentSaved::Saved(id) {
                 bail!("no department {id}, or the head is no person");
             }
         }

@@ -34,6 +34,8 @@ mod clients;
 mod common;
 #[path = "api/crash.rs"]
 mod crash;
+#[path = "api/department_scope.rs"]
+mod department_scope;
 #[path = "api/departments.rs"]
 mod departments;
 #[path = "api/events.rs"]

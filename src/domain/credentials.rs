@@ -9,7 +9,14 @@ use subtle::ConstantTimeEq;
 use super::{ChatId, Timestamp, UserId};
 
 /// Every scope b24im knows. A webhook made "with every scope" gets all of them.
-pub const KNOWN_SCOPES: &[&str] = &["im", "imbot", "user", "user_brief", "user_basic"];
+pub const KNOWN_SCOPES: &[&str] = &[
+    "im",
+    "imbot",
+    "user",
+    "user_brief",
+    "user_basic",
+    "department",
+];
 
 /// How long a minted access token lives, as Bitrix24's OAuth tokens do.
 pub const ACCESS_TOKEN_TTL_SECS: i64 = 3600;

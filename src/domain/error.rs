@@ -105,6 +105,9 @@ pub enum Error {
     /// A chat colour that is not in the palette.
     #[error("unknown colour")]
     WrongColor,
+    /// A `department.*` change refused.
+    #[error(transparent)]
+    Department(#[from] super::departments::DepartmentError),
     /// A reaction that is unknown, already set or not set.
     #[error(transparent)]
     Reaction(#[from] super::reactions::ReactionError),

@@ -13,7 +13,7 @@ use super::bots::{
 };
 use super::chats::{Chat, ChatChange, ChatKind, Color, NewChat};
 use super::credentials::{Credential, NewCredential, TokenHash};
-use super::departments::{NewDepartment, Structure};
+use super::departments::{DepartmentChange, DepartmentSaved, NewDepartment, Structure};
 use super::events::{Binding, EventRecord, OfflineEvent, OfflineTake, OutboxEntry};
 use super::files::{FileDeleted, FilePosted, NewFile, StoredFile};
 use super::message_params::ParamsChange;
@@ -480,10 +480,19 @@ pub trait Store: Send + Sync {
     // Departments
     /// The whole company structure.
     async fn departments(&self) -> Result<Structure, StoreError>;
-    /// A new department; `None` if its parent or head does not exist.
-    async fn add_department(&self, new: NewDepartment) -> Result<Option<i64>, StoreError>;
-    /// Names or removes a department's head; `false` if either does not exist.
-    async fn set_department_head(&self, id: i64, head: Option<UserId>) -> Result<bool, StoreError>;
+    /// A new department, unless its parent or head does not exist.
+    async fn add_department(&self, new: NewDepartment) -> Result<DepartmentSaved, StoreError>;
+    /// Renames, re-sorts, moves a department or names (or removes) its
+    /// head; refused for a department, parent or head that does not
+    /// exist, and for a move under itself or below it.
+    async fn change_department(
+        &self,
+        id: i64,
+        change: DepartmentChange,
+    ) -> Result<DepartmentSaved, StoreError>;
+    /// Deletes a department (never the head one): the departments under
+    /// it move up to its parent, and the people placed only there too.
+    async fn delete_department(&self, id: i64) -> Result<DepartmentSaved, StoreError>;
     /// Places a person in these departments (replacing where they were);
     /// `false` if the person or a department does not exist.
     async fn place_user(&self, user: UserId, departments: Vec<i64>) -> Result<bool, StoreError>;

@@ -7,6 +7,7 @@ pub mod batch;
 pub mod confine;
 pub mod ctx;
 pub mod deliveries;
+pub mod department;
 pub mod events;
 pub mod im_chat;
 pub mod im_counters;

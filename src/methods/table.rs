@@ -4,9 +4,9 @@
 
 use super::ctx::{Method, Scope};
 use super::{
-    access, batch, deliveries, events, im_chat, im_counters, im_department, im_dialog, im_file,
-    im_message, im_notify, im_recent, im_search, im_user, imbot, imbot_v2, imbot_v2_chat, meta,
-    options, user,
+    access, batch, deliveries, department, events, im_chat, im_counters, im_department, im_dialog,
+    im_file, im_message, im_notify, im_recent, im_search, im_user, imbot, imbot_v2, imbot_v2_chat,
+    meta, options, user,
 };
 
 const IM: Scope = Scope::AnyOf(&["im"]);
@@ -14,6 +14,8 @@ const IMBOT: Scope = Scope::AnyOf(&["imbot"]);
 const USER: Scope = Scope::AnyOf(&["user", "user_brief", "user_basic"]);
 /// Adding and changing users needs the full `user` scope.
 const USER_WRITE: Scope = Scope::AnyOf(&["user"]);
+/// The company structure: anyone with it reads, administrators change it.
+const DEPARTMENT: Scope = Scope::AnyOf(&["department"]);
 
 macro_rules! method {
     ($name:literal, $scope:expr, $handler:path) => {
@@ -59,6 +61,11 @@ pub static METHODS: &[Method] = &[
     method!("user.add", USER_WRITE, user::add),
     method!("user.update", USER_WRITE, user::update),
     method!("user.search", USER, user::search),
+    method!("department.fields", DEPARTMENT, department::fields),
+    method!("department.get", DEPARTMENT, department::get),
+    method!("department.add", DEPARTMENT, department::add),
+    method!("department.update", DEPARTMENT, department::update),
+    method!("department.delete", DEPARTMENT, department::delete),
     method!("im.user.get", IM, im_user::get),
     method!("im.user.list.get", IM, im_user::list_get),
     method!("im.user.status.get", IM, im_user::status_get),

@@ -287,6 +287,16 @@ impl From<domain::Error> for ApiError {
                 };
                 return ApiError::new(status, code, description);
             }
+            E::Department(d) => {
+                use domain::departments::DepartmentError as D;
+                // The portal's AccessException: 403 (the pages' 400
+                // ERROR_CORE "Access denied" is not what portals send).
+                let (status, code) = match d {
+                    D::AccessDenied => (StatusCode::FORBIDDEN, "ACCESS_DENIED"),
+                    _ => (StatusCode::BAD_REQUEST, "ERROR_CORE"),
+                };
+                return ApiError::new(status, code, d.to_string());
+            }
             E::Reaction(r) => {
                 use domain::reactions::ReactionError as R;
                 let description = r.to_string();

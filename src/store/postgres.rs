@@ -52,6 +52,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0013_ownership.sql"),
     include_str!("../../migrations/postgres/0014_message_params.sql"),
     include_str!("../../migrations/postgres/0015_options.sql"),
+    include_str!("../../migrations/postgres/0016_department_sort.sql"),
 ];
 /// Reader connections (and threads) one node keeps, unless told; the
 /// writers ([`WRITERS`]) and the listener have their own.

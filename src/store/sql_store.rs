@@ -24,7 +24,7 @@ use crate::domain::bots::{
 };
 use crate::domain::chats::{Chat, ChatChange, NewChat};
 use crate::domain::credentials::{Credential, NewCredential, TokenHash};
-use crate::domain::departments::{NewDepartment, Structure};
+use crate::domain::departments::{DepartmentChange, DepartmentSaved, NewDepartment, Structure};
 use crate::domain::events::{
     Attempt, Binding, EventQuery, EventRecord, OfflineEvent, OfflineTake, OutboxEntry,
 };
@@ -321,15 +321,25 @@ impl<B: Backend> Store for SqlStore<B> {
         self.backend.read(departments::structure).await
     }
 
-    async fn add_department(&self, new: NewDepartment) -> DbResult<Option<i64>> {
+    async fn add_department(&self, new: NewDepartment) -> DbResult<DepartmentSaved> {
         self.backend
             .write(move |conn| departments::add(conn, new.clone()))
             .await
     }
 
-    async fn set_department_head(&self, id: i64, head: Option<UserId>) -> DbResult<bool> {
+    async fn change_department(
+        &self,
+        id: i64,
+        change: DepartmentChange,
+    ) -> DbResult<DepartmentSaved> {
         self.backend
-            .write(move |conn| departments::set_head(conn, id, head))
+            .write(move |conn| departments::change(conn, id, change.clone()))
+            .await
+    }
+
+    async fn delete_department(&self, id: i64) -> DbResult<DepartmentSaved> {
+        self.backend
+            .write(move |conn| departments::delete(conn, id))
             .await
     }
 

@@ -45,6 +45,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0014_ownership.sql"),
     include_str!("../../migrations/sqlite/0015_message_params.sql"),
     include_str!("../../migrations/sqlite/0016_options.sql"),
+    include_str!("../../migrations/sqlite/0017_department_sort.sql"),
 ];
 
 /// The most changes one commit groups together.

@@ -235,7 +235,7 @@ fn email_taken(conn: &impl Db, email: &str, other_than: i64) -> DbResult<bool> {
 
 fn departments_exist(conn: &impl Db, ids: &[i64]) -> DbResult<bool> {
     for id in ids {
-        if !conn.exists("SELECT 1 FROM departments WHERE id = ?1", params![*id])? {
+        if !super::departments::exists(conn, *id)? {
             return Ok(false);
         }
     }

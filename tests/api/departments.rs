@@ -30,12 +30,14 @@ async fn company(app: &TestApp) -> Company {
         .add_department(add("Marketing and Advertising", 1, Some(anna.user)))
         .await
         .unwrap()
+        .into_result()
         .unwrap();
     let ads = app
         .store
         .add_department(add("Online ads", marketing, None))
         .await
         .unwrap()
+        .into_result()
         .unwrap();
     for (who, places) in [
         (&anna, vec![1, marketing]),

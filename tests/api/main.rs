@@ -18,6 +18,7 @@ mod cli;
 mod clients;
 mod common;
 mod crash;
+mod department_scope;
 mod departments;
 mod events;
 mod files;

@@ -36,6 +36,7 @@ async fn users_are_found_by_the_start_of_a_name_or_department() {
         .add_department(NewDepartment::parse("Analytics", 1, None).unwrap())
         .await
         .unwrap()
+        .into_result()
         .unwrap();
     assert!(app
         .store

@@ -579,6 +579,7 @@ async fn user_search_follows_the_page() {
         )
         .await
         .unwrap()
+        .into_result()
         .unwrap();
     assert!(app
         .store

@@ -1,6 +1,10 @@
-//! Department use cases (`im.department.*`, `im.search.department.list`).
+//! Department use cases (`department.*`, `im.department.*`,
+//! `im.search.department.list`).
 
-use crate::domain::departments::{Department, Structure};
+use crate::domain::departments::{
+    check_name, sort_given, Department, DepartmentChange, DepartmentError, Listing, NewDepartment,
+    Structure, DEFAULT_SORT,
+};
 use crate::domain::store::Store;
 use crate::domain::users::User;
 use crate::domain::{Error, UserId};
@@ -117,4 +121,72 @@ pub async fn named(store: &dyn Store, text: &str) -> Result<Vec<i64>, Error> {
         .filter(|d| d.name.to_lowercase().contains(&text))
         .map(|d| d.id)
         .collect())
+}
+
+/// `department.get`: the departments `listing` asks for, for any caller
+/// (the page: "any user can read the company structure").
+pub async fn list(store: &dyn Store, listing: &Listing) -> Result<Vec<Department>, Error> {
+    let structure = store.departments().await?;
+    Ok(structure.list(listing).into_iter().cloned().collect())
+}
+
+/// Only administrators change the structure (the only "may change the
+/// structure" role b24im has).
+async fn structure_admin(store: &dyn Store, caller: UserId) -> Result<(), Error> {
+    match store.user(caller).await? {
+        Some(u) if u.admin && !u.bot => Ok(()),
+        _ => Err(DepartmentError::AccessDenied.into()),
+    }
+}
+
+/// `department.add`: the new department's id. The caller's right comes
+/// first, then the name, then the parent and head (the portal's order).
+pub async fn add(
+    store: &dyn Store,
+    caller: UserId,
+    name: &str,
+    parent: i64,
+    sort: Option<i64>,
+    head: Option<UserId>,
+) -> Result<i64, Error> {
+    structure_admin(store, caller).await?;
+    let new = NewDepartment {
+        name: check_name(name)?,
+        parent,
+        head,
+        sort: sort_given(sort).unwrap_or(DEFAULT_SORT),
+    };
+    Ok(store.add_department(new).await?.into_result()?)
+}
+
+/// `department.update`: `change.name`, if any, is checked here.
+pub async fn change(
+    store: &dyn Store,
+    caller: UserId,
+    id: i64,
+    mut change: DepartmentChange,
+) -> Result<(), Error> {
+    structure_admin(store, caller).await?;
+    if id <= 0 {
+        return Err(DepartmentError::NotFound.into());
+    }
+    change.name = match change.name.as_deref().map(check_name).transpose() {
+        Ok(name) => name,
+        // A department that does not exist is the first thing to say.
+        Err(e) if store.departments().await?.get(id).is_some() => return Err(e.into()),
+        Err(_) => return Err(DepartmentError::NotFound.into()),
+    };
+    change.sort = sort_given(change.sort);
+    store.change_department(id, change).await?.into_result()?;
+    Ok(())
+}
+
+/// `department.delete`.
+pub async fn delete(store: &dyn Store, caller: UserId, id: i64) -> Result<(), Error> {
+    structure_admin(store, caller).await?;
+    if id <= 0 {
+        return Err(DepartmentError::NotFound.into());
+    }
+    store.delete_department(id).await?.into_result()?;
+    Ok(())
 }
