@@ -87,13 +87,15 @@ async fn placed_user(app: &TestApp) -> (Hook, i64, i64) {
         .add_department(NewDepartment::parse("Sales", 1, None).unwrap())
         .await
         .unwrap()
-        .unwrap();
+        .into_result()
+        .expect("added");
     let east = app
         .store
         .add_department(NewDepartment::parse("East", sales, None).unwrap())
         .await
         .unwrap()
-        .unwrap();
+        .into_result()
+        .expect("added");
     let ann = app.user("Ann", "Lee").await;
     assert!(app
         .store
