@@ -621,5 +621,9 @@ async fn a_bots_keyboard_click_reaches_its_handler_and_its_answer_shows() {
     wait_text(&ann, ".msg .text", "Your tickets, page 2").await;
     wait_text(&ann, ".msg .kb-btn", "Back").await;
     screenshot(&ann, "keyboard-answer").await;
+    // On a phone's width the chat takes the screen; its back button shows.
+    bounded("resizing the window", ann.set_window_size(390, 844)).await;
+    wait_text(&ann, ".chat-head .back", "←").await;
+    screenshot(&ann, "phone").await;
     let _ = tokio::time::timeout(PATIENCE, ann.close()).await;
 }
