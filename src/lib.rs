@@ -30,12 +30,13 @@
 //!   deliveries.rs  b24im.event.delivery.list|replay (the events panel)
 //!   access.rs      user.admin, user.access, access.name (access codes)
 //!   options.rs     app.option.get|set, user.option.get|set
+//!   user_field.rs  user.userfield.*, UF_USR_* values in user.get and user.update
 //!   views.rs       the Bitrix JSON shapes of users, chats, messages, files
 //! domain/          the messenger's rules (no HTTP, no SQL, no JSON)
 //!   ids.rs error.rs  UserId, ChatId, MessageId, DialogRef; domain::Error
 //!   users.rs chats.rs messages.rs reactions.rs bots.rs credentials.rs
 //!   departments.rs notifications.rs files.rs search.rs
-//!   user_query.rs events.rs applications.rs options.rs
+//!   user_query.rs events.rs applications.rs options.rs user_fields.rs
 //!                  one area a file: its types, validation, pure rules
 //!   live.rs        Update (what members see happen), Feed (numbered, ringed,
 //!                  broadcast after commit), Watch (what one user hears)
@@ -49,6 +50,7 @@
 //!   users.rs credentials.rs chats.rs messages.rs reactions.rs bots.rs
 //!   outbox.rs subscriptions.rs settings.rs recent.rs departments.rs
 //!   notifications.rs files.rs search.rs applications.rs options.rs
+//!   user_fields.rs
 //!                  one area a file: its rows, its SQL, its changes
 //!   rows.rs        the reads areas and events share (a chat, its bots)
 //!   events.rs      the events a change causes, written in its transaction

@@ -72,6 +72,8 @@ mod search;
 mod tls;
 #[path = "api/user_events.rs"]
 mod user_events;
+#[path = "api/userfield.rs"]
+mod userfield;
 #[path = "api/users.rs"]
 mod users;
 #[path = "api/watchdog.rs"]

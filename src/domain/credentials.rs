@@ -16,6 +16,7 @@ pub const KNOWN_SCOPES: &[&str] = &[
     "user_brief",
     "user_basic",
     "department",
+    "user.userfield",
 ];
 
 /// How long a minted access token lives, as Bitrix24's OAuth tokens do.

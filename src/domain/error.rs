@@ -108,6 +108,9 @@ pub enum Error {
     /// A `department.*` change refused.
     #[error(transparent)]
     Department(#[from] super::departments::DepartmentError),
+    /// A `user.userfield.*` call refused.
+    #[error(transparent)]
+    UserField(#[from] super::user_fields::UserFieldError),
     /// A reaction that is unknown, already set or not set.
     #[error(transparent)]
     Reaction(#[from] super::reactions::ReactionError),

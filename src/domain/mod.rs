@@ -25,6 +25,7 @@ pub mod options;
 pub mod reactions;
 pub mod search;
 pub mod store;
+pub mod user_fields;
 pub mod user_query;
 pub mod users;
 

@@ -22,6 +22,7 @@ use super::notifications::{DeleteScope, NewNotification, NotifyPage, NotifyQuery
 use super::options::{OptionEntry, OptionsOwner};
 use super::reactions::{LikeAction, ReactionCode};
 use super::search::{Find, Found, Pick};
+use super::user_fields::{FieldAdded, UserFieldDef, UserFieldValue};
 use super::user_query::{UserPage, UserQuery};
 use super::users::{NewUser, User, UserChange, UserSaved, UserStatus};
 use super::{ChatId, DialogRef, MessageId, Timestamp, UserId};
@@ -791,6 +792,20 @@ pub trait Store: Send + Sync {
         client_id: String,
         now: Timestamp,
     ) -> Result<Option<Application>, StoreError>;
+    /// `user.userfield.list`: every custom user field, by id, with its items.
+    async fn user_fields(&self) -> Result<Vec<UserFieldDef>, StoreError>;
+    /// `user.userfield.add`: the field and its items, unless the name is taken.
+    async fn add_user_field(&self, def: UserFieldDef) -> Result<FieldAdded, StoreError>;
+    /// `user.userfield.update`: replaces the field's row and syncs its items
+    /// (ids kept, new ones added, the rest deleted); `false` if it is gone.
+    async fn update_user_field(&self, def: UserFieldDef) -> Result<bool, StoreError>;
+    /// `user.userfield.delete`: the field, its items and every value of it.
+    async fn delete_user_field(&self, id: i64) -> Result<bool, StoreError>;
+    /// The custom field values of `users` (one query for a page of users).
+    async fn user_field_values(
+        &self,
+        users: Vec<UserId>,
+    ) -> Result<Vec<UserFieldValue>, StoreError>;
     /// A value set by [`Store::put_setting`], if any.
     async fn get_setting(&self, name: String) -> Result<Option<String>, StoreError>;
     /// `app.option.get` / `user.option.get`: the owner's options in the order

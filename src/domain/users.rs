@@ -107,6 +107,9 @@ pub struct UserChange {
     pub active: Option<bool>,
     pub departments: Option<Vec<i64>>,
     pub profile: Profile,
+    /// `UF_USR_*` values, each the JSON text given (`None`: `null`, cleared);
+    /// names of no field are skipped.
+    pub user_fields: Vec<(String, Option<String>)>,
 }
 
 /// What saving a user came to.

@@ -70,10 +70,9 @@ pub async fn profile(cx: &Ctx, _p: &Params) -> Result<Reply, ApiError> {
 /// `user.current`: docs api-reference/user/user-current.md
 pub async fn user_current(cx: &Ctx, _p: &Params) -> Result<Reply, ApiError> {
     let u = cases::users::get(cx.store(), cx.user(), None).await?;
-    Ok(Reply::value(views::rest_user(
-        &u,
-        views::UserFields::for_scopes(&cx.caller.scopes),
-    )))
+    let row = views::rest_user(&u, views::UserFields::for_scopes(&cx.caller.scopes));
+    let mut rows = super::user_field::with_values(cx, std::slice::from_ref(&u), vec![row]).await?;
+    Ok(Reply::value(rows.pop().unwrap_or(Value::Null)))
 }
 
 /// `method.get`: whether a method exists (`isExisting`) and whether this
@@ -177,13 +176,15 @@ pub async fn app_info(cx: &Ctx, _p: &Params) -> Result<Reply, ApiError> {
 const LICENSE: &str = "en_selfhosted";
 
 /// `user.fields`: docs api-reference/user/user-fields.md. The standard
-/// fields and their titles, in the page's order; custom fields are not
-/// supported (the page says the same of portals).
-pub async fn user_fields(_cx: &Ctx, _p: &Params) -> Result<Reply, ApiError> {
-    let m: serde_json::Map<String, Value> = views::USER_FIELDS
+/// fields and their titles, in the page's order, then each `UF_USR_*`
+/// field with its `EDIT_FORM_LABEL` (as portals answer; the page says
+/// custom fields are not listed).
+pub async fn user_fields(cx: &Ctx, _p: &Params) -> Result<Reply, ApiError> {
+    let mut m: serde_json::Map<String, Value> = views::USER_FIELDS
         .iter()
         .map(|(name, title)| ((*name).to_owned(), Value::from(*title)))
         .collect();
+    m.extend(super::user_field::field_titles(cx).await?);
     Ok(Reply::value(Value::Object(m)))
 }
 

@@ -28,6 +28,7 @@ pub mod options;
 pub mod registry;
 pub mod table;
 pub mod user;
+pub mod user_field;
 pub mod views;
 
 use crate::protocol::error::ApiError;

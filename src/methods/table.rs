@@ -6,7 +6,7 @@ use super::ctx::{Method, Scope};
 use super::{
     access, batch, deliveries, department, events, im_chat, im_counters, im_department, im_dialog,
     im_file, im_message, im_notify, im_recent, im_search, im_user, imbot, imbot_v2, imbot_v2_chat,
-    meta, options, user,
+    meta, options, user, user_field,
 };
 
 const IM: Scope = Scope::AnyOf(&["im"]);
@@ -16,6 +16,8 @@ const USER: Scope = Scope::AnyOf(&["user", "user_brief", "user_basic"]);
 const USER_WRITE: Scope = Scope::AnyOf(&["user"]);
 /// The company structure: anyone with it reads, administrators change it.
 const DEPARTMENT: Scope = Scope::AnyOf(&["department"]);
+/// The portal's custom user fields: administrators only (checked by the methods).
+const USER_FIELD: Scope = Scope::AnyOf(&["user.userfield"]);
 
 macro_rules! method {
     ($name:literal, $scope:expr, $handler:path) => {
@@ -61,6 +63,10 @@ pub static METHODS: &[Method] = &[
     method!("user.add", USER_WRITE, user::add),
     method!("user.update", USER_WRITE, user::update),
     method!("user.search", USER, user::search),
+    method!("user.userfield.add", USER_FIELD, user_field::add),
+    method!("user.userfield.update", USER_FIELD, user_field::update),
+    method!("user.userfield.delete", USER_FIELD, user_field::delete),
+    method!("user.userfield.list", USER_FIELD, user_field::list),
     method!("department.fields", DEPARTMENT, department::fields),
     method!("department.get", DEPARTMENT, department::get),
     method!("department.add", DEPARTMENT, department::add),

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use serde_json::Value;
 
 use super::ctx::Ctx;
-use super::views;
+use super::{user_field, views};
 use crate::domain::cases;
 use crate::domain::user_query::{Cmp, Condition, FilterValue, UserField, UserQuery};
 use crate::domain::users::{
@@ -46,6 +46,7 @@ pub async fn get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
         .iter()
         .map(|u| views::rest_user(u, views::UserFields::for_scopes(&cx.caller.scopes)))
         .collect();
+    let result = user_field::with_values(cx, &page.users, result).await?;
     Ok(Reply::page(Value::Array(result), total, next))
 }
 
@@ -100,6 +101,7 @@ pub async fn search(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
         .iter()
         .map(|u| views::rest_user(u, views::UserFields::for_scopes(&cx.caller.scopes)))
         .collect();
+    let result = user_field::with_values(cx, &page.users, result).await?;
     Ok(Reply::page(Value::Array(result), page.total, next))
 }
 
@@ -315,6 +317,7 @@ pub async fn update(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
         },
         departments: departments(p)?,
         profile: profile(p)?,
+        user_fields: user_field::given_values(p),
     };
     cases::users::update(cx.store(), cx.user(), id, change).await?;
     Ok(Reply::value(true))

@@ -287,6 +287,14 @@ impl From<domain::Error> for ApiError {
                 };
                 return ApiError::new(status, code, description);
             }
+            E::UserField(u) => {
+                use domain::user_fields::UserFieldError as U;
+                let code = match u {
+                    U::Exists(_) | U::Core(_) => "ERROR_CORE",
+                    _ => "",
+                };
+                return ApiError::new(StatusCode::BAD_REQUEST, code, u.to_string());
+            }
             E::Department(d) => {
                 use domain::departments::DepartmentError as D;
                 // The portal's AccessException: 403 (the pages' 400

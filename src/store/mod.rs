@@ -35,6 +35,7 @@ pub mod sql;
 mod sql_store;
 pub mod sqlite;
 mod subscriptions;
+mod user_fields;
 mod users;
 
 use std::future::Future;

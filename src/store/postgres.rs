@@ -53,6 +53,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0014_message_params.sql"),
     include_str!("../../migrations/postgres/0015_options.sql"),
     include_str!("../../migrations/postgres/0016_department_sort.sql"),
+    include_str!("../../migrations/postgres/0017_user_fields.sql"),
 ];
 /// Reader connections (and threads) one node keeps, unless told; the
 /// writers ([`WRITERS`]) and the listener have their own.

@@ -13,10 +13,10 @@ use async_trait::async_trait;
 use super::sql::DbResult;
 use super::{
     applications, bots, chats, credentials, departments, files, messages, notifications, options,
-    outbox, reactions, recent, search, settings, subscriptions, users, Backend, BotCreated,
-    ChatCounter, ChatUpdated, CommandRun, EditOutcome, HistoryPage, LikeOutcome, MembershipOutcome,
-    MessageSearch, PostOutcome, ReadMark, ReadState, ReadView, RecentEntry, RecentMark,
-    RecentQuery, SqlStore, Store,
+    outbox, reactions, recent, search, settings, subscriptions, user_fields, users, Backend,
+    BotCreated, ChatCounter, ChatUpdated, CommandRun, EditOutcome, HistoryPage, LikeOutcome,
+    MembershipOutcome, MessageSearch, PostOutcome, ReadMark, ReadState, ReadView, RecentEntry,
+    RecentMark, RecentQuery, SqlStore, Store,
 };
 use crate::domain::applications::{Application, Grant, GrantKind, NewApplication, TokenPair};
 use crate::domain::bots::{
@@ -37,6 +37,7 @@ use crate::domain::notifications::{
 use crate::domain::options::{OptionEntry, OptionsOwner};
 use crate::domain::reactions::{LikeAction, ReactionCode};
 use crate::domain::search::{Find, Found, Pick};
+use crate::domain::user_fields::{FieldAdded, UserFieldDef, UserFieldValue};
 use crate::domain::user_query::{UserPage, UserQuery};
 use crate::domain::users::{NewUser, User, UserChange, UserSaved, UserStatus};
 use crate::domain::{ChatId, DialogRef, MessageId, Timestamp, UserId};
@@ -904,6 +905,34 @@ impl<B: Backend> Store for SqlStore<B> {
     async fn set_options(&self, owner: OptionsOwner, entries: Vec<OptionEntry>) -> DbResult<()> {
         self.backend
             .write(move |conn| options::set_options(conn, &owner, &entries))
+            .await
+    }
+
+    async fn user_fields(&self) -> DbResult<Vec<UserFieldDef>> {
+        self.backend.read(user_fields::user_fields).await
+    }
+
+    async fn add_user_field(&self, def: UserFieldDef) -> DbResult<FieldAdded> {
+        self.backend
+            .write(move |conn| user_fields::add_user_field(conn, &def))
+            .await
+    }
+
+    async fn update_user_field(&self, def: UserFieldDef) -> DbResult<bool> {
+        self.backend
+            .write(move |conn| user_fields::update_user_field(conn, &def))
+            .await
+    }
+
+    async fn delete_user_field(&self, id: i64) -> DbResult<bool> {
+        self.backend
+            .write(move |conn| user_fields::delete_user_field(conn, id))
+            .await
+    }
+
+    async fn user_field_values(&self, users: Vec<UserId>) -> DbResult<Vec<UserFieldValue>> {
+        self.backend
+            .read(move |conn| user_fields::values(conn, &users))
             .await
     }
 

@@ -273,6 +273,7 @@ pub(super) fn update_user(conn: &impl Db, id: UserId, change: UserChange) -> DbR
     if user.bot {
         return Ok(UserSaved::NoUser);
     }
+    super::user_fields::set_values(conn, id, &change.user_fields)?;
     if let Some(email) = &change.email {
         lock_email(conn, email)?;
         if email_taken(conn, email, id.0)? {

@@ -37,6 +37,7 @@ mod recent;
 mod search;
 mod tls;
 mod user_events;
+mod userfield;
 mod users;
 mod watchdog;
 mod web;

@@ -18,4 +18,5 @@ pub mod options;
 pub mod reactions;
 pub mod recent;
 pub mod search;
+pub mod user_fields;
 pub mod users;
