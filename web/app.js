@@ -553,9 +553,12 @@ function renderMessages() {
   const sorted = [...view.messages.values()].sort((a, b) => a.id - b.id);
   const nodes = [];
   let prev = null;
+  // Where the caller had read up to when the chat was opened.
+  const firstUnread = sorted.find((m) => m.unread === true && Number(m.author_id) !== Number(S.user));
   for (const m of sorted) {
     const day = dayOf(m.date);
     if (!prev || dayOf(prev.date) !== day) nodes.push(el('div', { class: 'day' }, el('span', {}, day)));
+    if (m === firstUnread) nodes.push(el('div', { class: 'unread-line' }, el('span', {}, 'New messages')));
     const follows = prev && dayOf(prev.date) === day && Number(prev.author_id) === Number(m.author_id)
       && Number(m.author_id) > 0 && new Date(m.date) - new Date(prev.date) < 5 * 60 * 1000;
     nodes.push(renderMessage(m, follows));

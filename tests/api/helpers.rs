@@ -313,6 +313,12 @@ pub fn http() -> reqwest::Client {
     reqwest::Client::builder()
         .connect_timeout(std::time::Duration::from_secs(10))
         .timeout(std::time::Duration::from_secs(60))
+        // Well under the server's keep-alive limit (the header timeout, 30 s):
+        // a connection the server is closing just then is never reused.
+        // On a busy machine a PostgreSQL test's node may sit that long
+        // between two of its requests, and the request sent as the server
+        // closed failed ("error sending request").
+        .pool_idle_timeout(std::time::Duration::from_secs(5))
         .build()
         .expect("client")
 }
@@ -519,7 +525,7 @@ impl TestApp {
             .json(&params)
             .send()
             .await
-            .unwrap_or_else(|e| panic!("{method}: {e}"));
+            .unwrap_or_else(|e| panic!("{method}: {e:?}"));
         let status = res.status().as_u16();
         let body: Value = res.json().await.expect("JSON body");
         (status, body)
