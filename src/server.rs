@@ -61,6 +61,11 @@ pub async fn run(
     )
     .await
     .map_err(std::io::Error::other)?;
+    let presence = tokio::spawn(crate::protocol::live::mark_presence(
+        Arc::clone(&state.live),
+        Arc::clone(&state.store),
+        stopped.clone(),
+    ));
     let limits = state.config.limits.clone();
     let gate = Gate::new(&limits);
     let app = router(state);
@@ -83,6 +88,7 @@ pub async fn run(
         }
     }
     worker.abort();
+    presence.abort();
     Ok(())
 }
 

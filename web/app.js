@@ -64,6 +64,8 @@ async function fetchPage(method, params = {}) {
   return call(method, params, false, true);
 }
 
+let serverAhead = 0;
+
 async function call(method, params = {}, retried = false, whole = false) {
   if (!S) throw new Error('not signed in');
   let url;
@@ -81,6 +83,9 @@ async function call(method, params = {}, retried = false, whole = false) {
     body: JSON.stringify(body),
   });
   const answer = await res.json();
+  // The server's clock, for presence: how far ahead of this one it is.
+  const served = answer.time && Date.parse(answer.time.date_finish);
+  if (served) serverAhead = served - Date.now();
   if (answer.error) {
     if (answer.error === 'expired_token' && !retried && !S.webhook) {
       S.expires = 0;
@@ -341,7 +346,39 @@ function renderBlock(kind, v) {
 const users = new Map(); // id -> {id, name, bot}
 
 function remember(list) {
-  for (const u of list || []) users.set(Number(u.id), { id: Number(u.id), name: u.name || `${u.first_name || ''} ${u.last_name || ''}`.trim(), bot: !!u.bot });
+  for (const u of list || []) {
+    users.set(Number(u.id), {
+      id: Number(u.id), name: u.name || `${u.first_name || ''} ${u.last_name || ''}`.trim(), bot: !!u.bot,
+      seen: u.last_activity_date ? Date.parse(u.last_activity_date) : 0, idle: !!u.idle,
+    });
+  }
+}
+
+// Presence: the server marks users holding a live session (this page holds
+// one) every 15 s, so a mark within a minute is online; idle is away.
+function presenceOf(id) {
+  const u = users.get(Number(id));
+  if (!u || u.bot || !u.seen) return null;
+  if (Date.now() + serverAhead - u.seen > 60_000) return 'offline';
+  return u.idle ? 'away' : 'online';
+}
+
+function presenceLine(id) {
+  const state = presenceOf(id);
+  const u = users.get(Number(id));
+  if (state === 'online' || state === 'away') return state;
+  if (!u || !u.seen) return '';
+  const d = new Date(u.seen - serverAhead);
+  const today = new Date().toDateString() === d.toDateString();
+  const t = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  return `last seen ${today ? t : `${d.toLocaleDateString()} ${t}`}`;
+}
+
+// An avatar with its user's presence dot.
+function withPresence(pic, id) {
+  const state = presenceOf(id);
+  if (state !== 'online' && state !== 'away') return pic;
+  return el('span', { class: 'avatar-wrap' }, pic, el('span', { class: `presence ${state}`, title: state }));
 }
 
 function nameOf(id) {
@@ -415,7 +452,7 @@ async function loadRecent() {
     const pic = avatar(item.title, dialog, item.avatar && item.avatar.url);
     if (color && !pic.querySelector('img')) pic.style.background = color;
     return el('li', { class: active ? 'active' : '', 'data-dialog': dialog, onclick: () => openChat(dialog).catch(showError) },
-      pic,
+      group ? pic : withPresence(pic, dialog),
       el('div', { class: 'entry' },
         el('div', { class: 'title' }, item.title, group ? el('span', { class: 'kind' }, ` #${item.chat_id}`) : null),
         el('div', { class: 'last' }, who + plain(text))),
@@ -444,7 +481,7 @@ async function openChat(dialog) {
       el('button', { class: 'back', title: 'Chats', onclick: () => document.body.classList.remove('chat-open') }, '←'),
       avatar(info.name || info.title || dialog, dialog, info.avatar),
       el('h2', { id: 'chat-title' }, info.name || info.title || dialog),
-      el('span', { class: 'members', id: 'members' }, memberIds.map(nameOf).join(', ')),
+      el('span', { class: 'members', id: 'members' }, isGroup ? memberIds.map(nameOf).join(', ') : presenceLine(dialog)),
       isGroup ? el('button', { id: 'add-member', onclick: () => addMemberForm() }, 'Add member') : null),
     el('div', { class: 'messages', id: 'messages', onclick: inlineAction },
       el('button', { id: 'older', onclick: () => loadOlder().catch(showError) }, 'Load older')),
@@ -481,7 +518,23 @@ async function refreshHeader() {
   const title = $('#chat-title');
   if (title) title.textContent = info.name || info.title || view.dialog;
   const members = $('#members');
-  if (members) members.textContent = memberIds.map(nameOf).join(', ');
+  if (members) members.textContent = String(view.dialog).startsWith('chat') ? memberIds.map(nameOf).join(', ') : presenceLine(view.dialog);
+}
+
+// Presence changes without an update: the list (and an open dialog's line)
+// are read again every 30 s while the page is shown.
+let presenceTimer = null;
+function watchPresence() {
+  if (presenceTimer) return;
+  presenceTimer = setInterval(() => {
+    if (!S || document.hidden) return;
+    loadRecent().then(() => {
+      if (view.kind === 'chat' && !String(view.dialog).startsWith('chat')) {
+        const members = $('#members');
+        if (members) members.textContent = presenceLine(view.dialog);
+      }
+    }).catch(() => {});
+  }, 30_000);
 }
 
 async function loadPage(extra) {
@@ -998,6 +1051,7 @@ async function start() {
   call('user.admin', {}).then((admin) => { $('#events-btn').hidden = admin !== true; }).catch(() => {});
   await loadRecent();
   connectLive();
+  watchPresence();
 }
 
 function signOut() {

@@ -270,6 +270,8 @@ pub trait Store: Send + Sync {
         user: UserId,
         since: Option<Timestamp>,
     ) -> Result<bool, StoreError>;
+    /// Marks `users` seen at `at` (a later mark is kept).
+    async fn mark_seen(&self, users: Vec<UserId>, at: Timestamp) -> Result<(), StoreError>;
     /// One page (at most `PAGE_SIZE`) of the users matching `query`, and their
     /// count when `query.count_total`.
     async fn find_users(&self, query: UserQuery) -> Result<UserPage, StoreError>;

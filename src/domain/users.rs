@@ -25,6 +25,8 @@ pub struct User {
     pub email: Option<String>,
     /// The other text fields of `user.fields` that were set.
     pub profile: Profile,
+    /// When the user was last seen on a live session (see [`Presence`]).
+    pub last_seen: Option<Timestamp>,
 }
 
 /// Text fields of a user by their `user.fields` name (`WORK_POSITION`, ...).
@@ -198,6 +200,34 @@ impl User {
     pub fn departments(&self) -> Vec<i64> {
         self.departments.clone()
     }
+
+    /// The user's last action (`last_activity_date`): when last seen on a
+    /// live session, or, never seen, when the user was created.
+    pub fn last_activity(&self) -> Timestamp {
+        self.last_seen.unwrap_or(self.created_at)
+    }
+
+    /// Online as portals count it (`user.get`'s `IS_ONLINE`): seen within
+    /// [`Presence::ONLINE_FOR`].
+    pub fn online(&self, now: Timestamp) -> bool {
+        self.last_seen
+            .is_some_and(|seen| now.0 - seen.0 <= Presence::ONLINE_FOR)
+    }
+}
+
+/// Presence: a user is seen while they hold a live session (`/live`, as the
+/// web client does) and when it ends. Each node writes the users it holds
+/// sessions of every [`Presence::MARK_EVERY`] seconds (and a second after
+/// one arrives or leaves), in one statement: never a write per request,
+/// and REST calls alone do not make a user seen.
+pub struct Presence;
+
+impl Presence {
+    /// Seconds between a node's marks of the users it holds sessions of.
+    pub const MARK_EVERY: u64 = 15;
+    /// Portals count a user online for `session.gc_maxlifetime` after their
+    /// last action: PHP's default, 1,440 seconds.
+    pub const ONLINE_FOR: i64 = 1_440;
 }
 
 /// A validated request to create a user.

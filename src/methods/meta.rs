@@ -70,7 +70,11 @@ pub async fn profile(cx: &Ctx, _p: &Params) -> Result<Reply, ApiError> {
 /// `user.current`: docs api-reference/user/user-current.md
 pub async fn user_current(cx: &Ctx, _p: &Params) -> Result<Reply, ApiError> {
     let u = cases::users::get(cx.store(), cx.user(), None).await?;
-    let row = views::rest_user(&u, views::UserFields::for_scopes(&cx.caller.scopes));
+    let row = views::rest_user(
+        &u,
+        views::UserFields::for_scopes(&cx.caller.scopes),
+        Timestamp::now(),
+    );
     let mut rows = super::user_field::with_values(cx, std::slice::from_ref(&u), vec![row]).await?;
     Ok(Reply::value(rows.pop().unwrap_or(Value::Null)))
 }

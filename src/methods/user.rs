@@ -44,7 +44,13 @@ pub async fn get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let result: Vec<Value> = page
         .users
         .iter()
-        .map(|u| views::rest_user(u, views::UserFields::for_scopes(&cx.caller.scopes)))
+        .map(|u| {
+            views::rest_user(
+                u,
+                views::UserFields::for_scopes(&cx.caller.scopes),
+                Timestamp::now(),
+            )
+        })
         .collect();
     let result = user_field::with_values(cx, &page.users, result).await?;
     Ok(Reply::page(Value::Array(result), total, next))
@@ -99,7 +105,13 @@ pub async fn search(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let result: Vec<Value> = page
         .users
         .iter()
-        .map(|u| views::rest_user(u, views::UserFields::for_scopes(&cx.caller.scopes)))
+        .map(|u| {
+            views::rest_user(
+                u,
+                views::UserFields::for_scopes(&cx.caller.scopes),
+                Timestamp::now(),
+            )
+        })
         .collect();
     let result = user_field::with_values(cx, &page.users, result).await?;
     Ok(Reply::page(Value::Array(result), page.total, next))

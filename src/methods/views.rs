@@ -36,7 +36,7 @@ pub fn user(u: &User) -> Value {
         "external_auth_id": if u.bot { "bot" } else { "default" },
         "status": u.status.as_str(),
         "idle": u.idle_since.map_or(Value::Bool(false), |t| Value::from(iso_date(t))),
-        "last_activity_date": iso_date(u.created_at),
+        "last_activity_date": iso_date(u.last_activity()),
         "mobile_last_date": false,
         "desktop_last_date": false,
         "absent": false,
@@ -221,7 +221,7 @@ pub fn avatar_url(c: &Chat, public_url: &str) -> String {
 
 /// A user as the `user` scope shows it (`user.current`, `user.get`): docs
 /// api-reference/user/user-get.md, "Response Handling".
-pub fn rest_user(u: &User, fields: UserFields) -> Value {
+pub fn rest_user(u: &User, fields: UserFields, now: Timestamp) -> Value {
     let registered = iso_date(u.created_at);
     // Every field `user.fields` names, in its order, with the type portals
     // give it: strings (empty where b24im keeps no value), `ACTIVE` a bool,
@@ -236,10 +236,9 @@ pub fn rest_user(u: &User, fields: UserFields) -> Value {
             "ACTIVE" => Value::from(u.active),
             "NAME" => Value::from(u.first_name.as_str()),
             "LAST_NAME" => Value::from(u.last_name.as_str()),
-            "LAST_LOGIN" | "DATE_REGISTER" | "TIMESTAMP_X" | "LAST_ACTIVITY_DATE" => {
-                Value::from(registered.as_str())
-            }
-            "IS_ONLINE" => Value::from("Y"),
+            "LAST_LOGIN" | "DATE_REGISTER" | "TIMESTAMP_X" => Value::from(registered.as_str()),
+            "LAST_ACTIVITY_DATE" => Value::from(iso_date(u.last_activity())),
+            "IS_ONLINE" => Value::from(if u.online(now) { "Y" } else { "N" }),
             "EMAIL" => Value::from(u.email.as_deref().unwrap_or("")),
             "UF_DEPARTMENT" => Value::from(u.departments()),
             "USER_TYPE" => Value::from("employee"),

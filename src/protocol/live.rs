@@ -45,7 +45,8 @@ use super::auth::{Caller, Presented};
 use super::envelope::error_body;
 use super::error::ApiError;
 use crate::domain::live::{Batch, Feed, Revision, Update, Watch};
-use crate::domain::UserId;
+use crate::domain::users::Presence;
+use crate::domain::{Timestamp, UserId};
 use crate::listen::Peer;
 use crate::state::AppState;
 
@@ -78,6 +79,10 @@ pub struct LiveSlots {
     pending_from: std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>,
     users: std::sync::Mutex<std::collections::HashMap<i64, usize>>,
     credentials: std::sync::Mutex<std::collections::HashMap<i64, usize>>,
+    /// Users whose last session here ended since the last mark.
+    left: std::sync::Mutex<Vec<i64>>,
+    /// A user arrived (their first session here) or left (their last).
+    comings: tokio::sync::Notify,
 }
 
 impl LiveSlots {
@@ -88,7 +93,19 @@ impl LiveSlots {
             pending_from: std::sync::Mutex::new(std::collections::HashMap::new()),
             users: std::sync::Mutex::new(std::collections::HashMap::new()),
             credentials: std::sync::Mutex::new(std::collections::HashMap::new()),
+            left: std::sync::Mutex::new(Vec::new()),
+            comings: tokio::sync::Notify::new(),
         })
+    }
+
+    /// The users to mark seen: those holding a session here, and those
+    /// whose last one ended since the last call.
+    fn seen(&self) -> Vec<UserId> {
+        let users = self.users.lock().unwrap_or_else(|e| e.into_inner());
+        let mut left = self.left.lock().unwrap_or_else(|e| e.into_inner());
+        let mut seen: Vec<UserId> = users.keys().map(|&u| UserId(u)).collect();
+        seen.extend(left.drain(..).map(UserId));
+        seen
     }
 
     /// A place to sign in from `ip`, unless every such place is taken, or
@@ -121,7 +138,11 @@ impl LiveSlots {
         if held.0 >= PER_USER || held.1 >= PER_CREDENTIAL {
             return None;
         }
-        *users.entry(user).or_insert(0) += 1;
+        let sessions = users.entry(user).or_insert(0);
+        *sessions += 1;
+        if *sessions == 1 {
+            self.comings.notify_one();
+        }
         *credentials.entry(credential).or_insert(0) += 1;
         Some(UserSlot {
             slots: Arc::clone(self),
@@ -165,19 +186,56 @@ struct UserSlot {
 
 impl Drop for UserSlot {
     fn drop(&mut self) {
-        fn release(map: &std::sync::Mutex<std::collections::HashMap<i64, usize>>, key: i64) {
+        /// Whether `key` held its last place.
+        fn release(
+            map: &std::sync::Mutex<std::collections::HashMap<i64, usize>>,
+            key: i64,
+        ) -> bool {
             let mut map = map.lock().unwrap_or_else(|e| e.into_inner());
             if let Some(n) = map.get_mut(&key) {
                 *n -= 1;
                 if *n == 0 {
                     map.remove(&key);
+                    return true;
                 }
             }
+            false
         }
-        release(&self.slots.users, self.user);
+        if release(&self.slots.users, self.user) {
+            let mut left = self.slots.left.lock().unwrap_or_else(|e| e.into_inner());
+            left.push(self.user);
+            self.slots.comings.notify_one();
+        }
         release(&self.slots.credentials, self.credential);
     }
 }
+/// Marks the users this node holds live sessions of as seen (the store's
+/// `mark_seen`): every [`Presence::MARK_EVERY`] seconds, and a second after
+/// a user arrives or leaves (several arrivals, one mark), until `stopped`.
+pub async fn mark_presence(
+    slots: Arc<LiveSlots>,
+    store: Arc<dyn crate::store::Store>,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) {
+    let every = Duration::from_secs(Presence::MARK_EVERY);
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(every) => {}
+            () = slots.comings.notified() => {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            _ = stopped.changed() => return,
+        }
+        let seen = slots.seen();
+        if seen.is_empty() {
+            continue;
+        }
+        if let Err(e) = store.mark_seen(seen, Timestamp::now()).await {
+            tracing::warn!(error = %e, "marking live sessions' users seen");
+        }
+    }
+}
+
 /// The largest frame a client may send.
 const MAX_FRAME: usize = 16 * 1024;
 

@@ -54,6 +54,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0015_options.sql"),
     include_str!("../../migrations/postgres/0016_department_sort.sql"),
     include_str!("../../migrations/postgres/0017_user_fields.sql"),
+    include_str!("../../migrations/postgres/0018_last_activity.sql"),
 ];
 /// Reader connections (and threads) one node keeps, unless told; the
 /// writers ([`WRITERS`]) and the listener have their own.

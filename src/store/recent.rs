@@ -12,13 +12,16 @@ use crate::domain::{ChatId, MessageId, Timestamp, UserId};
 
 /// The entries of `?1`'s recent list whose last message is older than `?2`
 /// and not older than `?4`, filtered by `extra`, newest first, at most `?3`.
+/// A group chat with no message yet is listed from its creation (message
+/// id 0), as on portals, where its welcome message lists it.
 fn page_sql(extra: &str) -> String {
     format!(
         "SELECT * FROM (
            SELECT c.id, c.kind, c.title, c.color, c.owner_id, c.entity_type, c.entity_id,
                   c.created_at,
                   (SELECT COUNT(*) FROM chat_members a WHERE a.chat_id = c.id) AS member_count,
-                  m.id AS message_id, m.text, m.author_id, m.created_at AS message_date,
+                  COALESCE(m.id, 0) AS message_id, COALESCE(m.text, '') AS text, m.author_id,
+                  COALESCE(m.created_at, c.created_at) AS message_date,
                   (SELECT COUNT(*) {UNREAD_OF_CM}) AS counter,
                   cm.last_read_id, cm.pinned, cm.marked_unread,
                   (SELECT MIN(o.user_id) FROM chat_members o
@@ -26,9 +29,12 @@ fn page_sql(extra: &str) -> String {
                   m.params AS message_params
            FROM chat_members cm
            JOIN chats c ON c.id = cm.chat_id
-           JOIN messages m ON m.id = (SELECT MAX(x.id) FROM messages x
-                                       WHERE x.chat_id = c.id AND x.deleted = FALSE)
-           WHERE cm.user_id = ?1 AND m.id > cm.hidden_below AND m.created_at < ?2
+           LEFT JOIN messages m ON m.id = (SELECT MAX(x.id) FROM messages x
+                                            WHERE x.chat_id = c.id AND x.deleted = FALSE)
+           WHERE cm.user_id = ?1
+             AND (m.id > cm.hidden_below
+                  OR (m.id IS NULL AND c.kind <> 'P' AND cm.hidden_below = 0))
+             AND COALESCE(m.created_at, c.created_at) < ?2
          ) r
          WHERE message_date >= ?4 {extra}
          ORDER BY message_date DESC, message_id DESC
@@ -123,8 +129,9 @@ pub(super) fn mark(conn: &impl Db, chat: ChatId, user: UserId, mark: RecentMark)
             params![chat.0, user.0],
         )?,
         RecentMark::Hide => conn.exec(
+            // -1: hidden while the chat has no message.
             "UPDATE chat_members SET hidden_below = COALESCE(
-                 (SELECT MAX(m.id) FROM messages m WHERE m.chat_id = ?1), 0)
+                 (SELECT MAX(m.id) FROM messages m WHERE m.chat_id = ?1), -1)
              WHERE chat_id = ?1 AND user_id = ?2",
             params![chat.0, user.0],
         )?,

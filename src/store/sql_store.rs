@@ -76,6 +76,12 @@ impl<B: Backend> Store for SqlStore<B> {
             .await
     }
 
+    async fn mark_seen(&self, users: Vec<UserId>, at: Timestamp) -> DbResult<()> {
+        self.backend
+            .write(move |conn| users::mark_seen(conn, users, at))
+            .await
+    }
+
     async fn user_count(&self) -> DbResult<i64> {
         self.backend.read(users::user_count).await
     }

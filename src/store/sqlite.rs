@@ -47,6 +47,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0016_options.sql"),
     include_str!("../../migrations/sqlite/0017_department_sort.sql"),
     include_str!("../../migrations/sqlite/0018_user_fields.sql"),
+    include_str!("../../migrations/sqlite/0019_last_activity.sql"),
 ];
 
 /// The most changes one commit groups together.

@@ -155,11 +155,13 @@ pub(super) fn user_from_row(r: &dyn DbRow) -> DbResult<User> {
         departments: departments::decode(&r.get::<String>(9)?),
         email: r.get(10)?,
         profile: serde_json::from_str(&r.get::<String>(11)?).unwrap_or_default(),
+        last_seen: r.get::<Option<i64>>(12)?.map(Timestamp),
     })
 }
 
 pub(super) const USER_COLUMNS: &str = "id, first_name, last_name, admin, active, created_at, bot, \
-                                       status, idle_since, departments, email, profile";
+                                       status, idle_since, departments, email, profile, \
+                                       last_activity";
 
 /// The job title, kept beside the profile for filtering.
 fn work_position(profile: &Profile) -> String {
@@ -214,6 +216,7 @@ pub(super) fn create_user(conn: &impl Db, new: NewUser, now: Timestamp) -> DbRes
         departments: new.departments,
         email: new.email,
         profile: new.profile,
+        last_seen: None,
     })
 }
 
@@ -331,6 +334,25 @@ pub(super) fn set_idle(conn: &impl Db, user: UserId, since: Option<Timestamp>) -
         params![since.map(|t| t.0), user.0],
     )?;
     Ok(n == 1)
+}
+
+/// Marks `users` seen at `at` (never moving a mark back): one statement
+/// for every [`USERS_PER_STATEMENT`] users.
+pub(super) fn mark_seen(conn: &impl Db, mut users: Vec<UserId>, at: Timestamp) -> DbResult<()> {
+    users.sort();
+    users.dedup();
+    for chunk in users.chunks(USERS_PER_STATEMENT) {
+        let sql = format!(
+            "UPDATE users SET last_activity = ? WHERE id IN ({})
+                 AND (last_activity IS NULL OR last_activity < ?)",
+            marks(chunk.len())
+        );
+        let mut bound: Vec<&dyn Param> = vec![&at.0];
+        bound.extend(chunk.iter().map(|id| &id.0 as &dyn Param));
+        bound.push(&at.0);
+        conn.exec(&sql, &bound)?;
+    }
+    Ok(())
 }
 
 pub(super) fn user(conn: &impl Db, id: UserId) -> DbResult<Option<User>> {

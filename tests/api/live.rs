@@ -495,3 +495,47 @@ async fn a_resumed_session_hears_nothing_of_a_chat_from_before_the_join() {
         "{missed}"
     );
 }
+
+/// Presence: a user holding a live session is marked seen within seconds,
+/// on every node (`user.get`'s `IS_ONLINE` and `LAST_ACTIVITY_DATE`,
+/// `im.user.get`'s `last_activity_date`); one never seen is not online.
+#[tokio::test]
+async fn a_user_holding_a_live_session_is_seen_and_online_on_every_node() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let ann = app.user("Ann", "A").await;
+    let bob = app.user("Bob", "B").await;
+    let seen = |u: &Value| (u["IS_ONLINE"].clone(), u["LAST_ACTIVITY_DATE"].clone());
+    let before = app.ok(&ann, "user.get", json!({"ID": bob.user})).await;
+    let (online, last) = seen(&before[0]);
+    assert_eq!(online, "N", "never seen: {before}");
+    assert_eq!(last, before[0]["DATE_REGISTER"], "never seen: {before}");
+
+    // Bob opens the channel on the second node (on PostgreSQL); Ann asks
+    // the first.
+    let (_bob_socket, _) = watch(&app, 1, &bob, None).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let now = app.ok(&ann, "user.get", json!({"ID": bob.user})).await;
+        if now[0]["IS_ONLINE"] == "Y" {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "Bob, holding a live session, not online within 10 s: {now}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let im = app.ok(&ann, "im.user.get", json!({"ID": bob.user})).await;
+    let at = |v: &Value| {
+        chrono::DateTime::parse_from_rfc3339(v.as_str().expect("a date")).expect("ATOM")
+    };
+    assert!(
+        at(&im["last_activity_date"]) >= at(&before[0]["DATE_REGISTER"]),
+        "{im}"
+    );
+    // Ann never opened one.
+    let ann_now = app.ok(&bob, "user.get", json!({"ID": ann.user})).await;
+    assert_eq!(ann_now[0]["IS_ONLINE"], "N", "{ann_now}");
+}

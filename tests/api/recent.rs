@@ -29,8 +29,17 @@ async fn recent_list_shows_chats_by_last_message_with_the_callers_marks() {
     let anna = app.user("Anna", "Weber").await;
     let outsider = app.user("Otto", "").await;
     let chat = app.chat(&app.admin, &[&anna]).await;
-    let quiet = app.chat(&app.admin, &[&anna]).await; // no messages: not listed
+    let quiet = app.chat(&app.admin, &[&anna]).await;
     assert!(quiet > chat);
+    // Out of the way (a_new_chat_is_listed_before_its_first_message).
+    for member in [&anna, &app.admin] {
+        app.ok(
+            member,
+            "im.recent.hide",
+            json!({"DIALOG_ID": format!("chat{quiet}")}),
+        )
+        .await;
+    }
     let dialog = format!("chat{chat}");
     app.post(&app.admin, chat, "first").await;
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
@@ -211,4 +220,53 @@ async fn recent_get_lists_the_same_items() {
             .await,
         json!([])
     );
+}
+
+/// A group chat is in its members' lists from its creation, before anyone
+/// writes (on portals its welcome message puts it there), with message id
+/// 0 and no unread; hidden, it stays out until its first message.
+#[tokio::test]
+async fn a_new_chat_is_listed_before_its_first_message() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let anna = app.user("Anna", "Weber").await;
+    let quiet = app.chat(&app.admin, &[&anna]).await;
+    let dialog = format!("chat{quiet}");
+    for member in [&anna, &app.admin] {
+        let page = recent(&app, member, json!({})).await;
+        assert_eq!(ids(&page), vec![json!(dialog)], "{page}");
+        let item = &page["items"][0];
+        assert_eq!(
+            (
+                &item["message"]["id"],
+                &item["message"]["text"],
+                &item["counter"]
+            ),
+            (&json!(0), &json!(""), &json!(0)),
+            "{page}"
+        );
+        assert_eq!(item["message"]["author_id"], json!(0), "{page}");
+        chrono::DateTime::parse_from_rfc3339(item["date_update"].as_str().unwrap()).unwrap();
+        let old = app.ok(member, "im.recent.get", json!({})).await;
+        assert_eq!(old[0]["id"], json!(dialog), "{old}");
+    }
+    // A private dialog opened without a message is not listed.
+    app.ok(&anna, "im.dialog.get", json!({"DIALOG_ID": app.admin.user}))
+        .await;
+    app.ok(&anna, "im.recent.hide", json!({"DIALOG_ID": dialog}))
+        .await;
+    assert_eq!(
+        ids(&recent(&app, &anna, json!({})).await),
+        Vec::<Value>::new()
+    );
+    assert_eq!(
+        ids(&recent(&app, &app.admin, json!({})).await),
+        vec![json!(dialog)]
+    );
+    let id = app.post(&app.admin, quiet, "hello").await;
+    let page = recent(&app, &anna, json!({})).await;
+    assert_eq!(ids(&page), vec![json!(dialog)], "{page}");
+    assert_eq!(page["items"][0]["message"]["id"], json!(id), "{page}");
+    assert_eq!(page["items"][0]["counter"], json!(1), "{page}");
 }
