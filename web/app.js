@@ -851,7 +851,8 @@ async function openNotifications() {
     page.notifications.length ? el('ul', { class: 'notes' }, page.notifications.map((n) =>
       el('li', { class: n.notify_read === 'Y' || n.read === true ? '' : 'unread' },
         el('div', { class: 'meta' }, n.author_id ? nameOf(n.author_id) + ' · ' : '', time(n.date)),
-        textBlock(bbcode(n.text || ''), 'text')))) : el('p', {}, 'No notifications.')));
+        textBlock(bbcode(n.text || ''), 'text'),
+        ...((n.params && Array.isArray(n.params.ATTACH)) ? n.params.ATTACH : []).map(renderAttach)))) : el('p', {}, 'No notifications.')));
   loadRecent().catch(() => {});
 }
 

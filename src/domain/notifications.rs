@@ -18,9 +18,6 @@ pub const PAGE_LIMIT: i64 = 50;
 /// The most `SEARCH_TYPES` one search names.
 pub const MAX_TYPES: usize = 100;
 
-/// The serialized `ATTACH` a notification may carry, in characters.
-pub const MAX_ATTACH_CHARS: usize = 60_000;
-
 /// Who a notification is from: `TYPE=USER` (the caller, `notify_type` 2) or
 /// `TYPE=SYSTEM` (nobody, `notify_type` 4), the numbers portals store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

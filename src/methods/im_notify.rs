@@ -9,7 +9,7 @@ use crate::domain::cases;
 use crate::domain::messages::MAX_TEXT_CHARS;
 use crate::domain::notifications::{
     AppKey, DeleteScope, HistoryFilter, NewNotification, NotifyKind, NotifyQuery, ReadScope,
-    MAX_ATTACH_CHARS, MAX_TYPES, PAGE_LIMIT, REST_EVENT, REST_MODULE,
+    MAX_TYPES, PAGE_LIMIT, REST_EVENT, REST_MODULE,
 };
 use crate::domain::{Error, Timestamp, UserId};
 use crate::protocol::envelope::Reply;
@@ -38,34 +38,6 @@ fn app_key(cx: &Ctx, p: &Params) -> Option<AppKey> {
     AppKey::new(cx.app(p.str("CLIENT_ID")))
 }
 
-/// `ATTACH`: an object or list, or a string holding one, at most 60,000
-/// characters serialized.
-fn attach(p: &Params) -> Result<Option<String>, ApiError> {
-    let invalid = || ApiError::param("ATTACH_ERROR", "Incorrect attach params");
-    let value = match p.get("ATTACH") {
-        None | Some(Value::Null) => return Ok(None),
-        Some(Value::String(s)) if s.trim().is_empty() => return Ok(None),
-        Some(Value::String(s)) => serde_json::from_str::<Value>(s).map_err(|_| invalid())?,
-        Some(v) => v.clone(),
-    };
-    let blocks = match &value {
-        Value::Array(items) => !items.is_empty(),
-        Value::Object(map) => !map.is_empty(),
-        _ => false,
-    };
-    if !blocks {
-        return Err(invalid());
-    }
-    let text = value.to_string();
-    if text.chars().count() > MAX_ATTACH_CHARS {
-        return Err(ApiError::param(
-            "ATTACH_OVERSIZE",
-            "You have exceeded the maximum allowable size of attach",
-        ));
-    }
-    Ok(Some(text))
-}
-
 /// The three send methods: the new notification's id, or `false` when the
 /// recipient does not exist. `TAG`/`SUB_TAG` belong to the application
 /// (without one, a webhook call without `CLIENT_ID`, they are not kept).
@@ -81,7 +53,7 @@ async fn send(cx: &Ctx, p: &Params, kind: NotifyKind) -> Result<Reply, ApiError>
     if text.chars().count() > MAX_TEXT_CHARS {
         return Err(Error::MessageTooLong.into());
     }
-    let attach = attach(p)?;
+    let attach = super::message_parts::Given::v1(p).attach_only()?;
     let app = app_key(cx, p);
     let tag_of = |name: &str| {
         let tag = p.str(name).unwrap_or_default();

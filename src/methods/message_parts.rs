@@ -52,6 +52,16 @@ impl<'a> Given<'a> {
         self.keyboard.and_then(parts::keyboard_bot).unwrap_or(0)
     }
 
+    /// A notification's attachment (`im.notify.*` take no keyboard or
+    /// menu): the list portals keep, as JSON text; `None` when not given.
+    pub fn attach_only(&self) -> Result<Option<String>, ApiError> {
+        let Some(a) = self.attach.filter(|v| !is_empty(v)) else {
+            return Ok(None);
+        };
+        let one = parts::attach(a, Timestamp::now().0).map_err(|e| error(e, false))?;
+        Ok(Some(Value::Array(vec![one]).to_string()))
+    }
+
     /// The parts of a new message, checked in the portal's order (`ATTACH`,
     /// `KEYBOARD`, `MENU`); empty values are no part.
     pub fn for_new(&self, bot: i64) -> Result<Option<String>, ApiError> {

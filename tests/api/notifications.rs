@@ -228,7 +228,8 @@ async fn sending_checks_its_parameters() {
             false
         );
     }
-    for bad in [json!("not json"), json!(5), json!("[]"), json!({})] {
+    // An empty one (`{}`, `[]`) is none, as on messages: PHP's empty().
+    for bad in [json!("not json"), json!(5), json!("[]"), json!([5])] {
         assert_eq!(
             app.err(
                 &anna,
@@ -259,7 +260,12 @@ async fn sending_checks_its_parameters() {
     .await;
     let got = app.ok(&bob, "im.notify.get", json!({})).await;
     assert_eq!(got["total_count"], 1, "nothing refused was stored");
-    assert_eq!(got["notifications"][0]["params"], json!({"ATTACH": attach}));
+    // Kept as portals keep a message's: one attachment with its ID and
+    // blocks, in a list.
+    let kept = &got["notifications"][0]["params"]["ATTACH"];
+    assert_eq!(kept[0]["BLOCKS"], attach, "{got}");
+    assert!(kept[0]["ID"].is_i64(), "{got}");
+    assert_eq!(kept.as_array().map(Vec::len), Some(1), "{got}");
 }
 
 #[tokio::test]
