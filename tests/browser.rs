@@ -447,6 +447,21 @@ async fn two_browsers_chat_like_live_and_an_admin_replays_a_bot_event() {
     click(&bob, &format!("{message} .like.liked"), "").await;
     wait_gone(&ann, &format!("{message} .likers")).await;
 
+    // Bob writes to Ann: her list shows him online (his page holds a live
+    // session), and so does the dialog under his name.
+    server
+        .call(
+            bob_hook,
+            "im.message.add",
+            json!({"DIALOG_ID": 1, "MESSAGE": "Are you there?"}),
+        )
+        .await;
+    wait_text(&ann, "#recent li .presence.online", "").await;
+    click(&ann, "#recent li", "Bob Ray").await;
+    wait_text(&ann, ".msg .text", "Are you there?").await;
+    wait_exact(&ann, "#members", "online").await;
+    screenshot(&ann, "presence").await;
+
     // A bot whose handler fails once: Ann (an administrator) sees the
     // delivery fail in the events panel, and replays it.
     let (url, got) = handler().await;

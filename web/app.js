@@ -193,7 +193,10 @@ function avatar(name, key, url, small) {
   const words = String(name || '?').trim().split(/\s+/).filter(Boolean);
   const initials = (words[0] ? words[0][0] : '?') + (words[1] ? words[1][0] : '');
   const n = [...String(key)].reduce((a, c) => a + c.charCodeAt(0), 0);
-  const box = el('span', { class: `avatar${small ? ' small' : ''}`, style: `background:${PALETTE[n % PALETTE.length]}`, 'aria-hidden': 'true' }, initials.toUpperCase());
+  // A person's own colour (the server's `color`), the same everywhere.
+  const own = users.get(Number(key));
+  const color = own && /^#[0-9a-f]{6}$/i.test(own.color || '') ? own.color : PALETTE[n % PALETTE.length];
+  const box = el('span', { class: `avatar${small ? ' small' : ''}`, style: `background:${color}`, 'aria-hidden': 'true' }, initials.toUpperCase());
   const src = url && safeUrl(url);
   if (src) { box.textContent = ''; box.append(el('img', { src, alt: '' })); }
   return box;
@@ -349,7 +352,7 @@ function remember(list) {
   for (const u of list || []) {
     users.set(Number(u.id), {
       id: Number(u.id), name: u.name || `${u.first_name || ''} ${u.last_name || ''}`.trim(), bot: !!u.bot,
-      seen: u.last_activity_date ? Date.parse(u.last_activity_date) : 0, idle: !!u.idle,
+      seen: u.last_activity_date ? Date.parse(u.last_activity_date) : 0, idle: !!u.idle, color: u.color,
     });
   }
 }
@@ -476,10 +479,12 @@ async function openChat(dialog) {
   const memberIds = await call('im.chat.user.list', { CHAT_ID: view.chatId }).catch(() => []);
   await learnUsers(memberIds);
   const isGroup = String(dialog).startsWith('chat');
+  const pic = avatar(info.name || info.title || dialog, dialog, info.avatar);
+  if (/^#[0-9a-f]{6}$/i.test(info.color || '') && !pic.querySelector('img')) pic.style.background = info.color;
   setMain(
     el('header', { class: 'chat-head' },
       el('button', { class: 'back', title: 'Chats', onclick: () => document.body.classList.remove('chat-open') }, '←'),
-      avatar(info.name || info.title || dialog, dialog, info.avatar),
+      pic,
       el('h2', { id: 'chat-title' }, info.name || info.title || dialog),
       el('span', { class: 'members', id: 'members' }, isGroup ? memberIds.map(nameOf).join(', ') : presenceLine(dialog)),
       isGroup ? el('button', { id: 'add-member', onclick: () => addMemberForm() }, 'Add member') : null),
