@@ -23,6 +23,7 @@ mod notifications;
 mod options;
 mod outbox;
 mod pg_conn;
+mod pg_likes;
 mod pg_tls;
 mod pg_writer;
 pub mod postgres;
@@ -59,6 +60,14 @@ pub trait Backend: Send + Sync + 'static {
     where
         T: Send + 'static,
         F: FnOnce(&Self::Conn) -> Result<T, StoreError> + Clone + Send + 'static;
+    /// A like (or another reaction), run as [`Backend::write`] runs a
+    /// change; on PostgreSQL together with the other likes of its group.
+    fn write_like(
+        &self,
+        spec: reactions::LikeSpec,
+    ) -> impl Future<Output = Result<LikeOutcome, StoreError>> + Send {
+        self.write(move |conn| reactions::set_reaction(conn, spec))
+    }
     /// Runs `query` on a consistent snapshot (again, from its own copy, if
     /// the connection is lost under it).
     fn read<T, F>(&self, query: F) -> impl Future<Output = Result<T, StoreError>> + Send

@@ -178,6 +178,17 @@ impl PgConn {
         Ok(prepared)
     }
 
+    /// Runs `sql` (PostgreSQL's own, `$N` placeholders) with parameters of
+    /// any type the client takes (arrays too), prepared once.
+    pub fn raw(
+        &self,
+        sql: &str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> DbResult<Vec<postgres::Row>> {
+        let statement = self.statement(sql)?;
+        Ok(self.client.borrow_mut().query(&statement, params)?)
+    }
+
     fn query(&self, sql: &str, params: &[&dyn Param]) -> DbResult<Vec<postgres::Row>> {
         let statement = self.statement(sql)?;
         let params: Vec<&(dyn postgres::types::ToSql + Sync)> = params

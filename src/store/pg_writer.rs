@@ -29,9 +29,11 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
 use super::pg_conn::{connect, connection_lost, PgConn, CHANNEL, LIVE_PREFIX};
+use super::pg_likes::run_batch;
 use super::pg_tls::Target;
+use super::reactions::LikeSpec;
 use super::sql::DbResult;
-use super::StoreError;
+use super::{LikeOutcome, StoreError};
 use crate::domain::live::Update;
 
 /// The most changes one commit groups: enough to fill a WAL flush, few
@@ -71,6 +73,51 @@ pub trait Job: Send {
     /// Sends the answer: `Ok` once the run's commit is known to have
     /// happened (the run's own result is the answer), or why it did not.
     fn finish(self: Box<Self>, commit: Result<(), StoreError>);
+    /// The like this change is, if it is one: a group's likes run together
+    /// ([`super::pg_likes`]).
+    fn like(&self) -> Option<&LikeSpec> {
+        None
+    }
+    /// The like's outcome, from its group's batch: the change has run.
+    fn liked(&mut self, _outcome: LikeOutcome) {}
+}
+
+/// A like: runs alone as [`super::reactions::set_reaction`], or in its
+/// group's batch.
+pub struct LikeJob<F> {
+    spec: LikeSpec,
+    inner: Pending<LikeOutcome, F>,
+}
+
+impl<F> LikeJob<F> {
+    pub fn new(spec: LikeSpec, inner: Pending<LikeOutcome, F>) -> Self {
+        LikeJob { spec, inner }
+    }
+}
+
+impl<F> Job for LikeJob<F>
+where
+    F: FnOnce(&PgConn) -> DbResult<LikeOutcome> + Clone + Send,
+{
+    fn run(&mut self, conn: &PgConn) -> Run {
+        self.inner.run(conn)
+    }
+
+    fn reset(&mut self) {
+        self.inner.reset();
+    }
+
+    fn finish(self: Box<Self>, commit: Result<(), StoreError>) {
+        Box::new(self.inner).finish(commit);
+    }
+
+    fn like(&self) -> Option<&LikeSpec> {
+        Some(&self.spec)
+    }
+
+    fn liked(&mut self, outcome: LikeOutcome) {
+        self.inner.result = Some(Ok(outcome));
+    }
 }
 
 pub struct Pending<T, F> {
@@ -179,6 +226,9 @@ enum Outcome {
     Refused,
     /// The connection was lost during COMMIT of transaction `txid`.
     Unknown { txid: i64, published: Vec<Update> },
+    /// The group's likes failed as a batch (rolled back): the group runs
+    /// again one change at a time, which tells whose failure it was.
+    Unbatched,
 }
 
 /// How often a group runs again after losing its connection (the database
@@ -197,9 +247,10 @@ fn commit_group(
     let since = Instant::now();
     let mut later = Vec::new();
     let mut lost = 0;
+    let mut batch = true;
     loop {
         let outcome = match connect(target, slot, since, LOCK_TIMEOUT).and(slot.as_ref()) {
-            Some(conn) => attempt(conn, &mut group),
+            Some(conn) => attempt(conn, &mut group, batch),
             None => return finish_all(group, StoreError::Unavailable, later),
         };
         match outcome {
@@ -233,6 +284,7 @@ fn commit_group(
                 ),
                 None => return finish_all(group, StoreError::OutcomeUnknown, later),
             },
+            Outcome::Unbatched => batch = false,
             Outcome::Lost => {
                 tracing::warn!("lost the database connection in a group; running it again");
                 lost += 1;
@@ -276,9 +328,10 @@ fn settle(group: Vec<Box<dyn Job>>, later: Vec<Box<dyn Job>>) -> Vec<Box<dyn Job
     later
 }
 
-/// One transaction: BEGIN (taking its id, one round trip), each change,
-/// COMMIT. The first change that fails stops it (ROLLBACK).
-fn attempt(conn: &PgConn, group: &mut [Box<dyn Job>]) -> Outcome {
+/// One transaction: BEGIN (taking its id, one round trip), the likes
+/// together (with `batch`), each other change, COMMIT. The first change that
+/// fails stops it (ROLLBACK).
+fn attempt(conn: &PgConn, group: &mut [Box<dyn Job>], batch: bool) -> Outcome {
     let txid = match conn.begin_group() {
         Ok(txid) => txid,
         Err(e) if connection_lost(&e, conn) => return Outcome::Lost,
@@ -289,7 +342,28 @@ fn attempt(conn: &PgConn, group: &mut [Box<dyn Job>]) -> Outcome {
     };
     // What an earlier try of this group recorded is not this try's.
     super::sql::take_published();
+    let mut ran = vec![false; group.len()];
+    if batch {
+        match likes_together(conn, group, &mut ran) {
+            Ok(()) => {}
+            Err(StoreError::Unavailable) => return Outcome::Lost,
+            Err(_) if conn.is_closed() => return Outcome::Lost,
+            Err(e) => {
+                tracing::debug!(error = %e, "a batch of likes failed; one at a time");
+                super::sql::take_published();
+                if let Err(e) = conn.control("ROLLBACK") {
+                    if connection_lost(&e, conn) {
+                        return Outcome::Lost;
+                    }
+                }
+                return Outcome::Unbatched;
+            }
+        }
+    }
     for (at, job) in group.iter_mut().enumerate() {
+        if ran[at] {
+            continue;
+        }
         let again = match job.run(conn) {
             Run::Done => continue,
             Run::Lost => return Outcome::Lost,
@@ -315,6 +389,37 @@ fn attempt(conn: &PgConn, group: &mut [Box<dyn Job>]) -> Outcome {
             Outcome::Refused
         }
     }
+}
+
+/// Runs the group's likes as one batch (each (message, user) once: a
+/// second like of the same pair runs after, alone, and sees the first),
+/// marking those that ran. Fewer than two: nothing to gain, left alone.
+fn likes_together(
+    conn: &PgConn,
+    group: &mut [Box<dyn Job>],
+    ran: &mut [bool],
+) -> Result<(), StoreError> {
+    let mut keys = std::collections::HashSet::new();
+    let mut picked = Vec::new();
+    let mut specs = Vec::new();
+    for (at, job) in group.iter().enumerate() {
+        if let Some(spec) = job.like() {
+            if keys.insert(spec.key()) {
+                picked.push(at);
+                specs.push(spec.clone());
+            }
+        }
+    }
+    if picked.len() < 2 {
+        return Ok(());
+    }
+    tracing::trace!(likes = specs.len(), "a group's likes as one batch");
+    let outcomes = run_batch(conn, &specs)?;
+    for (at, outcome) in picked.into_iter().zip(outcomes) {
+        group[at].liked(outcome);
+        ran[at] = true;
+    }
+    Ok(())
 }
 
 /// Sends a committed group's live updates to every node (this one too), in

@@ -31,8 +31,9 @@ pub use super::pg_tls::DEFAULT_WAIT;
 use super::pg_tls::{self, Target};
 use super::pg_writer;
 pub use super::pg_writer::WRITERS;
+use super::reactions::LikeSpec;
 use super::sql::{Db, DbResult};
-use super::{Backend, SqlStore, StoreError};
+use super::{Backend, LikeOutcome, SqlStore, StoreError};
 use crate::domain::live::{Feed, Update};
 
 /// Schema migrations, applied in order; the table `b24im_schema` records the last one.
@@ -310,6 +311,23 @@ impl Backend for Postgres {
         async move {
             let (reply, answer) = oneshot::channel();
             let job = Box::new(pg_writer::Pending::new(change, reply));
+            jobs.send(job).await.map_err(|_| StoreError::Closed)?;
+            answer.await.map_err(|_| StoreError::Closed)?
+        }
+    }
+
+    fn write_like(&self, spec: LikeSpec) -> impl Future<Output = DbResult<LikeOutcome>> + Send {
+        let jobs = self.jobs.clone();
+        async move {
+            let (reply, answer) = oneshot::channel();
+            let change = {
+                let spec = spec.clone();
+                move |conn: &PgConn| super::reactions::set_reaction(conn, spec)
+            };
+            let job = Box::new(pg_writer::LikeJob::new(
+                spec,
+                pg_writer::Pending::new(change, reply),
+            ));
             jobs.send(job).await.map_err(|_| StoreError::Closed)?;
             answer.await.map_err(|_| StoreError::Closed)?
         }

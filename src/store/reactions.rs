@@ -39,14 +39,32 @@ pub(super) static VISIBLE_TO_LIKE_LOCKED: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-pub(super) fn set_reaction(
-    conn: &impl Db,
-    user: UserId,
-    message: MessageId,
-    code: ReactionCode,
-    action: LikeAction,
-    now: Timestamp,
-) -> DbResult<LikeOutcome> {
+/// One like (or reaction) to set, remove or toggle.
+#[derive(Debug, Clone)]
+pub struct LikeSpec {
+    pub user: UserId,
+    pub message: MessageId,
+    pub code: ReactionCode,
+    pub action: LikeAction,
+    pub now: Timestamp,
+}
+
+impl LikeSpec {
+    /// Two likes of one key in a batch would see each other's effects
+    /// only one after the other: a batch holds each key once.
+    pub fn key(&self) -> (i64, i64) {
+        (self.message.0, self.user.0)
+    }
+}
+
+pub(super) fn set_reaction(conn: &impl Db, spec: LikeSpec) -> DbResult<LikeOutcome> {
+    let LikeSpec {
+        user,
+        message,
+        code,
+        action,
+        now,
+    } = spec;
     let code = code.as_str();
     // Visible to `user` (and, for the events, where and whose it is).
     let sql: &str = match conn.dialect() {

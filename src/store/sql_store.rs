@@ -538,9 +538,14 @@ impl<B: Backend> Store for SqlStore<B> {
         action: LikeAction,
         now: Timestamp,
     ) -> DbResult<LikeOutcome> {
-        self.backend
-            .write(move |conn| reactions::set_reaction(conn, user, message, code, action, now))
-            .await
+        let spec = reactions::LikeSpec {
+            user,
+            message,
+            code,
+            action,
+            now,
+        };
+        self.backend.write_like(spec).await
     }
 
     async fn create_bot(

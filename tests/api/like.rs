@@ -403,3 +403,114 @@ async fn many_users_liking_at_once_are_all_counted() {
     expected.sort();
     assert_eq!(likes, expected);
 }
+
+/// Many users' likes of several messages at once, each pair once, mixed
+/// actions (on PostgreSQL a writer runs a group's likes as one batch):
+/// each answer is the one the like would get alone, and what stands is
+/// what the answers say. An outsider's like and one of a deleted message
+/// change nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_crowd_of_mixed_likes_each_get_their_own_answer() {
+    let Some(app) = TestApp::spawn().await else {
+        return;
+    };
+    let mut hooks = Vec::new();
+    for i in 0..12 {
+        hooks.push(app.user(&format!("U{i}"), "").await);
+    }
+    let outsider = app.user("Out", "Sider").await;
+    let refs: Vec<&crate::helpers::Hook> = hooks.iter().collect();
+    let chat = app.chat(&app.admin, &refs).await;
+    let mut messages = Vec::new();
+    for text in ["one", "two", "three"] {
+        messages.push(app.post(&app.admin, chat, text).await);
+    }
+    let gone = app.post(&app.admin, chat, "gone").await;
+    app.ok(&app.admin, "im.message.delete", json!({"MESSAGE_ID": gone}))
+        .await;
+    // Before: the even users like the first two messages.
+    let liked_before = |i: usize, j: usize| i.is_multiple_of(2) && j < 2;
+    for (i, h) in hooks.iter().enumerate() {
+        for (j, m) in messages.iter().enumerate() {
+            if liked_before(i, j) {
+                app.ok(
+                    h,
+                    "im.message.like",
+                    json!({"MESSAGE_ID": m, "ACTION": "plus"}),
+                )
+                .await;
+            }
+        }
+    }
+
+    let mut tasks = Vec::new();
+    let send = |url: String, body: serde_json::Value| {
+        let client = app.client.clone();
+        tokio::spawn(async move {
+            let res = client.post(url).json(&body).send().await.unwrap();
+            let status = res.status().as_u16();
+            let body: serde_json::Value = res.json().await.unwrap();
+            (status, body)
+        })
+    };
+    for (i, h) in hooks.iter().enumerate() {
+        for (j, m) in messages.iter().enumerate() {
+            let action = ["plus", "minus", "auto"][(i + j) % 3];
+            let changes = match action {
+                "plus" => !liked_before(i, j),
+                "minus" => liked_before(i, j),
+                _ => true,
+            };
+            let body = json!({"MESSAGE_ID": m, "ACTION": action});
+            tasks.push((
+                format!("user {i} {action} message {j}"),
+                changes,
+                send(format!("{}im.message.like", h.url), body),
+            ));
+        }
+        let body = json!({"MESSAGE_ID": gone, "ACTION": "plus"});
+        tasks.push((
+            format!("user {i} likes a deleted message"),
+            false,
+            send(format!("{}im.message.like", h.url), body),
+        ));
+    }
+    let body = json!({"MESSAGE_ID": messages[0], "ACTION": "plus"});
+    tasks.push((
+        "an outsider".to_owned(),
+        false,
+        send(format!("{}im.message.like", outsider.url), body),
+    ));
+    for (what, changes, task) in tasks {
+        let (status, body) = task.await.unwrap();
+        if changes {
+            assert_eq!(
+                (status, &body["result"]),
+                (200, &json!(true)),
+                "{what}: {body}"
+            );
+        } else {
+            assert_eq!(
+                (status, body["error"].as_str()),
+                (400, Some("WITHOUT_CHANGES")),
+                "{what}: {body}"
+            );
+        }
+    }
+    for (j, m) in messages.iter().enumerate() {
+        let mut want: Vec<i64> = hooks
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| match ["plus", "minus", "auto"][(i + j) % 3] {
+                "plus" => true,
+                "minus" => false,
+                _ => !liked_before(*i, j),
+            })
+            .map(|(_, h)| h.user)
+            .collect();
+        want.sort();
+        let mut got = app.likes(&app.admin, chat, *m).await;
+        got.sort();
+        assert_eq!(got, want, "message {j}");
+    }
+}
