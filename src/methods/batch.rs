@@ -48,25 +48,27 @@ pub async fn run(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
             Err(answer_too_large(cx, false))
         } else {
             run_one(cx, &command, &done).await.and_then(|reply| {
-                let size = json_size(&reply.result, room);
+                // A result the method wrote as text is nested as a value.
+                let result = reply.result.into_value();
+                let size = json_size(&result, room);
                 if size > room {
                     room = 0;
                     return Err(answer_too_large(cx, true));
                 }
                 room -= size;
-                Ok(reply)
+                Ok((result, reply.total, reply.next))
             })
         };
         match outcome {
-            Ok(reply) => {
-                if let Some(total) = reply.total {
+            Ok((result, total, next)) => {
+                if let Some(total) = total {
                     totals.push((key.clone(), total.into()));
                 }
-                if let Some(next) = reply.next {
+                if let Some(next) = next {
                     nexts.push((key.clone(), next.into()));
                 }
                 times.push((key.clone(), timing.time()));
-                done.insert(key, reply.result);
+                done.insert(key, result);
             }
             Err(e) => {
                 errors.push((key, envelope::error_body(&e)));

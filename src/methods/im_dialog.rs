@@ -66,34 +66,12 @@ pub async fn messages_get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     // The page's files (each with a link for the caller; a message names
     // its files in `params.FILE_ID`, as on portals) and the caller's read
     // mark come with the page, from one read.
-    let files = &history.files;
-    let last_read = history.last_read;
-    let messages: Vec<Value> = history
-        .messages
-        .iter()
-        .map(|m| {
-            let mut v = views::message(m);
-            v["unread"] = json!(m.id.0 > last_read && m.author != Some(cx.user()));
-            let mine: Vec<i64> = files
-                .iter()
-                .filter(|f| f.message == Some(m.id))
-                .map(|f| f.id)
-                .collect();
-            if !mine.is_empty() {
-                if !v["params"].is_object() {
-                    v["params"] = json!({});
-                }
-                v["params"]["FILE_ID"] = json!(mine);
-            }
-            v
-        })
-        .collect();
-    Ok(Reply::value(json!({
-        "chat_id": history.chat.map_or(0, |c| c.0),
-        "messages": messages,
-        "users": history.authors.iter().map(views::user).collect::<Vec<Value>>(),
-        "files": super::im_file::file_views(cx, files).await?,
-    })))
+    let files = super::im_file::file_views(cx, &history.files).await?;
+    let answer = views::history(&history, cx.user(), files).map_err(|e| {
+        tracing::error!("im.dialog.messages.get: cannot write the answer: {e}");
+        ApiError::internal()
+    })?;
+    Ok(Reply::written(answer))
 }
 
 /// The most participants `im.dialog.users.list` returns a page, and its default.

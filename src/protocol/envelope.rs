@@ -20,17 +20,48 @@ const OPERATING_WINDOW_SECS: f64 = 600.0;
 /// What a method answers: its result, plus paging for list methods.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reply {
-    pub result: Value,
+    pub result: Payload,
     pub total: Option<i64>,
     pub next: Option<i64>,
     /// The method's accumulated run time for this caller, set by the registry.
     pub operating: Option<Operating>,
 }
 
+/// A method's `result`: a `Value`, or JSON text a method wrote straight
+/// from its rows (a big answer read often, `im.dialog.messages.get`, skips
+/// building a tree only to serialise it).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Payload {
+    Value(Value),
+    /// One JSON value, already serialised.
+    Written(String),
+}
+
+impl Payload {
+    /// The result as a `Value` (`batch` nests it and looks into it).
+    pub fn into_value(self) -> Value {
+        match self {
+            Payload::Value(v) => v,
+            Payload::Written(text) => serde_json::from_str(&text).unwrap_or_default(),
+        }
+    }
+}
+
 impl Reply {
     pub fn value(result: impl Into<Value>) -> Self {
         Reply {
-            result: result.into(),
+            result: Payload::Value(result.into()),
+            total: None,
+            next: None,
+            operating: None,
+        }
+    }
+
+    /// A result already serialised by the method, e.g. with
+    /// `serde_json::to_string` of a `Serialize` view.
+    pub fn written(json: String) -> Self {
+        Reply {
+            result: Payload::Written(json),
             total: None,
             next: None,
             operating: None,
@@ -40,7 +71,7 @@ impl Reply {
     /// A page of a list method, with `total` and `next` as the SDKs read them.
     pub fn page(result: Value, total: Option<i64>, next: Option<i64>) -> Self {
         Reply {
-            result,
+            result: Payload::Value(result),
             total,
             next,
             operating: None,
@@ -149,10 +180,16 @@ pub fn iso_date(t: Timestamp) -> String {
 /// The success body of one call, serialised: `result`, `next`, `total`,
 /// `time`, in that order.
 pub fn success_body(reply: &Reply, timing: &Timing) -> Vec<u8> {
-    let mut out = Vec::with_capacity(320);
+    let mut out = Vec::with_capacity(match &reply.result {
+        Payload::Written(text) => text.len() + 320,
+        Payload::Value(_) => 320,
+    });
     let written = (|| -> serde_json::Result<()> {
         out.extend_from_slice(b"{\"result\":");
-        serde_json::to_writer(&mut out, &reply.result)?;
+        match &reply.result {
+            Payload::Value(v) => serde_json::to_writer(&mut out, v)?,
+            Payload::Written(text) => out.extend_from_slice(text.as_bytes()),
+        }
         if let Some(next) = reply.next {
             out.extend_from_slice(format!(",\"next\":{next}").as_bytes());
         }
@@ -257,7 +294,7 @@ mod tests {
     fn a_success_body_has_result_next_total_time_in_order() {
         let reply = Reply {
             operating: None,
-            result: json!({"b": [1, "two", null], "a": "\"quoted\" ünïcode"}),
+            result: Payload::Value(json!({"b": [1, "two", null], "a": "\"quoted\" ünïcode"})),
             next: Some(50),
             total: Some(-7),
         };
@@ -265,7 +302,7 @@ mod tests {
         let body: Value = serde_json::from_str(&text).unwrap();
         let keys: Vec<&String> = body.as_object().unwrap().keys().collect();
         assert_eq!(keys, ["result", "next", "total", "time"]);
-        assert_eq!(body["result"], reply.result);
+        assert_eq!(body["result"], reply.result.clone().into_value());
         assert_eq!(
             (body["next"].as_i64(), body["total"].as_i64()),
             (Some(50), Some(-7))

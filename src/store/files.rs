@@ -3,6 +3,8 @@
 
 use super::messages::{delete_message, post_message};
 use super::rows::is_member;
+use std::sync::LazyLock;
+
 use super::sql::{marks, params, Db, DbResult, DbRow, Param};
 use crate::domain::files::{FileDeleted, FilePosted, NewFile, StoredFile, SAVED_FOLDER};
 use crate::domain::store::PostOutcome;
@@ -121,6 +123,26 @@ pub(super) fn readable(conn: &impl Db, file: &StoredFile, user: UserId) -> DbRes
         None => Ok(file.author == user),
     }
 }
+
+/// The files sent with the messages of `chat` from `first` to `last` (a
+/// history page), in id order.
+pub(super) fn of_page(
+    conn: &impl Db,
+    chat: ChatId,
+    first: i64,
+    last: i64,
+) -> DbResult<Vec<StoredFile>> {
+    conn.rows(&PAGE_FILES, params![chat.0, first, last], file_from_row)
+}
+
+static PAGE_FILES: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {COLUMNS} FROM files f JOIN users u ON u.id = f.author_id
+           JOIN messages m ON m.id = f.message_id
+          WHERE m.chat_id = ?1 AND f.message_id BETWEEN ?2 AND ?3 AND f.deleted = FALSE
+          ORDER BY f.id"
+    )
+});
 
 /// Messages named in one statement at most (a history page has 50).
 const PER_STATEMENT: usize = 500;
