@@ -59,6 +59,7 @@
 //!   postgres.rs    many nodes: fixed readers, migrations, LISTEN/NOTIFY
 //!                  (credentials epoch, live updates of every node)
 //!   pg_writer.rs   PostgreSQL group commit: writers, reruns, txid_status
+//!   pg_likes.rs    a PostgreSQL group's likes as one batch of four statements
 //!   pg_conn.rs     one PostgreSQL connection as Db; errors; (re)connecting
 //!   pg_tls.rs      sslmode and TLS to the database
 //! ```
@@ -68,10 +69,11 @@
 //! `methods/table.rs`; scope, `operating`) -> `methods/im_message.rs::like`
 //! (decode) -> `domain/cases/reactions.rs::like` (rules of
 //! `domain/reactions.rs`) -> `domain/store.rs` (`Store::set_reaction`) ->
-//! `store/sql_store.rs` (a write) -> `store/reactions.rs` (visibility, the
-//! reaction row; its events via `store/events.rs`, who hears them decided by
-//! `domain/audience.rs`) -> `store/sqlite.rs` (group commit) or
-//! `store/pg_writer.rs` -> `protocol/envelope.rs` (the answer).
+//! `store/sql_store.rs` (`Backend::write_like`) -> `store/reactions.rs`
+//! (visibility, the reaction row; its events via `store/events.rs`, who
+//! hears them decided by `domain/audience.rs`) -> `store/sqlite.rs` (group
+//! commit) or `store/pg_writer.rs` (with the group's other likes,
+//! `store/pg_likes.rs`) -> `protocol/envelope.rs` (the answer).
 
 pub mod cli;
 pub mod config;

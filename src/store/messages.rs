@@ -502,7 +502,7 @@ pub(super) fn search(
          FROM messages
          WHERE chat_id = ?1 AND deleted = FALSE AND id {cmp} ?2
            AND created_at >= ?3 AND created_at < ?4 {text_cond}
-         ORDER BY id {order} LIMIT ?5"
+         ORDER BY id {order} LIMIT CAST(?5 AS BIGINT)"
     );
     let from = q.from.map_or(i64::MIN, |t| t.0);
     let to = q.to.map_or(i64::MAX, |t| t.0);

@@ -195,7 +195,7 @@ pub(super) fn page(conn: &impl Db, q: NotifyQuery) -> DbResult<NotifyPage> {
     }
     page_args.push(&q.limit);
     let items = conn.rows(
-        &format!("SELECT {COLUMNS} FROM notifications WHERE {page_conds} ORDER BY id DESC LIMIT ?"),
+        &format!("SELECT {COLUMNS} FROM notifications WHERE {page_conds} ORDER BY id DESC LIMIT CAST(? AS BIGINT)"),
         &page_args,
         notification,
     )?;

@@ -86,7 +86,7 @@ pub(super) fn claim_events(
                      WHERE id IN (SELECT id FROM outbox
                                   WHERE state = 'pending' AND next_attempt_at <= ?2
                                     AND claimed_until <= ?2
-                                  ORDER BY id LIMIT ?3 {skip_locked})
+                                  ORDER BY id LIMIT CAST(?3 AS BIGINT) {skip_locked})
                      RETURNING {OUTBOX_COLUMNS}"
         ),
         params![now_ms + lease_ms, now_ms, limit as i64],
@@ -151,7 +151,7 @@ pub(super) fn events(conn: &impl Db, q: EventQuery) -> DbResult<Vec<OutboxEntry>
                      WHERE (CAST(?1 AS TEXT) IS NULL OR state = ?1)
                        AND (CAST(?2 AS TEXT) IS NULL OR client_id = ?2)
                        AND id < ?3
-                     ORDER BY id DESC LIMIT ?4"
+                     ORDER BY id DESC LIMIT CAST(?4 AS BIGINT)"
         ),
         params![
             q.state.map(|s| s.as_str()),

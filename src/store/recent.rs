@@ -38,7 +38,7 @@ fn page_sql(extra: &str) -> String {
          ) r
          WHERE message_date >= ?4 {extra}
          ORDER BY message_date DESC, message_id DESC
-         LIMIT ?3"
+         LIMIT CAST(?3 AS BIGINT)"
     )
 }
 

@@ -50,7 +50,7 @@ pub(super) fn users(conn: &impl Db, find: Find, departments: Vec<i64>) -> DbResu
     let items = conn.rows(
         &format!(
             "SELECT {USER_COLUMNS} FROM users WHERE active = TRUE AND ({cond})
-              ORDER BY id LIMIT ? OFFSET ?"
+              ORDER BY id LIMIT CAST(? AS BIGINT) OFFSET CAST(? AS BIGINT)"
         ),
         &args,
         user_from_row,
@@ -81,7 +81,7 @@ pub(super) fn chats(
         |r| r.get(0),
     )?;
     let ids: Vec<i64> = conn.rows(
-        &format!("SELECT c.id {cond} ORDER BY c.id DESC LIMIT ?3 OFFSET ?4"),
+        &format!("SELECT c.id {cond} ORDER BY c.id DESC LIMIT CAST(?3 AS BIGINT) OFFSET CAST(?4 AS BIGINT)"),
         params![user.0, pattern, find.limit, find.offset],
         |r| r.get(0),
     )?;

@@ -6,6 +6,11 @@
 //! `ON CONFLICT`, `RETURNING`, `TRUE`/`FALSE`, `?N` placeholders); the few
 //! places where the engines must differ ask [`Db::dialect`]. Each backend's
 //! schema lives in its own `migrations/` folder.
+//!
+//! A bound `LIMIT` or `OFFSET` is written `CAST(?N AS BIGINT)`: SQLite
+//! (3.50) takes a bare `LIMIT ?` as the value bound when the statement was
+//! prepared, and so prepares the cached statement again each time it is
+//! bound (measured: a tenth of a history read's CPU).
 
 use super::StoreError;
 use crate::domain::live::Update;

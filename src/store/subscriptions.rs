@@ -34,7 +34,7 @@ pub(super) fn fetch_queue(
         )?;
     }
     let rows = conn.rows(
-        &format!("SELECT id, record FROM {table} WHERE {column} = ?1 ORDER BY id LIMIT ?2"),
+        &format!("SELECT id, record FROM {table} WHERE {column} = ?1 ORDER BY id LIMIT CAST(?2 AS BIGINT)"),
         params![owner.0, limit + 1],
         |r| Ok((r.get::<i64>(0)?, r.get::<String>(1)?)),
     )?;
@@ -193,7 +193,7 @@ pub(super) fn take_offline(
             "SELECT {} FROM offline_events
                      WHERE client_id = ?1 AND auth_connector = ?2 AND error = ?3
                        AND (process_id IS NULL OR process_id = ?4)
-                     ORDER BY changed_at, id LIMIT ?5 {}",
+                     ORDER BY changed_at, id LIMIT CAST(?5 AS BIGINT) {}",
             OFFLINE_COLUMNS,
             // Nodes answering event.offline.get at once take different records.
             conn.dialect().skip_locked()
@@ -262,7 +262,7 @@ pub(super) fn list_offline(
     let rows = conn.rows(
         &format!(
             "SELECT {} FROM offline_events WHERE client_id = ?1 AND auth_connector = ?2
-                     ORDER BY id LIMIT 50 OFFSET ?3",
+                     ORDER BY id LIMIT 50 OFFSET CAST(?3 AS BIGINT)",
             OFFLINE_COLUMNS
         ),
         params![client_id, connector, start.max(0)],

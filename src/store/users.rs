@@ -388,7 +388,7 @@ pub(super) fn find_users(conn: &impl Db, query: UserQuery) -> DbResult<UserPage>
     };
     let sql = format!(
         "SELECT {USER_COLUMNS} FROM users
-                 WHERE {clause} ORDER BY {sort}id {order} LIMIT {PAGE_SIZE} OFFSET ?"
+                 WHERE {clause} ORDER BY {sort}id {order} LIMIT {PAGE_SIZE} OFFSET CAST(? AS BIGINT)"
     );
     let offset = query.offset.max(0);
     let mut bound: Vec<&dyn Param> = args.iter().map(filter_param).collect();
