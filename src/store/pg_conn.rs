@@ -81,12 +81,13 @@ pub fn connect(
     *conn = None;
     let mut wait = Duration::from_millis(50);
     loop {
-        match target.connect().and_then(|mut client| {
+        let made = target.connect_within(target.wait).and_then(|mut client| {
             if !setup.is_empty() {
-                client.batch_execute(setup)?;
+                client.batch_execute(setup).map_err(|e| e.to_string())?;
             }
             Ok(client)
-        }) {
+        });
+        match made {
             Ok(client) => {
                 *conn = Some(PgConn::new(client));
                 return Some(());

@@ -77,6 +77,28 @@ impl Target {
     pub fn connect(&self) -> Result<postgres::Client, postgres::Error> {
         self.config.connect(self.tls.clone())
     }
+
+    /// [`Target::connect`], given up after `within`. Setting a connection
+    /// up (TCP, TLS, the backend's start) has no bound of its own: a
+    /// database slow to start backends (a checkpoint flushing many files)
+    /// would hold a reader or writer, and its callers, indefinitely. The
+    /// attempt runs in a thread of its own (connections are made rarely);
+    /// one that completes after the bound is closed.
+    pub fn connect_within(&self, within: std::time::Duration) -> Result<postgres::Client, String> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        let target = self.clone();
+        std::thread::Builder::new()
+            .name("b24im-pg-connect".into())
+            .spawn(move || {
+                let _ = tx.send(target.connect());
+            })
+            .map_err(|e| format!("cannot start a connection: {e}"))?;
+        match rx.recv_timeout(within) {
+            Ok(Ok(client)) => Ok(client),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => Err(format!("no connection within {} ms", within.as_millis())),
+        }
+    }
 }
 
 /// Parses a `postgres://` URL with libpq's `sslmode` and `sslrootcert`.

@@ -485,7 +485,7 @@ fn resolve(target: &Target, txid: i64) -> Option<bool> {
     // Longer than a request waits for the database: a definite answer is
     // worth the wait, and a commit in doubt is rare.
     while since.elapsed() < target.wait.max(RESOLVE_WAIT) {
-        let status = target.connect().ok().and_then(|mut c| {
+        let status = target.connect_within(target.wait).ok().and_then(|mut c| {
             c.query_one("SELECT txid_status($1)", &[&txid])
                 .ok()
                 .map(|row| row.get::<_, Option<String>>(0))
