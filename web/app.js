@@ -188,6 +188,8 @@ function bbcode(text) {
 const plain = (text) => String(text || '').replace(/\[\/?[a-z]+(=[^\]]*)?\]/gi, '').replace(/#BR#/g, ' ');
 
 // A person's or chat's initials on its colour, when there is no picture.
+// A colour the server gave (#rrggbb), safe to put in a style.
+const isColor = (c) => /^#[0-9a-f]{6}$/i.test(c || '');
 const PALETTE = ['#df532d', '#29619b', '#8474c8', '#e4a11b', '#4ba984', '#64a513', '#ec7700', '#0069b5', '#c0397f'];
 function avatar(name, key, url, small) {
   const words = String(name || '?').trim().split(/\s+/).filter(Boolean);
@@ -195,7 +197,7 @@ function avatar(name, key, url, small) {
   const n = [...String(key)].reduce((a, c) => a + c.charCodeAt(0), 0);
   // A person's own colour (the server's `color`), the same everywhere.
   const own = users.get(Number(key));
-  const color = own && /^#[0-9a-f]{6}$/i.test(own.color || '') ? own.color : PALETTE[n % PALETTE.length];
+  const color = own && isColor(own.color) ? own.color : PALETTE[n % PALETTE.length];
   const box = el('span', { class: `avatar${small ? ' small' : ''}`, style: `background:${color}`, 'aria-hidden': 'true' }, initials.toUpperCase());
   const src = url && safeUrl(url);
   if (src) { box.textContent = ''; box.append(el('img', { src, alt: '' })); }
@@ -480,7 +482,7 @@ async function openChat(dialog) {
   await learnUsers(memberIds);
   const isGroup = String(dialog).startsWith('chat');
   const pic = avatar(info.name || info.title || dialog, dialog, info.avatar);
-  if (/^#[0-9a-f]{6}$/i.test(info.color || '') && !pic.querySelector('img')) pic.style.background = info.color;
+  if (isColor(info.color) && !pic.querySelector('img')) pic.style.background = info.color;
   setMain(
     el('header', { class: 'chat-head' },
       el('button', { class: 'back', title: 'Chats', onclick: () => document.body.classList.remove('chat-open') }, '←'),

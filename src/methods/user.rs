@@ -10,7 +10,7 @@ use super::{user_field, views};
 use crate::domain::cases;
 use crate::domain::user_query::{Cmp, Condition, FilterValue, UserField, UserQuery};
 use crate::domain::users::{
-    check_name, parse_email, NameError, NewUser, Profile, UserChange, MAX_FIELD_CHARS,
+    check_name, parse_email, NameError, NewUser, Profile, User, UserChange, MAX_FIELD_CHARS,
     PROFILE_FIELDS,
 };
 use crate::domain::{Timestamp, UserId};
@@ -35,23 +35,26 @@ const RESERVED: [&str; 9] = [
 /// Bitrix24, from top-level field keys; `sort` + `order` (or an `order`
 /// object such as `{"ID": "ASC"}`) sort it; `start` pages it, and
 /// `start = -1` turns off the count (no `total`, no `next`).
+/// A page of users as the `user` scope shows them to the caller: one clock
+/// reading and one field set for the page.
+fn rest_users(cx: &Ctx, users: &[User]) -> Vec<Value> {
+    let (fields, now) = (
+        views::UserFields::for_scopes(&cx.caller.scopes),
+        Timestamp::now(),
+    );
+    users
+        .iter()
+        .map(|u| views::rest_user(u, fields, now))
+        .collect()
+}
+
 pub async fn get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let query = decode_query(p);
     let offset = query.offset;
     let page = cases::users::list(cx.store(), query).await?;
     let next = page.next(offset);
     let total = page.total;
-    let result: Vec<Value> = page
-        .users
-        .iter()
-        .map(|u| {
-            views::rest_user(
-                u,
-                views::UserFields::for_scopes(&cx.caller.scopes),
-                Timestamp::now(),
-            )
-        })
-        .collect();
+    let result = rest_users(cx, &page.users);
     let result = user_field::with_values(cx, &page.users, result).await?;
     Ok(Reply::page(Value::Array(result), total, next))
 }
@@ -102,17 +105,7 @@ pub async fn search(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let offset = query.offset;
     let page = cases::users::list(cx.store(), query).await?;
     let next = page.next(offset);
-    let result: Vec<Value> = page
-        .users
-        .iter()
-        .map(|u| {
-            views::rest_user(
-                u,
-                views::UserFields::for_scopes(&cx.caller.scopes),
-                Timestamp::now(),
-            )
-        })
-        .collect();
+    let result = rest_users(cx, &page.users);
     let result = user_field::with_values(cx, &page.users, result).await?;
     Ok(Reply::page(Value::Array(result), page.total, next))
 }
