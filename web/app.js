@@ -187,9 +187,9 @@ function bbcode(text) {
 // Text without its BB-code, for the recent list.
 const plain = (text) => String(text || '').replace(/\[\/?[a-z]+(=[^\]]*)?\]/gi, '').replace(/#BR#/g, ' ');
 
-// A person's or chat's initials on its colour, when there is no picture.
 // A colour the server gave (#rrggbb), safe to put in a style.
 const isColor = (c) => /^#[0-9a-f]{6}$/i.test(c || '');
+// A person's or chat's initials on its colour, when there is no picture.
 const PALETTE = ['#df532d', '#29619b', '#8474c8', '#e4a11b', '#4ba984', '#64a513', '#ec7700', '#0069b5', '#c0397f'];
 function avatar(name, key, url, small) {
   const words = String(name || '?').trim().split(/\s+/).filter(Boolean);

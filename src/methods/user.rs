@@ -31,23 +31,21 @@ const RESERVED: [&str; 9] = [
     "name_search",
 ];
 
-/// `user.get`: a page of 50 users. The filter comes from `FILTER` and, as in
-/// Bitrix24, from top-level field keys; `sort` + `order` (or an `order`
-/// object such as `{"ID": "ASC"}`) sort it; `start` pages it, and
-/// `start = -1` turns off the count (no `total`, no `next`).
 /// A page of users as the `user` scope shows them to the caller: one clock
 /// reading and one field set for the page.
 fn rest_users(cx: &Ctx, users: &[User]) -> Vec<Value> {
-    let (fields, now) = (
-        views::UserFields::for_scopes(&cx.caller.scopes),
-        Timestamp::now(),
-    );
+    let fields = views::UserFields::for_scopes(&cx.caller.scopes);
+    let now = Timestamp::now();
     users
         .iter()
         .map(|u| views::rest_user(u, fields, now))
         .collect()
 }
 
+/// `user.get`: a page of 50 users. The filter comes from `FILTER` and, as in
+/// Bitrix24, from top-level field keys; `sort` + `order` (or an `order`
+/// object such as `{"ID": "ASC"}`) sort it; `start` pages it, and
+/// `start = -1` turns off the count (no `total`, no `next`).
 pub async fn get(cx: &Ctx, p: &Params) -> Result<Reply, ApiError> {
     let query = decode_query(p);
     let offset = query.offset;
